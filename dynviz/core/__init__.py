@@ -1,0 +1,1 @@
+"""Pure data structures of Dynamo: no I/O, no clock, no randomness of their own."""
