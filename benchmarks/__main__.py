@@ -1,0 +1,25 @@
+"""``python -m benchmarks NAME`` runs one benchmark; with no name, lists them."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = {
+    "ring": ("benchmarks.ring_bench", "preference lists vs uhashring; load balance per strategy"),
+    "merkle": ("benchmarks.merkle_bench", "Merkle anti-entropy vs a full exchange"),
+}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in BENCHMARKS:
+        print("usage: python -m benchmarks NAME [args]\n")
+        for name, (_, text) in BENCHMARKS.items():
+            print(f"  {name:10} {text}")
+        return 0 if not argv else 2
+    module = importlib.import_module(BENCHMARKS[argv[0]][0])
+    return module.main(argv[1:]) or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,136 @@
+"""The ``dynviz`` command: one entry point, a subcommand per way of using dynviz.
+
+Errors a user can cause (bad options, bad files) end as one line on stderr and a
+non-zero exit; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from dynviz import __version__
+
+
+class UserError(Exception):
+    """An error caused by the user's input; printed as one line, exit status 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with one line (no usage dump) on a bad option."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"dynviz: error: {message} (see '{self.prog} --help')\n")
+
+
+def cmd_ring(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from dynviz.core.hashing import as_key, token_hex, token_of
+    from dynviz.core.ring import RingError, build_ring, node_names
+
+    try:
+        nodes = node_names(args.nodes)
+        if args.n < 1:
+            raise UserError(f"--n must be at least 1, got {args.n}")
+        if args.n > len(nodes):
+            raise UserError(f"--n {args.n} is more than the {len(nodes)} nodes of the ring")
+        ring = build_ring(
+            nodes, args.strategy, partitions=args.partitions, vnodes=args.vnodes,
+            seed=args.seed, n=args.n,
+        )
+    except RingError as exc:
+        raise UserError(str(exc)) from None
+    share = ring.ownership()
+    result: dict[str, object] = {
+        "strategy": args.strategy,
+        "nodes": list(ring.nodes),
+        "vnodes": {n: len(ring.tokens_of(n)) for n in ring.nodes},
+        "ownership": share,
+        "n": args.n,
+    }
+    if args.key is not None:
+        key = as_key(args.key)
+        token = token_of(key)
+        result.update(
+            key=args.key,
+            token=token_hex(token),
+            range=ring.range_index(token),
+            preference_list=list(ring.preference_list(key, args.n)),
+            extended_preference_list=list(ring.extended_preference_list(key)),
+        )
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    console = Console()
+    table = Table(title=f"ring: {len(ring.nodes)} nodes, {len(ring)} vnodes, strategy {args.strategy}")
+    table.add_column("node")
+    table.add_column("vnodes", justify="right")
+    table.add_column("share of ring", justify="right")
+    table.add_column("", min_width=20)
+    fair = 1 / len(ring.nodes)
+    for node in ring.nodes:
+        bar = "█" * max(1, round(20 * share[node] / (2 * fair)))
+        table.add_row(node, str(len(ring.tokens_of(node))), f"{share[node]:.2%}", bar)
+    console.print(table)
+    values = list(share.values())
+    console.print(f"balance (mean/max share): {sum(values) / len(values) / max(values):.3f}")
+    if args.key is not None:
+        console.print(f"key {args.key!r} -> token {result['token']} (range {result['range']})")
+        console.print(f"preference list (N={args.n}): {', '.join(result['preference_list'])}")
+        console.print(f"extended (sloppy-quorum fallbacks in order): {', '.join(result['extended_preference_list'])}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="dynviz",
+        description="A Dynamo-style key-value store you can watch.",
+    )
+    parser.add_argument("--version", action="version", version=f"dynviz {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    ring = sub.add_parser("ring", help="print the ring for a cluster shape and a key's preference list")
+    ring.add_argument("--nodes", default="8", help="node count (named n1..nN) or comma-separated names (default 8)")
+    ring.add_argument("--strategy", choices=["equal", "random"], default="equal",
+                      help="equal: Q equal partitions (paper strategy 3, default); random: T random tokens per node (strategy 1)")
+    ring.add_argument("--partitions", type=_positive_int, default=None,
+                      help="Q, the number of equal partitions (power of two; default max(64, 8 per node))")
+    ring.add_argument("--vnodes", type=_positive_int, default=8, help="T, tokens per node for --strategy random (default 8)")
+    ring.add_argument("--n", type=_positive_int, default=3, help="replicas per key (default 3)")
+    ring.add_argument("--seed", type=_positive_int, default=0, help="seed for random tokens (default 0)")
+    ring.add_argument("--key", help="show this key's token and preference list")
+    ring.add_argument("--json", action="store_true", help="print one JSON object")
+    ring.set_defaults(func=cmd_ring)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0
+    try:
+        return func(args)
+    except UserError as exc:
+        print(f"dynviz: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
