@@ -1,0 +1,196 @@
+"""The opaque context a get returns and the next put of that key takes back.
+
+Dynamo (paper section 4.4) hands the client the versions' causal metadata as an
+opaque context; the put over it supersedes exactly what the client saw. Section 5
+adds the fastest replier, which coordinates the next write (read-your-writes). The
+client holds the token, so it is signed with the cluster secret: a tampered context
+could otherwise claim to have seen writes it never saw and silently delete them. It
+also carries a digest of its key, so a context cannot be replayed on another key.
+
+Wire form (urlsafe base64, no padding) of::
+
+    format byte | payload | HMAC-SHA256(secret, format byte | payload)[:12]
+
+payload: key digest (length byte + bytes), replier (uvarint len+1, 0 = none, then
+UTF-8), actor table (uvarint count, each uvarint len + UTF-8), then vv and dots as
+(uvarint actor index, uvarint counter) pairs, each list prefixed by its uvarint count.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import re
+from dataclasses import dataclass
+from hashlib import md5, sha256
+
+from dynviz.core.versions import CausalContext, Dot
+
+_FORMAT = 1
+_TAG_BYTES = 12
+_MAX_TOKEN_CHARS = 1 << 20
+_B64 = re.compile(r"[A-Za-z0-9_-]+")
+_DOMAIN = b"dynviz-context\x00"
+
+
+class ContextError(ValueError):
+    """A context the client sent cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a get hands the client for its next put of the same key."""
+
+    causal: CausalContext
+    replier: str | None = None
+    """Node that replied fastest to the get: the next put's coordinator (section 5)."""
+    key_digest: bytes = b""
+    """First 8 bytes of md5(key), so a context can't be reused for another key."""
+
+
+def key_digest(key: bytes) -> bytes:
+    """The digest a context of ``key`` carries."""
+    return md5(key).digest()[:8]
+
+
+def context_for(key: bytes, causal: CausalContext, replier: str | None) -> Context:
+    """The context a get of ``key`` returns."""
+    return Context(causal, replier, key_digest(key))
+
+
+def _tag(secret: bytes, body: bytes) -> bytes:
+    return hmac.new(secret, _DOMAIN + body, sha256).digest()[:_TAG_BYTES]
+
+
+def _uvarint(n: int, out: bytearray) -> None:
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+
+
+def _text(s: str, out: bytearray) -> None:
+    raw = s.encode("utf-8")
+    _uvarint(len(raw), out)
+    out += raw
+
+
+def encode_context(ctx: Context, secret: bytes) -> str:
+    """A printable, signed token for ``ctx`` (see the module docstring)."""
+    causal = ctx.causal
+    actors = sorted({a for a, _ in causal.vv} | {a for a, _ in causal.dots})
+    index = {a: i for i, a in enumerate(actors)}
+    out = bytearray((_FORMAT, len(ctx.key_digest)))
+    out += ctx.key_digest
+    if ctx.replier is None:
+        out.append(0)
+    else:
+        raw = ctx.replier.encode("utf-8")
+        _uvarint(len(raw) + 1, out)
+        out += raw
+    _uvarint(len(actors), out)
+    for a in actors:
+        _text(a, out)
+    for pairs in (causal.vv, causal.dots):
+        _uvarint(len(pairs), out)
+        for a, c in pairs:
+            _uvarint(index[a], out)
+            _uvarint(c, out)
+    out += _tag(secret, bytes(out))
+    return base64.urlsafe_b64encode(bytes(out)).rstrip(b"=").decode("ascii")
+
+
+class _Reader:
+    """Bounds-checked cursor over a payload; raises ``ContextError`` past its end."""
+
+    __slots__ = ("buf", "pos")
+
+    def __init__(self, buf: bytes, pos: int) -> None:
+        self.buf = buf
+        self.pos = pos
+
+    def take(self, n: int) -> bytes:
+        end = self.pos + n
+        if end > len(self.buf):
+            raise _malformed("truncated")
+        chunk = self.buf[self.pos : end]
+        self.pos = end
+        return chunk
+
+    def uvarint(self) -> int:
+        n = shift = 0
+        while True:
+            if self.pos >= len(self.buf) or shift > 63:
+                raise _malformed("bad integer")
+            b = self.buf[self.pos]
+            self.pos += 1
+            n |= (b & 0x7F) << shift
+            if b < 0x80:
+                return n
+            shift += 7
+
+    def text(self, n: int) -> str:
+        try:
+            return self.take(n).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _malformed("bad text") from None
+
+
+def _malformed(why: str) -> ContextError:
+    return ContextError(
+        f"context is malformed ({why}): pass back the context string a get returned, unchanged"
+    )
+
+
+def _parse(body: bytes) -> Context:
+    r = _Reader(body, 1)
+    digest = r.take(r.take(1)[0])
+    n = r.uvarint()
+    replier = None if n == 0 else r.text(n - 1)
+    actors = [r.text(r.uvarint()) for _ in range(r.uvarint())]
+    lists: list[list[Dot]] = []
+    for _ in range(2):
+        pairs: list[Dot] = []
+        for _ in range(r.uvarint()):
+            i, c = r.uvarint(), r.uvarint()
+            if i >= len(actors) or c <= 0:
+                raise _malformed("bad entry")
+            pairs.append((actors[i], c))
+        lists.append(pairs)
+    if r.pos != len(body):
+        raise _malformed("trailing bytes")
+    vv, dots = lists
+    return Context(CausalContext.of(dict(vv), dots), replier, digest)
+
+
+def decode_context(token: str, secret: bytes, key: bytes | None = None) -> Context:
+    """The context in ``token``; raises ``ContextError`` (and nothing else) when the
+    token is malformed, fails its integrity check, or (given ``key``) was issued for
+    another key."""
+    if not isinstance(token, str) or not token:
+        raise _malformed("empty" if token == "" else "not a string")
+    if len(token) > _MAX_TOKEN_CHARS:
+        raise _malformed("too long")
+    if not _B64.fullmatch(token):
+        raise _malformed("unexpected characters")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        raise _malformed("not base64") from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
+        raise _malformed("not base64")  # non-canonical: e.g. an altered final character
+    if len(raw) < 1 + _TAG_BYTES:
+        raise _malformed("too short")
+    if raw[0] != _FORMAT:
+        raise _malformed(f"unknown format {raw[0]}")
+    body, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
+    if not hmac.compare_digest(tag, _tag(secret, body)):
+        raise ContextError(
+            "context failed its integrity check (tampered, or from another cluster): "
+            "get the key again for a fresh context"
+        )
+    ctx = _parse(body)
+    if key is not None and ctx.key_digest and ctx.key_digest != key_digest(key):
+        raise ContextError("context is for another key: get this key first and use its context")
+    return ctx

@@ -1,0 +1,655 @@
+"""Causal metadata of stored values: vector clocks, dotted version vectors, siblings.
+
+Dynamo (paper section 4.4) keeps every version of a key that is not causally
+dominated by another one and hands all of them ("siblings") to the client, with a
+context that says what the client saw. The next put over that context supersedes
+exactly those versions. Two ways of recording causality live here, chosen per
+cluster:
+
+- ``vclock``: the paper's scheme, literally. A version's clock is the context's
+  clock with the coordinator's entry incremented, pruned past a size threshold using
+  the per-entry timestamps. It reproduces Figure 3, and it loses a write when two
+  clients write over one context through one coordinator (both get the same clock):
+  that loss is a lesson dynviz shows.
+- ``dvv``: dotted version vectors (Preguiça, Baquero, Almeida, Fonte, Gonçalves,
+  "Dotted Version Vectors: Logical Clocks for Optimistic Replication", 2010), the fix
+  Riak adopted. A version is named by a *dot* (actor, counter) and carries the causal
+  past it was written over; it is dropped only when another version's past contains
+  its dot, so concurrent writes through one coordinator survive as siblings.
+
+Everything here is immutable and built from tuples: these functions run millions of
+times in a simulation campaign. No I/O, no clock, no randomness.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar
+
+Dot = tuple[str, int]
+"""``(actor, counter)``: the event that created a version (DVV's dot)."""
+
+
+class Order(Enum):
+    """How two clocks relate: ``a.compare(b)`` is ``BEFORE`` when ``a`` < ``b``."""
+
+    BEFORE = "before"
+    AFTER = "after"
+    EQUAL = "equal"
+    CONCURRENT = "concurrent"
+
+
+# --------------------------------------------------------------------------- VClock
+
+
+@dataclass(frozen=True, slots=True)
+class VClock:
+    """Immutable vector clock, the paper's [(node, counter)] list with a timestamp per
+    entry (for pruning, section 4.4).
+
+    ``entries`` holds ``(actor, counter, timestamp)`` sorted by actor, every counter
+    > 0. The timestamp is when the entry was last updated (the coordinator's wall
+    clock); it plays no part in ordering, only in ``prune``. Build one with ``of`` or
+    from another clock: the constructor trusts its input (hot path).
+    """
+
+    entries: tuple[tuple[str, int, int], ...] = ()
+
+    @staticmethod
+    def of(counters: Mapping[str, int], timestamp: int = 0) -> VClock:
+        """A clock from ``{actor: counter}``; zero counters are left out."""
+        return VClock(tuple(sorted((a, c, timestamp) for a, c in counters.items() if c > 0)))
+
+    def counter(self, actor: str) -> int:
+        """The counter of ``actor``, 0 when absent."""
+        for a, c, _ in self.entries:
+            if a == actor:
+                return c
+        return 0
+
+    def increment(self, actor: str, timestamp: int) -> VClock:
+        """This clock with ``actor``'s counter one higher, stamped ``timestamp``."""
+        entries = self.entries
+        for i, (a, c, _) in enumerate(entries):
+            if a == actor:
+                return VClock((*entries[:i], (a, c + 1, timestamp), *entries[i + 1 :]))
+            if a > actor:
+                return VClock((*entries[:i], (actor, 1, timestamp), *entries[i:]))
+        return VClock((*entries, (actor, 1, timestamp)))
+
+    def merge(self, other: VClock) -> VClock:
+        """Pointwise max. Per actor the entry with the larger ``(counter, timestamp)``
+        wins, which makes merge commutative, associative and idempotent even for the
+        timestamps."""
+        a, b = self.entries, other.entries
+        if not b or a == b:
+            return self
+        if not a:
+            return other
+        out: list[tuple[str, int, int]] = []
+        i = j = 0
+        na, nb = len(a), len(b)
+        while i < na and j < nb:
+            x, y = a[i], b[j]
+            if x[0] == y[0]:
+                out.append(x if (x[1], x[2]) >= (y[1], y[2]) else y)
+                i += 1
+                j += 1
+            elif x[0] < y[0]:
+                out.append(x)
+                i += 1
+            else:
+                out.append(y)
+                j += 1
+        out.extend(a[i:])
+        out.extend(b[j:])
+        return VClock(tuple(out))
+
+    def compare(self, other: VClock) -> Order:
+        """Causal order of the counters (timestamps are ignored)."""
+        a, b = self.entries, other.entries
+        ge = le = True  # self >= other, self <= other
+        i = j = 0
+        na, nb = len(a), len(b)
+        while i < na and j < nb:
+            xa, xc, _ = a[i]
+            ya, yc, _ = b[j]
+            if xa == ya:
+                if xc > yc:
+                    le = False
+                elif xc < yc:
+                    ge = False
+                i += 1
+                j += 1
+            elif xa < ya:
+                le = False
+                i += 1
+            else:
+                ge = False
+                j += 1
+            if not (ge or le):
+                return Order.CONCURRENT
+        if i < na:
+            le = False
+        if j < nb:
+            ge = False
+        if ge:
+            return Order.EQUAL if le else Order.AFTER
+        return Order.BEFORE if le else Order.CONCURRENT
+
+    def descends(self, other: VClock) -> bool:
+        """``self >= other`` pointwise: self has seen everything other has."""
+        return self.compare(other) in (Order.AFTER, Order.EQUAL)
+
+    def prune(self, threshold: int = 10) -> VClock:
+        """Paper section 4.4: while the clock has more than ``threshold`` entries drop
+        the one with the oldest timestamp (ties: the smallest actor). Pruning can make
+        a descendant look concurrent with its ancestor (a spurious sibling, never a
+        lost write); the paper reports it did not happen in production."""
+        if threshold < 0:
+            raise ValueError(f"prune threshold must be >= 0, got {threshold}")
+        excess = len(self.entries) - threshold
+        if excess <= 0:
+            return self
+        oldest = sorted(self.entries, key=lambda e: (e[2], e[0]))[:excess]
+        drop = {e[0] for e in oldest}
+        return VClock(tuple(e for e in self.entries if e[0] not in drop))
+
+    def as_dict(self) -> dict[str, int]:
+        """``{actor: counter}``, for display and for building contexts."""
+        return {a: c for a, c, _ in self.entries}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+# ------------------------------------------------------------------- CausalContext
+
+
+@dataclass(frozen=True, slots=True)
+class CausalContext:
+    """What a client has seen: a version vector (contiguous counters 1..n per actor)
+    plus isolated dots beyond it.
+
+    In vclock mode ``dots`` is always empty. In dvv mode a sibling's history is
+    ``past ∪ {dot}``, which may be non-contiguous (Preguiça et al.: a dot is an event
+    *outside* the vector it was written over), so the context must keep isolated dots
+    exactly — else a later write would "cover" a sibling the client never saw.
+
+    ``vv`` is sorted by actor with counters > 0; ``dots`` is sorted, never holds a dot
+    already inside ``vv``, and is normalised (a dot ``(a, vv[a]+1)`` is folded into
+    ``vv``, repeatedly), so ``==`` is structural. The constructor trusts its input;
+    use ``of`` for anything not already normalised.
+    """
+
+    vv: tuple[tuple[str, int], ...] = ()
+    dots: tuple[Dot, ...] = ()
+
+    EMPTY: ClassVar[CausalContext]
+
+    @staticmethod
+    def of(vv: Mapping[str, int] | None = None, dots: Iterable[Dot] = ()) -> CausalContext:
+        """A normalised context from a version vector and any dots."""
+        return _normalise(dict(vv) if vv else {}, dots)
+
+    def contains(self, dot: Dot) -> bool:
+        """Whether the client saw the event ``dot``."""
+        actor, counter = dot
+        for a, c in self.vv:
+            if a == actor:
+                if counter <= c:
+                    return True
+                break
+            if a > actor:
+                break
+        return dot in self.dots if self.dots else False
+
+    def max_counter(self, actor: str) -> int:
+        """The largest counter of ``actor`` seen, in ``vv`` or ``dots`` (0 if none)."""
+        best = 0
+        for a, c in self.vv:
+            if a == actor:
+                best = c
+                break
+        for a, c in self.dots:
+            if a == actor and c > best:
+                best = c
+        return best
+
+    def join(self, other: CausalContext) -> CausalContext:
+        """Everything either context saw (a client that read twice)."""
+        if not (other.vv or other.dots) or self == other:
+            return self
+        if not (self.vv or self.dots):
+            return other
+        vv = dict(self.vv)
+        for a, c in other.vv:
+            if c > vv.get(a, 0):
+                vv[a] = c
+        return _normalise(vv, self.dots + other.dots)
+
+    def add(self, dot: Dot) -> CausalContext:
+        """This context plus the event ``dot``."""
+        if self.contains(dot):
+            return self
+        return _normalise(dict(self.vv), (*self.dots, dot))
+
+    def is_empty(self) -> bool:
+        """True for the context of a client that has read nothing."""
+        return not (self.vv or self.dots)
+
+    def as_dict(self) -> dict[str, int]:
+        """``{actor: max counter}`` (for display; drops the gaps)."""
+        out = dict(self.vv)
+        for a, c in self.dots:
+            if c > out.get(a, 0):
+                out[a] = c
+        return out
+
+
+def _normalise(vv: dict[str, int], dots: Iterable[Dot]) -> CausalContext:
+    """Fold dots contiguous with ``vv`` into it and drop those already inside."""
+    vv = {a: c for a, c in vv.items() if c > 0}
+    rest = sorted({d for d in dots if d[1] > vv.get(d[0], 0)})
+    kept: list[Dot] = []
+    for a, c in rest:  # ascending per actor: after the first gap nothing folds
+        if c == vv.get(a, 0) + 1:
+            vv[a] = c
+        else:
+            kept.append((a, c))
+    return CausalContext(tuple(sorted(vv.items())), tuple(kept))
+
+
+EMPTY_CONTEXT = CausalContext()
+CausalContext.EMPTY = EMPTY_CONTEXT
+
+
+# --------------------------------------------------------------- Version, Siblings
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One write (or delete) of a key as a replica stores it.
+
+    ``dot`` names the write, ``past`` is the client's context it was made over (what
+    it supersedes). ``clock`` is, in vclock mode, the paper's clock of this version;
+    in dvv mode a display-only summary of ``past`` plus ``dot``. ``timestamp`` is the
+    coordinator's (possibly skewed) wall clock in µs: last-write-wins reads it, which
+    is why LWW can lose data.
+    """
+
+    value: bytes | None
+    dot: Dot
+    past: CausalContext
+    clock: VClock
+    timestamp: int
+
+    @property
+    def is_tombstone(self) -> bool:
+        """A delete is a version with no value, so it can supersede what it saw."""
+        return self.value is None
+
+
+def _full_key(v: Version) -> tuple[Any, ...]:
+    """A total order on versions, used only to break ties deterministically."""
+    return (
+        v.timestamp,
+        v.value or b"",
+        v.value is not None,
+        v.dot,
+        v.clock.entries,
+        v.past.vv,
+        v.past.dots,
+    )
+
+
+def _canonical_key(v: Version) -> tuple[Any, ...]:
+    return (v.dot, v.clock.entries, *_full_key(v))
+
+
+@dataclass(frozen=True, slots=True)
+class Siblings:
+    """A replica's set of concurrent versions of one key, in canonical order (sorted
+    by dot) so ``==`` is structural: replicas that converged compare equal and hash
+    the same in Merkle trees (paper section 4.7)."""
+
+    versions: tuple[Version, ...] = ()
+
+    EMPTY: ClassVar[Siblings]
+
+    def values(self) -> list[bytes | None]:
+        """The sibling values a get returns (None for tombstones)."""
+        return [v.value for v in self.versions]
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    def __iter__(self) -> Iterator[Version]:
+        return iter(self.versions)
+
+    def is_empty(self) -> bool:
+        return not self.versions
+
+    def all_tombstones(self) -> bool:
+        """True when every sibling is a delete: the key reads as absent."""
+        return all(v.value is None for v in self.versions)
+
+
+Siblings.EMPTY = Siblings()
+
+
+def _siblings(kept: list[Version]) -> Siblings:
+    if len(kept) > 1:
+        kept.sort(key=_canonical_key)
+    return Siblings(tuple(kept))
+
+
+def _maximal(
+    versions: tuple[Version, ...], beats: Callable[[Version, Version], bool]
+) -> list[Version]:
+    """The versions no other one beats; exact duplicates kept once.
+
+    ``beats`` is a strict partial order, so the result of merging in any grouping is
+    the maximal elements of the union: commutative, associative, idempotent.
+    """
+    kept: list[Version] = []
+    for i, v in enumerate(versions):
+        for j, w in enumerate(versions):
+            if i != j and (beats(w, v) or (j < i and (w is v or w == v))):
+                break
+        else:
+            kept.append(v)
+    return kept
+
+
+# ---------------------------------------------------------------------- Versioning
+
+
+class Versioning(ABC):
+    """The per-cluster way of recording causality (DESIGN section 7)."""
+
+    name: str
+
+    @abstractmethod
+    def new_version(
+        self,
+        stored: Siblings,
+        context: CausalContext,
+        value: bytes | None,
+        actor: str,
+        timestamp: int,
+    ) -> Version:
+        """The version a coordinator ``actor`` creates for a put over ``context``."""
+
+    @abstractmethod
+    def covers(self, w: Version, v: Version) -> bool:
+        """Whether ``w`` supersedes ``v`` (syntactic reconciliation, section 4.4)."""
+
+    @abstractmethod
+    def context_of(self, s: Siblings) -> CausalContext:
+        """The context a get returns for ``s``: everything those siblings saw."""
+
+    @abstractmethod
+    def _beats(self, w: Version, v: Version) -> bool:
+        """``covers`` plus a deterministic tie-break: a strict partial order."""
+
+    def merge(self, a: Siblings, b: Siblings) -> Siblings:
+        """Union, then drop every version covered by another one. Used by puts, read
+        repair, hinted handoff, anti-entropy and transfers: commutative,
+        associative and idempotent, so replicas converge whatever the order."""
+        if a is b or not b.versions:
+            return a
+        if not a.versions:
+            return b
+        return _siblings(_maximal(a.versions + b.versions, self._beats))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class DvvVersioning(Versioning):
+    """Dotted version vectors (Preguiça et al. 2010; DESIGN section 7).
+
+    A new version's dot is one past every counter of ``actor`` the coordinator knows
+    for the key (stored histories and the context), and its past is the client's
+    context. ``v`` is covered by ``w`` iff ``w.past`` contains ``v.dot``: so two
+    writes over one context through one coordinator get different dots, neither past
+    contains the other's, and both survive.
+    """
+
+    name = "dvv"
+
+    def new_version(
+        self,
+        stored: Siblings,
+        context: CausalContext,
+        value: bytes | None,
+        actor: str,
+        timestamp: int,
+    ) -> Version:
+        top = context.max_counter(actor)
+        for v in stored.versions:
+            c = v.past.max_counter(actor)
+            if v.dot[0] == actor and v.dot[1] > c:
+                c = v.dot[1]
+            if c > top:
+                top = c
+        dot = (actor, top + 1)
+        shown = context.as_dict()
+        shown[actor] = top + 1
+        return Version(value, dot, context, VClock.of(shown, timestamp), timestamp)
+
+    def covers(self, w: Version, v: Version) -> bool:
+        return w != v and w.past.contains(v.dot)
+
+    def _beats(self, w: Version, v: Version) -> bool:
+        if w.dot == v.dot:
+            # Identical dots are one write. Two different versions with one dot only
+            # arise if an actor is reused after losing its data (why actors carry an
+            # epoch); keep one deterministically so replicas still converge.
+            return w != v and _full_key(w) > _full_key(v)
+        return w.past.contains(v.dot)
+
+    def context_of(self, s: Siblings) -> CausalContext:
+        versions = s.versions
+        if not versions:
+            return EMPTY_CONTEXT
+        if len(versions) == 1:
+            v = versions[0]
+            return v.past.add(v.dot)
+        vv: dict[str, int] = {}
+        dots: list[Dot] = []
+        for v in versions:
+            for a, c in v.past.vv:
+                if c > vv.get(a, 0):
+                    vv[a] = c
+            dots.extend(v.past.dots)
+            dots.append(v.dot)
+        return _normalise(vv, dots)
+
+
+class VClockVersioning(Versioning):
+    """The paper's vector clocks (section 4.4), literally.
+
+    The new clock is the context's clock with the coordinator's entry incremented,
+    pruned past ``prune_threshold`` entries; ``w`` covers ``v`` iff ``w``'s clock
+    strictly dominates. Two writes over one context through one coordinator get
+    *equal* clocks: the paper has no way to keep both, so one is kept
+    deterministically (larger ``(timestamp, value)``) and the other is lost — the
+    lesson ``dvv`` mode fixes.
+    """
+
+    name = "vclock"
+
+    def __init__(self, prune_threshold: int = 10) -> None:
+        if prune_threshold < 1:
+            raise ValueError(f"prune threshold must be at least 1, got {prune_threshold}")
+        self.prune_threshold = prune_threshold
+
+    def __repr__(self) -> str:
+        return f"VClockVersioning(prune_threshold={self.prune_threshold})"
+
+    def new_version(
+        self,
+        stored: Siblings,
+        context: CausalContext,
+        value: bytes | None,
+        actor: str,
+        timestamp: int,
+    ) -> Version:
+        counters = context.as_dict() if context.dots else dict(context.vv)
+        counter = counters.get(actor, 0) + 1
+        counters[actor] = counter
+        clock = VClock.of(counters, timestamp)
+        excess = len(clock.entries) - self.prune_threshold
+        if excess > 0:
+            # Every entry carries this write's timestamp (the context keeps counters
+            # only), so the prune tie-break (smallest actor first) decides; the
+            # coordinator's own entry is kept, or the clock would not name its write.
+            drop = {e[0] for e in clock.entries if e[0] != actor}
+            drop = set(sorted(drop)[:excess])
+            clock = VClock(tuple(e for e in clock.entries if e[0] not in drop))
+        return Version(value, (actor, counter), context, clock, timestamp)
+
+    def covers(self, w: Version, v: Version) -> bool:
+        return w.clock.compare(v.clock) is Order.AFTER
+
+    def _beats(self, w: Version, v: Version) -> bool:
+        order = w.clock.compare(v.clock)
+        if order is Order.AFTER:
+            return True
+        # Equal clocks, different writes: the paper's lost update.
+        return order is Order.EQUAL and w != v and _full_key(w) > _full_key(v)
+
+    def context_of(self, s: Siblings) -> CausalContext:
+        versions = s.versions
+        if not versions:
+            return EMPTY_CONTEXT
+        clock = versions[0].clock
+        for v in versions[1:]:
+            clock = clock.merge(v.clock)
+        return CausalContext(tuple((a, c) for a, c, _ in clock.entries))
+
+
+def versioning(name: str, prune_threshold: int = 10) -> Versioning:
+    """The versioning of a cluster by name: ``"dvv"`` or ``"vclock"``."""
+    if name == "dvv":
+        return DvvVersioning()
+    if name == "vclock":
+        return VClockVersioning(prune_threshold)
+    raise ValueError(f"unknown versioning {name!r}: choose 'dvv' or 'vclock'")
+
+
+def resolve_lww(s: Siblings) -> Siblings:
+    """Last-write-wins: keep the one version with the largest ``(timestamp, dot)``.
+
+    The timestamp is the coordinator's wall clock, which can be skewed, so this
+    resolver silently drops concurrent writes (and even later ones): dynviz offers it
+    to show that loss, as the paper warns (section 4.4)."""
+    if len(s.versions) <= 1:
+        return s
+    return Siblings((max(s.versions, key=lambda v: (v.timestamp, v.dot)),))
+
+
+# ------------------------------------------------------------------------ encoding
+
+_FORMAT = 1
+
+
+def encode_siblings(s: Siblings) -> bytes:
+    """Compact, deterministic bytes for storage and the wire: JSON with sorted keys,
+    each version a flat list, values as latin-1 strings (one char per byte)."""
+    rows = [
+        [
+            v.dot[0],
+            v.dot[1],
+            v.timestamp,
+            None if v.value is None else v.value.decode("latin-1"),
+            [list(e) for e in v.past.vv],
+            [list(d) for d in v.past.dots],
+            [list(e) for e in v.clock.entries],
+        ]
+        for v in s.versions
+    ]
+    doc = {"f": _FORMAT, "s": rows}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class _Bad(Exception):
+    pass
+
+
+def _int(x: object, what: str, positive: bool = False) -> int:
+    if type(x) is not int:
+        raise _Bad(f"{what} is not an integer")
+    if positive and x <= 0:
+        raise _Bad(f"{what} must be > 0")
+    return x
+
+
+def _str(x: object, what: str) -> str:
+    if type(x) is not str:
+        raise _Bad(f"{what} is not a string")
+    return x
+
+
+def _list(x: object, what: str, n: int | None = None) -> list[Any]:
+    if type(x) is not list or (n is not None and len(x) != n):
+        raise _Bad(f"{what} is not a list" + (f" of {n}" if n is not None else ""))
+    return x
+
+
+def _pairs(x: object, what: str) -> list[tuple[str, int]]:
+    return [
+        (_str(p[0], f"{what} actor"), _int(p[1], f"{what} counter", positive=True))
+        for p in (_list(e, what, 2) for e in _list(x, what))
+    ]
+
+
+def _version(row: object) -> Version:
+    r = _list(row, "version", 7)
+    dot = (_str(r[0], "dot actor"), _int(r[1], "dot counter", positive=True))
+    timestamp = _int(r[2], "timestamp")
+    if r[3] is None:
+        value = None
+    else:
+        try:
+            value = _str(r[3], "value").encode("latin-1")
+        except UnicodeEncodeError:
+            raise _Bad("value holds a character outside latin-1") from None
+    vv = _pairs(r[4], "past vv")
+    if len({a for a, _ in vv}) != len(vv):
+        raise _Bad("past vv repeats an actor")
+    past = CausalContext.of(dict(vv), _pairs(r[5], "past dots"))
+    entries = [
+        (
+            _str(e[0], "clock actor"),
+            _int(e[1], "clock counter", positive=True),
+            _int(e[2], "clock timestamp"),
+        )
+        for e in (_list(e, "clock entry", 3) for e in _list(r[6], "clock"))
+    ]
+    entries.sort()
+    if len({e[0] for e in entries}) != len(entries):
+        raise _Bad("clock repeats an actor")
+    return Version(value, dot, past, VClock(tuple(entries)), timestamp)
+
+
+def decode_siblings(b: bytes) -> Siblings:
+    """The inverse of ``encode_siblings``; raises ``ValueError`` on anything else."""
+    try:
+        doc = json.loads(bytes(b).decode("utf-8"))
+        if type(doc) is not dict or set(doc) != {"f", "s"}:
+            raise _Bad("not a siblings document")
+        if doc["f"] != _FORMAT or type(doc["f"]) is not int:
+            raise _Bad(f"unknown format {doc['f']!r}")
+        versions = [_version(row) for row in _list(doc["s"], "siblings")]
+    except _Bad as e:
+        raise ValueError(f"stored siblings are malformed: {e}") from None
+    except (ValueError, TypeError, RecursionError) as e:
+        raise ValueError(f"stored siblings are malformed: {e.__class__.__name__}: {e}") from None
+    return _siblings(versions)
