@@ -1,1 +1,2 @@
-
+"""The deterministic runtime: virtual clock, event queue, seeded RNG streams and a
+simulated network with latency, loss, partitions, crashes and clock skew."""

@@ -1,0 +1,103 @@
+"""Clients of the store: they remember contexts, pick an entry node, and see results.
+
+A client keeps, per key, the opaque context of its last get (so its next put
+supersedes exactly what it saw, paper section 4.4) and the values that get returned
+(which the checker uses to know what a write's context observed). Two routing modes
+(paper section 4.5 and the seed notes):
+
+* ``aware``: a partition-aware client library holds the ring and sends straight to a
+  coordinator: the replier of the last read (read-your-writes), else the first node of
+  the preference list (zero-hop).
+* ``lb``: a load balancer picks any node; if that node is not a replica it forwards,
+  one extra hop.
+
+Either way the entry point is chosen among nodes whose process is up, as a load
+balancer's health check or a client's connection error would tell it; whether a node
+is reachable from other nodes is left to the nodes' own failure detectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    """One sibling as a client or a view sees it."""
+
+    value: bytes | None
+    dot: tuple[str, int]
+    clock: dict[str, int]
+    timestamp: int
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True, slots=True)
+class PutResult:
+    ok: bool
+    op: str
+    key: bytes
+    value: bytes | None
+    coordinator: str = ""
+    acks: tuple[str, ...] = ()
+    hints: tuple[tuple[str, str], ...] = ()
+    error: str = ""
+    context: str | None = None
+    values: tuple[bytes, ...] = ()
+    entry: str = ""
+    hops: int = 0
+    started: int = 0
+    finished: int = 0
+    req: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GetResult:
+    ok: bool
+    key: bytes
+    values: tuple[bytes, ...] = ()
+    versions: tuple[VersionView, ...] = ()
+    context: str | None = None
+    coordinator: str = ""
+    replier: str | None = None
+    replies: tuple[str, ...] = ()
+    error: str = ""
+    entry: str = ""
+    hops: int = 0
+    started: int = 0
+    finished: int = 0
+    req: int = 0
+
+    @property
+    def siblings(self) -> int:
+        return len(self.versions)
+
+
+@dataclass(slots=True)
+class Client:
+    """A named client's memory: contexts and what it read, per key."""
+
+    name: str
+    routing: str = "aware"
+    contexts: dict[bytes, str] = field(default_factory=dict)
+    repliers: dict[bytes, str | None] = field(default_factory=dict)
+    observed: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
+
+    @property
+    def endpoint(self) -> str:
+        return f"client:{self.name}"
+
+    def remember(self, result: GetResult | PutResult) -> None:
+        if result.ok and result.context is not None:
+            self.contexts[result.key] = result.context
+            self.repliers[result.key] = (
+                result.replier if isinstance(result, GetResult) else result.coordinator)
+            self.observed[result.key] = result.values
+
+    def forget(self, key: bytes) -> None:
+        self.contexts.pop(key, None)
+        self.repliers.pop(key, None)
+        self.observed.pop(key, None)

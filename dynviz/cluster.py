@@ -1,0 +1,561 @@
+"""The facade: a cluster of real nodes on the deterministic simulator.
+
+``Cluster`` wires nodes (``node/``) to the simulator (``sim/``), gives named clients a
+way in, injects faults, and offers read-only snapshots for views. Everything runs on
+virtual time from one seed, so the same commands give the same trace, byte for byte
+(DESIGN §2). Requests are asynchronous underneath (``submit_put``/``submit_get``; the
+TUI uses these); ``put``/``get`` run the simulation until the answer arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from dynviz.client import Client, GetResult, PutResult, VersionView
+from dynviz.core.hashing import as_key, token_hex, token_of
+from dynviz.core.ring import Ring, RingError, build_ring, node_names
+from dynviz.core.versions import Siblings, versioning
+from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
+from dynviz.node.handoff import HintStore
+from dynviz.node.messages import ClientGet, ClientPut, ClientReply
+from dynviz.node.node import MS, SECOND, Node, NodeConfig
+from dynviz.sim.network import InFlight, Network
+from dynviz.sim.rng import stream
+from dynviz.sim.runtime import SimRuntime
+from dynviz.sim.scheduler import Scheduler
+from dynviz.storage import open_store
+from dynviz.storage.base import MAX_VALUE_BYTES, StorageError
+
+
+class ClusterError(ValueError):
+    """A request the cluster cannot carry out as asked (unknown node, bad option...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """Everything that shapes a cluster; with the seed, it fixes the whole run."""
+
+    nodes: tuple[str, ...] = ("n1", "n2", "n3", "n4", "n5")
+    n: int = 3
+    r: int = 2
+    w: int = 2
+    strategy: str = "equal"
+    partitions: int | None = None
+    vnodes: int = 8
+    versioning: str = "dvv"
+    resolver: str = "siblings"
+    seed: int = 0
+    latency: tuple[int, int] = (1 * MS, 5 * MS)
+    loss: float = 0.0
+    seeds: tuple[str, ...] = ()
+    handoff: bool = True
+    readrepair: bool = True
+    antientropy: bool = True
+    routing: str = "aware"
+    storage: str = "memory"
+    dir: str | None = None
+    secret: bytes = b"dynviz-cluster-secret"
+    replica_timeout: int = 50 * MS
+    request_timeout: int = 500 * MS
+    read_repair_window: int = 20 * MS
+    handoff_interval: int = 1 * SECOND
+    suspect_for: int = 2 * SECOND
+
+    def __post_init__(self) -> None:
+        if not self.nodes:
+            raise ClusterError("a cluster needs at least one node")
+        if not 1 <= self.n <= len(self.nodes):
+            raise ClusterError(f"n={self.n} must be between 1 and the {len(self.nodes)} nodes")
+        if not 1 <= self.r <= self.n or not 1 <= self.w <= self.n:
+            raise ClusterError(f"need 1 <= r <= n and 1 <= w <= n (got n={self.n} r={self.r} w={self.w})")
+        if self.versioning not in ("dvv", "vclock"):
+            raise ClusterError(f"versioning must be dvv or vclock, not {self.versioning!r}")
+        if self.resolver not in ("siblings", "lww"):
+            raise ClusterError(f"resolver must be siblings or lww, not {self.resolver!r}")
+        if self.routing not in ("aware", "lb"):
+            raise ClusterError(f"routing must be aware or lb, not {self.routing!r}")
+        if not 0 <= self.loss < 1:
+            raise ClusterError(f"loss must be in [0, 1), got {self.loss}")
+        lo, hi = self.latency
+        if lo < 0 or hi < lo:
+            raise ClusterError(f"bad latency range {lo}..{hi} µs")
+        for s in self.seeds:
+            if s not in self.nodes:
+                raise ClusterError(f"seed node {s} is not one of the nodes")
+        if self.storage == "sqlite" and not self.dir:
+            raise ClusterError("storage=sqlite needs dir=PATH for the node databases")
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> ClusterConfig:
+        """Build from ``cluster`` command options (already typed by the parser)."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for name, value in options.items():
+            if name not in known:
+                raise ClusterError(f"unknown cluster option {name!r}")
+            if name == "nodes":
+                try:
+                    value = tuple(node_names(value if isinstance(value, int) else ",".join(value)))
+                except RingError as exc:
+                    raise ClusterError(str(exc)) from None
+            elif name in ("handoff", "readrepair", "antientropy") and isinstance(value, str):
+                value = value == "on"
+            elif name == "seeds":
+                value = tuple(value)
+            values[name] = value
+        if "n" in values and "r" not in values and "w" not in values:
+            n = values["n"]
+            values.setdefault("r", min(cls.r, n))
+            values.setdefault("w", min(cls.w, n))
+        return cls(**values)
+
+    @property
+    def seed_nodes(self) -> tuple[str, ...]:
+        return self.seeds or self.nodes[:2]
+
+    def node_config(self) -> NodeConfig:
+        return NodeConfig(
+            n=self.n, r=self.r, w=self.w, replica_timeout=self.replica_timeout,
+            request_timeout=self.request_timeout, read_repair_window=self.read_repair_window,
+            handoff_interval=self.handoff_interval, suspect_for=self.suspect_for,
+            hinted_handoff=self.handoff, read_repair=self.readrepair, resolver=self.resolver,
+            secret=self.secret,
+        )
+
+
+@dataclass(slots=True)
+class Pending:
+    """A request in flight from a client: ``result`` is set when it completes."""
+
+    req: int
+    op: str
+    client: Client
+    key: bytes
+    value: bytes | None
+    entry: str
+    started: int
+    result: PutResult | GetResult | None = None
+    timer: Any = None
+    callbacks: list[Callable[[Pending], None]] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaView:
+    node: str
+    role: str  # "primary" | "fallback" | "other"
+    up: bool
+    versions: tuple[VersionView, ...]
+    hints: tuple[tuple[str, tuple[VersionView, ...]], ...]  # (intended, versions) held here
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """Where one key lives right now: every node's stored siblings and hints."""
+
+    key: bytes
+    token: str
+    preference_list: tuple[str, ...]
+    replicas: tuple[ReplicaView, ...]
+
+    def holders(self) -> list[str]:
+        return [r.node for r in self.replicas if r.versions]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    name: str
+    up: bool
+    keys: int
+    hints: int
+    group: int | None
+    skew: int
+    epoch: int
+    suspects: tuple[str, ...]
+    active_requests: int
+
+
+def version_views(siblings: Siblings | None) -> tuple[VersionView, ...]:
+    if siblings is None:
+        return ()
+    return tuple(VersionView(v.value, v.dot, v.clock.as_dict(), v.timestamp) for v in siblings.versions)
+
+
+class Cluster:
+    """A Dynamo cluster on the simulator."""
+
+    def __init__(self, config: ClusterConfig | None = None, bus: EventBus | None = None) -> None:
+        self.config = config = config or ClusterConfig()
+        self.bus = bus or EventBus()
+        self.trace = Trace()
+        self.scheduler = Scheduler()
+        self.network = Network(
+            self.scheduler, stream(config.seed, "network"), self.bus, self.trace,
+            latency=config.latency, loss=config.loss,
+        )
+        try:
+            self.ring: Ring = build_ring(
+                list(config.nodes), config.strategy, partitions=config.partitions,
+                vnodes=config.vnodes, seed=config.seed, n=config.n,
+            )
+        except RingError as exc:
+            raise ClusterError(str(exc)) from None
+        self.versioning = versioning(config.versioning)
+        self.node_config = config.node_config()
+        self.nodes: dict[str, Node] = {}
+        self.runtimes: dict[str, SimRuntime] = {}
+        self.clients: dict[str, Client] = {}
+        self.pending: dict[int, Pending] = {}
+        self._next_req = 0
+        self._client_rng = stream(config.seed, "clients")
+        self.results: list[PutResult | GetResult] = []
+        for name in config.nodes:
+            self._add_node(name)
+
+    # -- construction ----------------------------------------------------------------
+
+    def _open_stores(self, name: str) -> tuple[Any, Any]:
+        cfg = self.config
+        if cfg.storage == "sqlite":
+            from pathlib import Path
+
+            path = Path(cfg.dir or ".") / f"{name}.sqlite"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return open_store("sqlite", str(path), table="versions"), open_store("sqlite", str(path), table="hints")
+        return open_store("memory"), open_store("memory")
+
+    def _add_node(self, name: str) -> Node:
+        runtime = SimRuntime(name, self.scheduler, self.network, stream(self.config.seed, "node", name),
+                             self.bus, self.trace)
+        store, hints = self._open_stores(name)
+        node = Node(name, runtime, store, HintStore(hints), self.ring, self.versioning, self.node_config)
+        self.nodes[name] = node
+        self.runtimes[name] = runtime
+        self.network.register(name, node.handle)
+        node.start()
+        return node
+
+    def close(self) -> None:
+        for node in self.nodes.values():
+            node.store.close()
+            node.hints.store.close()
+
+    # -- time ------------------------------------------------------------------------
+
+    @property
+    def now(self) -> int:
+        return self.scheduler.now
+
+    def run(self, duration: int) -> None:
+        self.scheduler.run_until(self.scheduler.now + duration)
+
+    def run_until(self, time: int) -> None:
+        self.scheduler.run_until(time)
+
+    def step(self, count: int = 1) -> int:
+        ran = 0
+        while ran < count and self.scheduler.step():
+            ran += 1
+        return ran
+
+    def quiet(self) -> bool:
+        """No request, message or hint outstanding anywhere."""
+        if self.network.in_flight or self.pending:
+            return False
+        return all(not n.coordinators and not len(n.hints) for n in self.nodes.values()
+                   if n.name not in self.network.down)
+
+    def settle(self, limit: int = 60 * SECOND, tick: int = 100 * MS) -> bool:
+        """Run until the cluster is quiet (hints delivered, nothing in flight) or ``limit``
+        of virtual time passes; True when it settled."""
+        end = self.scheduler.now + limit
+        while self.scheduler.now < end:
+            if self.quiet():
+                return True
+            self.scheduler.run_until(min(end, self.scheduler.now + tick))
+        return self.quiet()
+
+    # -- clients -----------------------------------------------------------------------
+
+    def client(self, name: str | None = None) -> Client:
+        name = name or "client"
+        found = self.clients.get(name)
+        if found is None:
+            found = Client(name, routing=self.config.routing)
+            self.clients[name] = found
+            self.network.register(found.endpoint, self._on_client_message, client=True)
+        return found
+
+    def _check_node(self, node: str) -> Node:
+        found = self.nodes.get(node)
+        if found is None:
+            known = ", ".join(self.nodes)
+            raise ClusterError(f"unknown node {node!r}; the nodes are {known}")
+        return found
+
+    def _entry(self, client: Client, key: bytes, via: str | None, n: int) -> str:
+        if via is not None:
+            self._check_node(via)
+            return via
+        down = self.network.down
+        if client.routing == "lb":
+            up = [n for n in self.nodes if n not in down]
+            if not up:
+                raise ClusterError("every node is down")
+            return up[self._client_rng.randrange(len(up))]
+        replier = client.repliers.get(key)
+        plist = self.ring.preference_list(key, n)
+        if replier is not None and replier in plist and replier not in down:
+            return replier
+        for node in self.ring.extended_preference_list(key):
+            if node not in down:
+                return node
+        raise ClusterError("every node is down")
+
+    def _submit(self, op: str, client_name: str | None, key: bytes | str, value: bytes | str | None,
+                via: str | None, n: int | None, quorum: int | None, primaries: int | None) -> Pending:
+        key = as_key(key)
+        client = self.client(client_name)
+        cfg = self.config
+        n_eff = n or cfg.n
+        if n is not None and not 1 <= n <= len(self.nodes):
+            raise ClusterError(f"n={n} must be between 1 and the {len(self.nodes)} nodes")
+        if quorum is not None and not 1 <= quorum <= n_eff:
+            raise ClusterError(f"{'r' if op == 'get' else 'w'}={quorum} must be between 1 and n={n_eff}")
+        if value is not None:
+            value = as_key(value)
+            if len(value) > MAX_VALUE_BYTES:
+                raise StorageError(f"value is {len(value)} bytes; the limit is 1 MiB ({MAX_VALUE_BYTES} bytes)")
+        entry = self._entry(client, key, via, n_eff)
+        self._next_req += 1
+        req = self._next_req
+        now = self.scheduler.now
+        pending = Pending(req, op, client, key, value, entry, now)
+        self.pending[req] = pending
+        if op == "get":
+            msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
+        else:
+            msg = ClientPut(req, client.endpoint, key, value if op == "put" else None,
+                            client.contexts.get(key), n, quorum, primaries)
+        # The client gives up a little after the coordinator's own deadline (+ a forward).
+        pending.timer = self.scheduler.after(cfg.request_timeout * 2 + 100 * MS, self._client_timeout, req)
+        self.network.send(client.endpoint, entry, msg)
+        return pending
+
+    def submit_put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
+                   n: int | None = None, w: int | None = None, pw: int | None = None) -> Pending:
+        return self._submit("put", client, key, value, via, n, w, pw)
+
+    def submit_delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
+                      n: int | None = None, w: int | None = None) -> Pending:
+        return self._submit("delete", client, key, None, via, n, w, None)
+
+    def submit_get(self, key: bytes | str, client: str | None = None, via: str | None = None,
+                   n: int | None = None, r: int | None = None, pr: int | None = None) -> Pending:
+        return self._submit("get", client, key, None, via, n, r, pr)
+
+    def wait(self, pending: Pending) -> PutResult | GetResult:
+        """Run the simulation until ``pending`` completes (it always does: it has a timeout)."""
+        sched = self.scheduler
+        while pending.result is None:
+            if not sched.step():
+                break
+        assert pending.result is not None
+        return pending.result
+
+    def put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
+            n: int | None = None, w: int | None = None, pw: int | None = None) -> PutResult:
+        return self.wait(self.submit_put(key, value, client, via, n, w, pw))  # type: ignore[return-value]
+
+    def delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
+               n: int | None = None, w: int | None = None) -> PutResult:
+        return self.wait(self.submit_delete(key, client, via, n, w))  # type: ignore[return-value]
+
+    def get(self, key: bytes | str, client: str | None = None, via: str | None = None,
+            n: int | None = None, r: int | None = None, pr: int | None = None) -> GetResult:
+        return self.wait(self.submit_get(key, client, via, n, r, pr))  # type: ignore[return-value]
+
+    def _complete(self, pending: Pending, result: PutResult | GetResult) -> None:
+        self.pending.pop(pending.req, None)
+        self.scheduler.cancel(pending.timer)
+        pending.result = result
+        if result.ok:
+            pending.client.remember(result)
+        self.trace.add(_result_record(result))
+        for fn in pending.callbacks:
+            fn(pending)
+
+    def _on_client_message(self, src: str, msg: Any) -> None:
+        if not isinstance(msg, ClientReply):
+            return
+        pending = self.pending.get(msg.req)
+        if pending is None:
+            return
+        now = self.scheduler.now
+        siblings = msg.siblings
+        views = version_views(siblings)
+        values = tuple(v.value for v in views if v.value is not None)
+        if pending.op == "get":
+            result: PutResult | GetResult = GetResult(
+                msg.ok, msg.key, values, views, msg.context, msg.coordinator, msg.replier,
+                msg.acks, msg.error, pending.entry, msg.hops, pending.started, now, pending.req,
+            )
+        else:
+            result = PutResult(
+                msg.ok, pending.op, msg.key, pending.value, msg.coordinator, msg.acks, msg.hints,
+                msg.error, msg.context, values, pending.entry, msg.hops, pending.started, now, pending.req,
+            )
+        self._complete(pending, result)
+
+    def _client_timeout(self, req: int) -> None:
+        pending = self.pending.get(req)
+        if pending is None:
+            return
+        error = f"no reply from {pending.entry} (is it down?)"
+        if pending.op == "get":
+            result: PutResult | GetResult = GetResult(False, pending.key, error=error, entry=pending.entry,
+                                                      started=pending.started, finished=self.now, req=req)
+        else:
+            result = PutResult(False, pending.op, pending.key, pending.value, error=error, entry=pending.entry,
+                               started=pending.started, finished=self.now, req=req)
+        self._complete(pending, result)
+
+    # -- faults ------------------------------------------------------------------------
+
+    def is_up(self, node: str) -> bool:
+        return node not in self.network.down
+
+    def kill(self, node: str) -> None:
+        target = self._check_node(node)
+        if node in self.network.down:
+            raise ClusterError(f"{node} is already down")
+        self.network.down.add(node)
+        self.runtimes[node].crash()
+        target.crash()
+        self._emit(NodeDown(self.now, node))
+
+    def recover(self, node: str) -> None:
+        target = self._check_node(node)
+        if node not in self.network.down:
+            raise ClusterError(f"{node} is not down")
+        self.network.down.discard(node)
+        target.start()
+        self._emit(NodeUp(self.now, node))
+
+    def wipe(self, node: str) -> None:
+        """The node loses its disk and comes back empty, as a new actor (kv679)."""
+        target = self._check_node(node)
+        was_up = node not in self.network.down
+        if was_up:
+            self.network.down.add(node)
+        self.runtimes[node].crash()
+        target.wipe()
+        self._emit(NodeDown(self.now, node, wiped=True))
+        self.network.down.discard(node)
+        target.start()
+        self._emit(NodeUp(self.now, node))
+
+    def partition(self, groups: Sequence[Iterable[str]]) -> None:
+        listed = [list(g) for g in groups]
+        seen: set[str] = set()
+        for group in listed:
+            for node in group:
+                self._check_node(node)
+                if node in seen:
+                    raise ClusterError(f"{node} is in two groups")
+                seen.add(node)
+        rest = [n for n in self.nodes if n not in seen]
+        if rest:
+            listed.append(rest)
+        self.network.partition(listed)
+        self._emit(NetworkChanged(self.now, "partition " + " | ".join(",".join(g) for g in listed)))
+
+    def heal(self) -> None:
+        self.network.heal()
+        self._emit(NetworkChanged(self.now, "partition healed"))
+
+    def set_loss(self, p: float) -> None:
+        if not 0 <= p < 1:
+            raise ClusterError(f"loss must be in [0, 1), got {p}")
+        self.network.loss = p
+        self._emit(NetworkChanged(self.now, f"message loss {p:.1%}"))
+
+    def set_latency(self, lo: int, hi: int) -> None:
+        if lo < 0 or hi < lo:
+            raise ClusterError(f"bad latency range {lo}..{hi} µs")
+        self.network.latency = (lo, hi)
+        self._emit(NetworkChanged(self.now, f"latency {lo / MS:g}ms..{hi / MS:g}ms"))
+
+    def skew(self, node: str, micros: int) -> None:
+        self._check_node(node)
+        self.runtimes[node].skew = micros
+        self._emit(NetworkChanged(self.now, f"{node} clock skew {micros / SECOND:+g}s"))
+
+    def _emit(self, event: Any) -> None:
+        self.trace.add((event.time, type(event).__name__, event.describe()))
+        if self.bus.active:
+            self.bus.emit(event)
+
+    # -- views -------------------------------------------------------------------------
+
+    def inspect(self, key: bytes | str, node: str | None = None) -> Inspection:
+        key = as_key(key)
+        plist = self.ring.preference_list(key, self.config.n)
+        names = [node] if node is not None else list(self.nodes)
+        if node is not None:
+            self._check_node(node)
+        replicas = []
+        for name in names:
+            target = self.nodes[name]
+            stored = target.store.get(key)
+            hinted = tuple((i, version_views(s)) for i, s in target.hints.for_key(key))
+            if stored is None and not hinted and name not in plist:
+                continue
+            role = "primary" if name in plist else ("fallback" if hinted else "other")
+            replicas.append(ReplicaView(name, role, self.is_up(name), version_views(stored), hinted))  # type: ignore[arg-type]
+        replicas.sort(key=lambda r: (plist.index(r.node) if r.node in plist else len(plist), list(self.nodes).index(r.node)))
+        return Inspection(key, token_hex(token_of(key)), plist, tuple(replicas))
+
+    def node_views(self) -> list[NodeView]:
+        groups = self.network.groups
+        return [
+            NodeView(name, self.is_up(name), len(node.store), len(node.hints), groups.get(name) if groups else None,
+                     self.runtimes[name].skew, node.epoch, tuple(node.detector.suspected()), len(node.coordinators))
+            for name, node in self.nodes.items()
+        ]
+
+    def flights(self) -> list[InFlight]:
+        return self.network.flights()
+
+    def digest(self) -> str:
+        return self.trace.digest()
+
+    def state_digest(self) -> str:
+        """A digest of every node's stored data and hints (for replay verification)."""
+        import hashlib
+
+        from dynviz.core.versions import encode_siblings
+
+        h = hashlib.sha256()
+        for name, node in self.nodes.items():
+            h.update(name.encode() + b"\x01")
+            for key, siblings in sorted(node.store.items()):
+                h.update(key + b"\x02" + encode_siblings(siblings) + b"\x03")  # type: ignore[arg-type]
+            for intended, key, siblings in sorted(node.hints.items(), key=lambda x: (x[0], x[1])):
+                h.update(intended.encode() + b"\x04" + key + encode_siblings(siblings))
+        return h.hexdigest()
+
+    def with_config(self, **changes: Any) -> ClusterConfig:
+        return replace(self.config, **changes)
+
+
+def _result_record(result: PutResult | GetResult) -> tuple:
+    if isinstance(result, GetResult):
+        return ("get", result.finished, result.key, result.ok, result.coordinator,
+                tuple(sorted(result.values)), result.error)
+    return (result.op, result.finished, result.key, result.ok, result.coordinator, result.acks, result.error)

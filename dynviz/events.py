@@ -1,0 +1,301 @@
+"""Typed events: what every layer reports, for the TUI, the recorder and the tests.
+
+Events are frozen dataclasses stamped with virtual time. Emission sites check
+``bus.active`` first, so a run nobody watches builds no event objects (the check
+campaigns run millions of steps). The *trace* is separate and always on: a compact
+record of every message delivery and drop and every command result, folded into a
+sha256 digest so that a replay can prove it went the same way (DESIGN §2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    time: int
+    kind: ClassVar[str] = "event"
+
+    def describe(self) -> str:
+        return self.kind
+
+
+# -- network -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSent(Event):
+    kind: ClassVar[str] = "send"
+    id: int = 0
+    src: str = ""
+    dst: str = ""
+    message: str = ""
+    key: bytes | None = None
+    arrives: int = 0
+
+    def describe(self) -> str:
+        return f"{self.src} -> {self.dst} {self.message}" + (f" {_k(self.key)}" if self.key is not None else "")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDelivered(Event):
+    kind: ClassVar[str] = "deliver"
+    id: int = 0
+    src: str = ""
+    dst: str = ""
+    message: str = ""
+    sent: int = 0
+
+    def describe(self) -> str:
+        return f"{self.src} -> {self.dst} {self.message} delivered"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDropped(Event):
+    kind: ClassVar[str] = "drop"
+    id: int = 0
+    src: str = ""
+    dst: str = ""
+    message: str = ""
+    reason: str = ""
+    sent: int = 0
+
+    def describe(self) -> str:
+        return f"{self.src} -> {self.dst} {self.message} dropped ({self.reason})"
+
+
+# -- faults ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDown(Event):
+    kind: ClassVar[str] = "fault"
+    node: str = ""
+    wiped: bool = False
+
+    def describe(self) -> str:
+        return f"{self.node} {'wiped (disk lost)' if self.wiped else 'crashed'}"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeUp(Event):
+    kind: ClassVar[str] = "fault"
+    node: str = ""
+
+    def describe(self) -> str:
+        return f"{self.node} recovered"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkChanged(Event):
+    """Partition, heal, loss, latency or skew changed."""
+
+    kind: ClassVar[str] = "fault"
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what
+
+
+# -- requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStarted(Event):
+    kind: ClassVar[str] = "request"
+    req: int = 0
+    op: str = ""
+    key: bytes = b""
+    client: str = ""
+    node: str = ""
+
+    def describe(self) -> str:
+        return f"{self.client} {self.op} {_k(self.key)} via {self.node}"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestForwarded(Event):
+    """The load-balancer path: the entry node is not a replica and forwards (one hop)."""
+
+    kind: ClassVar[str] = "request"
+    req: int = 0
+    key: bytes = b""
+    entry: str = ""
+    coordinator: str = ""
+
+    def describe(self) -> str:
+        return f"{self.entry} forwards {_k(self.key)} to {self.coordinator} (extra hop)"
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinatorState(Event):
+    """A get or put state machine changed state (waiting_w, waiting_r, read_repair, done, failed)."""
+
+    kind: ClassVar[str] = "request"
+    req: int = 0
+    op: str = ""
+    key: bytes = b""
+    node: str = ""
+    state: str = ""
+    detail: str = ""
+
+    def describe(self) -> str:
+        return f"{self.node} {self.op} {_k(self.key)}: {self.state}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDone(Event):
+    kind: ClassVar[str] = "request"
+    req: int = 0
+    op: str = ""
+    key: bytes = b""
+    ok: bool = True
+    coordinator: str = ""
+    detail: str = ""
+
+    def describe(self) -> str:
+        return f"{self.op} {_k(self.key)} {'ok' if self.ok else 'FAILED'} at {self.coordinator}" + (
+            f": {self.detail}" if self.detail else "")
+
+
+# -- storage and repair ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VersionStored(Event):
+    kind: ClassVar[str] = "store"
+    node: str = ""
+    key: bytes = b""
+    siblings: int = 0
+    cause: str = ""  # put | replica | repair | hint | antientropy | transfer
+    dots: tuple[tuple[str, int], ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.node} stores {_k(self.key)} ({self.siblings} sibling{'s' if self.siblings != 1 else ''}, {self.cause})"
+
+
+@dataclass(frozen=True, slots=True)
+class HintStored(Event):
+    kind: ClassVar[str] = "hint"
+    holder: str = ""
+    intended: str = ""
+    key: bytes = b""
+
+    def describe(self) -> str:
+        return f"{self.holder} holds a hint of {_k(self.key)} for {self.intended}"
+
+
+@dataclass(frozen=True, slots=True)
+class HintDelivered(Event):
+    kind: ClassVar[str] = "hint"
+    holder: str = ""
+    intended: str = ""
+    key: bytes = b""
+
+    def describe(self) -> str:
+        return f"{self.holder} handed {_k(self.key)} back to {self.intended}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRepair(Event):
+    kind: ClassVar[str] = "repair"
+    coordinator: str = ""
+    key: bytes = b""
+    targets: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.coordinator} read-repairs {_k(self.key)} on {', '.join(self.targets)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Suspected(Event):
+    kind: ClassVar[str] = "detector"
+    node: str = ""
+    peer: str = ""
+    suspected: bool = True
+    reason: str = ""
+
+    def describe(self) -> str:
+        verb = "suspects" if self.suspected else "trusts again"
+        return f"{self.node} {verb} {self.peer}" + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Narration(Event):
+    kind: ClassVar[str] = "say"
+    text: str = ""
+
+    def describe(self) -> str:
+        return self.text
+
+
+def _k(key: bytes | None) -> str:
+    if key is None:
+        return ""
+    try:
+        return key.decode("utf-8")
+    except UnicodeDecodeError:
+        return key.hex()
+
+
+# -- the bus and the trace -----------------------------------------------------------
+
+
+class Trace:
+    """An incremental digest over a canonical record of the run.
+
+    Records are tuples of ints, strs and bytes (whose reprs are the same in every
+    process); they are buffered and folded into sha256 in chunks to keep the hot path
+    to one list append.
+    """
+
+    __slots__ = ("_buffer", "_hash", "count")
+
+    def __init__(self) -> None:
+        self._buffer: list[tuple] = []
+        self._hash = hashlib.sha256()
+        self.count = 0
+
+    def add(self, record: tuple) -> None:
+        buf = self._buffer
+        buf.append(record)
+        if len(buf) >= 4096:
+            self._fold()
+
+    def _fold(self) -> None:
+        if self._buffer:
+            self.count += len(self._buffer)
+            self._hash.update("\n".join(map(repr, self._buffer)).encode())
+            self._hash.update(b"\n")
+            self._buffer.clear()
+
+    def digest(self) -> str:
+        self._fold()
+        return self._hash.hexdigest()
+
+
+@dataclass(slots=True)
+class EventBus:
+    """Fan-out of events to subscribers; ``active`` is false when nobody listens."""
+
+    subscribers: list[Callable[[Event], None]] = field(default_factory=list)
+    active: bool = False
+
+    def subscribe(self, fn: Callable[[Event], None]) -> Callable[[], None]:
+        self.subscribers.append(fn)
+        self.active = True
+
+        def unsubscribe() -> None:
+            if fn in self.subscribers:
+                self.subscribers.remove(fn)
+            self.active = bool(self.subscribers)
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        for fn in self.subscribers:
+            fn(event)

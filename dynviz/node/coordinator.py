@@ -1,0 +1,357 @@
+"""Coordinator state machines for put and get (paper sections 4.5 and 5; riak_kv's FSMs).
+
+A coordinator is created per client request at the node that coordinates it. Its
+state is explicit and visible (the TUI shows it):
+
+    put:  waiting_w  -> done | failed            (then it keeps counting late acks)
+    get:  waiting_r  -> read_repair -> done | failed
+
+Whether enough replicas answered is decided by the pure ``Tally`` (quorum.py); this
+module only sequences messages and timers. Sloppy quorum: replicas are the first N
+nodes of the extended preference list that this node believes reachable; a stand-in
+carries a hint naming the primary it replaces. A replica that does not answer within
+the per-replica timeout is suspected, and the next fallback is tried, well inside the
+request deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from dynviz.core.context import context_for, encode_context
+from dynviz.core.versions import Siblings, Version
+from dynviz.events import CoordinatorState, ReadRepair, RequestDone
+from dynviz.node.messages import (
+    ClientGet,
+    ClientPut,
+    ClientReply,
+    ReadRepairPut,
+    ReplicaGet,
+    ReplicaGetReply,
+    ReplicaPut,
+    ReplicaPutAck,
+)
+from dynviz.node.quorum import Tally
+
+if TYPE_CHECKING:
+    from dynviz.node.node import Node
+
+WAITING_W = "waiting_w"
+WAITING_R = "waiting_r"
+READ_REPAIR = "read_repair"
+DONE = "done"
+FAILED = "failed"
+
+
+def choose_replicas(
+    node: Node, extended: Sequence[str], n: int
+) -> list[tuple[str, str | None]]:
+    """The first ``n`` reachable nodes of ``extended`` as (node, hint_for) pairs.
+
+    Primaries (the first ``n`` of the list) this node believes reachable serve as
+    themselves; each unreachable primary is replaced, in order, by the next reachable
+    node further down the list, which will hold the write as a hint for it.
+    """
+    detector = node.detector
+    me = node.name
+    primaries = extended[:n]
+    chosen: list[tuple[str, str | None]] = []
+    missing: list[str] = []
+    for p in primaries:
+        if p == me or detector.reachable(p):
+            chosen.append((p, None))
+        else:
+            missing.append(p)
+    if missing:
+        for f in extended[n:]:
+            if not missing:
+                break
+            if f == me or detector.reachable(f):
+                chosen.append((f, missing.pop(0)))
+    return chosen
+
+
+class _Coordinator:
+    """What put and get share: the replica set, fallbacks, timers, the reply."""
+
+    __slots__ = (
+        "op", "node", "req", "key", "client", "state", "targets", "extended", "n", "used",
+        "timers", "deadline", "hops", "replied",
+    )
+
+    def __init__(self, node: Node, req: int, key: bytes, client: str, n: int,
+                 extended: Sequence[str], targets: list[tuple[str, str | None]], hops: int) -> None:
+        self.node = node
+        self.req = req
+        self.key = key
+        self.client = client
+        self.n = n
+        self.extended = extended
+        self.targets: dict[str, str | None] = dict(targets)
+        self.used: set[str] = set(self.targets)
+        self.timers: dict[str, object] = {}
+        self.state = ""
+        self.deadline: object = None
+        self.hops = hops
+        self.replied = False
+
+    def set_state(self, state: str, detail: str = "") -> None:
+        self.state = state
+        rt = self.node.runtime
+        if rt.bus.active:
+            rt.bus.emit(CoordinatorState(rt.now(), self.req, self.op, self.key, self.node.name, state, detail))
+
+    def is_primary(self, target: str) -> bool:
+        return self.targets.get(target) is None and target in self.extended[: self.n]
+
+    def next_fallback(self, failed: str) -> tuple[str, str] | None:
+        """A stand-in for ``failed`` (or for the primary ``failed`` stood in for)."""
+        primary = self.targets.get(failed) or failed
+        detector = self.node.detector
+        for f in self.extended[self.n:]:
+            if f not in self.used and (f == self.node.name or detector.reachable(f)):
+                self.used.add(f)
+                self.targets[f] = primary
+                return f, primary
+        return None
+
+    def start_timer(self, target: str) -> None:
+        node = self.node
+        self.timers[target] = node.runtime.set_timer(node.config.replica_timeout, self.replica_timeout, target)
+
+    def stop_timer(self, target: str) -> None:
+        handle = self.timers.pop(target, None)
+        if handle is not None:
+            self.node.runtime.cancel(handle)
+
+    def replica_timeout(self, target: str) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        node = self.node
+        for handle in self.timers.values():
+            node.runtime.cancel(handle)
+        self.timers.clear()
+        node.runtime.cancel(self.deadline)
+        node.coordinators.pop(self.req, None)
+
+    def reply(self, msg: ClientReply) -> None:
+        self.replied = True
+        node = self.node
+        node.runtime.send(self.client, msg)
+        rt = node.runtime
+        if rt.bus.active:
+            rt.bus.emit(RequestDone(rt.now(), self.req, self.op, self.key, msg.ok, node.name, msg.error))
+
+
+class PutCoordinator(_Coordinator):
+    __slots__ = ("tally", "merged", "w", "acked_hints")
+
+    def __init__(self, node: Node, msg: ClientPut, n: int, w: int, pw: int,
+                 extended: Sequence[str], targets: list[tuple[str, str | None]]) -> None:
+        super().__init__(node, msg.req, msg.key, msg.client, n, extended, targets, msg.hops)
+        self.w = w
+        self.tally = Tally(w, pw)
+        self.merged: Siblings | None = None
+        self.acked_hints: list[tuple[str, str]] = []
+        self.op = "delete" if msg.value is None else "put"
+
+    def start(self, version: Version) -> None:
+        node = self.node
+        me = node.name
+        self.set_state(WAITING_W, f"need {self.w} acks")
+        self.deadline = node.runtime.set_timer(node.config.request_timeout, self.timeout)
+        merged = node.store_version(self.key, version, self.targets.get(me))
+        self.merged = merged
+        self.ack(me)
+        if self.state != WAITING_W and not self.timers and len(self.targets) == 1:
+            self.finish()
+            return
+        for target, hint_for in list(self.targets.items()):
+            if target == me:
+                continue
+            node.runtime.send(target, ReplicaPut(self.req, self.key, merged, hint_for))
+            self.start_timer(target)
+        if self.state != WAITING_W and not self.timers:
+            self.finish()
+
+    def ack(self, target: str) -> None:
+        self.stop_timer(target)
+        hint_for = self.targets.get(target)
+        self.tally.add_ok(target, primary=self.is_primary(target))
+        if hint_for is not None and (target, hint_for) not in self.acked_hints:
+            self.acked_hints.append((target, hint_for))
+        if self.state == WAITING_W and self.tally.enough():
+            self.set_state(DONE, f"{self.tally.describe()} acks")
+            node = self.node
+            merged = self.merged or Siblings.EMPTY
+            # Like Riak's return_body: the client learns the merged siblings and a
+            # context for them, so its next put supersedes its own write.
+            token = encode_context(
+                context_for(self.key, node.versioning.context_of(merged), node.name), node.config.secret)
+            self.reply(ClientReply(
+                self.req, self.key, self.op, True, node.name, siblings=merged, context=token,
+                replier=node.name, acks=tuple(self.tally.ok), hints=tuple(self.acked_hints),
+                hops=self.hops,
+            ))
+        if self.replied and not self.timers:
+            self.finish()
+
+    def on_ack(self, src: str, msg: ReplicaPutAck) -> None:
+        if src not in self.targets:
+            return
+        if msg.ok:
+            self.ack(src)
+        else:
+            self.stop_timer(src)
+            self.tally.add_failure(src)
+
+    def replica_timeout(self, target: str) -> None:
+        self.timers.pop(target, None)
+        node = self.node
+        node.detector.suspect(target, f"no ack for put of {self.key!r}")
+        self.tally.add_failure(target)
+        fallback = self.next_fallback(target)
+        if fallback is not None and self.merged is not None:
+            f, primary = fallback
+            if f == node.name:
+                node.store_siblings(self.key, self.merged, primary, cause="hint")
+                self.ack(f)
+            else:
+                node.runtime.send(f, ReplicaPut(self.req, self.key, self.merged, primary))
+                self.start_timer(f)
+        if self.replied and not self.timers:
+            self.finish()
+
+    def timeout(self) -> None:
+        if self.state == WAITING_W:
+            detail = f"timeout with {self.tally.describe()} acks"
+            self.set_state(FAILED, detail)
+            self.reply(ClientReply(
+                self.req, self.key, self.op, False, self.node.name,
+                acks=tuple(self.tally.ok), hints=tuple(self.acked_hints), error=detail, hops=self.hops,
+            ))
+        self.finish()
+
+
+class GetCoordinator(_Coordinator):
+    __slots__ = ("tally", "replies", "r", "merged", "repair_timer", "first")
+
+    def __init__(self, node: Node, msg: ClientGet, n: int, r: int, pr: int,
+                 extended: Sequence[str], targets: list[tuple[str, str | None]]) -> None:
+        super().__init__(node, msg.req, msg.key, msg.client, n, extended, targets, msg.hops)
+        self.op = "get"
+        self.r = r
+        self.tally = Tally(r, pr)
+        self.replies: dict[str, Siblings | None] = {}
+        self.merged: Siblings = Siblings.EMPTY
+        self.repair_timer: object = None
+        self.first: str | None = None
+
+    def start(self) -> None:
+        node = self.node
+        me = node.name
+        self.set_state(WAITING_R, f"need {self.r} replies")
+        self.deadline = node.runtime.set_timer(node.config.request_timeout, self.timeout)
+        for target, hint_for in list(self.targets.items()):
+            if target == me:
+                continue
+            node.runtime.send(target, ReplicaGet(self.req, self.key, hint_for))
+            self.start_timer(target)
+        if me in self.targets:
+            self.add_reply(me, node.read_local(self.key))
+
+    def add_reply(self, src: str, siblings: Siblings | None) -> None:
+        self.stop_timer(src)
+        if src in self.replies:
+            return
+        if self.first is None:
+            self.first = src
+        self.replies[src] = siblings
+        if siblings is not None:
+            self.merged = self.node.merge(self.merged, siblings)
+        self.tally.add_ok(src, primary=self.is_primary(src))
+        if self.state == WAITING_R and self.tally.enough():
+            self.answer()
+        elif self.state == READ_REPAIR and not self.timers:
+            self.repair()
+
+    def answer(self) -> None:
+        node = self.node
+        merged = self.merged
+        causal = node.versioning.context_of(merged)
+        token = encode_context(context_for(self.key, causal, self.first), node.config.secret)
+        self.reply(ClientReply(
+            self.req, self.key, "get", True, node.name, siblings=merged, context=token,
+            replier=self.first, acks=tuple(self.tally.ok), hops=self.hops,
+        ))
+        if node.config.read_repair:
+            self.set_state(READ_REPAIR, f"{self.tally.describe()} replies")
+            if not self.timers:
+                self.repair()
+            else:
+                self.repair_timer = node.runtime.set_timer(node.config.read_repair_window, self.repair)
+        else:
+            self.set_state(DONE, f"{self.tally.describe()} replies")
+            self.finish()
+
+    def on_reply(self, src: str, msg: ReplicaGetReply) -> None:
+        if src in self.targets:
+            self.add_reply(src, msg.siblings)
+
+    def replica_timeout(self, target: str) -> None:
+        self.timers.pop(target, None)
+        node = self.node
+        node.detector.suspect(target, f"no reply to get of {self.key!r}")
+        self.tally.add_failure(target)
+        if self.state == WAITING_R:
+            fallback = self.next_fallback(target)
+            if fallback is not None:
+                f, primary = fallback
+                if f == node.name:
+                    self.add_reply(f, node.read_local(self.key))
+                else:
+                    node.runtime.send(f, ReplicaGet(self.req, self.key, primary))
+                    self.start_timer(f)
+        elif self.state == READ_REPAIR and not self.timers:
+            self.repair()
+
+    def repair(self) -> None:
+        """Push the merged siblings to every replica that answered with less (DESIGN §7)."""
+        if self.state != READ_REPAIR:
+            return
+        node = self.node
+        merged = self.merged
+        stale: list[str] = []
+        if not merged.is_empty():
+            for target, siblings in self.replies.items():
+                if siblings != merged:
+                    stale.append(target)
+        for target in stale:
+            hint_for = self.targets.get(target)
+            if target == node.name:
+                node.store_siblings(self.key, merged, hint_for, cause="repair")
+            else:
+                node.runtime.send(target, ReadRepairPut(self.key, merged, hint_for))
+        rt = node.runtime
+        if stale and rt.bus.active:
+            rt.bus.emit(ReadRepair(rt.now(), node.name, self.key, tuple(stale)))
+        self.set_state(DONE, f"repaired {', '.join(stale)}" if stale else "replicas agree")
+        self.finish()
+
+    def timeout(self) -> None:
+        if self.state == WAITING_R:
+            detail = f"timeout with {self.tally.describe()} replies"
+            self.set_state(FAILED, detail)
+            self.reply(ClientReply(
+                self.req, self.key, "get", False, self.node.name, acks=tuple(self.tally.ok),
+                error=detail, hops=self.hops,
+            ))
+            self.finish()
+        elif self.state == READ_REPAIR:
+            self.repair()
+
+    def finish(self) -> None:
+        self.node.runtime.cancel(self.repair_timer)
+        super().finish()

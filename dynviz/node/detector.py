@@ -1,0 +1,48 @@
+"""Local failure detection: each node's own opinion of which peers are reachable.
+
+Dynamo (paper section 4.8.1) detects failures locally: node A considers B failed when
+B does not answer A's messages, and retries B periodically. We do exactly that with a
+timeout detector: a peer that misses a per-replica deadline is suspected for
+``suspect_for`` µs, after which it is tried again; any message from it clears the
+suspicion at once. Gossip heartbeats (``gossip.py``) feed the same detector.
+"""
+
+from __future__ import annotations
+
+from dynviz.events import Suspected
+from dynviz.node.runtime import Runtime
+
+
+class FailureDetector:
+    __slots__ = ("runtime", "suspect_for", "_until")
+
+    def __init__(self, runtime: Runtime, suspect_for: int) -> None:
+        self.runtime = runtime
+        self.suspect_for = suspect_for
+        self._until: dict[str, int] = {}
+
+    def reachable(self, peer: str) -> bool:
+        until = self._until.get(peer)
+        return until is None or self.runtime.now() >= until
+
+    def suspect(self, peer: str, reason: str) -> None:
+        rt = self.runtime
+        fresh = self.reachable(peer)
+        self._until[peer] = rt.now() + self.suspect_for
+        if fresh and rt.bus.active:
+            rt.bus.emit(Suspected(rt.now(), rt.name, peer, True, reason))
+
+    def heard_from(self, peer: str) -> None:
+        if peer in self._until:
+            del self._until[peer]
+            rt = self.runtime
+            if rt.bus.active:
+                rt.bus.emit(Suspected(rt.now(), rt.name, peer, False, "it answered"))
+
+    def suspected(self) -> list[str]:
+        """Peers this node currently believes unreachable, sorted."""
+        now = self.runtime.now()
+        return sorted(p for p, until in self._until.items() if now < until)
+
+    def clear(self) -> None:
+        self._until.clear()

@@ -1,0 +1,71 @@
+"""The hint store: writes a node holds for a primary it stood in for (paper section 4.6).
+
+Hints live apart from the node's own data, as in Dynamo ("a separate local database
+that is scanned periodically"), and are keyed by (intended node, key). They are kept
+in a storage engine so a durable node keeps its hints across a crash. An index by key
+lets a stand-in answer reads for keys it holds hints of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dynviz.core.versions import Siblings
+from dynviz.storage.base import Store
+
+_SEP = b"\x00"
+
+
+class HintStore:
+    __slots__ = ("store", "_by_key")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._by_key: dict[bytes, list[str]] = {}
+        for composite, _ in store.items():
+            intended, key = _split(composite)
+            self._by_key.setdefault(key, []).append(intended)
+
+    def get(self, intended: str, key: bytes) -> Siblings | None:
+        return self.store.get(intended.encode() + _SEP + key)  # type: ignore[return-value]
+
+    def put(self, intended: str, key: bytes, siblings: Siblings) -> None:
+        holders = self._by_key.setdefault(key, [])
+        if intended not in holders:
+            holders.append(intended)
+        self.store.put(intended.encode() + _SEP + key, siblings)
+
+    def remove(self, intended: str, key: bytes) -> None:
+        self.store.delete(intended.encode() + _SEP + key)
+        holders = self._by_key.get(key)
+        if holders and intended in holders:
+            holders.remove(intended)
+            if not holders:
+                del self._by_key[key]
+
+    def for_key(self, key: bytes) -> list[tuple[str, Siblings]]:
+        """Every hint held for ``key`` (any intended node)."""
+        holders = self._by_key.get(key)
+        if not holders:
+            return []
+        return [(i, s) for i in holders if (s := self.get(i, key)) is not None]
+
+    def items(self) -> Iterator[tuple[str, bytes, Siblings]]:
+        """(intended, key, siblings) for every hint, in a stable order."""
+        for key, holders in list(self._by_key.items()):
+            for intended in list(holders):
+                siblings = self.get(intended, key)
+                if siblings is not None:
+                    yield intended, key, siblings
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def clear(self) -> None:
+        self.store.clear()
+        self._by_key.clear()
+
+
+def _split(composite: bytes) -> tuple[str, bytes]:
+    intended, _, key = composite.partition(_SEP)
+    return intended.decode(), key

@@ -1,0 +1,291 @@
+"""One Dynamo node: storage, hints, a failure detector, and handlers for every message.
+
+Sans-I/O (STYLE.md, after h11): ``handle(src, msg)`` is the only way in, and the
+runtime interface (send, timers, clock) the only way out. A node coordinates the
+requests that reach it (paper section 4.5), serves replica reads and writes, stands in
+for unreachable primaries with hints and hands them back (section 4.6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dynviz.core.context import ContextError, decode_context
+from dynviz.core.ring import Ring
+from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, resolve_lww
+from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionStored
+from dynviz.node.coordinator import GetCoordinator, PutCoordinator, choose_replicas
+from dynviz.node.detector import FailureDetector
+from dynviz.node.handoff import HintStore
+from dynviz.node.messages import (
+    ClientGet,
+    ClientPut,
+    ClientReply,
+    HintHandoff,
+    HintHandoffAck,
+    ReadRepairPut,
+    ReplicaGet,
+    ReplicaGetReply,
+    ReplicaPut,
+    ReplicaPutAck,
+)
+from dynviz.node.runtime import Runtime
+from dynviz.storage.base import MAX_VALUE_BYTES, Store
+
+MS = 1000
+SECOND = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class NodeConfig:
+    """Per-cluster protocol settings every node shares (times in µs)."""
+
+    n: int = 3
+    r: int = 2
+    w: int = 2
+    replica_timeout: int = 50 * MS
+    request_timeout: int = 500 * MS
+    read_repair_window: int = 20 * MS
+    handoff_interval: int = 1 * SECOND
+    handoff_batch: int = 64
+    suspect_for: int = 2 * SECOND
+    hinted_handoff: bool = True
+    read_repair: bool = True
+    resolver: str = "siblings"  # or "lww"
+    secret: bytes = b"dynviz"
+
+
+class Node:
+    """A Dynamo storage node."""
+
+    def __init__(self, name: str, runtime: Runtime, store: Store, hints: HintStore, ring: Ring,
+                 versioning: Versioning, config: NodeConfig, epoch: int = 0) -> None:
+        self.name = name
+        self.runtime = runtime
+        self.store = store
+        self.hints = hints
+        self.ring = ring
+        self.versioning = versioning
+        self.config = config
+        self.epoch = epoch
+        self.detector = FailureDetector(runtime, config.suspect_for)
+        self.coordinators: dict[int, PutCoordinator | GetCoordinator] = {}
+        self._handoff_sent: dict[tuple[str, bytes], Siblings] = {}
+        self._merge = versioning.merge
+        self.merge: Callable[[Siblings, Siblings], Siblings] = (
+            self._merge_lww if config.resolver == "lww" else versioning.merge
+        )
+        self._handlers: dict[type, Callable[[str, Any], None]] = {
+            ClientPut: self.on_client_put,
+            ClientGet: self.on_client_get,
+            ReplicaPut: self.on_replica_put,
+            ReplicaPutAck: self.on_replica_put_ack,
+            ReplicaGet: self.on_replica_get,
+            ReplicaGetReply: self.on_replica_get_reply,
+            ReadRepairPut: self.on_read_repair,
+            HintHandoff: self.on_hint_handoff,
+            HintHandoffAck: self.on_hint_handoff_ack,
+        }
+
+    @property
+    def actor(self) -> str:
+        """The name in this node's version dots; a wiped node comes back as a new actor
+        (DESIGN §7), so it can never re-issue a dot it issued before (riak_kv#679)."""
+        return self.name if self.epoch == 0 else f"{self.name}#{self.epoch}"
+
+    def _merge_lww(self, a: Siblings, b: Siblings) -> Siblings:
+        return resolve_lww(self._merge(a, b))
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start periodic work (called at creation and on recovery)."""
+        rt = self.runtime
+        interval = self.config.handoff_interval
+        rt.set_timer(rt.rng.randrange(interval) + 1, self._handoff_tick)
+
+    def crash(self) -> None:
+        """Lose everything in memory; storage and hints survive as on a disk."""
+        self.coordinators.clear()
+        self.detector.clear()
+        self._handoff_sent.clear()
+
+    def wipe(self) -> None:
+        """Lose the disk too, and come back as a new actor."""
+        self.crash()
+        self.store.clear()
+        self.hints.clear()
+        self.epoch += 1
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    def handle(self, src: str, msg: Any) -> None:
+        detector = self.detector
+        if src in detector._until:
+            detector.heard_from(src)
+        self._handlers[type(msg)](src, msg)
+
+    # -- local storage -----------------------------------------------------------------
+
+    def read_local(self, key: bytes) -> Siblings | None:
+        """What this node holds for ``key``: its own data merged with hints it keeps."""
+        stored = self.store.get(key)
+        hinted = self.hints.for_key(key)
+        if not hinted:
+            return stored  # type: ignore[return-value]
+        merged: Siblings = stored if stored is not None else Siblings.EMPTY  # type: ignore[assignment]
+        for _, siblings in hinted:
+            merged = self.merge(merged, siblings)
+        return merged
+
+    def store_version(self, key: bytes, version: Version, hint_for: str | None) -> Siblings:
+        return self.store_siblings(key, Siblings((version,)), hint_for, cause="put")
+
+    def store_siblings(self, key: bytes, siblings: Siblings, hint_for: str | None, cause: str) -> Siblings:
+        """Merge ``siblings`` into what is stored (as data, or as a hint for ``hint_for``)."""
+        rt = self.runtime
+        if hint_for is not None and hint_for != self.name:
+            existing = self.hints.get(hint_for, key)
+            merged = siblings if existing is None else self.merge(existing, siblings)
+            if merged is not existing:
+                self.hints.put(hint_for, key, merged)
+            if rt.bus.active:
+                rt.bus.emit(HintStored(rt.now(), self.name, hint_for, key))
+                rt.bus.emit(VersionStored(rt.now(), self.name, key, len(merged), f"hint for {hint_for}",
+                                          tuple(v.dot for v in merged.versions)))
+            return merged
+        existing = self.store.get(key)
+        merged = siblings if existing is None else self.merge(existing, siblings)  # type: ignore[arg-type]
+        if merged is not existing:
+            self.store.put(key, merged)
+        if rt.bus.active:
+            rt.bus.emit(VersionStored(rt.now(), self.name, key, len(merged), cause,
+                                      tuple(v.dot for v in merged.versions)))
+        return merged
+
+    # -- client requests (this node coordinates or forwards) ---------------------------
+
+    def _route(self, key: bytes, n: int, hops: int, replier: str | None, msg: Any) -> tuple | None:
+        """Replica choice, or None when the request was forwarded to a better coordinator."""
+        extended = self.ring.extended_preference_list(key)
+        targets = choose_replicas(self, extended, n)
+        names = [t for t, _ in targets]
+        if self.name in names or not names:
+            return extended, targets
+        if hops >= 2:
+            return extended, targets
+        coordinator = replier if replier in names and replier != self.name else names[0]
+        rt = self.runtime
+        if rt.bus.active:
+            rt.bus.emit(RequestForwarded(rt.now(), msg.req, key, self.name, coordinator))
+        rt.send(coordinator, replace(msg, hops=hops + 1))
+        return None
+
+    def _reject(self, msg: Any, op: str, error: str) -> None:
+        self.runtime.send(msg.client, ClientReply(msg.req, msg.key, op, False, self.name, error=error, hops=msg.hops))
+
+    def on_client_put(self, src: str, msg: ClientPut) -> None:
+        op = "delete" if msg.value is None else "put"
+        cfg = self.config
+        n = msg.n or cfg.n
+        w = msg.w or cfg.w
+        if msg.value is not None and len(msg.value) > MAX_VALUE_BYTES:
+            self._reject(msg, op, f"value is {len(msg.value)} bytes; the limit is 1 MiB ({MAX_VALUE_BYTES} bytes)")
+            return
+        if not (1 <= w <= n) or (msg.pw or 0) > n:
+            self._reject(msg, op, f"need 1 <= w <= n (got n={n} w={w})")
+            return
+        causal = EMPTY_CONTEXT
+        replier = None
+        if msg.context:
+            try:
+                ctx = decode_context(msg.context, cfg.secret, msg.key)
+            except ContextError as exc:
+                self._reject(msg, op, str(exc))
+                return
+            causal, replier = ctx.causal, ctx.replier
+        routed = self._route(msg.key, n, msg.hops, replier, msg)
+        if routed is None:
+            return
+        extended, targets = routed
+        if self.name not in [t for t, _ in targets]:
+            self._reject(msg, op, "no reachable replica can coordinate this request")
+            return
+        local = self.read_local(msg.key) or Siblings.EMPTY
+        version = self.versioning.new_version(local, causal, msg.value, self.actor, self.runtime.wall_clock())
+        coordinator = PutCoordinator(self, msg, n, w, msg.pw or 0, extended, targets)
+        self.coordinators[msg.req] = coordinator
+        coordinator.start(version)
+
+    def on_client_get(self, src: str, msg: ClientGet) -> None:
+        cfg = self.config
+        n = msg.n or cfg.n
+        r = msg.r or cfg.r
+        if not (1 <= r <= n) or (msg.pr or 0) > n:
+            self._reject(msg, "get", f"need 1 <= r <= n (got n={n} r={r})")
+            return
+        routed = self._route(msg.key, n, msg.hops, None, msg)
+        if routed is None:
+            return
+        extended, targets = routed
+        if self.name not in [t for t, _ in targets]:
+            self._reject(msg, "get", "no reachable replica can coordinate this request")
+            return
+        coordinator = GetCoordinator(self, msg, n, r, msg.pr or 0, extended, targets)
+        self.coordinators[msg.req] = coordinator
+        coordinator.start()
+
+    # -- replica side ------------------------------------------------------------------
+
+    def on_replica_put(self, src: str, msg: ReplicaPut) -> None:
+        self.store_siblings(msg.key, msg.siblings, msg.hint_for, cause="replica")
+        self.runtime.send(src, ReplicaPutAck(msg.req, msg.key))
+
+    def on_replica_put_ack(self, src: str, msg: ReplicaPutAck) -> None:
+        coordinator = self.coordinators.get(msg.req)
+        if isinstance(coordinator, PutCoordinator):
+            coordinator.on_ack(src, msg)
+
+    def on_replica_get(self, src: str, msg: ReplicaGet) -> None:
+        self.runtime.send(src, ReplicaGetReply(msg.req, msg.key, self.read_local(msg.key)))
+
+    def on_replica_get_reply(self, src: str, msg: ReplicaGetReply) -> None:
+        coordinator = self.coordinators.get(msg.req)
+        if isinstance(coordinator, GetCoordinator):
+            coordinator.on_reply(src, msg)
+
+    def on_read_repair(self, src: str, msg: ReadRepairPut) -> None:
+        self.store_siblings(msg.key, msg.siblings, msg.hint_for, cause="repair")
+
+    # -- hinted handoff ----------------------------------------------------------------
+
+    def _handoff_tick(self) -> None:
+        cfg = self.config
+        rt = self.runtime
+        rt.set_timer(cfg.handoff_interval, self._handoff_tick)
+        if not cfg.hinted_handoff or not len(self.hints):
+            return
+        sent = 0
+        for intended, key, siblings in self.hints.items():
+            if sent >= cfg.handoff_batch:
+                break
+            self._handoff_sent[(intended, key)] = siblings
+            rt.send(intended, HintHandoff(key, siblings))
+            sent += 1
+
+    def on_hint_handoff(self, src: str, msg: HintHandoff) -> None:
+        self.store_siblings(msg.key, msg.siblings, None, cause=f"handoff from {src}")
+        self.runtime.send(src, HintHandoffAck(msg.key))
+
+    def on_hint_handoff_ack(self, src: str, msg: HintHandoffAck) -> None:
+        sent = self._handoff_sent.pop((src, msg.key), None)
+        if sent is None:
+            return
+        if self.hints.get(src, msg.key) == sent:
+            self.hints.remove(src, msg.key)
+            rt = self.runtime
+            if rt.bus.active:
+                rt.bus.emit(HintDelivered(rt.now(), self.name, src, msg.key))
+

@@ -1,0 +1,159 @@
+"""The simulated network: per-link latency, message loss, partitions and node crashes.
+
+Every message between endpoints (nodes and clients) goes through ``send``: it is
+either dropped at once (sender down, partition, loss) or scheduled for delivery after
+a latency drawn from the link's range. Delivery re-checks that the receiver is up and
+still reachable, so a message in flight when a partition starts is lost, as on a real
+network. In-flight messages are kept in a dict so the TUI can draw them moving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from random import Random
+from typing import Any
+
+from dynviz.events import EventBus, MessageDelivered, MessageDropped, MessageSent, Trace
+from dynviz.sim.scheduler import Scheduler
+
+Handler = Callable[[str, Any], None]
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A message on the wire (for views: the ring draws these moving)."""
+
+    id: int
+    src: str
+    dst: str
+    message: str
+    key: bytes | None
+    sent: int
+    arrives: int
+
+
+class Network:
+    """Endpoints, links and faults. Clients are endpoints that partitions never cut
+    (they reach the cluster through a load balancer); loss applies between nodes."""
+
+    __slots__ = (
+        "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
+        "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
+        "sent_count", "dropped_count", "_kinds",
+    )
+
+    def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
+                 latency: tuple[int, int] = (1000, 5000), loss: float = 0.0) -> None:
+        self.scheduler = scheduler
+        self.rng = rng
+        self.bus = bus
+        self.trace = trace
+        self.latency = latency
+        self.loss = loss
+        self.endpoints: dict[str, Handler] = {}
+        self.clients: set[str] = set()
+        self.down: set[str] = set()
+        self.groups: dict[str, int] = {}
+        self.blocked: set[tuple[str, str]] = set()
+        self.link_latency: dict[tuple[str, str], tuple[int, int]] = {}
+        self.in_flight: dict[int, tuple] = {}
+        self._next_id = 0
+        self.sent_count = 0
+        self.dropped_count = 0
+        self._kinds: dict[type, str] = {}
+
+    # -- topology --------------------------------------------------------------------
+
+    def register(self, name: str, handler: Handler, client: bool = False) -> None:
+        self.endpoints[name] = handler
+        if client:
+            self.clients.add(name)
+
+    def reachable(self, src: str, dst: str) -> bool:
+        """Ground truth (not a node's opinion): can a message from src reach dst now?"""
+        if dst in self.down or src in self.down:
+            return False
+        if src in self.clients or dst in self.clients:
+            return True
+        if (src, dst) in self.blocked:
+            return False
+        groups = self.groups
+        return not groups or groups.get(src, -1) == groups.get(dst, -1)
+
+    def partition(self, groups: list[list[str]]) -> None:
+        """Split nodes into groups; nodes not named form one more group together."""
+        self.groups = {node: i for i, group in enumerate(groups) for node in group}
+
+    def heal(self) -> None:
+        self.groups = {}
+        self.blocked = set()
+
+    # -- the wire ----------------------------------------------------------------------
+
+    def _kind(self, msg: Any) -> str:
+        cls = type(msg)
+        name = self._kinds.get(cls)
+        if name is None:
+            name = self._kinds[cls] = cls.__name__
+        return name
+
+    def send(self, src: str, dst: str, msg: Any) -> None:
+        sched = self.scheduler
+        now = sched.now
+        self._next_id += 1
+        mid = self._next_id
+        self.sent_count += 1
+        reason = None
+        if src in self.down:
+            reason = "sender down"
+        elif dst not in self.endpoints:
+            reason = "no such node"
+        elif src not in self.clients and dst not in self.clients:
+            groups = self.groups
+            if groups and groups.get(src, -1) != groups.get(dst, -1):
+                reason = "partition"
+            elif (src, dst) in self.blocked:
+                reason = "link blocked"
+            elif self.loss and self.rng.random() < self.loss:
+                reason = "lost"
+        if reason is not None:
+            self._drop(mid, src, dst, msg, reason, now)
+            return
+        lo, hi = self.link_latency.get((src, dst), self.latency)
+        delay = lo if lo >= hi else self.rng.randint(lo, hi)
+        arrives = now + delay
+        self.in_flight[mid] = (src, dst, msg, now, arrives)
+        sched.at(arrives, self._deliver, mid)
+        if self.bus.active:
+            self.bus.emit(MessageSent(now, mid, src, dst, self._kind(msg), getattr(msg, "key", None), arrives))
+
+    def _deliver(self, mid: int) -> None:
+        src, dst, msg, sent, _ = self.in_flight.pop(mid)
+        now = self.scheduler.now
+        if dst in self.down:
+            self._drop(mid, src, dst, msg, "receiver down", sent)
+            return
+        if src not in self.clients and dst not in self.clients:
+            groups = self.groups
+            if groups and groups.get(src, -1) != groups.get(dst, -1):
+                self._drop(mid, src, dst, msg, "partition", sent)
+                return
+        self.trace.add((now, src, dst, self._kind(msg)))
+        if self.bus.active:
+            self.bus.emit(MessageDelivered(now, mid, src, dst, self._kind(msg), sent))
+        self.endpoints[dst](src, msg)
+
+    def _drop(self, mid: int, src: str, dst: str, msg: Any, reason: str, sent: int) -> None:
+        now = self.scheduler.now
+        self.dropped_count += 1
+        self.trace.add((now, src, dst, self._kind(msg), reason))
+        if self.bus.active:
+            self.bus.emit(MessageDropped(now, mid, src, dst, self._kind(msg), reason, sent))
+
+    def flights(self) -> list[InFlight]:
+        """Messages on the wire now, oldest first."""
+        return [
+            InFlight(mid, src, dst, self._kind(msg), getattr(msg, "key", None), sent, arrives)
+            for mid, (src, dst, msg, sent, arrives) in self.in_flight.items()
+        ]

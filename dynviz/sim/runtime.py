@@ -1,0 +1,55 @@
+"""The simulator's implementation of the node runtime interface (node/runtime.py).
+
+Timers carry the node's incarnation: when a node crashes its incarnation changes, so
+every timer it had set silently does nothing when it fires (a crashed process loses
+its timers). ``wall_clock`` adds the node's skew, which is what LWW timestamps read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from random import Random
+from typing import Any
+
+from dynviz.events import EventBus, Trace
+from dynviz.sim.network import Network
+from dynviz.sim.scheduler import Scheduler
+
+
+class SimRuntime:
+    __slots__ = ("name", "scheduler", "network", "rng", "bus", "trace", "skew", "incarnation")
+
+    def __init__(self, name: str, scheduler: Scheduler, network: Network, rng: Random,
+                 bus: EventBus, trace: Trace) -> None:
+        self.name = name
+        self.scheduler = scheduler
+        self.network = network
+        self.rng = rng
+        self.bus = bus
+        self.trace = trace
+        self.skew = 0
+        self.incarnation = 0
+
+    def now(self) -> int:
+        return self.scheduler.now
+
+    def wall_clock(self) -> int:
+        return self.scheduler.now + self.skew
+
+    def send(self, dst: str, msg: Any) -> None:
+        self.network.send(self.name, dst, msg)
+
+    def set_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> Any:
+        return self.scheduler.after(delay, self._fire, self.incarnation, fn, args)
+
+    def _fire(self, incarnation: int, fn: Callable[..., None], args: tuple) -> None:
+        if incarnation == self.incarnation:
+            fn(*args)
+
+    def cancel(self, handle: Any) -> None:
+        if handle is not None:
+            handle[2] = None
+
+    def crash(self) -> None:
+        """Invalidate every timer set before now."""
+        self.incarnation += 1
