@@ -93,6 +93,56 @@ def cmd_ring(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_text_file(path: str, what: str = "command file") -> str:
+    """Read a UTF-8 text file or raise a one-line UserError saying what is wrong."""
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.exists():
+        raise UserError(f"{what} {path!r} does not exist")
+    if file.is_dir():
+        raise UserError(f"{what} {path!r} is a directory, not a file")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {what} {path!r}: {exc.strerror}") from None
+    if b"\x00" in data:
+        raise UserError(f"{what} {path!r} is a binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{what} {path!r} is not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from dynviz.commands import CommandError, parse_script
+    from dynviz.executor import Executor, fmt_time
+
+    text = read_text_file(args.file)
+    try:
+        script = parse_script(text)
+    except CommandError as exc:
+        raise UserError(f"{args.file}: {exc}") from None
+    executor = Executor(seed=args.seed)
+    invalid = 0
+    for outcome in executor.run_script(script):
+        invalid += outcome.invalid
+        if args.json:
+            print(json.dumps(outcome.as_json(), sort_keys=True))
+        else:
+            lines = outcome.text.splitlines() or [""]
+            print(f"[{fmt_time(outcome.time)}] {lines[0]}")
+            for extra in lines[1:]:
+                print(f"{'':12}{extra}")
+    cluster = executor.cluster
+    if args.json:
+        print(json.dumps({"summary": True, "commands": len(script), "time_us": cluster.now,
+                          "digest": cluster.digest(), "state_digest": cluster.state_digest()}, sort_keys=True))
+    else:
+        print(f"{len(script)} commands, virtual time {cluster.now / 1e6:.3f}s, trace digest {cluster.digest()[:16]}")
+    return 1 if invalid else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dynviz",
@@ -113,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     ring.add_argument("--key", help="show this key's token and preference list")
     ring.add_argument("--json", action="store_true", help="print one JSON object")
     ring.set_defaults(func=cmd_ring)
+
+    run = sub.add_parser("run", help="execute a command file headless (see 'Command language' in the README)")
+    run.add_argument("file", help="a text file of commands, one per line ('#' comments)")
+    run.add_argument("--json", action="store_true", help="print one JSON object per command result")
+    run.add_argument("--seed", type=_positive_int, default=None, help="override the cluster's seed")
+    run.set_defaults(func=cmd_run)
     return parser
 
 

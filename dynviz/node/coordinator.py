@@ -69,6 +69,9 @@ def choose_replicas(
                 break
             if f == me or detector.reachable(f):
                 chosen.append((f, missing.pop(0)))
+        # No stand-in left: try the suspected primaries anyway; suspicion is only an
+        # opinion, and they may be back (paper 4.8.1: failed nodes are retried).
+        chosen.extend((p, None) for p in missing)
     return chosen
 
 

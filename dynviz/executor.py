@@ -1,0 +1,301 @@
+"""Carry out parsed commands on a cluster and describe what happened.
+
+One executor serves every front end: ``dynviz run`` prints its outcomes as text or
+JSON, the TUI shows them in the log, lessons check them. An outcome is data (a dict
+that serialises to JSON deterministically) plus one human line; errors a user can
+cause come back as an outcome with ``ok`` false, never as an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dynviz import commands as c
+from dynviz.client import GetResult, PutResult, VersionView
+from dynviz.cluster import Cluster, ClusterConfig, ClusterError, Inspection
+from dynviz.events import EventBus, Narration
+from dynviz.node.node import MS, SECOND
+from dynviz.storage.base import StorageError
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one command."""
+
+    cmd: str
+    line: int
+    ok: bool
+    time: int
+    data: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    error: str = ""
+    invalid: bool = False  # the command itself was wrong (unknown node...), not a protocol failure
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"cmd": self.cmd, "line": self.line, "ok": self.ok, "time_us": self.time}
+        out.update(self.data)
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def show_bytes(value: bytes | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8", errors="backslashreplace")
+
+
+def version_json(v: VersionView) -> dict[str, Any]:
+    return {
+        "value": show_bytes(v.value),
+        "tombstone": v.value is None,
+        "clock": v.clock,
+        "dot": [v.dot[0], v.dot[1]],
+        "timestamp_us": v.timestamp,
+    }
+
+
+def fmt_time(micros: int) -> str:
+    return f"{micros / SECOND:8.3f}s"
+
+
+def fmt_clock(clock: dict[str, int]) -> str:
+    return "{" + ",".join(f"{k}:{v}" for k, v in clock.items()) + "}"
+
+
+class Executor:
+    """Applies commands to a cluster, creating the default one on first use."""
+
+    def __init__(self, config: ClusterConfig | None = None, seed: int | None = None,
+                 bus: EventBus | None = None,
+                 on_cluster: Callable[[Cluster], None] | None = None) -> None:
+        self.base = config or ClusterConfig()
+        self.seed = seed
+        self.bus = bus or EventBus()
+        self.on_cluster = on_cluster
+        self._cluster: Cluster | None = None
+
+    @property
+    def cluster(self) -> Cluster:
+        if self._cluster is None:
+            self._new_cluster(self.base)
+        assert self._cluster is not None
+        return self._cluster
+
+    def _new_cluster(self, config: ClusterConfig) -> Cluster:
+        if self.seed is not None:
+            config = replace(config, seed=self.seed)
+        if self._cluster is not None:
+            self._cluster.close()
+        self._cluster = Cluster(config, bus=self.bus)
+        if self.on_cluster is not None:
+            self.on_cluster(self._cluster)
+        return self._cluster
+
+    # -- running -----------------------------------------------------------------------
+
+    def run_script(self, commands: Iterable[c.Command]) -> Iterator[Outcome]:
+        for command in commands:
+            yield self.execute(command)
+
+    def execute(self, command: c.Command) -> Outcome:
+        handler = _HANDLERS.get(type(command))
+        try:
+            if handler is None:
+                raise ClusterError(f"'{command.name}' is not available in this version of dynviz")
+            return handler(self, command)
+        except (ClusterError, StorageError) as exc:
+            now = self._cluster.now if self._cluster is not None else 0
+            return Outcome(command.source or command.name, command.line, False, now, {}, f"error: {exc}",
+                           str(exc), invalid=True)
+
+    def _out(self, command: c.Command, ok: bool, data: dict[str, Any], text: str, error: str = "") -> Outcome:
+        return Outcome(command.source or command.name, command.line, ok, self.cluster.now, data, text, error)
+
+    # -- handlers ----------------------------------------------------------------------
+
+    def do_cluster(self, command: c.Cluster) -> Outcome:
+        options = dict(command.options)
+        config = ClusterConfig.from_options(options)
+        cluster = self._new_cluster(config)
+        cfg = cluster.config
+        data = {
+            "nodes": list(cfg.nodes), "n": cfg.n, "r": cfg.r, "w": cfg.w, "strategy": cfg.strategy,
+            "versioning": cfg.versioning, "resolver": cfg.resolver, "seed": cfg.seed,
+            "vnodes": len(cluster.ring),
+        }
+        text = (f"cluster of {len(cfg.nodes)} nodes ({', '.join(cfg.nodes)}), N={cfg.n} R={cfg.r} W={cfg.w}, "
+                f"{cfg.versioning}, {cfg.strategy} ring of {len(cluster.ring)} vnodes, seed {cfg.seed}")
+        return self._out(command, True, data, text)
+
+    def do_put(self, command: c.Put) -> Outcome:
+        result = self.cluster.put(command.key, command.value, command.client, command.via,
+                                  command.n, command.w, command.pw)
+        return self._put_outcome(command, result)
+
+    def do_delete(self, command: c.Delete) -> Outcome:
+        result = self.cluster.delete(command.key, command.client, command.via, None, command.w)
+        return self._put_outcome(command, result)
+
+    def _put_outcome(self, command: c.Command, result: PutResult) -> Outcome:
+        data: dict[str, Any] = {
+            "op": result.op, "key": show_bytes(result.key), "coordinator": result.coordinator,
+            "acks": list(result.acks), "hints": [{"holder": h, "intended": i} for h, i in result.hints],
+            "entry": result.entry, "hops": result.hops, "latency_us": result.finished - result.started,
+        }
+        if result.ok:
+            text = f"{result.op} {show_bytes(result.key)} ok: coordinator {result.coordinator}, acks {','.join(result.acks)}"
+            if result.hints:
+                text += "; hints " + ", ".join(f"{h} holds for {i}" for h, i in result.hints)
+            if result.hops:
+                text += f" (forwarded by {result.entry})"
+        else:
+            text = f"{result.op} {show_bytes(result.key)} FAILED: {result.error}"
+        return self._out(command, result.ok, data, text, result.error)
+
+    def do_get(self, command: c.Get) -> Outcome:
+        result = self.cluster.get(command.key, command.client, command.via, command.n, command.r, command.pr)
+        return self._get_outcome(command, result)
+
+    def _get_outcome(self, command: c.Command, result: GetResult) -> Outcome:
+        data: dict[str, Any] = {
+            "op": "get", "key": show_bytes(result.key),
+            "values": [show_bytes(v) for v in result.values],
+            "versions": [version_json(v) for v in result.versions],
+            "siblings": len(result.versions), "coordinator": result.coordinator,
+            "replier": result.replier, "replies": list(result.replies), "context": result.context,
+            "entry": result.entry, "hops": result.hops, "latency_us": result.finished - result.started,
+        }
+        if result.ok:
+            if result.versions:
+                shown = "; ".join(
+                    f"{show_bytes(v.value) if v.value is not None else '(deleted)'} {fmt_clock(v.clock)}"
+                    for v in result.versions)
+            else:
+                shown = "not found"
+            text = f"get {show_bytes(result.key)}: {shown}  [coordinator {result.coordinator}, replies {','.join(result.replies)}]"
+        else:
+            text = f"get {show_bytes(result.key)} FAILED: {result.error}"
+        return self._out(command, result.ok, data, text, result.error)
+
+    def do_kill(self, command: c.Kill) -> Outcome:
+        self.cluster.kill(command.node)
+        return self._out(command, True, {"node": command.node}, f"{command.node} crashed")
+
+    def do_recover(self, command: c.Recover) -> Outcome:
+        self.cluster.recover(command.node)
+        return self._out(command, True, {"node": command.node}, f"{command.node} recovered")
+
+    def do_wipe(self, command: c.Wipe) -> Outcome:
+        self.cluster.wipe(command.node)
+        node = self.cluster.nodes[command.node]
+        return self._out(command, True, {"node": command.node, "actor": node.actor},
+                         f"{command.node} lost its disk and restarted empty as actor {node.actor}")
+
+    def do_partition(self, command: c.Partition) -> Outcome:
+        self.cluster.partition(command.groups)
+        groups = self.cluster.network.groups
+        listed: dict[int, list[str]] = {}
+        for node, g in groups.items():
+            listed.setdefault(g, []).append(node)
+        shown = " | ".join(",".join(v) for _, v in sorted(listed.items()))
+        return self._out(command, True, {"groups": [v for _, v in sorted(listed.items())]}, f"partitioned: {shown}")
+
+    def do_heal(self, command: c.Heal) -> Outcome:
+        self.cluster.heal()
+        return self._out(command, True, {}, "partition healed")
+
+    def do_loss(self, command: c.Loss) -> Outcome:
+        self.cluster.set_loss(command.p)
+        return self._out(command, True, {"loss": command.p}, f"message loss set to {command.p:.1%}")
+
+    def do_latency(self, command: c.Latency) -> Outcome:
+        self.cluster.set_latency(command.lo, command.hi)
+        return self._out(command, True, {"latency_us": [command.lo, command.hi]},
+                         f"latency {command.lo / MS:g}ms..{command.hi / MS:g}ms")
+
+    def do_skew(self, command: c.Skew) -> Outcome:
+        self.cluster.skew(command.node, command.micros)
+        return self._out(command, True, {"node": command.node, "skew_us": command.micros},
+                         f"{command.node}'s clock is {command.micros / SECOND:+g}s off")
+
+    def do_run(self, command: c.Run) -> Outcome:
+        self.cluster.run(command.micros)
+        return self._out(command, True, {}, f"ran {command.micros / SECOND:g}s")
+
+    def do_step(self, command: c.Step) -> Outcome:
+        ran = self.cluster.step(command.count)
+        return self._out(command, True, {"events": ran}, f"stepped {ran} event{'s' if ran != 1 else ''}")
+
+    def do_settle(self, command: c.Settle) -> Outcome:
+        cluster = self.cluster
+        start = cluster.now
+        settled = cluster.settle(command.limit or 60 * SECOND)
+        took = cluster.now - start
+        text = f"settled after {took / SECOND:g}s" if settled else f"not settled after {took / SECOND:g}s"
+        return self._out(command, settled, {"settled": settled, "took_us": took}, text,
+                         "" if settled else "the cluster did not settle in time")
+
+    def do_inspect(self, command: c.Inspect) -> Outcome:
+        inspection = self.cluster.inspect(command.key, command.node)
+        return self._out(command, True, inspection_json(inspection), inspection_text(inspection))
+
+    def do_say(self, command: c.Say) -> Outcome:
+        cluster = self.cluster
+        if self.bus.active:
+            self.bus.emit(Narration(cluster.now, command.text))
+        return self._out(command, True, {"text": command.text}, command.text)
+
+
+def inspection_json(ins: Inspection) -> dict[str, Any]:
+    return {
+        "key": show_bytes(ins.key), "token": ins.token, "preference_list": list(ins.preference_list),
+        "replicas": [
+            {
+                "node": r.node, "role": r.role, "up": r.up,
+                "values": [show_bytes(v.value) for v in r.versions if v.value is not None],
+                "versions": [version_json(v) for v in r.versions],
+                "hints": [{"intended": i, "versions": [version_json(v) for v in vs]} for i, vs in r.hints],
+            }
+            for r in ins.replicas
+        ],
+        "hints_held": sum(len(r.hints) for r in ins.replicas),
+    }
+
+
+def inspection_text(ins: Inspection) -> str:
+    parts = [f"{show_bytes(ins.key)} (token {ins.token[:8]}…, preference list {','.join(ins.preference_list)}):"]
+    for r in ins.replicas:
+        shown = ", ".join(
+            f"{show_bytes(v.value) if v.value is not None else '(deleted)'} {fmt_clock(v.clock)}" for v in r.versions
+        ) or "-"
+        status = "" if r.up else " (down)"
+        line = f"  {r.node}{status} [{r.role}]: {shown}"
+        for intended, vs in r.hints:
+            line += f"; hint for {intended}: " + ", ".join(
+                show_bytes(v.value) or "(deleted)" for v in vs)
+        parts.append(line)
+    return "\n".join(parts)
+
+
+_HANDLERS: dict[type, Callable[[Executor, Any], Outcome]] = {
+    c.Cluster: Executor.do_cluster,
+    c.Put: Executor.do_put,
+    c.Get: Executor.do_get,
+    c.Delete: Executor.do_delete,
+    c.Kill: Executor.do_kill,
+    c.Recover: Executor.do_recover,
+    c.Wipe: Executor.do_wipe,
+    c.Partition: Executor.do_partition,
+    c.Heal: Executor.do_heal,
+    c.Loss: Executor.do_loss,
+    c.Latency: Executor.do_latency,
+    c.Skew: Executor.do_skew,
+    c.Run: Executor.do_run,
+    c.Step: Executor.do_step,
+    c.Settle: Executor.do_settle,
+    c.Inspect: Executor.do_inspect,
+    c.Say: Executor.do_say,
+}
