@@ -143,6 +143,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if invalid else 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from dynviz.checker import main_check
+
+    try:
+        return main_check(args)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dynviz",
@@ -169,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object per command result")
     run.add_argument("--seed", type=_positive_int, default=None, help="override the cluster's seed")
     run.set_defaults(func=cmd_run)
+
+    from dynviz.checker import add_check_arguments
+
+    check = sub.add_parser(
+        "check", help="Jepsen-style check: seeded random workloads under faults, then lost/phantom/converged")
+    add_check_arguments(check)
+    check.set_defaults(func=cmd_check)
     return parser
 
 
@@ -186,6 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `dynviz check --json | head`: the reader left
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

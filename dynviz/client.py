@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dynviz.core.versions import Siblings
+
 
 @dataclass(frozen=True, slots=True)
 class VersionView:
@@ -46,20 +48,23 @@ class PutResult:
     hints: tuple[tuple[str, str], ...] = ()
     error: str = ""
     context: str | None = None
-    values: tuple[bytes, ...] = ()
+    siblings: Siblings | None = None  # what the coordinator holds after the write
     entry: str = ""
     hops: int = 0
     started: int = 0
     finished: int = 0
     req: int = 0
 
+    @property
+    def values(self) -> tuple[bytes, ...]:
+        return live_values(self.siblings)
+
 
 @dataclass(frozen=True, slots=True)
 class GetResult:
     ok: bool
     key: bytes
-    values: tuple[bytes, ...] = ()
-    versions: tuple[VersionView, ...] = ()
+    siblings: Siblings | None = None
     context: str | None = None
     coordinator: str = ""
     replier: str | None = None
@@ -72,8 +77,26 @@ class GetResult:
     req: int = 0
 
     @property
-    def siblings(self) -> int:
-        return len(self.versions)
+    def values(self) -> tuple[bytes, ...]:
+        """The sibling values (deletes left out): what an application reads."""
+        return live_values(self.siblings)
+
+    @property
+    def versions(self) -> tuple[VersionView, ...]:
+        """Every sibling with its clock (built on demand: the hot path never needs it)."""
+        return version_views(self.siblings)
+
+
+def live_values(siblings: Siblings | None) -> tuple[bytes, ...]:
+    if siblings is None:
+        return ()
+    return tuple(v.value for v in siblings.versions if v.value is not None)
+
+
+def version_views(siblings: Siblings | None) -> tuple[VersionView, ...]:
+    if siblings is None:
+        return ()
+    return tuple(VersionView(v.value, v.dot, v.clock.as_dict(), v.timestamp) for v in siblings.versions)
 
 
 @dataclass(slots=True)
@@ -86,9 +109,10 @@ class Client:
     repliers: dict[bytes, str | None] = field(default_factory=dict)
     observed: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
 
-    @property
-    def endpoint(self) -> str:
-        return f"client:{self.name}"
+    endpoint: str = ""
+
+    def __post_init__(self) -> None:
+        self.endpoint = f"client:{self.name}"
 
     def remember(self, result: GetResult | PutResult) -> None:
         if result.ok and result.context is not None:

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from dynviz.client import Client, GetResult, PutResult, VersionView
+from dynviz.client import Client, GetResult, PutResult, VersionView, version_views
 from dynviz.core.hashing import as_key, token_hex, token_of
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
-from dynviz.core.versions import Siblings, versioning
+from dynviz.core.versions import versioning
 from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
 from dynviz.node.handoff import HintStore
 from dynviz.node.messages import ClientGet, ClientPut, ClientReply
@@ -59,7 +59,6 @@ class ClusterConfig:
     secret: bytes = b"dynviz-cluster-secret"
     replica_timeout: int = 50 * MS
     request_timeout: int = 500 * MS
-    read_repair_window: int = 20 * MS
     handoff_interval: int = 1 * SECOND
     suspect_for: int = 2 * SECOND
 
@@ -118,7 +117,7 @@ class ClusterConfig:
     def node_config(self) -> NodeConfig:
         return NodeConfig(
             n=self.n, r=self.r, w=self.w, replica_timeout=self.replica_timeout,
-            request_timeout=self.request_timeout, read_repair_window=self.read_repair_window,
+            request_timeout=self.request_timeout,
             handoff_interval=self.handoff_interval, suspect_for=self.suspect_for,
             hinted_handoff=self.handoff, read_repair=self.readrepair, resolver=self.resolver,
             secret=self.secret,
@@ -178,12 +177,6 @@ class NodeView:
     epoch: int
     suspects: tuple[str, ...]
     active_requests: int
-
-
-def version_views(siblings: Siblings | None) -> tuple[VersionView, ...]:
-    if siblings is None:
-        return ()
-    return tuple(VersionView(v.value, v.dot, v.clock.as_dict(), v.timestamp) for v in siblings.versions)
 
 
 class Cluster:
@@ -252,7 +245,10 @@ class Cluster:
         return self.scheduler.now
 
     def run(self, duration: int) -> None:
-        self.scheduler.run_until(self.scheduler.now + duration)
+        end = self.scheduler.now + duration
+        while self.scheduler.now < end:  # in slices, so the trace buffer stays small
+            self.scheduler.run_until(min(end, self.scheduler.now + SECOND))
+            self.trace.maybe_fold()
 
     def run_until(self, time: int) -> None:
         self.scheduler.run_until(time)
@@ -361,10 +357,7 @@ class Cluster:
 
     def wait(self, pending: Pending) -> PutResult | GetResult:
         """Run the simulation until ``pending`` completes (it always does: it has a timeout)."""
-        sched = self.scheduler
-        while pending.result is None:
-            if not sched.step():
-                break
+        self.scheduler.run_until_set(pending, "result")
         assert pending.result is not None
         return pending.result
 
@@ -387,6 +380,7 @@ class Cluster:
         if result.ok:
             pending.client.remember(result)
         self.trace.add(_result_record(result))
+        self.trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
 
@@ -397,18 +391,15 @@ class Cluster:
         if pending is None:
             return
         now = self.scheduler.now
-        siblings = msg.siblings
-        views = version_views(siblings)
-        values = tuple(v.value for v in views if v.value is not None)
         if pending.op == "get":
             result: PutResult | GetResult = GetResult(
-                msg.ok, msg.key, values, views, msg.context, msg.coordinator, msg.replier,
+                msg.ok, msg.key, msg.siblings, msg.context, msg.coordinator, msg.replier,
                 msg.acks, msg.error, pending.entry, msg.hops, pending.started, now, pending.req,
             )
         else:
             result = PutResult(
                 msg.ok, pending.op, msg.key, pending.value, msg.coordinator, msg.acks, msg.hints,
-                msg.error, msg.context, values, pending.entry, msg.hops, pending.started, now, pending.req,
+                msg.error, msg.context, msg.siblings, pending.entry, msg.hops, pending.started, now, pending.req,
             )
         self._complete(pending, result)
 

@@ -253,17 +253,23 @@ class Trace:
     to one list append.
     """
 
-    __slots__ = ("_buffer", "_hash", "count")
+    __slots__ = ("_buffer", "_hash", "count", "append")
 
     def __init__(self) -> None:
         self._buffer: list[tuple] = []
         self._hash = hashlib.sha256()
         self.count = 0
+        self.append = self._buffer.append
+        """The bare append for the hottest callers; they call ``maybe_fold`` now and then."""
 
     def add(self, record: tuple) -> None:
         buf = self._buffer
         buf.append(record)
         if len(buf) >= 4096:
+            self._fold()
+
+    def maybe_fold(self) -> None:
+        if len(self._buffer) >= 4096:
             self._fold()
 
     def _fold(self) -> None:

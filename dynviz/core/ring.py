@@ -93,7 +93,7 @@ class Ring:
     one MD5, one bisect and a tuple slice.
     """
 
-    __slots__ = ("tokens", "owners", "nodes", "_walk_cache", "_node_tokens")
+    __slots__ = ("tokens", "owners", "nodes", "_walk_cache", "_node_tokens", "_extended_cache")
 
     def __init__(self, node_tokens: Mapping[str, Iterable[int]]) -> None:
         pairs: list[tuple[int, str]] = []
@@ -114,6 +114,7 @@ class Ring:
         self.nodes: tuple[str, ...] = tuple(node_tokens)
         self._node_tokens = {n: tuple(sorted(t)) for n, t in node_tokens.items()}
         self._walk_cache: list[tuple[str, ...] | None] = [None] * len(self.tokens)
+        self._extended_cache: dict[int, tuple[str, ...]] = {}
 
     # -- ranges ---------------------------------------------------------------------
 
@@ -173,10 +174,14 @@ class Ring:
 
     def extended_preference_list(self, key: bytes) -> tuple[str, ...]:
         """Every node, in the order a sloppy quorum falls back through them."""
-        return self._walk(self.range_index(token_of(key)), len(self._node_tokens))
+        return self.extended_for_range(self.range_index(token_of(key)))
 
     def extended_for_range(self, index: int) -> tuple[str, ...]:
-        return self._walk(index, len(self._node_tokens))
+        """The whole clockwise walk from range ``index`` (cached per range)."""
+        found = self._extended_cache.get(index)
+        if found is None:
+            found = self._extended_cache[index] = self._walk(index, len(self._node_tokens))
+        return found
 
     # -- shares and changes ---------------------------------------------------------
 

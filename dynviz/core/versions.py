@@ -236,6 +236,22 @@ class CausalContext:
         """This context plus the event ``dot``."""
         if self.contains(dot):
             return self
+        if not self.dots:
+            # Fast path (the common case): the dot extends ``vv`` contiguously.
+            actor, counter = dot
+            vv = self.vv
+            for i, (a, c) in enumerate(vv):
+                if a == actor:
+                    if counter == c + 1:
+                        return CausalContext((*vv[:i], (a, counter), *vv[i + 1:]))
+                    break
+                if a > actor:
+                    if counter == 1:
+                        return CausalContext((*vv[:i], (actor, 1), *vv[i:]))
+                    break
+            else:
+                if counter == 1:
+                    return CausalContext((*vv, (actor, 1)))
         return _normalise(dict(self.vv), (*self.dots, dot))
 
     def is_empty(self) -> bool:
@@ -382,8 +398,12 @@ class Versioning(ABC):
         value: bytes | None,
         actor: str,
         timestamp: int,
+        issued: int = 0,
     ) -> Version:
-        """The version a coordinator ``actor`` creates for a put over ``context``."""
+        """The version a coordinator ``actor`` creates for a put over ``context``.
+
+        ``issued`` is the largest counter ``actor`` has issued for this key that it may
+        no longer store (a stand-in that handed its hints back): dvv counts past it."""
 
     @abstractmethod
     def covers(self, w: Version, v: Version) -> bool:
@@ -405,6 +425,18 @@ class Versioning(ABC):
             return a
         if not a.versions:
             return b
+        if a == b:
+            return a
+        # Fast paths for the common case, a write that supersedes everything stored:
+        # when every version of one side is beaten by the other side, the other side
+        # (already maximal and canonical) is the merge.
+        beats = self._beats
+        bv = b.versions
+        if all(any(beats(w, v) for w in bv) for v in a.versions):
+            return b
+        av = a.versions
+        if all(any(beats(w, v) for w in av) for v in bv):
+            return a
         return _siblings(_maximal(a.versions + b.versions, self._beats))
 
     def __repr__(self) -> str:
@@ -430,8 +462,9 @@ class DvvVersioning(Versioning):
         value: bytes | None,
         actor: str,
         timestamp: int,
+        issued: int = 0,
     ) -> Version:
-        top = context.max_counter(actor)
+        top = max(context.max_counter(actor), issued)
         for v in stored.versions:
             c = v.past.max_counter(actor)
             if v.dot[0] == actor and v.dot[1] > c:
@@ -500,6 +533,7 @@ class VClockVersioning(Versioning):
         value: bytes | None,
         actor: str,
         timestamp: int,
+        issued: int = 0,
     ) -> Version:
         counters = context.as_dict() if context.dots else dict(context.vv)
         counter = counters.get(actor, 0) + 1
@@ -552,7 +586,26 @@ def resolve_lww(s: Siblings) -> Siblings:
     to show that loss, as the paper warns (section 4.4)."""
     if len(s.versions) <= 1:
         return s
-    return Siblings((max(s.versions, key=lambda v: (v.timestamp, v.dot)),))
+    return Siblings((max(s.versions, key=_lww_key),))
+
+
+def merge_lww(a: Siblings, b: Siblings) -> Siblings:
+    """The LWW merge: the single version with the largest ``(timestamp, dot)`` of both.
+
+    It ignores causality on purpose: a max is commutative, associative and
+    idempotent, so replicas converge in any order, whereas resolving after a causal
+    merge does not (a causally newer write with a skewed, smaller timestamp would win
+    on one replica and lose on another). The price is LWW's: a later write stamped
+    by a slow clock is dropped."""
+    if not b.versions:
+        return resolve_lww(a)
+    if not a.versions:
+        return resolve_lww(b)
+    return Siblings((max((*a.versions, *b.versions), key=_lww_key),))
+
+
+def _lww_key(v: Version) -> tuple[int, Dot, bool, bytes]:
+    return (v.timestamp, v.dot, v.value is not None, v.value or b"")
 
 
 # ------------------------------------------------------------------------ encoding

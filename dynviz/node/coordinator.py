@@ -44,34 +44,37 @@ DONE = "done"
 FAILED = "failed"
 
 
-def choose_replicas(
-    node: Node, extended: Sequence[str], n: int
-) -> list[tuple[str, str | None]]:
-    """The first ``n`` reachable nodes of ``extended`` as (node, hint_for) pairs.
+def choose_replicas(node: Node, extended: Sequence[str], n: int) -> dict[str, str | None]:
+    """The first ``n`` reachable nodes of ``extended``, each mapped to the primary it
+    stands in for (None for a primary serving as itself).
 
     Primaries (the first ``n`` of the list) this node believes reachable serve as
     themselves; each unreachable primary is replaced, in order, by the next reachable
     node further down the list, which will hold the write as a hint for it.
     """
-    detector = node.detector
     me = node.name
     primaries = extended[:n]
-    chosen: list[tuple[str, str | None]] = []
+    suspects = node.detector._until
+    if not suspects:  # the common case: nobody suspected
+        return dict.fromkeys(primaries)
+    reachable = node.detector.reachable
+    chosen: dict[str, str | None] = {}
     missing: list[str] = []
     for p in primaries:
-        if p == me or detector.reachable(p):
-            chosen.append((p, None))
+        if p == me or reachable(p):
+            chosen[p] = None
         else:
             missing.append(p)
     if missing:
         for f in extended[n:]:
             if not missing:
                 break
-            if f == me or detector.reachable(f):
-                chosen.append((f, missing.pop(0)))
+            if f == me or reachable(f):
+                chosen[f] = missing.pop(0)
         # No stand-in left: try the suspected primaries anyway; suspicion is only an
         # opinion, and they may be back (paper 4.8.1: failed nodes are retried).
-        chosen.extend((p, None) for p in missing)
+        for p in missing:
+            chosen[p] = None
     return chosen
 
 
@@ -79,62 +82,80 @@ class _Coordinator:
     """What put and get share: the replica set, fallbacks, timers, the reply."""
 
     __slots__ = (
-        "op", "node", "req", "key", "client", "state", "targets", "extended", "n", "used",
-        "timers", "deadline", "hops", "replied",
+        "op", "node", "req", "key", "client", "state", "targets", "extended", "n", "primaries",
+        "timers", "rtimer", "deadline", "hops", "replied",
     )
 
     def __init__(self, node: Node, req: int, key: bytes, client: str, n: int,
-                 extended: Sequence[str], targets: list[tuple[str, str | None]], hops: int) -> None:
+                 extended: Sequence[str], targets: dict[str, str | None], hops: int) -> None:
         self.node = node
         self.req = req
         self.key = key
         self.client = client
         self.n = n
         self.extended = extended
-        self.targets: dict[str, str | None] = dict(targets)
-        self.used: set[str] = set(self.targets)
-        self.timers: dict[str, object] = {}
+        self.targets = targets  # every replica asked so far -> the primary it stands in for
+        self.primaries = extended[:n]
+        self.timers: dict[str, int] = {}  # target -> its per-replica deadline
+        self.rtimer: object = None  # one timer for the earliest of those deadlines
         self.state = ""
         self.deadline: object = None
         self.hops = hops
         self.replied = False
 
-    def set_state(self, state: str, detail: str = "") -> None:
+    def set_state(self, state: str, detail: str | None = None) -> None:
         self.state = state
         rt = self.node.runtime
-        if rt.bus.active:
-            rt.bus.emit(CoordinatorState(rt.now(), self.req, self.op, self.key, self.node.name, state, detail))
+        if rt.bus.active:  # the detail text is only built when someone watches
+            text = self.describe_state() if detail is None else detail
+            rt.bus.emit(CoordinatorState(rt.now(), self.req, self.op, self.key, self.node.name, state, text))
+
+    def describe_state(self) -> str:
+        return ""
 
     def is_primary(self, target: str) -> bool:
-        return self.targets.get(target) is None and target in self.extended[: self.n]
+        return self.targets.get(target) is None and target in self.primaries
 
     def next_fallback(self, failed: str) -> tuple[str, str] | None:
         """A stand-in for ``failed`` (or for the primary ``failed`` stood in for)."""
         primary = self.targets.get(failed) or failed
         detector = self.node.detector
         for f in self.extended[self.n:]:
-            if f not in self.used and (f == self.node.name or detector.reachable(f)):
-                self.used.add(f)
+            if f not in self.targets and (f == self.node.name or detector.reachable(f)):
                 self.targets[f] = primary
                 return f, primary
         return None
 
     def start_timer(self, target: str) -> None:
         node = self.node
-        self.timers[target] = node.runtime.set_timer(node.config.replica_timeout, self.replica_timeout, target)
+        rt = node.runtime
+        self.timers[target] = rt.now() + node.config.replica_timeout
+        if self.rtimer is None:
+            self.rtimer = rt.set_timer(node.config.replica_timeout, self._replica_deadline)
 
     def stop_timer(self, target: str) -> None:
-        handle = self.timers.pop(target, None)
-        if handle is not None:
-            self.node.runtime.cancel(handle)
+        if self.timers.pop(target, None) is not None and not self.timers and self.rtimer is not None:
+            self.node.runtime.cancel(self.rtimer)
+            self.rtimer = None
+
+    def _replica_deadline(self) -> None:
+        """One timer serves every outstanding replica (fewer timers on the hot path)."""
+        self.rtimer = None
+        rt = self.node.runtime
+        now = rt.now()
+        for target in [t for t, due in self.timers.items() if due <= now]:
+            if target in self.timers:
+                self.replica_timeout(target)
+        if self.timers and self.rtimer is None and self.node.coordinators.get(self.req) is self:
+            self.rtimer = rt.set_timer(max(1, min(self.timers.values()) - now), self._replica_deadline)
 
     def replica_timeout(self, target: str) -> None:
         raise NotImplementedError
 
     def finish(self) -> None:
         node = self.node
-        for handle in self.timers.values():
-            node.runtime.cancel(handle)
+        node.runtime.cancel(self.rtimer)
+        self.rtimer = None
         self.timers.clear()
         node.runtime.cancel(self.deadline)
         node.coordinators.pop(self.req, None)
@@ -152,7 +173,7 @@ class PutCoordinator(_Coordinator):
     __slots__ = ("tally", "merged", "w", "acked_hints")
 
     def __init__(self, node: Node, msg: ClientPut, n: int, w: int, pw: int,
-                 extended: Sequence[str], targets: list[tuple[str, str | None]]) -> None:
+                 extended: Sequence[str], targets: dict[str, str | None]) -> None:
         super().__init__(node, msg.req, msg.key, msg.client, n, extended, targets, msg.hops)
         self.w = w
         self.tally = Tally(w, pw)
@@ -160,10 +181,15 @@ class PutCoordinator(_Coordinator):
         self.acked_hints: list[tuple[str, str]] = []
         self.op = "delete" if msg.value is None else "put"
 
+    def describe_state(self) -> str:
+        if self.state == WAITING_W:
+            return f"need {self.w} acks"
+        return f"{self.tally.describe()} acks"
+
     def start(self, version: Version) -> None:
         node = self.node
         me = node.name
-        self.set_state(WAITING_W, f"need {self.w} acks")
+        self.set_state(WAITING_W)
         self.deadline = node.runtime.set_timer(node.config.request_timeout, self.timeout)
         merged = node.store_version(self.key, version, self.targets.get(me))
         self.merged = merged
@@ -186,7 +212,7 @@ class PutCoordinator(_Coordinator):
         if hint_for is not None and (target, hint_for) not in self.acked_hints:
             self.acked_hints.append((target, hint_for))
         if self.state == WAITING_W and self.tally.enough():
-            self.set_state(DONE, f"{self.tally.describe()} acks")
+            self.set_state(DONE)
             node = self.node
             merged = self.merged or Siblings.EMPTY
             # Like Riak's return_body: the client learns the merged siblings and a
@@ -239,23 +265,27 @@ class PutCoordinator(_Coordinator):
 
 
 class GetCoordinator(_Coordinator):
-    __slots__ = ("tally", "replies", "r", "merged", "repair_timer", "first")
+    __slots__ = ("tally", "replies", "r", "merged", "first")
 
     def __init__(self, node: Node, msg: ClientGet, n: int, r: int, pr: int,
-                 extended: Sequence[str], targets: list[tuple[str, str | None]]) -> None:
+                 extended: Sequence[str], targets: dict[str, str | None]) -> None:
         super().__init__(node, msg.req, msg.key, msg.client, n, extended, targets, msg.hops)
         self.op = "get"
         self.r = r
         self.tally = Tally(r, pr)
         self.replies: dict[str, Siblings | None] = {}
         self.merged: Siblings = Siblings.EMPTY
-        self.repair_timer: object = None
         self.first: str | None = None
+
+    def describe_state(self) -> str:
+        if self.state == WAITING_R:
+            return f"need {self.r} replies"
+        return f"{self.tally.describe()} replies"
 
     def start(self) -> None:
         node = self.node
         me = node.name
-        self.set_state(WAITING_R, f"need {self.r} replies")
+        self.set_state(WAITING_R)
         self.deadline = node.runtime.set_timer(node.config.request_timeout, self.timeout)
         for target, hint_for in list(self.targets.items()):
             if target == me:
@@ -290,13 +320,13 @@ class GetCoordinator(_Coordinator):
             replier=self.first, acks=tuple(self.tally.ok), hops=self.hops,
         ))
         if node.config.read_repair:
-            self.set_state(READ_REPAIR, f"{self.tally.describe()} replies")
+            self.set_state(READ_REPAIR)
+            # Wait for the remaining replies, each up to its per-replica deadline (the
+            # short window of DESIGN §7), then repair whoever answered with less.
             if not self.timers:
                 self.repair()
-            else:
-                self.repair_timer = node.runtime.set_timer(node.config.read_repair_window, self.repair)
         else:
-            self.set_state(DONE, f"{self.tally.describe()} replies")
+            self.set_state(DONE)
             self.finish()
 
     def on_reply(self, src: str, msg: ReplicaGetReply) -> None:
@@ -329,7 +359,7 @@ class GetCoordinator(_Coordinator):
         stale: list[str] = []
         if not merged.is_empty():
             for target, siblings in self.replies.items():
-                if siblings != merged:
+                if siblings is not merged and siblings != merged:
                     stale.append(target)
         for target in stale:
             hint_for = self.targets.get(target)
@@ -355,6 +385,3 @@ class GetCoordinator(_Coordinator):
         elif self.state == READ_REPAIR:
             self.repair()
 
-    def finish(self) -> None:
-        self.node.runtime.cancel(self.repair_timer)
-        super().finish()

@@ -14,7 +14,7 @@ from typing import Any
 
 from dynviz.core.context import ContextError, decode_context
 from dynviz.core.ring import Ring
-from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, resolve_lww
+from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
 from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionStored
 from dynviz.node.coordinator import GetCoordinator, PutCoordinator, choose_replicas
 from dynviz.node.detector import FailureDetector
@@ -47,7 +47,6 @@ class NodeConfig:
     w: int = 2
     replica_timeout: int = 50 * MS
     request_timeout: int = 500 * MS
-    read_repair_window: int = 20 * MS
     handoff_interval: int = 1 * SECOND
     handoff_batch: int = 64
     suspect_for: int = 2 * SECOND
@@ -73,9 +72,17 @@ class Node:
         self.detector = FailureDetector(runtime, config.suspect_for)
         self.coordinators: dict[int, PutCoordinator | GetCoordinator] = {}
         self._handoff_sent: dict[tuple[str, bytes], Siblings] = {}
-        self._merge = versioning.merge
+        # The largest dot counter this actor has issued per key. A stand-in hands its
+        # hinted versions back and forgets them; without this it would issue the same
+        # dot again for a different write, and one of the two would be dropped as a
+        # duplicate (DESIGN §7: one more than the largest counter it has *issued*).
+        # Kept like the store (it survives a crash); a wipe starts a new actor.
+        self.issued: dict[bytes, int] = {}
+        # A cheap hook for observers that must know each version made here (the
+        # checker attributes tombstones to deletes); None costs nothing.
+        self.version_observer: Callable[[int, Version], None] | None = None
         self.merge: Callable[[Siblings, Siblings], Siblings] = (
-            self._merge_lww if config.resolver == "lww" else versioning.merge
+            merge_lww if config.resolver == "lww" else versioning.merge
         )
         self._handlers: dict[type, Callable[[str, Any], None]] = {
             ClientPut: self.on_client_put,
@@ -94,9 +101,6 @@ class Node:
         """The name in this node's version dots; a wiped node comes back as a new actor
         (DESIGN §7), so it can never re-issue a dot it issued before (riak_kv#679)."""
         return self.name if self.epoch == 0 else f"{self.name}#{self.epoch}"
-
-    def _merge_lww(self, a: Siblings, b: Siblings) -> Siblings:
-        return resolve_lww(self._merge(a, b))
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ class Node:
         self.crash()
         self.store.clear()
         self.hints.clear()
+        self.issued.clear()
         self.epoch += 1
 
     # -- dispatch ----------------------------------------------------------------------
@@ -171,12 +176,9 @@ class Node:
         """Replica choice, or None when the request was forwarded to a better coordinator."""
         extended = self.ring.extended_preference_list(key)
         targets = choose_replicas(self, extended, n)
-        names = [t for t, _ in targets]
-        if self.name in names or not names:
+        if self.name in targets or not targets or hops >= 2:
             return extended, targets
-        if hops >= 2:
-            return extended, targets
-        coordinator = replier if replier in names and replier != self.name else names[0]
+        coordinator = replier if replier in targets and replier != self.name else next(iter(targets))
         rt = self.runtime
         if rt.bus.active:
             rt.bus.emit(RequestForwarded(rt.now(), msg.req, key, self.name, coordinator))
@@ -210,11 +212,17 @@ class Node:
         if routed is None:
             return
         extended, targets = routed
-        if self.name not in [t for t, _ in targets]:
+        if self.name not in targets:
             self._reject(msg, op, "no reachable replica can coordinate this request")
             return
         local = self.read_local(msg.key) or Siblings.EMPTY
-        version = self.versioning.new_version(local, causal, msg.value, self.actor, self.runtime.wall_clock())
+        actor = self.actor
+        issued = self.issued.get(msg.key, 0)
+        version = self.versioning.new_version(local, causal, msg.value, actor, self.runtime.wall_clock(), issued)
+        if version.dot[1] > issued:
+            self.issued[msg.key] = version.dot[1]
+        if self.version_observer is not None:
+            self.version_observer(msg.req, version)
         coordinator = PutCoordinator(self, msg, n, w, msg.pw or 0, extended, targets)
         self.coordinators[msg.req] = coordinator
         coordinator.start(version)
@@ -230,7 +238,7 @@ class Node:
         if routed is None:
             return
         extended, targets = routed
-        if self.name not in [t for t, _ in targets]:
+        if self.name not in targets:
             self._reject(msg, "get", "no reachable replica can coordinate this request")
             return
         coordinator = GetCoordinator(self, msg, n, r, msg.pr or 0, extended, targets)

@@ -40,7 +40,7 @@ class Network:
     __slots__ = (
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
-        "sent_count", "dropped_count", "_kinds",
+        "sent_count", "dropped_count", "_kinds", "_record",
     )
 
     def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
@@ -62,6 +62,7 @@ class Network:
         self.sent_count = 0
         self.dropped_count = 0
         self._kinds: dict[type, str] = {}
+        self._record = trace.append  # one C call per delivery on the hot path
 
     # -- topology --------------------------------------------------------------------
 
@@ -121,12 +122,12 @@ class Network:
             self._drop(mid, src, dst, msg, reason, now)
             return
         lo, hi = self.link_latency.get((src, dst), self.latency)
-        delay = lo if lo >= hi else self.rng.randint(lo, hi)
+        delay = lo if lo >= hi else lo + int(self.rng.random() * (hi - lo + 1))
         arrives = now + delay
         self.in_flight[mid] = (src, dst, msg, now, arrives)
         sched.at(arrives, self._deliver, mid)
         if self.bus.active:
-            self.bus.emit(MessageSent(now, mid, src, dst, self._kind(msg), getattr(msg, "key", None), arrives))
+            self.bus.emit(MessageSent(now, mid, src, dst, type(msg).__name__, getattr(msg, "key", None), arrives))
 
     def _deliver(self, mid: int) -> None:
         src, dst, msg, sent, _ = self.in_flight.pop(mid)
@@ -139,21 +140,21 @@ class Network:
             if groups and groups.get(src, -1) != groups.get(dst, -1):
                 self._drop(mid, src, dst, msg, "partition", sent)
                 return
-        self.trace.add((now, src, dst, self._kind(msg)))
+        self._record((now, src, dst, type(msg).__name__))
         if self.bus.active:
-            self.bus.emit(MessageDelivered(now, mid, src, dst, self._kind(msg), sent))
+            self.bus.emit(MessageDelivered(now, mid, src, dst, type(msg).__name__, sent))
         self.endpoints[dst](src, msg)
 
     def _drop(self, mid: int, src: str, dst: str, msg: Any, reason: str, sent: int) -> None:
         now = self.scheduler.now
         self.dropped_count += 1
-        self.trace.add((now, src, dst, self._kind(msg), reason))
+        self.trace.add((now, src, dst, type(msg).__name__, reason))
         if self.bus.active:
-            self.bus.emit(MessageDropped(now, mid, src, dst, self._kind(msg), reason, sent))
+            self.bus.emit(MessageDropped(now, mid, src, dst, type(msg).__name__, reason, sent))
 
     def flights(self) -> list[InFlight]:
         """Messages on the wire now, oldest first."""
         return [
-            InFlight(mid, src, dst, self._kind(msg), getattr(msg, "key", None), sent, arrives)
+            InFlight(mid, src, dst, type(msg).__name__, getattr(msg, "key", None), sent, arrives)
             for mid, (src, dst, msg, sent, arrives) in self.in_flight.items()
         ]

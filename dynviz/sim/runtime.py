@@ -47,8 +47,7 @@ class SimRuntime:
             fn(*args)
 
     def cancel(self, handle: Any) -> None:
-        if handle is not None:
-            handle[2] = None
+        self.scheduler.cancel(handle)
 
     def crash(self) -> None:
         """Invalidate every timer set before now."""

@@ -18,13 +18,14 @@ Entry = list  # [time, seq, fn, args]: a list so that cancel can clear fn in pla
 class Scheduler:
     """Virtual time and the queue of things that will happen."""
 
-    __slots__ = ("now", "_heap", "_seq", "events_run")
+    __slots__ = ("now", "_heap", "_seq", "events_run", "_cancelled")
 
     def __init__(self) -> None:
         self.now = 0
         self._heap: list[Entry] = []
         self._seq = 0
         self.events_run = 0
+        self._cancelled = 0
 
     def at(self, time: int, fn: Callable[..., Any], *args: Any) -> Entry:
         """Run ``fn(*args)`` at virtual ``time`` (never in the past)."""
@@ -39,10 +40,20 @@ class Scheduler:
         heapq.heappush(self._heap, entry)
         return entry
 
-    @staticmethod
-    def cancel(entry: Entry | None) -> None:
-        if entry is not None:
+    def cancel(self, entry: Entry | None) -> None:
+        if entry is not None and entry[2] is not None:
             entry[2] = None
+            self._cancelled += 1
+            if self._cancelled > 4096 and self._cancelled * 2 > len(self._heap):
+                self._compact()
+
+    def _compact(self) -> None:
+        """Drop cancelled entries so that dead timers (request deadlines that did not
+        fire) do not make every heap operation slower."""
+        heap = self._heap
+        heap[:] = [e for e in heap if e[2] is not None]  # in place: run loops hold a reference
+        heapq.heapify(heap)
+        self._cancelled = 0
 
     def next_time(self) -> int | None:
         heap = self._heap
@@ -81,6 +92,20 @@ class Scheduler:
                 return
         if time > self.now:
             self.now = time
+
+    def run_until_set(self, holder: object, attr: str) -> None:
+        """Run events until ``holder.attr`` is not None (a request's result), or none are
+        left. The tight loop of every synchronous request."""
+        heap = self._heap
+        pop = heapq.heappop
+        while getattr(holder, attr) is None and heap:
+            entry = pop(heap)
+            fn = entry[2]
+            if fn is None:
+                continue
+            self.now = entry[0]
+            self.events_run += 1
+            fn(*entry[3])
 
     def run_until_idle(self, cap: int = 10_000_000) -> int:
         """Run until nothing is scheduled or ``cap`` events ran; returns events run."""
