@@ -71,11 +71,16 @@ import resource
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.ring import node_names
 c = Cluster(ClusterConfig(nodes=tuple(node_names(8)), latency=(0, 0), seed=1))
+pending = []
 for i in range(100_000):
-    c.submit_put(f"user:{i}", "x" * 16)
-    if i % 256 == 0:
-        c.scheduler.run_until_idle()
-c.scheduler.run_until_idle()
+    pending.append(c.submit_put(f"user:{i}", "x" * 16))
+    if len(pending) == 256:
+        for p in pending:
+            c.wait(p)
+        pending.clear()
+for p in pending:
+    c.wait(p)
+c.run(1_000_000)
 held = sum(len(n.store) for n in c.nodes.values())
 print(held, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
