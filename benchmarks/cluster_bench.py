@@ -16,6 +16,7 @@ import time
 
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.ring import build_ring, node_names
+from dynviz.sim.tuning import tune_for_simulation
 
 
 def _cluster(nodes: int) -> Cluster:
@@ -68,6 +69,8 @@ def per_op_cost(nodes: int, ops: int = 10_000) -> float:
 
 _RSS_SCRIPT = """
 import resource
+from dynviz.sim.tuning import tune_for_simulation
+tune_for_simulation()
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.ring import node_names
 c = Cluster(ClusterConfig(nodes=tuple(node_names(8)), latency=(0, 0), seed=1))
@@ -93,6 +96,7 @@ def rss_for_100k_keys() -> tuple[int, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    tune_for_simulation()  # as the dynviz command does
     puts, gets = dynviz_rates()
     naive_puts, naive_gets = naive_rates()
     print("5 nodes, N3 R2 W2, zero latency, 20,000 ops each, one request at a time")

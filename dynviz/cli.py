@@ -189,8 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dynviz.sim.tuning import tune_for_simulation
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    tune_for_simulation()
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()

@@ -548,5 +548,5 @@ class Cluster:
 def _result_record(result: PutResult | GetResult) -> tuple:
     if isinstance(result, GetResult):
         return ("get", result.finished, result.key, result.ok, result.coordinator,
-                tuple(sorted(result.values)), result.error)
+                result.values, result.error)
     return (result.op, result.finished, result.key, result.ok, result.coordinator, result.acks, result.error)

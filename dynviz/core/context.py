@@ -23,6 +23,7 @@ import binascii
 import hmac
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import blake2b, md5
 
 from dynviz.core.versions import CausalContext, Dot
@@ -49,6 +50,7 @@ class Context:
     """First 8 bytes of md5(key), so a context can't be reused for another key."""
 
 
+@lru_cache(maxsize=1 << 16)
 def key_digest(key: bytes) -> bytes:
     """The digest a context of ``key`` carries."""
     return md5(key).digest()[:8]

@@ -7,6 +7,7 @@ with any ``md5sum``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from hashlib import md5
 
 RING_BITS = 128
@@ -14,8 +15,12 @@ RING_SIZE = 1 << RING_BITS
 """Number of positions on the ring; tokens are in ``[0, RING_SIZE)``."""
 
 
+@lru_cache(maxsize=1 << 16)
 def token_of(key: bytes) -> int:
-    """The ring position of ``key``: MD5 of its bytes, big-endian, as an int."""
+    """The ring position of ``key``: MD5 of its bytes, big-endian, as an int.
+
+    Cached: one request hashes its key at the client, the coordinator and the store,
+    and a hot key is hashed again on every request."""
     return int.from_bytes(md5(key).digest(), "big")
 
 

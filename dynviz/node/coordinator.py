@@ -286,12 +286,13 @@ class GetCoordinator(_Coordinator):
         node = self.node
         me = node.name
         self.set_state(WAITING_R)
-        self.deadline = node.runtime.set_timer(node.config.request_timeout, self.timeout)
-        for target, hint_for in list(self.targets.items()):
-            if target == me:
-                continue
-            node.runtime.send(target, ReplicaGet(self.req, self.key, hint_for))
-            self.start_timer(target)
+        rt = node.runtime
+        self.deadline = rt.set_timer(node.config.request_timeout, self.timeout)
+        req, key = self.req, self.key
+        for target, hint_for in self.targets.items():
+            if target != me:
+                rt.send(target, ReplicaGet(req, key, hint_for))
+                self.start_timer(target)
         if me in self.targets:
             self.add_reply(me, node.read_local(self.key))
 
@@ -370,7 +371,8 @@ class GetCoordinator(_Coordinator):
         rt = node.runtime
         if stale and rt.bus.active:
             rt.bus.emit(ReadRepair(rt.now(), node.name, self.key, tuple(stale)))
-        self.set_state(DONE, f"repaired {', '.join(stale)}" if stale else "replicas agree")
+        self.set_state(DONE, None if not rt.bus.active else (
+            f"repaired {', '.join(stale)}" if stale else "replicas agree"))
         self.finish()
 
     def timeout(self) -> None:

@@ -1,21 +1,23 @@
 """Messages between clients and nodes and between nodes.
 
-Frozen, slotted dataclasses: they cross the (simulated or real) network, so they are
-values, never shared mutable state. ``req`` ties a replica message to the coordinator
-state machine that sent it. Sibling sets travel as ``Siblings`` objects (immutable).
+Messages cross the (simulated or real) network, so they are immutable values, never
+shared mutable state. They are typed ``NamedTuple``s rather than frozen dataclasses:
+just as immutable and typed, but built in one C call, and millions are built in a
+check campaign (a frozen dataclass sets each field through ``object.__setattr__``).
+``req`` ties a replica message to the coordinator state machine that sent it. Sibling
+sets travel as ``Siblings`` objects (immutable).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dynviz.core.versions import Siblings
 
 # -- client <-> node ----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ClientPut:
+class ClientPut(NamedTuple):
     req: int
     client: str
     key: bytes
@@ -27,8 +29,7 @@ class ClientPut:
     hops: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ClientGet:
+class ClientGet(NamedTuple):
     req: int
     client: str
     key: bytes
@@ -38,8 +39,7 @@ class ClientGet:
     hops: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ClientReply:
+class ClientReply(NamedTuple):
     req: int
     key: bytes
     op: str
@@ -57,38 +57,33 @@ class ClientReply:
 # -- coordinator <-> replica --------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ReplicaPut:
+class ReplicaPut(NamedTuple):
     req: int
     key: bytes
     siblings: Siblings
     hint_for: str | None = None  # set when the receiver stands in for this primary
 
 
-@dataclass(frozen=True, slots=True)
-class ReplicaPutAck:
+class ReplicaPutAck(NamedTuple):
     req: int
     key: bytes
     ok: bool = True
     error: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ReplicaGet:
+class ReplicaGet(NamedTuple):
     req: int
     key: bytes
     hint_for: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReplicaGetReply:
+class ReplicaGetReply(NamedTuple):
     req: int
     key: bytes
     siblings: Siblings | None
 
 
-@dataclass(frozen=True, slots=True)
-class ReadRepairPut:
+class ReadRepairPut(NamedTuple):
     """The merged sibling set pushed to a stale or missing replica after a get."""
 
     key: bytes
@@ -99,14 +94,12 @@ class ReadRepairPut:
 # -- hinted handoff -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class HintHandoff:
+class HintHandoff(NamedTuple):
     """A stand-in hands a hinted write back to the primary it was meant for."""
 
     key: bytes
     siblings: Siblings
 
 
-@dataclass(frozen=True, slots=True)
-class HintHandoffAck:
+class HintHandoffAck(NamedTuple):
     key: bytes

@@ -9,7 +9,7 @@ for unreachable primaries with hints and hands them back (section 4.6).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from dynviz.core.context import ContextError, decode_context
@@ -137,9 +137,9 @@ class Node:
     def read_local(self, key: bytes) -> Siblings | None:
         """What this node holds for ``key``: its own data merged with hints it keeps."""
         stored = self.store.get(key)
-        hinted = self.hints.for_key(key)
-        if not hinted:
+        if key not in self.hints._by_key:  # the common case: no hint for this key
             return stored  # type: ignore[return-value]
+        hinted = self.hints.for_key(key)
         merged: Siblings = stored if stored is not None else Siblings.EMPTY  # type: ignore[assignment]
         for _, siblings in hinted:
             merged = self.merge(merged, siblings)
@@ -182,7 +182,7 @@ class Node:
         rt = self.runtime
         if rt.bus.active:
             rt.bus.emit(RequestForwarded(rt.now(), msg.req, key, self.name, coordinator))
-        rt.send(coordinator, replace(msg, hops=hops + 1))
+        rt.send(coordinator, msg._replace(hops=hops + 1))
         return None
 
     def _reject(self, msg: Any, op: str, error: str) -> None:

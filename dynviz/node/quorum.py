@@ -8,16 +8,18 @@ in its tests. ``needed`` counts any replica (primary or stand-in, as in the pape
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
-
-@dataclass(slots=True)
 class Tally:
-    needed: int
-    needed_primaries: int = 0
-    ok: list[str] = field(default_factory=list)
-    primaries_ok: int = 0
-    failed: list[str] = field(default_factory=list)
+    """Answers counted so far against what a request needs."""
+
+    __slots__ = ("needed", "needed_primaries", "ok", "primaries_ok", "failed")
+
+    def __init__(self, needed: int, needed_primaries: int = 0) -> None:
+        self.needed = needed
+        self.needed_primaries = needed_primaries
+        self.ok: list[str] = []
+        self.primaries_ok = 0
+        self.failed: list[str] = []
 
     def add_ok(self, node: str, primary: bool) -> None:
         if node in self.ok:
