@@ -202,6 +202,13 @@ class PutCoordinator(_Coordinator):
                 continue
             node.runtime.send(target, ReplicaPut(self.req, self.key, merged, hint_for))
             self.start_timer(target)
+        pending = node.pending_ring
+        if pending is not None:
+            # A ring change is moving this key's range: the nodes about to own it get
+            # the write too (not counted toward W), so the transfer cannot miss it.
+            for target in pending.preference_list(self.key, self.n):
+                if target not in self.targets:
+                    node.runtime.send(target, ReplicaPut(0, self.key, merged, None))
         if self.state != WAITING_W and not self.timers:
             self.finish()
 

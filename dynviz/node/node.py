@@ -16,6 +16,7 @@ from dynviz.core.context import ContextError, decode_context
 from dynviz.core.ring import Ring
 from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
 from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionStored
+from dynviz.node.component import Component
 from dynviz.node.coordinator import GetCoordinator, PutCoordinator, choose_replicas
 from dynviz.node.detector import FailureDetector
 from dynviz.node.handoff import HintStore
@@ -95,6 +96,19 @@ class Node:
             HintHandoff: self.on_hint_handoff,
             HintHandoffAck: self.on_hint_handoff_ack,
         }
+        self.components: dict[str, Component] = {}
+        self._write_watchers: list[Callable[[bytes, Siblings | None], None]] = []
+        # Replicas a ring change in progress will add (Cassandra's pending ranges):
+        # writes go to them too, uncounted, so nothing written during a transfer is
+        # missed by the new owner. None when no change is in progress.
+        self.pending_ring: Ring | None = None
+
+    def install(self, component: Component) -> None:
+        """Add a part (gossip, anti-entropy, rebalance) with its handlers."""
+        self.components[component.name] = component
+        self._handlers.update(component.handlers())
+        if component.watches_writes:
+            self._write_watchers.append(component.stored)
 
     @property
     def actor(self) -> str:
@@ -109,12 +123,16 @@ class Node:
         rt = self.runtime
         interval = self.config.handoff_interval
         rt.set_timer(rt.rng.randrange(interval) + 1, self._handoff_tick)
+        for component in self.components.values():
+            component.start()
 
     def crash(self) -> None:
         """Lose everything in memory; storage and hints survive as on a disk."""
         self.coordinators.clear()
         self.detector.clear()
         self._handoff_sent.clear()
+        for component in self.components.values():
+            component.crash()
 
     def wipe(self) -> None:
         """Lose the disk too, and come back as a new actor."""
@@ -123,6 +141,8 @@ class Node:
         self.hints.clear()
         self.issued.clear()
         self.epoch += 1
+        for component in self.components.values():
+            component.wipe()
 
     # -- dispatch ----------------------------------------------------------------------
 
@@ -165,10 +185,19 @@ class Node:
         merged = siblings if existing is None else self.merge(existing, siblings)  # type: ignore[arg-type]
         if merged is not existing:
             self.store.put(key, merged)
+            for watcher in self._write_watchers:
+                watcher(key, merged)
         if rt.bus.active:
             rt.bus.emit(VersionStored(rt.now(), self.name, key, len(merged), cause,
                                       tuple(v.dot for v in merged.versions)))
         return merged
+
+    def drop_key(self, key: bytes) -> None:
+        """Physically remove ``key`` (a range this node no longer replicates)."""
+        if key in self.store:
+            self.store.delete(key)
+            for watcher in self._write_watchers:
+                watcher(key, None)
 
     # -- client requests (this node coordinates or forwards) ---------------------------
 
