@@ -224,6 +224,67 @@ class Suspected(Event):
         return f"{self.node} {verb} {self.peer}" + (f" ({self.reason})" if self.reason else "")
 
 
+# -- membership, gossip and rebalancing (node/gossip.py, node/rebalance.py) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class Learned(Event):
+    """``node`` learned a membership rumour: ``subject``'s entry at (generation, version)
+    (joined, leaving, left, restarted...). One per node per rumour: the infection curve."""
+
+    kind: ClassVar[str] = "gossip"
+    node: str = ""
+    subject: str = ""
+    generation: int = 0
+    version: int = 0
+    status: str = ""
+    source: str = ""  # who told it ("" when it made the change itself)
+    round: int = 0
+
+    def describe(self) -> str:
+        via = f" from {self.source}" if self.source else ""
+        return f"{self.node} learns {self.subject} is {self.status} (v{self.generation}.{self.version}){via}"
+
+
+@dataclass(frozen=True, slots=True)
+class GossipRound(Event):
+    kind: ClassVar[str] = "gossip"
+    node: str = ""
+    peer: str = ""
+    round: int = 0
+
+    def describe(self) -> str:
+        return f"{self.node} gossips with {self.peer} (round {self.round})"
+
+
+@dataclass(frozen=True, slots=True)
+class RingChange(Event):
+    """A join, leave or removal moved through one of its phases."""
+
+    kind: ClassVar[str] = "rebalance"
+    change: str = ""  # "join n9", "leave n2", "remove n3"
+    phase: str = ""  # planned | transferring | committed | failed
+    detail: str = ""
+
+    def describe(self) -> str:
+        return f"{self.change}: {self.phase}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class TransferProgress(Event):
+    kind: ClassVar[str] = "rebalance"
+    change: str = ""
+    source: str = ""
+    target: str = ""
+    keys: int = 0
+    segments_done: int = 0
+    segments: int = 0
+
+    def describe(self) -> str:
+        return (f"{self.change}: {self.source} -> {self.target} {self.keys} keys "
+                f"({self.segments_done}/{self.segments} ranges)")
+
+
 @dataclass(frozen=True, slots=True)
 class Narration(Event):
     kind: ClassVar[str] = "say"
