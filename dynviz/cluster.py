@@ -253,6 +253,25 @@ class Cluster:
     def run_until(self, time: int) -> None:
         self.scheduler.run_until(time)
 
+    def advance(self, duration: int, max_events: int) -> tuple[int, bool]:
+        """Advance virtual time by ``duration`` but run at most ``max_events`` events,
+        for a UI frame: returns (events run, whether the full duration was reached).
+        When the cap is hit, the clock stops at the last event run, so no event is
+        skipped and the run stays identical to an uncapped one."""
+        sched = self.scheduler
+        end = sched.now + duration
+        ran = 0
+        while ran < max_events:
+            upcoming = sched.next_time()
+            if upcoming is None or upcoming > end:
+                sched.now = max(sched.now, end)
+                self.trace.maybe_fold()
+                return ran, True
+            sched.step()
+            ran += 1
+        self.trace.maybe_fold()
+        return ran, False
+
     def step(self, count: int = 1) -> int:
         ran = 0
         while ran < count and self.scheduler.step():

@@ -179,6 +179,25 @@ class VersionStored(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class VersionCreated(Event):
+    """A coordinator made a new version for a put or delete: the version history panel
+    draws these, with edges to what ``past`` (the client's context) supersedes."""
+
+    kind: ClassVar[str] = "store"
+    node: str = ""
+    key: bytes = b""
+    req: int = 0
+    version: object = None  # dynviz.core.versions.Version (kept whole: value, dot, past, clock)
+
+    def describe(self) -> str:
+        v = self.version
+        dot = getattr(v, "dot", ("?", 0))
+        value = getattr(v, "value", None)
+        shown = "(delete)" if value is None else _k(value)[:24]
+        return f"{self.node} creates {_k(self.key)} = {shown} as {dot[0]}:{dot[1]}"
+
+
+@dataclass(frozen=True, slots=True)
 class HintStored(Event):
     kind: ClassVar[str] = "hint"
     holder: str = ""

@@ -111,6 +111,40 @@ class Executor:
             return Outcome(command.source or command.name, command.line, False, now, {}, f"error: {exc}",
                            str(exc), invalid=True)
 
+    def submit(self, command: c.Command, on_done: Callable[[Outcome], None]) -> bool:
+        """Start ``command`` without running the simulation to its end, for front ends
+        that let virtual time flow (the TUI): requests (put, get, delete) complete
+        later, when the simulation reaches their answer, and call ``on_done`` then;
+        every other command completes now. Returns True when the command is pending."""
+        try:
+            cluster = self.cluster
+            if isinstance(command, c.Put):
+                pending = cluster.submit_put(command.key, command.value, command.client, command.via,
+                                             command.n, command.w, command.pw)
+            elif isinstance(command, c.Delete):
+                pending = cluster.submit_delete(command.key, command.client, command.via, None, command.w)
+            elif isinstance(command, c.Get):
+                pending = cluster.submit_get(command.key, command.client, command.via, command.n,
+                                             command.r, command.pr)
+            else:
+                on_done(self.execute(command))
+                return False
+        except (ClusterError, StorageError) as exc:
+            now = self._cluster.now if self._cluster is not None else 0
+            on_done(Outcome(command.source or command.name, command.line, False, now, {}, f"error: {exc}",
+                            str(exc), invalid=True))
+            return False
+
+        def finished(p: Any) -> None:
+            result = p.result
+            if isinstance(result, GetResult):
+                on_done(self._get_outcome(command, result))
+            else:
+                on_done(self._put_outcome(command, result))
+
+        pending.callbacks.append(finished)
+        return True
+
     def _out(self, command: c.Command, ok: bool, data: dict[str, Any], text: str, error: str = "") -> Outcome:
         return Outcome(command.source or command.name, command.line, ok, self.cluster.now, data, text, error)
 

@@ -15,7 +15,7 @@ from typing import Any
 from dynviz.core.context import ContextError, decode_context
 from dynviz.core.ring import Ring
 from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
-from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionStored
+from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionCreated, VersionStored
 from dynviz.node.component import Component
 from dynviz.node.coordinator import GetCoordinator, PutCoordinator, choose_replicas
 from dynviz.node.detector import FailureDetector
@@ -252,6 +252,9 @@ class Node:
             self.issued[msg.key] = version.dot[1]
         if self.version_observer is not None:
             self.version_observer(msg.req, version)
+        rt = self.runtime
+        if rt.bus.active:
+            rt.bus.emit(VersionCreated(rt.now(), self.name, msg.key, msg.req, version))
         coordinator = PutCoordinator(self, msg, n, w, msg.pw or 0, extended, targets)
         self.coordinators[msg.req] = coordinator
         coordinator.start(version)
