@@ -164,7 +164,7 @@ class CheckConfig:
     seed: int
     ops: int = 200
     nodes: int = 5
-    faults: tuple[str, ...] = ("crash", "partition", "loss", "skew")
+    faults: tuple[str, ...] = ("crash", "partition", "loss", "skew", "join", "leave", "wipe")  # == FAULTS
     versioning: str = "dvv"
     resolver: str = "siblings"
     keys: int = 8
@@ -277,6 +277,9 @@ class _Run:
         self.ending = False
         self.partitioned = False
         self.lossy = False
+        self.joins = 0
+        self.leaves = 0
+        self.wipes = 0
         self._watch_deletes()
 
     # -- learning each delete's tombstone dot ---------------------------------------
@@ -289,8 +292,7 @@ class _Run:
             if version.value is None:
                 self.delete_dots[req] = version.dot
 
-        for node in self.cluster.nodes.values():
-            node.version_observer = observe
+        self.cluster.observe_versions(observe)
 
     # -- fault helpers ------------------------------------------------------------------
 
@@ -351,11 +353,53 @@ def _skew(run: _Run) -> None:
     cluster.skew(node, run.rng.randint(-5 * SECOND, 5 * SECOND))
 
 
+def _join(run: _Run) -> None:
+    cluster = run.cluster
+    if cluster.ring_change_in_progress() or run.joins >= 2:
+        return
+    run.joins += 1
+    cluster.join(f"n{len(cluster.nodes) + 1}")
+
+
+def _live_members(run: _Run) -> list[str]:
+    cluster = run.cluster
+    return [n for n in cluster.nodes
+            if cluster.is_up(n) and n not in cluster.departed
+            and cluster.gossip_of(n).view.members[n].status == "up"]
+
+
+def _leave(run: _Run) -> None:
+    cluster = run.cluster
+    live = _live_members(run)
+    if cluster.ring_change_in_progress() or run.leaves >= 1 or len(live) <= 4:
+        return
+    candidates = [n for n in live if n not in cluster.config.seed_nodes]
+    if candidates:
+        run.leaves += 1
+        cluster.leave(candidates[run.rng.randrange(len(candidates))])
+
+
+def _wipe(run: _Run) -> None:
+    """The kv679 fault: a node loses its disk and comes back empty, as a new actor."""
+    # One disk lost per run: with N=3 and W=2 every acknowledged write has two copies,
+    # so one wipe can never destroy the last; two wipes before repair could (that is
+    # data loss by the fault schedule, not by the protocol, and proves nothing).
+    if run.wipes >= 1:
+        return
+    run.wipes += 1
+    cluster = run.cluster
+    live = [n for n in cluster.nodes if n not in cluster.departed]
+    cluster.wipe(live[run.rng.randrange(len(live))])
+
+
 INJECTORS: dict[str, Callable[[_Run], None]] = {
     "crash": _crash,
     "partition": _partition,
     "loss": _loss,
     "skew": _skew,
+    "join": _join,
+    "leave": _leave,
+    "wipe": _wipe,
 }
 """Fault name -> injector. An injector applies one fault now and schedules its undo
 (``run.later``); undos are skipped once the run ends, which heals everything itself."""
@@ -495,7 +539,7 @@ def check_seed(config: CheckConfig) -> SeedReport:
     cluster.heal()
     cluster.set_loss(0.0)
     for name in list(cluster.nodes):
-        if not cluster.is_up(name):
+        if not cluster.is_up(name) and name not in cluster.departed:
             cluster.recover(name)
     cluster.settle()
     cluster.run(cluster.config.suspect_for + 100 * MS)

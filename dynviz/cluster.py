@@ -15,12 +15,15 @@ from typing import Any
 
 from dynviz.client import Client, GetResult, PutResult, VersionView, version_views
 from dynviz.core.hashing import as_key, token_hex, token_of
+from dynviz.core.membership import Member, View
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
 from dynviz.core.versions import versioning
 from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
+from dynviz.node.gossip import Gossip
 from dynviz.node.handoff import HintStore
 from dynviz.node.messages import ClientGet, ClientPut, ClientReply
 from dynviz.node.node import MS, SECOND, Node, NodeConfig
+from dynviz.node.rebalance import Rebalance
 from dynviz.sim.network import InFlight, Network
 from dynviz.sim.rng import stream
 from dynviz.sim.runtime import SimRuntime
@@ -61,6 +64,8 @@ class ClusterConfig:
     request_timeout: int = 500 * MS
     handoff_interval: int = 1 * SECOND
     suspect_for: int = 2 * SECOND
+    gossip_interval: int = 1 * SECOND
+    suspect_after: int = 5 * SECOND
 
     def __post_init__(self) -> None:
         if not self.nodes:
@@ -192,12 +197,14 @@ class Cluster:
             latency=config.latency, loss=config.loss,
         )
         try:
-            self.ring: Ring = build_ring(
+            initial: Ring = build_ring(
                 list(config.nodes), config.strategy, partitions=config.partitions,
                 vnodes=config.vnodes, seed=config.seed, n=config.n,
             )
         except RingError as exc:
             raise ClusterError(str(exc)) from None
+        self.partitions = len(initial) if config.strategy == "equal" else 0
+        self._members = tuple(Member(name, tokens=initial.tokens_of(name)) for name in config.nodes)
         self.versioning = versioning(config.versioning)
         self.node_config = config.node_config()
         self.nodes: dict[str, Node] = {}
@@ -207,6 +214,8 @@ class Cluster:
         self._next_req = 0
         self._client_rng = stream(config.seed, "clients")
         self.results: list[PutResult | GetResult] = []
+        self.departed: set[str] = set()  # removed nodes: gone for good
+        self._version_observer: Callable[[int, Any], None] | None = None
         for name in config.nodes:
             self._add_node(name)
 
@@ -222,16 +231,42 @@ class Cluster:
             return open_store("sqlite", str(path), table="versions"), open_store("sqlite", str(path), table="hints")
         return open_store("memory"), open_store("memory")
 
-    def _add_node(self, name: str) -> Node:
-        runtime = SimRuntime(name, self.scheduler, self.network, stream(self.config.seed, "node", name),
+    def _add_node(self, name: str, members: tuple[Member, ...] | None = None) -> Node:
+        cfg = self.config
+        runtime = SimRuntime(name, self.scheduler, self.network, stream(cfg.seed, "node", name),
                              self.bus, self.trace)
         store, hints = self._open_stores(name)
-        node = Node(name, runtime, store, HintStore(hints), self.ring, self.versioning, self.node_config)
+        view = View(members if members is not None else self._members)
+        node = Node(name, runtime, store, HintStore(hints), view.ring(), self.versioning, self.node_config)
+        gossip = Gossip(node, view, cfg.seed_nodes, interval=cfg.gossip_interval,
+                        suspect_after=cfg.suspect_after)
+        node.install(gossip)
+        node.install(Rebalance(node, gossip, cfg.strategy, self.partitions, cfg.vnodes, cfg.seed))
+        node.version_observer = self._version_observer
         self.nodes[name] = node
         self.runtimes[name] = runtime
         self.network.register(name, node.handle)
         node.start()
         return node
+
+    def observe_versions(self, fn: Callable[[int, Any], None] | None) -> None:
+        """Call ``fn(request id, version)`` for every version a coordinator creates, on
+        every node including ones that join later (the checker attributes tombstones
+        to the deletes that made them). Cheaper than subscribing to all events."""
+        self._version_observer = fn
+        for node in self.nodes.values():
+            node.version_observer = fn
+
+    @property
+    def ring(self) -> Ring:
+        """The ring a partition-aware client holds: a live seed's (else any live node's)."""
+        for name in (*self.config.seed_nodes, *self.nodes):
+            if name in self.nodes and name not in self.network.down:
+                return self.nodes[name].ring
+        return next(iter(self.nodes.values())).ring
+
+    def gossip_of(self, node: str) -> Gossip:
+        return self._check_node(node).components["gossip"]  # type: ignore[return-value]
 
     def close(self) -> None:
         for node in self.nodes.values():
@@ -280,7 +315,7 @@ class Cluster:
 
     def quiet(self) -> bool:
         """No request, message or hint outstanding anywhere."""
-        if self.network.in_flight or self.pending:
+        if self.network.in_flight or self.pending or self.ring_change_in_progress():
             return False
         return all(not n.coordinators and not len(n.hints) for n in self.nodes.values()
                    if n.name not in self.network.down)
@@ -451,6 +486,8 @@ class Cluster:
 
     def recover(self, node: str) -> None:
         target = self._check_node(node)
+        if node in self.departed:
+            raise ClusterError(f"{node} was removed from the cluster; join a new node instead")
         if node not in self.network.down:
             raise ClusterError(f"{node} is not down")
         self.network.down.discard(node)
@@ -460,6 +497,8 @@ class Cluster:
     def wipe(self, node: str) -> None:
         """The node loses its disk and comes back empty, as a new actor (kv679)."""
         target = self._check_node(node)
+        if node in self.departed:
+            raise ClusterError(f"{node} was removed from the cluster")
         was_up = node not in self.network.down
         if was_up:
             self.network.down.add(node)
@@ -505,6 +544,114 @@ class Cluster:
         self._check_node(node)
         self.runtimes[node].skew = micros
         self._emit(NetworkChanged(self.now, f"{node} clock skew {micros / SECOND:+g}s"))
+
+    # -- membership ----------------------------------------------------------------------
+
+    def _rebalance(self, node: str) -> Rebalance:
+        return self._check_node(node).components["rebalance"]  # type: ignore[return-value]
+
+    def ring_change_in_progress(self) -> str | None:
+        """What stops a new join/leave/remove from starting now, or None.
+
+        Changes go one at a time (as Riak stages them): the last one must have
+        committed *and* its commit must have reached every live node, since the next
+        plan is computed from one node's view and must not be based on a stale ring."""
+        for node in self.nodes.values():
+            plan = node.components["rebalance"].plan  # type: ignore[attr-defined]
+            if plan is not None:
+                return f"{plan.change} is still moving data"
+        seen = None
+        for name in self.nodes:
+            if name in self.network.down or name in self.departed:
+                continue
+            members = self.gossip_of(name).view.members
+            if any(m.pending is not None for m in members.values()):
+                return "a ring change is still being planned"
+            ring_state = {(m.name, m.status, m.tokens) for m in members.values()}
+            if seen is None:
+                seen = ring_state
+            elif ring_state != seen:
+                return "the last ring change is still spreading by gossip"
+        return None
+
+    def join(self, name: str, vnodes: int | None = None) -> str:
+        """A new node joins: it takes a copy of a seed's view (as contacting a seed
+        would give it), claims tokens and pulls the ranges it gains."""
+        try:
+            node_names(name)
+        except RingError as exc:
+            raise ClusterError(str(exc)) from None
+        if name in self.nodes:
+            raise ClusterError(f"{name} is already a member of the cluster")
+        if vnodes is not None and self.config.strategy == "equal":
+            raise ClusterError("vnodes= applies to strategy=random; equal partitions are claimed k or k+1 per node")
+        busy = self.ring_change_in_progress()
+        if busy:
+            raise ClusterError(f"{busy}; try again after it settles (run 5s, or settle)")
+        seed = next((s for s in (*self.config.seed_nodes, *self.nodes) if s in self.nodes
+                     and s not in self.network.down), None)
+        if seed is None:
+            raise ClusterError("no live seed node to contact")
+        entries = self.gossip_of(seed).view.entries()
+        node = self._add_node(name, (*entries, Member(name, status="joining")))
+        change = node.components["rebalance"].begin("join", name, vnodes)  # type: ignore[attr-defined]
+        return change
+
+    def leave(self, name: str) -> str:
+        node = self._check_node(name)
+        if name in self.network.down:
+            raise ClusterError(f"{name} is down; a leaving node hands its data over itself (use remove)")
+        status = self.gossip_of(name).view.members[name].status
+        if status != "up":
+            raise ClusterError(f"{name} is {status}, not up")
+        busy = self.ring_change_in_progress()
+        if busy:
+            raise ClusterError(f"{busy}; try again after it settles (run 5s, or settle)")
+        return node.components["rebalance"].begin("leave", name)  # type: ignore[attr-defined]
+
+    def remove(self, name: str) -> str:
+        """Permanent failure: the node and its disk are gone; its ranges are rebuilt
+        from the other replicas onto the nodes the new ring gives them to."""
+        target = self._check_node(name)
+        busy = self.ring_change_in_progress()
+        if busy:
+            raise ClusterError(f"{busy}; try again after it settles (run 5s, or settle)")
+        starter = next((s for s in (*self.config.seed_nodes, *self.nodes) if s != name and s in self.nodes
+                        and s not in self.network.down), None)
+        if starter is None:
+            raise ClusterError("no live node left to rebuild the ring")
+        if name not in self.network.down:
+            self.network.down.add(name)
+            self.runtimes[name].crash()
+        target.crash()
+        target.store.clear()
+        target.hints.clear()
+        self.departed.add(name)
+        self._emit(NodeDown(self.now, name, wiped=True))
+        return self._rebalance(starter).begin("remove", name)
+
+    def gossip_round(self, node: str) -> str | None:
+        if node in self.network.down:
+            raise ClusterError(f"{node} is down")
+        return self.gossip_of(node).gossip_once()
+
+    def views(self) -> dict[str, list[Member]]:
+        """Each node's membership view (its own opinion)."""
+        return {name: list(self.gossip_of(name).view.members.values()) for name in self.nodes}
+
+    def gossip_matrix(self) -> dict[str, dict[str, tuple[str, int, bool]]]:
+        """observer -> subject -> (status, heartbeat age in µs, suspected): who knows
+        what about whom."""
+        return {name: self.gossip_of(name).freshness() for name in self.nodes}
+
+    def rumour_spread(self, subject: str, generation: int, version: int) -> dict[str, tuple[int, int]]:
+        """node -> (time, round) at which it learned this rumour."""
+        out = {}
+        for name in self.nodes:
+            when = self.gossip_of(name).learned.get((subject, generation, version))
+            if when is not None:
+                out[name] = when
+        return out
 
     def _emit(self, event: Any) -> None:
         self.trace.add((event.time, type(event).__name__, event.describe()))

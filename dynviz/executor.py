@@ -276,6 +276,39 @@ class Executor:
         inspection = self.cluster.inspect(command.key, command.node)
         return self._out(command, True, inspection_json(inspection), inspection_text(inspection))
 
+    def do_join(self, command: c.Join) -> Outcome:
+        change = self.cluster.join(command.node, command.vnodes)
+        return self._out(command, True, {"change": change, "node": command.node},
+                         f"{change}: planned; {command.node} pulls the ranges it gains, then the ring commits")
+
+    def do_leave(self, command: c.Leave) -> Outcome:
+        change = self.cluster.leave(command.node)
+        return self._out(command, True, {"change": change, "node": command.node},
+                         f"{change}: planned; the ranges {command.node} held move to their new owners")
+
+    def do_remove(self, command: c.Remove) -> Outcome:
+        change = self.cluster.remove(command.node)
+        return self._out(command, True, {"change": change, "node": command.node},
+                         f"{change}: {command.node} is gone; its ranges are rebuilt from the other replicas")
+
+    def do_gossip(self, command: c.Gossip) -> Outcome:
+        peer = self.cluster.gossip_round(command.node)
+        return self._out(command, True, {"node": command.node, "peer": peer},
+                         f"{command.node} gossips with {peer}" if peer else f"{command.node} has nobody to gossip with")
+
+    def do_views(self, command: c.Views) -> Outcome:
+        views = self.cluster.views()
+        data = {"views": {
+            observer: [{"node": m.name, "status": m.status, "version": m.version, "generation": m.generation,
+                        "heartbeat": m.heartbeat, "tokens": len(m.tokens),
+                        "pending_tokens": None if m.pending is None else len(m.pending)} for m in members]
+            for observer, members in views.items()}}
+        lines = ["membership views (each node's own opinion):"]
+        for observer, members in views.items():
+            shown = " ".join(f"{m.name}:{m.status}" for m in members)
+            lines.append(f"  {observer}: {shown}")
+        return self._out(command, True, data, "\n".join(lines))
+
     def do_say(self, command: c.Say) -> Outcome:
         cluster = self.cluster
         if self.bus.active:
@@ -332,4 +365,9 @@ _HANDLERS: dict[type, Callable[[Executor, Any], Outcome]] = {
     c.Settle: Executor.do_settle,
     c.Inspect: Executor.do_inspect,
     c.Say: Executor.do_say,
+    c.Join: Executor.do_join,
+    c.Leave: Executor.do_leave,
+    c.Remove: Executor.do_remove,
+    c.Gossip: Executor.do_gossip,
+    c.Views: Executor.do_views,
 }

@@ -122,7 +122,7 @@ def test_a_seed_is_deterministic() -> None:
 
 
 def test_fault_names_and_bad_options() -> None:
-    assert FAULTS == ("crash", "partition", "loss", "skew") == tuple(INJECTORS)
+    assert FAULTS == ("crash", "partition", "loss", "skew", "join", "leave", "wipe") == tuple(INJECTORS)
     assert parse_faults("all") == FAULTS
     assert parse_faults("none") == ()
     assert parse_faults("skew, crash,skew") == ("skew", "crash")

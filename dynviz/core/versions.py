@@ -28,6 +28,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from hashlib import blake2b
 from typing import Any, ClassVar
 
 Dot = tuple[str, int]
@@ -706,3 +707,53 @@ def decode_siblings(b: bytes) -> Siblings:
     except (ValueError, TypeError, RecursionError) as e:
         raise ValueError(f"stored siblings are malformed: {e.__class__.__name__}: {e}") from None
     return _siblings(versions)
+
+
+# ------------------------------------------------------------------------- digests
+
+
+def _digest_int(out: bytearray, i: int) -> None:
+    raw = i.to_bytes(i.bit_length() // 8 + 1, "big", signed=True)
+    out.append(len(raw))
+    out += raw
+
+
+def _digest_str(out: bytearray, s: str) -> None:
+    raw = s.encode("utf-8")
+    _digest_int(out, len(raw))
+    out += raw
+
+
+def digest_siblings(s: Siblings) -> bytes:
+    """A stable 16-byte digest of a sibling set, for Merkle trees (paper section 4.7).
+
+    blake2b over a length-prefixed serialisation of every version in canonical order:
+    dot, timestamp, tombstone flag, blake2b of the value, causal past (vv and dots) and
+    clock entries. Structurally equal sibling sets (converged replicas) digest the same
+    in every process; never ``hash()``, which is randomised per process (DESIGN §2).
+    """
+    out = bytearray()
+    _digest_int(out, len(s.versions))
+    for v in s.versions:
+        _digest_str(out, v.dot[0])
+        _digest_int(out, v.dot[1])
+        _digest_int(out, v.timestamp)
+        if v.value is None:
+            out.append(0)
+        else:
+            out.append(1)
+            out += blake2b(v.value, digest_size=16).digest()
+        _digest_int(out, len(v.past.vv))
+        for actor, counter in v.past.vv:
+            _digest_str(out, actor)
+            _digest_int(out, counter)
+        _digest_int(out, len(v.past.dots))
+        for actor, counter in v.past.dots:
+            _digest_str(out, actor)
+            _digest_int(out, counter)
+        _digest_int(out, len(v.clock.entries))
+        for actor, counter, stamp in v.clock.entries:
+            _digest_str(out, actor)
+            _digest_int(out, counter)
+            _digest_int(out, stamp)
+    return blake2b(bytes(out), digest_size=16).digest()

@@ -4,13 +4,21 @@ Dynamo (paper section 4.8.1) detects failures locally: node A considers B failed
 B does not answer A's messages, and retries B periodically. We do exactly that with a
 timeout detector: a peer that misses a per-replica deadline is suspected for
 ``suspect_for`` µs, after which it is tried again; any message from it clears the
-suspicion at once. Gossip heartbeats (``gossip.py``) feed the same detector.
+suspicion at once. Gossip heartbeats (``gossip.py``) feed the same detector: a peer
+whose heartbeat has not advanced for a while is suspected until it advances again.
+
+Why a timeout detector and not phi accrual: on virtual time the heartbeat arrival
+process is regular (gossip every second, latencies of milliseconds), so an adaptive
+threshold buys nothing, and a fixed timeout is one number a learner can predict and
+see on screen ("suspected 5 s after its last heartbeat").
 """
 
 from __future__ import annotations
 
 from dynviz.events import Suspected
 from dynviz.node.runtime import Runtime
+
+FOREVER = 1 << 62
 
 
 class FailureDetector:
@@ -25,10 +33,12 @@ class FailureDetector:
         until = self._until.get(peer)
         return until is None or self.runtime.now() >= until
 
-    def suspect(self, peer: str, reason: str) -> None:
+    def suspect(self, peer: str, reason: str, duration: int | None = None) -> None:
+        """Suspect ``peer`` for ``duration`` µs (default ``suspect_for``; ``FOREVER``
+        for a stalled heartbeat: until the peer is heard from again)."""
         rt = self.runtime
         fresh = self.reachable(peer)
-        self._until[peer] = rt.now() + self.suspect_for
+        self._until[peer] = rt.now() + (self.suspect_for if duration is None else duration)
         if fresh and rt.bus.active:
             rt.bus.emit(Suspected(rt.now(), rt.name, peer, True, reason))
 
