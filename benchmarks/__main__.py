@@ -9,6 +9,7 @@ BENCHMARKS = {
     "ring": ("benchmarks.ring_bench", "preference lists vs uhashring; load balance per strategy"),
     "merkle": ("benchmarks.merkle_bench", "Merkle anti-entropy vs a full exchange"),
     "cluster": ("benchmarks.cluster_bench", "simulated cluster throughput, scaling and memory"),
+    "antientropy": ("benchmarks.antientropy_bench", "anti-entropy on a cluster vs a full exchange"),
 }
 
 

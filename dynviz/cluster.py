@@ -19,6 +19,7 @@ from dynviz.core.membership import Member, View
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
 from dynviz.core.versions import versioning
 from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
+from dynviz.node.antientropy import AntiEntropy, ExchangeReport
 from dynviz.node.gossip import Gossip
 from dynviz.node.handoff import HintStore
 from dynviz.node.messages import ClientGet, ClientPut, ClientReply
@@ -66,6 +67,7 @@ class ClusterConfig:
     suspect_for: int = 2 * SECOND
     gossip_interval: int = 1 * SECOND
     suspect_after: int = 5 * SECOND
+    antientropy_interval: int = 10 * SECOND
 
     def __post_init__(self) -> None:
         if not self.nodes:
@@ -242,6 +244,7 @@ class Cluster:
                         suspect_after=cfg.suspect_after)
         node.install(gossip)
         node.install(Rebalance(node, gossip, cfg.strategy, self.partitions, cfg.vnodes, cfg.seed))
+        node.install(AntiEntropy(node, interval=cfg.antientropy_interval, enabled=cfg.antientropy))
         node.version_observer = self._version_observer
         self.nodes[name] = node
         self.runtimes[name] = runtime
@@ -629,6 +632,26 @@ class Cluster:
         self.departed.add(name)
         self._emit(NodeDown(self.now, name, wiped=True))
         return self._rebalance(starter).begin("remove", name)
+
+    def antientropy(self, a: str, b: str, limit: int = 30 * SECOND) -> list[ExchangeReport]:
+        """Run Merkle anti-entropy between ``a`` and ``b`` now, for every range both
+        replicate, and wait (in virtual time) until every exchange has finished."""
+        if a == b:
+            raise ClusterError("anti-entropy needs two different nodes")
+        for name in (a, b):
+            self._check_node(name)
+            if name in self.network.down:
+                raise ClusterError(f"{name} is down")
+        engine: AntiEntropy = self.nodes[a].components["antientropy"]  # type: ignore[assignment]
+        reports: list[ExchangeReport] = []
+        try:
+            started = engine.exchange_with(b, on_done=reports.append)
+        except ValueError as exc:
+            raise ClusterError(str(exc)) from None
+        end = self.now + limit
+        while len(reports) < started and self.now < end:
+            self.scheduler.run_until(min(end, self.now + 10 * MS))
+        return reports
 
     def gossip_round(self, node: str) -> str | None:
         if node in self.network.down:

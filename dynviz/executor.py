@@ -309,6 +309,24 @@ class Executor:
             lines.append(f"  {observer}: {shown}")
         return self._out(command, True, data, "\n".join(lines))
 
+    def do_antientropy(self, command: c.AntiEntropy) -> Outcome:
+        reports = self.cluster.antientropy(command.a, command.b)
+        done = [r for r in reports if r.ok]
+        hashes = sum(r.hashes_compared for r in reports)
+        keys = sorted({k for r in reports for k in r.keys_exchanged})
+        moved = sum(r.bytes_moved for r in reports)
+        differing = [r.range_index for r in reports if r.leaves]
+        data = {
+            "a": command.a, "b": command.b, "ranges": len(reports), "completed": len(done),
+            "ranges_differing": differing, "hashes_compared": hashes,
+            "keys_exchanged": [show_bytes(k) for k in keys], "bytes_moved": moved,
+        }
+        text = (f"anti-entropy {command.a} <-> {command.b}: {len(reports)} shared ranges, "
+                f"{len(differing)} differed, {hashes} hashes compared, {len(keys)} keys exchanged, "
+                f"{moved} bytes")
+        ok = len(done) == len(reports)
+        return self._out(command, ok, data, text, "" if ok else "some exchanges did not finish")
+
     def do_say(self, command: c.Say) -> Outcome:
         cluster = self.cluster
         if self.bus.active:
@@ -370,4 +388,5 @@ _HANDLERS: dict[type, Callable[[Executor, Any], Outcome]] = {
     c.Remove: Executor.do_remove,
     c.Gossip: Executor.do_gossip,
     c.Views: Executor.do_views,
+    c.AntiEntropy: Executor.do_antientropy,
 }
