@@ -10,6 +10,7 @@ BENCHMARKS = {
     "merkle": ("benchmarks.merkle_bench", "Merkle anti-entropy vs a full exchange"),
     "cluster": ("benchmarks.cluster_bench", "simulated cluster throughput, scaling and memory"),
     "antientropy": ("benchmarks.antientropy_bench", "anti-entropy on a cluster vs a full exchange"),
+    "membership": ("benchmarks.membership_bench", "gossip spread by cluster size; keys moved by a join"),
 }
 
 
