@@ -15,13 +15,13 @@ from typing import Any
 
 from dynviz.client import Client, GetResult, PutResult, VersionView, version_views
 from dynviz.core.hashing import as_key, token_hex, token_of
-from dynviz.core.membership import Member, View
+from dynviz.core.membership import Member
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
 from dynviz.core.versions import versioning
 from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
 from dynviz.node.antientropy import AntiEntropy, ExchangeReport
+from dynviz.node.assembly import NodeSettings, assemble_node
 from dynviz.node.gossip import Gossip
-from dynviz.node.handoff import HintStore
 from dynviz.node.messages import ClientGet, ClientPut, ClientReply
 from dynviz.node.node import MS, SECOND, Node, NodeConfig
 from dynviz.node.rebalance import Rebalance
@@ -209,6 +209,10 @@ class Cluster:
         self._members = tuple(Member(name, tokens=initial.tokens_of(name)) for name in config.nodes)
         self.versioning = versioning(config.versioning)
         self.node_config = config.node_config()
+        self.settings = NodeSettings(
+            self.node_config, config.seed_nodes, config.strategy, self.partitions, config.vnodes, config.seed,
+            config.gossip_interval, config.suspect_after, config.antientropy, config.antientropy_interval,
+        )
         self.nodes: dict[str, Node] = {}
         self.runtimes: dict[str, SimRuntime] = {}
         self.clients: dict[str, Client] = {}
@@ -238,13 +242,8 @@ class Cluster:
         runtime = SimRuntime(name, self.scheduler, self.network, stream(cfg.seed, "node", name),
                              self.bus, self.trace)
         store, hints = self._open_stores(name)
-        view = View(members if members is not None else self._members)
-        node = Node(name, runtime, store, HintStore(hints), view.ring(), self.versioning, self.node_config)
-        gossip = Gossip(node, view, cfg.seed_nodes, interval=cfg.gossip_interval,
-                        suspect_after=cfg.suspect_after)
-        node.install(gossip)
-        node.install(Rebalance(node, gossip, cfg.strategy, self.partitions, cfg.vnodes, cfg.seed))
-        node.install(AntiEntropy(node, interval=cfg.antientropy_interval, enabled=cfg.antientropy))
+        node = assemble_node(name, runtime, store, hints, members if members is not None else self._members,
+                             self.versioning, self.settings)
         node.version_observer = self._version_observer
         self.nodes[name] = node
         self.runtimes[name] = runtime
