@@ -143,7 +143,7 @@ class Pending:
     entry: str
     started: int
     result: PutResult | GetResult | None = None
-    timer: Any = None
+    deadline: int = 0  # when the client gives up waiting
     callbacks: list[Callable[[Pending], None]] = field(default_factory=list)
 
     @property
@@ -217,6 +217,7 @@ class Cluster:
         self.runtimes: dict[str, SimRuntime] = {}
         self.clients: dict[str, Client] = {}
         self.pending: dict[int, Pending] = {}
+        self._sweep: Any = None
         self._next_req = 0
         self._client_rng = stream(config.seed, "clients")
         self.results: list[PutResult | GetResult] = []
@@ -262,10 +263,15 @@ class Cluster:
     @property
     def ring(self) -> Ring:
         """The ring a partition-aware client holds: a live seed's (else any live node's)."""
-        for name in (*self.config.seed_nodes, *self.nodes):
-            if name in self.nodes and name not in self.network.down:
-                return self.nodes[name].ring
-        return next(iter(self.nodes.values())).ring
+        down = self.network.down
+        nodes = self.nodes
+        for name in self.config.seed_nodes:
+            if name not in down and name in nodes:
+                return nodes[name].ring
+        for name, node in nodes.items():
+            if name not in down:
+                return node.ring
+        return next(iter(nodes.values())).ring
 
     def gossip_of(self, node: str) -> Gossip:
         return self._check_node(node).components["gossip"]  # type: ignore[return-value]
@@ -360,11 +366,11 @@ class Cluster:
             if not up:
                 raise ClusterError("every node is down")
             return up[self._client_rng.randrange(len(up))]
+        ring = self.ring
         replier = client.repliers.get(key)
-        plist = self.ring.preference_list(key, n)
-        if replier is not None and replier in plist and replier not in down:
+        if replier is not None and replier not in down and replier in ring.preference_list(key, n):
             return replier
-        for node in self.ring.extended_preference_list(key):
+        for node in ring.extended_preference_list(key):
             if node not in down:
                 return node
         raise ClusterError("every node is down")
@@ -395,7 +401,9 @@ class Cluster:
             msg = ClientPut(req, client.endpoint, key, value if op == "put" else None,
                             client.contexts.get(key), n, quorum, primaries)
         # The client gives up a little after the coordinator's own deadline (+ a forward).
-        pending.timer = self.scheduler.after(cfg.request_timeout * 2 + 100 * MS, self._client_timeout, req)
+        pending.deadline = now + cfg.request_timeout * 2 + 100 * MS
+        if self._sweep is None:
+            self._sweep = self.scheduler.at(pending.deadline, self._client_sweep)
         self.network.send(client.endpoint, entry, msg)
         return pending
 
@@ -431,7 +439,6 @@ class Cluster:
 
     def _complete(self, pending: Pending, result: PutResult | GetResult) -> None:
         self.pending.pop(pending.req, None)
-        self.scheduler.cancel(pending.timer)
         pending.result = result
         if result.ok:
             pending.client.remember(result)
@@ -458,6 +465,19 @@ class Cluster:
                 msg.error, msg.context, msg.siblings, pending.entry, msg.hops, pending.started, now, pending.req,
             )
         self._complete(pending, result)
+
+    def _client_sweep(self) -> None:
+        """Clients give up on requests past their deadline. One timer serves them all:
+        it fires at the earliest deadline (requests are issued in time order, so that
+        is the oldest pending one) instead of one timer per request."""
+        self._sweep = None
+        now = self.scheduler.now
+        for pending in list(self.pending.values()):
+            if pending.deadline > now:
+                break
+            self._client_timeout(pending.req)
+        if self.pending:
+            self._sweep = self.scheduler.at(next(iter(self.pending.values())).deadline, self._client_sweep)
 
     def _client_timeout(self, req: int) -> None:
         pending = self.pending.get(req)
@@ -734,7 +754,10 @@ class Cluster:
 
 
 def _result_record(result: PutResult | GetResult) -> tuple:
+    """What the trace keeps of a client's result (the messages that led to it are
+    already in the trace; the sibling dots pin down what was returned)."""
+    siblings = result.siblings
+    dots = tuple(v.dot for v in siblings.versions) if siblings is not None else ()
     if isinstance(result, GetResult):
-        return ("get", result.finished, result.key, result.ok, result.coordinator,
-                result.values, result.error)
-    return (result.op, result.finished, result.key, result.ok, result.coordinator, result.acks, result.error)
+        return ("get", result.finished, result.key, result.ok, result.coordinator, dots, result.error)
+    return (result.op, result.finished, result.key, result.ok, result.coordinator, dots, result.error)

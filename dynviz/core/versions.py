@@ -426,16 +426,23 @@ class Versioning(ABC):
             return a
         if not a.versions:
             return b
+        av, bv = a.versions, b.versions
+        beats = self._beats
+        if len(av) == 1 and len(bv) == 1:
+            # The common case (one version each side): no set machinery.
+            v, w = av[0], bv[0]
+            if v is w or v == w or beats(v, w):
+                return a
+            if beats(w, v):
+                return b
+            return _siblings([v, w])
         if a == b:
             return a
         # Fast paths for the common case, a write that supersedes everything stored:
         # when every version of one side is beaten by the other side, the other side
         # (already maximal and canonical) is the merge.
-        beats = self._beats
-        bv = b.versions
-        if all(any(beats(w, v) for w in bv) for v in a.versions):
+        if all(any(beats(w, v) for w in bv) for v in av):
             return b
-        av = a.versions
         if all(any(beats(w, v) for w in av) for v in bv):
             return a
         return _siblings(_maximal(a.versions + b.versions, self._beats))
@@ -473,6 +480,12 @@ class DvvVersioning(Versioning):
             if c > top:
                 top = c
         dot = (actor, top + 1)
+        if not context.dots:  # the common case: build the display clock without a dict
+            entries = [(a, c, timestamp) for a, c in context.vv if a != actor]
+            entries.append((actor, top + 1, timestamp))
+            if len(entries) > 1:
+                entries.sort()
+            return Version(value, dot, context, VClock(tuple(entries)), timestamp)
         shown = context.as_dict()
         shown[actor] = top + 1
         return Version(value, dot, context, VClock.of(shown, timestamp), timestamp)

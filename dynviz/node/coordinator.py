@@ -99,7 +99,7 @@ class _Coordinator:
         self.timers: dict[str, int] = {}  # target -> its per-replica deadline
         self.rtimer: object = None  # one timer for the earliest of those deadlines
         self.state = ""
-        self.deadline: object = None
+        self.deadline = node.runtime.now() + node.config.request_timeout  # a time, not a timer
         self.hops = hops
         self.replied = False
 
@@ -139,15 +139,28 @@ class _Coordinator:
             self.rtimer = None
 
     def _replica_deadline(self) -> None:
-        """One timer serves every outstanding replica (fewer timers on the hot path)."""
+        """One timer serves every outstanding replica and the request deadline: a
+        request only waits while some replica is outstanding, so the deadline needs
+        no timer of its own (fewer timers on the hot path)."""
         self.rtimer = None
         rt = self.node.runtime
         now = rt.now()
         for target in [t for t, due in self.timers.items() if due <= now]:
             if target in self.timers:
                 self.replica_timeout(target)
-        if self.timers and self.rtimer is None and self.node.coordinators.get(self.req) is self:
-            self.rtimer = rt.set_timer(max(1, min(self.timers.values()) - now), self._replica_deadline)
+        if self.node.coordinators.get(self.req) is not self:
+            return
+        if now >= self.deadline:
+            self.timeout()
+        elif self.timers and self.rtimer is None:
+            due = min(min(self.timers.values()), self.deadline)
+            self.rtimer = rt.set_timer(max(1, due - now), self._replica_deadline)
+        elif not self.timers:
+            self.exhausted()
+
+    def exhausted(self) -> None:
+        """Nobody left to wait for: if the quorum is not met, it never will be."""
+        raise NotImplementedError
 
     def replica_timeout(self, target: str) -> None:
         raise NotImplementedError
@@ -157,7 +170,6 @@ class _Coordinator:
         node.runtime.cancel(self.rtimer)
         self.rtimer = None
         self.timers.clear()
-        node.runtime.cancel(self.deadline)
         node.coordinators.pop(self.req, None)
 
     def reply(self, msg: ClientReply) -> None:
@@ -190,7 +202,6 @@ class PutCoordinator(_Coordinator):
         node = self.node
         me = node.name
         self.set_state(WAITING_W)
-        self.deadline = node.runtime.set_timer(node.config.request_timeout, self.timeout)
         merged = node.store_version(self.key, version, self.targets.get(me))
         self.merged = merged
         self.ack(me)
@@ -215,7 +226,7 @@ class PutCoordinator(_Coordinator):
     def ack(self, target: str) -> None:
         self.stop_timer(target)
         hint_for = self.targets.get(target)
-        self.tally.add_ok(target, primary=self.is_primary(target))
+        self.tally.add_ok(target, self.targets.get(target) is None and target in self.primaries)
         if hint_for is not None and (target, hint_for) not in self.acked_hints:
             self.acked_hints.append((target, hint_for))
         if self.state == WAITING_W and self.tally.enough():
@@ -260,6 +271,10 @@ class PutCoordinator(_Coordinator):
         if self.replied and not self.timers:
             self.finish()
 
+    def exhausted(self) -> None:
+        if self.state == WAITING_W:
+            self.timeout()
+
     def timeout(self) -> None:
         if self.state == WAITING_W:
             detail = f"timeout with {self.tally.describe()} acks"
@@ -294,7 +309,6 @@ class GetCoordinator(_Coordinator):
         me = node.name
         self.set_state(WAITING_R)
         rt = node.runtime
-        self.deadline = rt.set_timer(node.config.request_timeout, self.timeout)
         req, key = self.req, self.key
         for target, hint_for in self.targets.items():
             if target != me:
@@ -312,7 +326,7 @@ class GetCoordinator(_Coordinator):
         self.replies[src] = siblings
         if siblings is not None:
             self.merged = self.node.merge(self.merged, siblings)
-        self.tally.add_ok(src, primary=self.is_primary(src))
+        self.tally.add_ok(src, self.targets.get(src) is None and src in self.primaries)
         if self.state == WAITING_R and self.tally.enough():
             self.answer()
         elif self.state == READ_REPAIR and not self.timers:
@@ -381,6 +395,12 @@ class GetCoordinator(_Coordinator):
         self.set_state(DONE, None if not rt.bus.active else (
             f"repaired {', '.join(stale)}" if stale else "replicas agree"))
         self.finish()
+
+    def exhausted(self) -> None:
+        if self.state == WAITING_R:
+            self.timeout()
+        elif self.state == READ_REPAIR:
+            self.repair()
 
     def timeout(self) -> None:
         if self.state == WAITING_R:
