@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -588,14 +589,31 @@ def check_seed(config: CheckConfig) -> SeedReport:
 
 
 def run_campaign(seeds: Iterable[int], base: CheckConfig,
-                 progress: Callable[[int, SeedReport], None] | None = None) -> CampaignReport:
-    """Check every seed with ``base``'s other settings; ``progress(seed, report)`` after each."""
+                 progress: Callable[[int, SeedReport], None] | None = None, jobs: int = 1) -> CampaignReport:
+    """Check every seed with ``base``'s other settings; ``progress(seed, report)`` after each.
+
+    With ``jobs`` > 1 the seeds run in that many worker processes. Each seed is its own
+    deterministic simulation, so the reports are the same whatever the parallelism;
+    they are collected in seed order."""
     campaign = CampaignReport()
-    for seed in seeds:
-        report = check_seed(_with_seed(base, seed))
+    configs = [_with_seed(base, seed) for seed in seeds]
+    if jobs > 1 and len(configs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            results = pool.map(check_seed, configs, chunksize=max(1, min(16, len(configs) // (jobs * 8))))
+            for config, report in zip(configs, results, strict=True):
+                campaign.add(report)
+                if progress is not None:
+                    progress(config.seed, report)
+        return campaign
+    for config in configs:
+        report = check_seed(config)
         campaign.add(report)
         if progress is not None:
-            progress(seed, report)
+            progress(config.seed, report)
     return campaign
 
 
@@ -645,6 +663,8 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dvv (dotted version vectors, default) or vclock (the paper's clocks)")
     parser.add_argument("--resolver", default="siblings", choices=list(RESOLVERS),
                         help="siblings (keep concurrent writes, default) or lww (last write wins)")
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="worker processes (default: one per core; 1 runs in this process)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
 
 
@@ -659,8 +679,12 @@ def main_check(args: argparse.Namespace) -> int:
         versioning=args.versioning, resolver=args.resolver,
     )
     seeds = range(args.first_seed, args.first_seed + args.seeds)
+    jobs = getattr(args, "jobs", 1)
+    if jobs < 0:
+        raise ValueError(f"--jobs must be at least 1 (or 0 for one per core), got {jobs}")
+    jobs = jobs or (os.cpu_count() or 1)
     if args.json:
-        campaign = run_campaign(seeds, base)
+        campaign = run_campaign(seeds, base, jobs=jobs)
         out = campaign.as_json()
         out["reproduce"] = {str(s): reproduce_command(s, base) for s in campaign.failing_seeds}
         print(json.dumps(out))
@@ -681,7 +705,7 @@ def main_check(args: argparse.Namespace) -> int:
             failed += not report.ok
             bar.update(task, advance=1, status=f"seed {seed}, {failed} failing")
 
-        campaign = run_campaign(seeds, base, progress)
+        campaign = run_campaign(seeds, base, progress, jobs=jobs)
     out = Console()
     faults = ",".join(base.faults) or "none"
     table = Table(title=f"dynviz check: {base.versioning}/{base.resolver}, {base.nodes} nodes, "
