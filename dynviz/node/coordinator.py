@@ -251,13 +251,19 @@ class PutCoordinator(_Coordinator):
         if msg.ok:
             self.ack(src)
         else:
+            # A refusal (e.g. a stand-in whose hint store is full) is answered at once:
+            # move on to the next stand-in, as for a timeout, but without suspicion.
             self.stop_timer(src)
-            self.tally.add_failure(src)
+            self.replica_failed(src, suspect=False)
 
     def replica_timeout(self, target: str) -> None:
+        self.replica_failed(target, suspect=True)
+
+    def replica_failed(self, target: str, suspect: bool) -> None:
         self.timers.pop(target, None)
         node = self.node
-        node.detector.suspect(target, f"no ack for put of {self.key!r}")
+        if suspect:
+            node.detector.suspect(target, f"no ack for put of {self.key!r}")
         self.tally.add_failure(target)
         fallback = self.next_fallback(target)
         if fallback is not None and self.merged is not None:

@@ -55,6 +55,10 @@ class NodeConfig:
     read_repair: bool = True
     resolver: str = "siblings"  # or "lww"
     secret: bytes = b"dynviz"
+    max_siblings: int = 64
+    """A put whose result would hold more siblings is refused: reconcile first."""
+    max_hints: int = 100_000
+    """A stand-in holding this many hints refuses more; the coordinator tries the next."""
 
 
 class Node:
@@ -248,6 +252,12 @@ class Node:
         actor = self.actor
         issued = self.issued.get(msg.key, 0)
         version = self.versioning.new_version(local, causal, msg.value, actor, self.runtime.wall_clock(), issued)
+        if len(local) >= cfg.max_siblings and len(self.merge(local, Siblings((version,)))) > cfg.max_siblings:
+            # At the bound, a write that would add a sibling instead of reconciling is
+            # refused (Riak's max_siblings); one over a context that covers them passes.
+            self._reject(msg, op, f"the key has {len(local)} siblings, the limit is {cfg.max_siblings}: "
+                                  "get it and write a reconciled value over its context")
+            return
         if version.dot[1] > issued:
             self.issued[msg.key] = version.dot[1]
         if self.version_observer is not None:
@@ -280,7 +290,13 @@ class Node:
     # -- replica side ------------------------------------------------------------------
 
     def on_replica_put(self, src: str, msg: ReplicaPut) -> None:
-        self.store_siblings(msg.key, msg.siblings, msg.hint_for, cause="replica")
+        hint_for = msg.hint_for
+        if (hint_for is not None and hint_for != self.name and len(self.hints) >= self.config.max_hints
+                and self.hints.get(hint_for, msg.key) is None):
+            self.runtime.send(src, ReplicaPutAck(msg.req, msg.key, False,
+                                                 f"hint store full ({self.config.max_hints} hints)"))
+            return
+        self.store_siblings(msg.key, msg.siblings, hint_for, cause="replica")
         self.runtime.send(src, ReplicaPutAck(msg.req, msg.key))
 
     def on_replica_put_ack(self, src: str, msg: ReplicaPutAck) -> None:
