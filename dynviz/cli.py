@@ -152,13 +152,50 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
 
+def _app_nodes(text: str) -> int:
+    value = _positive_int(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"--nodes must be between 1 and 64, got {value}")
+    return value
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """No subcommand: open the terminal app on the embedded default cluster."""
+    from dynviz.tui.app import DynvizApp
+
+    DynvizApp(seed=args.app_seed, nodes=args.app_nodes).run()
+    return 0
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    from dynviz.tui.screenshots import write_screenshots
+
+    for path in write_screenshots(args.out, seed=args.app_seed, nodes=args.app_nodes,
+                                  size=(args.width, args.height)):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dynviz",
         description="A Dynamo-style key-value store you can watch.",
     )
     parser.add_argument("--version", action="version", version=f"dynviz {__version__}")
+    parser.add_argument("--seed", dest="app_seed", type=_positive_int, default=0,
+                        help="seed of the app's cluster and workload (default 0)")
+    parser.add_argument("--nodes", dest="app_nodes", type=_app_nodes, default=8,
+                        help="nodes in the app's cluster (default 8)")
+    parser.set_defaults(func=cmd_app)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    shots = sub.add_parser("screenshots", help="run scripted scenes of the app headless and write SVG screenshots")
+    shots.add_argument("--out", default="screenshots", help="directory for the SVGs (default screenshots/)")
+    shots.add_argument("--seed", dest="app_seed", type=_positive_int, default=0, help="seed (default 0)")
+    shots.add_argument("--nodes", dest="app_nodes", type=_app_nodes, default=8, help="nodes (default 8)")
+    shots.add_argument("--width", type=_positive_int, default=120, help="terminal columns (default 120)")
+    shots.add_argument("--height", type=_positive_int, default=36, help="terminal rows (default 36)")
+    shots.set_defaults(func=cmd_screenshots)
 
     ring = sub.add_parser("ring", help="print the ring for a cluster shape and a key's preference list")
     ring.add_argument("--nodes", default="8", help="node count (named n1..nN) or comma-separated names (default 8)")

@@ -1,0 +1,157 @@
+"""Scripted scenes of the app, run headless, saved as SVG screenshots.
+
+``dynviz screenshots [--out DIR]`` runs each scene through ``App.run_test()``: a fresh
+app on the default cluster (fixed seed, paused, so the pictures are the same each
+run), commands typed into the real command line or run through ``run_line`` exactly as
+the palette does, virtual time advanced with ``DynvizApp.run_for``. Nothing is staged:
+what the SVGs show is what the cluster did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from dynviz.node.node import MS, SECOND
+from dynviz.tui.app import PANELS, DynvizApp
+
+Scene = Callable[[DynvizApp, Pilot, Callable[[str], Awaitable[str]]], Awaitable[None]]
+
+
+async def _settle(app: DynvizApp, pilot: Pilot) -> None:
+    app.refresh_views()
+    await pilot.pause()
+    app.refresh_views()
+    await pilot.pause()
+
+
+async def _type(pilot: Pilot, text: str) -> None:
+    await pilot.press("slash")
+    await pilot.press(*text)
+    await pilot.press("enter")
+    await pilot.press("escape")
+
+
+async def scene_main(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    app.run_for(3 * SECOND)
+    await _type(pilot, "put cart:alice milk")
+    app.run_for(200 * MS)
+    app.select_node("n3")
+    app.run_line("get cart:alice")
+    app.cluster.step(4)  # a read in flight: messages on the ring and in the space-time view
+    await shot("main")
+    for name, _, _ in PANELS:
+        app.maximize_panel(name)
+        await shot(f"panel-{name}")
+        app.restore_panels()
+
+
+async def scene_partition(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    for line in ("as alice get cart:alice", "as bob get cart:alice"):
+        app.run_line(line)
+    app.run_for(300 * MS)
+    app.run_line("partition n1,n2,n5,n6 | n3,n4,n7,n8")
+    app.run_for(100 * MS)
+    app.run_line("as alice put cart:alice milk via=n2")
+    app.run_line("as bob put cart:alice eggs via=n3")
+    app.run_for(1 * SECOND)
+    app.run_line("heal")
+    app.run_for(2 * SECOND)
+    app.run_line("get cart:alice")
+    app.run_for(500 * MS)
+    app.select_key("cart:alice")
+    await shot("partition-siblings")
+    app.maximize_panel("history")
+    await shot("partition-siblings-history")
+
+
+async def scene_handoff(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    app.select_node("n3")
+    await pilot.press("k")  # kill the selected node through the binding
+    app.run_for(100 * MS)
+    await _type(pilot, "put cart:alice milk")
+    app.run_for(300 * MS)
+    await shot("hinted-handoff")
+    await pilot.press("k")  # recover it
+    app.run_for(3 * SECOND)
+    await shot("hint-delivered")
+
+
+async def scene_antientropy(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    app.run_line("kill n4")
+    app.run_for(100 * MS)
+    for i in range(6):
+        app.run_line(f"put user:{i} v{i}")
+    app.run_for(500 * MS)
+    app.run_line("recover n4")
+    app.run_line("antientropy n3 n4")
+    app.run_for(1 * SECOND)
+    await shot("antientropy")
+    app.maximize_panel("merkle")
+    await shot("antientropy-merkle")
+
+
+async def scene_join(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    await pilot.press("j")  # join the next node through the binding
+    app.run_for(3 * SECOND)
+    app.maximize_panel("gossip")
+    await shot("gossip-join")
+    app.restore_panels()
+    await shot("join-ring")
+
+
+SCENES: tuple[tuple[str, Scene], ...] = (
+    ("main", scene_main),
+    ("partition", scene_partition),
+    ("handoff", scene_handoff),
+    ("antientropy", scene_antientropy),
+    ("join", scene_join),
+)
+
+
+async def run_scene(scene: Scene, out: Path, seed: int, nodes: int, size: tuple[int, int],
+                    prefix: str = "") -> list[Path]:
+    app = DynvizApp(seed=seed, nodes=nodes, workload=False, playing=False)
+    written: list[Path] = []
+    async with app.run_test(size=size) as pilot:
+        await _settle(app, pilot)
+
+        async def shot(name: str) -> str:
+            await _settle(app, pilot)
+            path = app.save_screenshot(filename=f"{prefix}{name}.svg", path=str(out))
+            written.append(Path(path))
+            return path
+
+        await scene(app, pilot, shot)
+    return written
+
+
+async def _all(out: Path, seed: int, nodes: int, size: tuple[int, int]) -> list[Path]:
+    written: list[Path] = []
+    for _, scene in SCENES:
+        written += await run_scene(scene, out, seed, nodes, size)
+
+    async def small(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+        app.run_for(2 * SECOND)
+        await shot("main-80x24")
+
+    async def wide(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+        app.run_for(2 * SECOND)
+        await _type(pilot, "put cart:alice milk")
+        app.run_for(100 * MS)
+        await shot("main-200x60")
+
+    written += await run_scene(small, out, seed, nodes, (80, 24))
+    written += await run_scene(wide, out, seed, nodes, (200, 60))
+    return written
+
+
+def write_screenshots(out: str | Path = "screenshots", seed: int = 0, nodes: int = 8,
+                      size: tuple[int, int] = (120, 36)) -> list[Path]:
+    """Run every scene; returns the SVG files written."""
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(_all(directory, seed, nodes, size))

@@ -1,0 +1,641 @@
+"""A live space-time diagram of the cluster's messages (Lamport, "Time, Clocks, and the
+Ordering of Events in a Distributed System", 1978): one column per node, time running
+down, one arrow per message at the moment it arrived (or was lost), scrollable back
+through the tape.
+
+This module also holds the small drawing kit the panels share (``Canvas``, ``LinesView``):
+the panels lay their picture out as lines of ``(text, role)`` runs, and ``LinesView``
+draws them with Textual's Line API, a role being a component class of the widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from dynviz.events import (
+    MessageDelivered,
+    MessageDropped,
+    MessageSent,
+    NetworkChanged,
+    NodeDown,
+    NodeUp,
+)
+
+Run = tuple[str, str]
+"""``(text, role)``: text drawn in the style of the widget's ``<prefix>--<role>`` component
+class (``""``: the widget's own style)."""
+Line = tuple[Run, ...]
+
+SECOND = 1_000_000
+
+
+def fmt_time(us: int, digits: int = 3) -> str:
+    """Virtual time (µs) as seconds: ``3.204s``."""
+    return f"{us / SECOND:.{digits}f}s"
+
+
+def printable(data: bytes | str | None, limit: int = 24) -> str:
+    """User data (keys, values) made safe for a cell grid: one cell per character,
+    control and wide characters replaced by ``·``, cut to ``limit`` cells with ``…``."""
+    if data is None:
+        return ""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    out = "".join(ch if ch.isprintable() and cell_len(ch) == 1 else "·" for ch in text)
+    return out if len(out) <= limit else out[: max(limit - 1, 0)] + "…"
+
+
+def new_since(buffer: Any, last: object) -> list[Any] | None:
+    """Events appended to a tape buffer after ``last`` (all of them when ``last`` is None;
+    None when ``last`` is no longer there: it fell off the bounded tape, or the tape was
+    cleared). Reads from the end back, so a frame costs what is new, not the tape."""
+    if last is None:
+        return list(buffer)
+    fresh: list[Any] = []
+    for event in reversed(buffer):
+        if event is last:
+            fresh.reverse()
+            return fresh
+        fresh.append(event)
+    return None
+
+
+def line_text(line: Line) -> str:
+    return "".join(text for text, _ in line)
+
+
+# -- drawing on a grid -------------------------------------------------------------------
+
+UP, RIGHT, DOWN, LEFT = 1, 2, 4, 8
+_JOINS = {
+    0: " ", UP: "│", DOWN: "│", UP | DOWN: "│", LEFT: "─", RIGHT: "─", LEFT | RIGHT: "─",
+    RIGHT | DOWN: "╭", LEFT | DOWN: "╮", UP | RIGHT: "╰", UP | LEFT: "╯",
+    UP | RIGHT | DOWN: "├", UP | LEFT | DOWN: "┤", LEFT | RIGHT | DOWN: "┬",
+    UP | LEFT | RIGHT: "┴", UP | RIGHT | DOWN | LEFT: "┼",
+}
+
+
+class Canvas:
+    """A grid to draw boxes, connectors and text on, read back as lines of runs.
+
+    Line cells remember which directions they connect (a bit mask), so lines that meet
+    or cross get the right junction glyph whatever order they were drawn in; text drawn
+    on a cell replaces its line.
+    """
+
+    __slots__ = ("_text", "_lines")
+
+    def __init__(self) -> None:
+        self._text: dict[tuple[int, int], tuple[str, str]] = {}
+        self._lines: dict[tuple[int, int], tuple[int, str]] = {}
+
+    def text(self, x: int, y: int, text: str, role: str = "") -> None:
+        for i, ch in enumerate(text):
+            self._text[(x + i, y)] = (ch, role)
+
+    def join(self, x: int, y: int, mask: int, role: str = "") -> None:
+        old, _ = self._lines.get((x, y), (0, role))
+        self._lines[(x, y)] = (old | mask, role)
+
+    def hline(self, x0: int, x1: int, y: int, role: str = "") -> None:
+        """A horizontal line between two cells (inclusive), joined at its ends."""
+        lo, hi = min(x0, x1), max(x0, x1)
+        for x in range(lo, hi + 1):
+            self.join(x, y, (LEFT if x > lo else 0) | (RIGHT if x < hi else 0), role)
+
+    def vline(self, x: int, y0: int, y1: int, role: str = "") -> None:
+        lo, hi = min(y0, y1), max(y0, y1)
+        for y in range(lo, hi + 1):
+            self.join(x, y, (UP if y > lo else 0) | (DOWN if y < hi else 0), role)
+
+    def box(self, x: int, y: int, width: int, height: int, role: str = "") -> None:
+        """A rounded box whose outer corners are (x, y) and (x+width-1, y+height-1)."""
+        right, bottom = x + width - 1, y + height - 1
+        self.hline(x, right, y, role)
+        self.hline(x, right, bottom, role)
+        self.vline(x, y, bottom, role)
+        self.vline(right, y, bottom, role)
+
+    def line(self, y: int = 0) -> Line:
+        """Row ``y`` alone (empty when nothing was drawn there)."""
+        found = self.lines()
+        return found[y] if y < len(found) else ()
+
+    def lines(self) -> list[Line]:
+        cells: dict[tuple[int, int], tuple[str, str]] = {
+            pos: (_JOINS[mask], role) for pos, (mask, role) in self._lines.items()
+        }
+        cells.update(self._text)
+        if not cells:
+            return []
+        height = max(y for _, y in cells) + 1
+        rows: list[dict[int, tuple[str, str]]] = [{} for _ in range(height)]
+        for (x, y), cell in cells.items():
+            rows[y][x] = cell
+        out: list[Line] = []
+        for row in rows:
+            runs: list[list[str]] = []
+            for x in range(max(row, default=-1) + 1):
+                ch, role = row.get(x, (" ", ""))
+                if runs and runs[-1][1] == role:
+                    runs[-1][0] += ch
+                else:
+                    runs.append([ch, role])
+            out.append(tuple((text, role) for text, role in runs))
+        return out
+
+
+# -- a scrollable view of runs, drawn with the Line API -------------------------------------
+
+
+class LinesView(ScrollView, can_focus=True):
+    """A panel whose picture is lines of ``(text, role)`` runs, drawn line by line.
+
+    Subclasses build their lines in ``refresh_view`` (the app calls it every frame),
+    skipping the work when their inputs did not change, and hand them to
+    ``set_lines``. Strips are cached per line until the lines or the styles change.
+    An optional header line stays put when scrolling down.
+    """
+
+    DEFAULT_CSS = """
+    LinesView {
+        height: 1fr;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    ROLE_PREFIX = "lines"
+    FOLLOWS = False
+    """Whether the view is a timeline that can follow its newest line (see ``follow``)."""
+    follow: var[bool] = var(False)
+    """Keep the newest (last) line in view as lines are added; scrolling up clears it,
+    scrolling back to the end sets it again (only in views that ``FOLLOWS``)."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None, disabled: bool = False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._lines: Sequence[Line] = ()
+        self._header: Line | None = None
+        self._strips: dict[int, Strip] = {}
+        self._roles: dict[str, Style] = {}
+        self._signature: object = None
+
+    # -- content -------------------------------------------------------------------------
+
+    def set_lines(self, lines: Sequence[Line], header: Line | None = None, width: int | None = None) -> None:
+        """Replace the picture (and the fixed header line, if any)."""
+        self._lines = lines
+        self._header = header
+        self._strips.clear()
+        self._resize(width)
+
+    def _resize(self, width: int | None = None) -> None:
+        if width is None:
+            width = max((sum(cell_len(t) for t, _ in line) for line in self._lines), default=0)
+            if self._header is not None:
+                width = max(width, sum(cell_len(t) for t, _ in self._header))
+        self.virtual_size = Size(width, self.line_count() + (self._header is not None))
+        if self.follow and self.is_mounted:
+            self.scroll_end(animate=False, x_axis=False)  # after layout: max_scroll_y is known then
+        self.refresh()
+
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def line_at(self, index: int) -> Line:
+        """Line ``index`` of the picture (subclasses may build lines on demand)."""
+        return self._lines[index]
+
+    def plain_lines(self) -> list[str]:
+        """The whole picture as text (header first), for tests and copy-out."""
+        head = [line_text(self._header)] if self._header is not None else []
+        return head + [line_text(self.line_at(i)) for i in range(self.line_count())]
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _role_style(self, role: str) -> Style:
+        style = self._roles.get(role)
+        if style is None:
+            style = (self.get_component_rich_style(f"{self.ROLE_PREFIX}--{role}",
+                                                   default=Style.null())
+                     if role else Style.null())
+            self._roles[role] = style
+        return style
+
+    def _strip(self, line: Line, base: Style) -> Strip:
+        return Strip([Segment(text, base + self._role_style(role)) for text, role in line if text])
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        if self._header is not None:
+            if y == 0:
+                return self._strip(self._header, base).crop_extend(scroll_x, scroll_x + width, base)
+            y -= 1
+        index = scroll_y + y
+        if index >= self.line_count():
+            return Strip.blank(width, base)
+        return self._line_strip(index, base).crop_extend(scroll_x, scroll_x + width, base)
+
+    def _line_strip(self, index: int, base: Style) -> Strip:
+        """The uncropped strip of line ``index``, cached until the lines change."""
+        strip = self._strips.get(index)
+        if strip is None:
+            strip = self._strips[index] = self._strip(self.line_at(index), base)
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._roles.clear()
+        self._strips.clear()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self.FOLLOWS:
+            return
+        if new_value < old_value and new_value < self.max_scroll_y:  # not a clamp to a new end
+            self.follow = False
+        elif new_value >= self.max_scroll_y - 1 and new_value > old_value:
+            self.follow = True
+
+    def watch_follow(self, follow: bool) -> None:
+        self._follow_changed(follow)
+
+    def _follow_changed(self, follow: bool) -> None:
+        """Hook for subclasses to show whether they follow the newest line."""
+
+    def action_scroll_end(self) -> None:
+        if not self.FOLLOWS:
+            super().action_scroll_end()
+            return
+        # Lines keep coming while an animated scroll runs: jump, and follow from now on.
+        self.follow = True
+        self.scroll_end(animate=False, x_axis=False)
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow and self.FOLLOWS
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    # -- the app's state -----------------------------------------------------------------
+
+    def unchanged(self, *inputs: Any) -> bool:
+        """True when ``inputs`` equal those of the last call (then skip the rebuild).
+        Inputs are compared by identity first, so pass the objects themselves."""
+        if inputs == self._signature:
+            return True
+        self._signature = inputs
+        return False
+
+
+# -- the space-time diagram ------------------------------------------------------------------
+
+ABBREVIATIONS = {
+    "ClientPut": "Put", "ClientGet": "Get", "ClientReply": "Reply",
+    "ReplicaPut": "RPut", "ReplicaPutAck": "RAck", "ReplicaGet": "RGet",
+    "ReplicaGetReply": "RRep", "ReadRepairPut": "Repair",
+    "HintHandoff": "Hint", "HintHandoffAck": "HAck",
+    "GossipPush": "GPush", "GossipPull": "GPull",
+    "AEHashes": "AEHash", "AEInSync": "AESync", "AEKeyDigests": "AEDig",
+    "AEKeyData": "AEData", "AERefused": "AERef",
+    "TransferTask": "XTask", "TransferDone": "XDone", "PullRequest": "XPull",
+    "PullBatch": "XBatch",
+}
+
+
+def abbreviate(message: str) -> str:
+    """A message type's short name for an arrow: the table above, else the first word
+    (cut to 6) and the initials of the rest (``GossipDigestAck`` -> ``GossipDA``)."""
+    short = ABBREVIATIONS.get(message)
+    if short is not None:
+        return short
+    words: list[str] = []
+    for ch in message:
+        if ch.isupper() or not words:
+            words.append(ch)
+        else:
+            words[-1] += ch
+    if not words:
+        return "?"
+    return words[0][:6] + "".join(w[0] for w in words[1:])
+
+
+CLIENTS = "clients"
+"""The one column that stands for every client endpoint (``client:NAME``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    """One message, drawn at the time it arrived or was lost."""
+
+    time: int
+    src: str
+    dst: str
+    message: str
+    sent: int
+    key: bytes | None
+    dropped: str  # "" when delivered, else the reason
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A fault on the timeline: a node went down or up, the network changed."""
+
+    time: int
+    node: str  # "" when it concerns the network
+    text: str
+    up: bool = False
+
+
+def column_of(endpoint: str) -> str:
+    return CLIENTS if endpoint.startswith("client:") else endpoint
+
+
+class SpaceTime(LinesView):
+    """Messages as a space-time diagram: nodes (and clients) as columns, time down,
+    one arrow per message at its arrival row, ``✕`` where one was lost (with why).
+
+    Rows are kept incrementally from the tape (only new events are read each frame) and
+    formatted on demand by ``render_line``, so the cost per frame does not grow with the
+    history; at most ``max_rows`` rows are kept.
+    """
+
+    DEFAULT_CSS = """
+    SpaceTime > .spacetime--life { color: $text-disabled; }
+    SpaceTime > .spacetime--head { color: $text; text-style: bold; }
+    SpaceTime > .spacetime--time { color: $text-muted; }
+    SpaceTime > .spacetime--arrow { color: $accent; }
+    SpaceTime > .spacetime--client { color: $secondary; }
+    SpaceTime > .spacetime--key { color: $warning; text-style: bold; }
+    SpaceTime > .spacetime--drop { color: $error; text-style: bold; }
+    SpaceTime > .spacetime--fault { color: $error; }
+    SpaceTime > .spacetime--recover { color: $success; }
+    SpaceTime > .spacetime--note { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {
+        "spacetime--life", "spacetime--head", "spacetime--time", "spacetime--arrow",
+        "spacetime--client", "spacetime--key", "spacetime--drop", "spacetime--fault",
+        "spacetime--recover", "spacetime--note",
+    }
+    ROLE_PREFIX = "spacetime"
+    FOLLOWS = True
+
+    TIME_WIDTH = 10
+    COLUMN_WIDTH = (8, 14)
+    """Narrowest and widest column: columns share the panel's width between these."""
+    NOTES_WIDTH = 26
+    BACKGROUND = ("Gossip", "AE")
+    """Message types (by prefix) of background traffic: gossip and anti-entropy, which
+    run all the time; ``b`` hides them to follow the requests."""
+
+    BINDINGS = [Binding("b", "toggle_background", "Gossip/anti-entropy messages", show=False)]
+    show_background: var[bool] = var(True)
+
+    def __init__(self, *, max_rows: int = 2000, name: str | None = None, id: str | None = None,
+                 classes: str | None = None, disabled: bool = False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.max_rows = max_rows
+        self._rows: list[Arrow | Mark] = []
+        self._shown: list[Arrow | Mark] = self._rows  # the rows drawn (all, or no background)
+        self._columns: list[str] = []
+        self._centers: dict[str, int] = {}
+        self._spacing = self.COLUMN_WIDTH[1]
+        self._keys: dict[int, bytes | None] = {}  # message id -> key, from MessageSent
+        self._endpoints: dict[str, None] = {}  # columns seen in the rows, in order
+        self._last_message: object = None
+        self._last_log: object = None
+        self._source: tuple[object, object] = (None, None)
+        self._selected: bytes | None = None
+        self._row_strips: dict[int, tuple[int, Strip]] = {}  # id(row) -> (id(previous row), strip)
+        self.follow = True
+
+    def _follow_changed(self, follow: bool) -> None:
+        if self._header is not None:
+            self._header = self._header_line()
+            self.refresh()
+
+    # -- reading the tape ----------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        app: Any = self.app
+        cluster, tape = app.cluster, app.tape
+        selected = app.selected_key
+        if self.unchanged(cluster, tape, tape.version, selected, self.size.width):
+            return
+        if (cluster, tape) != self._source:
+            self._source = (cluster, tape)
+            self._reset()
+            self.follow = True
+        restyle = selected != self._selected
+        self._selected = selected
+        added = self._ingest(tape)
+        columns = self._columns_for(cluster)
+        if columns != self._columns or self._column_width() != self._spacing:
+            self._set_columns(columns)
+            restyle = True
+        if restyle:
+            self._row_strips.clear()
+        if added or restyle or not self.virtual_size.height:
+            self._header = self._header_line()
+            self._resize(self._width())
+
+    def _reset(self) -> None:
+        self._row_strips.clear()
+        self._rows = self._shown = []
+        self._keys = {}
+        self._endpoints = {}
+        self._last_message = self._last_log = None
+        self._strips.clear()
+
+    def _ingest(self, tape: Any) -> bool:
+        messages = new_since(tape.messages, self._last_message)
+        log = new_since(tape.log, self._last_log)
+        if messages is None or log is None:  # fell off the tape (or it was cleared): start over
+            self._reset()
+            messages, log = list(tape.messages), list(tape.log)
+        if tape.messages:
+            self._last_message = tape.messages[-1]
+        if tape.log:
+            self._last_log = tape.log[-1]
+        rows: list[Arrow | Mark] = []
+        keys = self._keys
+        for event in messages:
+            if isinstance(event, MessageSent):
+                keys[event.id] = event.key
+            elif isinstance(event, (MessageDelivered, MessageDropped)):
+                dropped = event.reason if isinstance(event, MessageDropped) else ""
+                rows.append(Arrow(event.time, event.src, event.dst, event.message, event.sent,
+                                  keys.pop(event.id, None), dropped))
+        if len(keys) > 4 * self.max_rows:  # sends whose fate fell off the tape
+            for mid in sorted(keys)[: len(keys) - 2 * self.max_rows]:
+                del keys[mid]
+        marks: list[Mark] = []
+        for event in log:
+            if isinstance(event, NodeDown):
+                marks.append(Mark(event.time, event.node, "wiped" if event.wiped else "down"))
+            elif isinstance(event, NodeUp):
+                marks.append(Mark(event.time, event.node, "up", up=True))
+            elif isinstance(event, NetworkChanged):
+                marks.append(Mark(event.time, "", event.what))
+        if marks:  # both streams are in time order: merge them
+            rows = sorted(rows + marks, key=lambda r: r.time)  # stable: arrivals first
+        if not rows:
+            return False
+        for row in rows:
+            for end in (row.src, row.dst) if isinstance(row, Arrow) else (row.node,):
+                if end:
+                    self._endpoints.setdefault(column_of(end), None)
+        self._rows.extend(rows)
+        excess = len(self._rows) - self.max_rows
+        if excess > 0:
+            for row in self._rows[: excess + 1]:  # the first kept row loses its predecessor
+                self._row_strips.pop(id(row), None)
+            del self._rows[:excess]
+            if not self.follow:  # keep the rows the user is reading in view
+                self.scroll_to(y=max(self.scroll_y - excess, 0), animate=False, immediate=True)
+        self._filter()
+        return True
+
+    def _filter(self) -> None:
+        if self.show_background:
+            self._shown = self._rows
+        else:
+            background = self.BACKGROUND
+            self._shown = [r for r in self._rows if not (isinstance(r, Arrow) and r.message.startswith(background))]
+
+    def watch_show_background(self) -> None:
+        self._filter()
+        if self._header is not None:
+            self._header = self._header_line()
+            self._resize(self._width())
+
+    def action_toggle_background(self) -> None:
+        self.show_background = not self.show_background
+
+    def _columns_for(self, cluster: Any) -> list[str]:
+        columns = list(cluster.nodes)
+        # nodes no longer in the cluster keep their column while their rows are shown
+        columns += [c for c in self._endpoints if c != CLIENTS and c not in cluster.nodes]
+        return [CLIENTS, *columns] if CLIENTS in self._endpoints else columns
+
+    def _column_width(self, count: int | None = None) -> int:
+        count = count if count is not None else len(self._columns)
+        narrow, wide = self.COLUMN_WIDTH
+        room = self.size.width - self.TIME_WIDTH - 1 - self.NOTES_WIDTH
+        return max(narrow, min(wide, room // max(count, 1)))
+
+    def _set_columns(self, columns: list[str]) -> None:
+        self._columns = columns
+        self._spacing = spacing = self._column_width()
+        first = self.TIME_WIDTH + 1 + spacing // 2
+        self._centers = {c: first + i * spacing for i, c in enumerate(columns)}
+
+    def _notes_x(self) -> int:
+        return self.TIME_WIDTH + 1 + len(self._columns) * self._spacing
+
+    def _width(self) -> int:
+        return self._notes_x() + self.NOTES_WIDTH + 14
+
+    # -- lines ---------------------------------------------------------------------------
+
+    def line_count(self) -> int:
+        return len(self._shown) if self._shown else 1
+
+    def _line_strip(self, index: int, base: Style) -> Strip:
+        # Cached by row identity, not index: rows shift up when old ones are dropped.
+        if not self._shown:
+            return self._strip(self.line_at(index), base)
+        row = self._shown[index]
+        previous = id(self._shown[index - 1]) if index else 0
+        cached = self._row_strips.get(id(row))
+        if cached is not None and cached[0] == previous:
+            return cached[1]
+        strip = self._strip(self.line_at(index), base)
+        self._row_strips[id(row)] = (previous, strip)
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._row_strips.clear()
+
+    def line_at(self, index: int) -> Line:
+        if not self._shown:
+            return (("no messages yet: put or get a key (put KEY VALUE) and watch them flow"
+                     if not self._rows else "only gossip/anti-entropy so far (b shows them)", "note"),)
+        row = self._shown[index]
+        previous = self._shown[index - 1].time if index else None
+        return self._format(row, previous)
+
+    def _header_line(self) -> Line:
+        canvas = Canvas()
+        canvas.text(0, 0, "time".rjust(self.TIME_WIDTH), "time")
+        for col, x in self._centers.items():
+            name = col[: self._spacing - 2]
+            canvas.text(x - len(name) // 2, 0, name, "head")
+        status = "following newest" if self.follow else "paused: End follows again"
+        if not self.show_background:
+            status += ", gossip/AE hidden (b)"
+        canvas.text(self._notes_x(), 0, status, "note")
+        return canvas.line()
+
+    def _format(self, row: Arrow | Mark, previous: int | None) -> Line:
+        canvas = Canvas()
+        label = fmt_time(row.time, 4)
+        if previous is None or fmt_time(previous, 4) != label:
+            canvas.text(0, 0, label.rjust(self.TIME_WIDTH), "time")
+        for x in self._centers.values():
+            canvas.text(x, 0, "│", "life")
+        notes = self._notes_x()
+        if isinstance(row, Mark):
+            role = "recover" if row.up else "fault"
+            if row.node and row.node in self._centers:
+                canvas.text(self._centers[row.node], 0, "●" if row.up else "✕", role)
+                canvas.text(notes, 0, f"{row.node} {row.text}", role)
+            else:
+                canvas.text(notes, 0, row.text, role)
+            return canvas.line()
+        src, dst = self._centers.get(column_of(row.src)), self._centers.get(column_of(row.dst))
+        if src is None or dst is None:
+            return canvas.line()
+        role = "arrow"
+        if CLIENTS in (column_of(row.src), column_of(row.dst)):
+            role = "client"
+        if self._selected is not None and row.key == self._selected:
+            role = "key"
+        if row.dropped:
+            role = "drop"
+        name = abbreviate(row.message)
+        client = row.src if row.src.startswith("client:") else row.dst if row.dst.startswith("client:") else ""
+        if client and client != "client:client":
+            name += " " + printable(client.removeprefix("client:"), 6)
+        if src == dst:
+            canvas.text(src, 0, "○", role)
+            canvas.text(src + 2, 0, name, role)
+        else:
+            step = 1 if dst > src else -1
+            for x in range(src + step, dst, step):
+                canvas.text(x, 0, "─", role)
+            canvas.text(src, 0, "├" if step > 0 else "┤", role)
+            canvas.text(dst, 0, "✕" if row.dropped else ("→" if step > 0 else "←"), role)
+            span = abs(dst - src) - 1
+            if len(name) < span:
+                lo = min(src, dst) + 1 + (span - len(name)) // 2
+                canvas.text(lo, 0, name, role)
+        if row.dropped:
+            canvas.text(notes, 0, f"✕ {row.message} {row.src}→{row.dst} {row.dropped}", "drop")
+        elif row.key is not None and role == "key":
+            canvas.text(notes, 0, f"{row.message} {printable(row.key, 16)}", "note")
+        return canvas.line()
+

@@ -1,0 +1,83 @@
+"""The embedded default cluster and the gentle workload the app runs on it.
+
+``dynviz`` with no arguments opens on a cluster people can explore at once: 8 nodes,
+N3 R2 W2, dotted version vectors, a few keys already written, and a trickle of reads
+and writes so the ring and the log show life. The workload is a client like any other
+(``Cluster.submit_put``/``submit_get``) driven by its own seeded stream, so it never
+disturbs the runtime's randomness; the user turns it off with ``w``.
+"""
+
+from __future__ import annotations
+
+from dynviz.cluster import Cluster, ClusterConfig
+from dynviz.node.node import SECOND
+from dynviz.sim.rng import stream
+
+PRELOAD: tuple[tuple[str, str], ...] = (
+    ("cart:alice", "book"),
+    ("cart:bob", "lamp"),
+    ("user:42", "ada"),
+    ("user:7", "grace"),
+    ("session:9f", "active"),
+    ("config:theme", "dark"),
+)
+"""Keys written through the cluster at startup (key, value)."""
+
+WORKLOAD_CLIENT = "workload"
+
+
+def default_config(seed: int = 0, nodes: int = 8) -> ClusterConfig:
+    names = tuple(f"n{i}" for i in range(1, nodes + 1))
+    n = min(3, nodes)
+    return ClusterConfig(nodes=names, n=n, r=min(2, n), w=min(2, n), versioning="dvv", seed=seed)
+
+
+def preload(cluster: Cluster, keys: tuple[tuple[str, str], ...] = PRELOAD) -> None:
+    """Write the starter keys through the cluster (real puts, real events)."""
+    for key, value in keys:
+        cluster.put(key, value, client="setup")
+
+
+class Workload:
+    """A few gets and puts per virtual second over the preloaded keys.
+
+    ``due(now)`` says when the next operation falls; the app advances the simulation to
+    that instant, then calls ``fire``. Times come from an exponential distribution
+    (a Poisson process of ``rate`` operations per virtual second).
+    """
+
+    def __init__(self, seed: int, rate: float = 3.0, keys: tuple[str, ...] | None = None) -> None:
+        self.rng = stream(seed, "workload")
+        self.rate = rate
+        self.keys = keys or tuple(k for k, _ in PRELOAD)
+        self.enabled = True
+        self.next_at: int | None = None
+        self.counter = 0
+
+    def reset(self, now: int) -> None:
+        self.next_at = now + self._gap()
+
+    def _gap(self) -> int:
+        return max(1, int(self.rng.expovariate(self.rate) * SECOND))
+
+    def due(self, now: int) -> int:
+        if self.next_at is None or self.next_at < now:
+            self.next_at = now + self._gap()
+        return self.next_at
+
+    def fire(self, cluster: Cluster) -> None:
+        """Submit one operation (a read two times in three) and schedule the next."""
+        key = self.rng.choice(self.keys)
+        # Read-modify-write: it writes only keys it has read, over what it read, so its
+        # writes supersede (no siblings of its own making; a user's blind put still
+        # makes them, which is the lesson).
+        has_context = key.encode() in cluster.client(WORKLOAD_CLIENT).contexts
+        try:
+            if self.rng.random() < 0.66 or not has_context:
+                cluster.submit_get(key, client=WORKLOAD_CLIENT)
+            else:
+                self.counter += 1
+                cluster.submit_put(key, f"w{self.counter}", client=WORKLOAD_CLIENT)
+        except ValueError:  # every node down, say: the workload simply skips a beat
+            pass
+        self.next_at = cluster.now + self._gap()
