@@ -11,6 +11,7 @@ BENCHMARKS = {
     "cluster": ("benchmarks.cluster_bench", "simulated cluster throughput, scaling and memory"),
     "antientropy": ("benchmarks.antientropy_bench", "anti-entropy on a cluster vs a full exchange"),
     "membership": ("benchmarks.membership_bench", "gossip spread by cluster size; keys moved by a join"),
+    "render": ("benchmarks.render_bench", "the app's frame cost per panel at 64 nodes, 10k keys"),
 }
 
 

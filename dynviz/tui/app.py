@@ -57,8 +57,8 @@ SPEEDS: tuple[float, ...] = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 
 """Speeds (virtual seconds per real second) on a log scale; x1 is real time."""
 
 FPS = 20
-MAX_EVENTS_PER_FRAME = 4000
-FRAME_BUDGET_S = 0.035
+MAX_EVENTS_PER_FRAME = 3000
+FRAME_BUDGET_S = 0.022
 """Wall-clock time the simulation may use per frame; the rest is for drawing."""
 
 PANELS: tuple[tuple[str, str, Callable[..., Widget]], ...] = (

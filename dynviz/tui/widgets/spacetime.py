@@ -471,6 +471,9 @@ class SpaceTime(LinesView):
             self._last_log = tape.log[-1]
         rows: list[Arrow | Mark] = []
         keys = self._keys
+        if len(messages) > 2 * self.max_rows:
+            # At high speed more arrived than the panel can hold: only the newest show.
+            messages = messages[-2 * self.max_rows:]
         for event in messages:
             if isinstance(event, MessageSent):
                 keys[event.id] = event.key
