@@ -216,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_positive_int, default=None, help="override the cluster's seed")
     run.set_defaults(func=cmd_run)
 
+    from dynviz.session.cli import add_session_commands
+
+    add_session_commands(sub)
+
     from dynviz.checker import add_check_arguments
 
     check = sub.add_parser(
@@ -237,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return func(args)
-    except UserError as exc:
+    except (UserError, ValueError) as exc:
+        # Subcommands raise ValueError (or a subclass) for input a user got wrong.
         print(f"dynviz: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,338 @@
+"""Lessons: narrated ``.dyn`` scripts a class can step through, or check headless.
+
+A lesson is a command file (the one command language) that also uses ``say "..."``
+(narration), ``wait until PREDICATE [timeout=DURATION]`` (let virtual time run until
+something happens), ``pause`` (wait for the learner) and ``expect CHECK`` (assert what
+the lesson claims); predicates and checks are :mod:`dynviz.session.predicates`. Its
+name is the file name without ``.dyn``; its title is its first ``#`` comment line.
+
+:class:`LessonRunner` runs one step (one line) at a time so the app can drive it:
+``next()`` runs the next step, ``advance(µs)`` lets virtual time flow while a ``wait
+until`` is pending, ``back()`` re-runs the lesson from the start to the previous step
+(the simulation is deterministic, so that is the same state). ``check_lesson`` runs it
+headless: pauses are skipped, waits run virtual time until the predicate holds or
+their timeout (60 s by default) and every unmet ``expect`` or timed-out wait is a
+failure naming its line. Requests in lessons run synchronously (``Executor.execute``),
+as in ``dynviz run``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dynviz import commands as c
+from dynviz.cluster import Cluster
+from dynviz.events import Event, EventBus
+from dynviz.executor import Executor
+from dynviz.node.node import MS, SECOND
+from dynviz.session.predicates import Check, Context, Predicate, parse_check, parse_predicate
+
+LESSONS_DIR = Path(__file__).resolve().parents[2] / "sessions" / "lessons"
+DEFAULT_TIMEOUT = 60 * SECOND
+WAIT_SLICE = 10 * MS
+_KEPT_KINDS = frozenset({"hint", "repair", "rebalance", "antientropy", "detector"})
+
+
+class LessonError(ValueError):
+    """A lesson that cannot be loaded; ``str`` is one line (``file:line:column: ...``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    command: c.Command
+    line: int
+    text: str
+    predicate: Predicate | None = None
+    check: Check | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    name: str
+    title: str
+    path: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    line: int
+    text: str
+    ok: bool
+    message: str = ""
+
+
+def lesson_title(text: str) -> str:
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if stripped.startswith("#"):
+            return stripped.lstrip("#").strip()
+        if stripped:
+            break
+    return ""
+
+
+def parse_lesson(text: str, name: str = "lesson", path: str = "") -> Lesson:
+    """Parse lesson text; a mistake anywhere is a :class:`~dynviz.commands.CommandError`."""
+    lines = text.split("\n")
+    steps = []
+    for command in c.parse_script(text):
+        raw = lines[command.line - 1].removesuffix("\r")
+        predicate = check = None
+        if isinstance(command, c.WaitUntil):
+            column = raw.find(command.predicate, raw.find("until") + 5) + 1
+            predicate = parse_predicate(command.predicate, command.line, column)
+        elif isinstance(command, c.Expect):
+            column = raw.find(command.check, raw.find("expect") + 6) + 1
+            check = parse_check(command.check, command.line, column)
+        elif isinstance(command, c.Cluster) and (command.get("storage") == "sqlite" or command.get("dir")):
+            raise c.CommandError(command.line, 1, "lessons run in memory; storage=sqlite and dir= are not allowed")
+        steps.append(Step(command, command.line, raw.strip(), predicate, check))
+    return Lesson(name, lesson_title(text), path, tuple(steps))
+
+
+def lesson_path(name: str, directory: Path | None = None) -> Path:
+    """The file of lesson ``name`` (or ``name`` itself when it is a path to a .dyn file)."""
+    given = Path(name)
+    if name.endswith(".dyn") and given.is_file():
+        return given
+    directory = directory or LESSONS_DIR
+    path = directory / f"{name}.dyn"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in directory.glob("*.dyn"))) or "none"
+        raise LessonError(f"no lesson named {name!r}; the lessons are: {known}")
+    return path
+
+
+def load_lesson(name: str, directory: Path | None = None) -> Lesson:
+    path = lesson_path(name, directory)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LessonError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+    except OSError as exc:
+        raise LessonError(f"{path}: cannot read it: {exc.strerror}") from None
+    try:
+        return parse_lesson(text, path.stem, str(path))
+    except c.CommandError as exc:
+        raise LessonError(f"{path}:{exc.line}:{exc.column}: {exc.message}") from None
+
+
+def list_lessons(directory: Path | None = None) -> list[tuple[str, str]]:
+    """(name, title) of every lesson, sorted by name."""
+    directory = directory or LESSONS_DIR
+    out = []
+    for path in sorted(directory.glob("*.dyn")):
+        try:
+            title = lesson_title(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            title = "(unreadable)"
+        out.append((path.stem, title))
+    return out
+
+
+class LessonRunner:
+    """Runs a lesson step by step (see the module docstring).
+
+    ``state`` is ``ready`` (``next()`` runs the next step), ``waiting`` (a ``wait until``
+    is pending: call ``advance``; ``next()`` finishes it at once), ``paused`` (at a
+    ``pause``: ``next()`` continues) or ``done``. ``narration`` is the text of the
+    last ``say``. ``results`` holds one entry per step run; failures are those not ok.
+    """
+
+    def __init__(self, lesson: Lesson, bus: EventBus | None = None) -> None:
+        self.lesson = lesson
+        self.bus = bus or EventBus()
+        self.events: list[Event] = []
+        self._unsubscribe = self.bus.subscribe(self._on_event)
+        self.executor = Executor(bus=self.bus, on_cluster=self._on_cluster)
+        self.position = 0
+        self.state = "ready"
+        self.narration = ""
+        self.results: list[StepResult] = []
+        self._wait: tuple[Step, int] | None = None  # (step, deadline)
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind in _KEPT_KINDS:
+            self.events.append(event)
+
+    def _on_cluster(self, cluster: Cluster) -> None:
+        self.events.clear()  # predicates look at the events of the current cluster only
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    @property
+    def cluster(self) -> Cluster:
+        return self.executor.cluster
+
+    @property
+    def context(self) -> Context:
+        return Context(self.cluster, self.events, self.executor)
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.state == "waiting"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.state == "paused"
+
+    @property
+    def done(self) -> bool:
+        return self.state == "done"
+
+    @property
+    def current_step(self) -> Step | None:
+        """The step that runs next (or is being waited on)."""
+        if self._wait is not None:
+            return self._wait[0]
+        steps = self.lesson.steps
+        return steps[self.position] if self.position < len(steps) else None
+
+    @property
+    def failures(self) -> list[StepResult]:
+        return [r for r in self.results if not r.ok]
+
+    # -- stepping --------------------------------------------------------------------------
+
+    def next(self) -> StepResult | None:
+        """Run the next step (or finish the pending wait). Returns its result, if any."""
+        if self._wait is not None:
+            return self.finish_wait()
+        steps = self.lesson.steps
+        if self.position >= len(steps):
+            self.state = "done"
+            return None
+        step = steps[self.position]
+        self.position += 1
+        self.state = "ready"
+        command = step.command
+        result: StepResult | None
+        if isinstance(command, c.Pause):
+            self.state = "paused"
+            result = None
+        elif isinstance(command, c.WaitUntil):
+            problem = step.predicate.unknown_node(self.cluster, step.line)  # type: ignore[union-attr]
+            if problem is not None:
+                result = StepResult(step.line, step.text, False, str(problem))
+            else:
+                self._wait = (step, self.cluster.now + (command.timeout or DEFAULT_TIMEOUT))
+                self.state = "waiting"
+                if step.predicate.holds(self.context):  # type: ignore[union-attr]
+                    return self._end_wait(True)
+                return None
+        elif isinstance(command, c.Expect):
+            assert step.check is not None
+            problem = step.check.unknown_node(self.cluster, step.line)
+            if problem is not None:
+                result = StepResult(step.line, step.text, False, str(problem))
+            else:
+                checked = step.check(self.context)
+                result = StepResult(step.line, step.text, checked.ok, checked.message)
+        else:
+            if isinstance(command, c.Say):
+                self.narration = command.text
+            outcome = self.executor.execute(command)
+            ok = not outcome.invalid
+            result = StepResult(step.line, step.text, ok, outcome.text if ok else outcome.error)
+        if result is not None:
+            self.results.append(result)
+        if self.state == "ready" and self.position >= len(steps):
+            self.state = "done"
+        return result
+
+    def advance(self, duration: int) -> bool:
+        """Let up to ``duration`` µs of virtual time pass while waiting; True when the
+        wait is over (the predicate held or the timeout passed)."""
+        if self._wait is None:
+            return True
+        step, deadline = self._wait
+        cluster = self.cluster
+        end = min(deadline, cluster.now + duration)
+        while cluster.now < end:
+            cluster.run(min(WAIT_SLICE, end - cluster.now))
+            if step.predicate.holds(self.context):  # type: ignore[union-attr]
+                self._end_wait(True)
+                return True
+        if cluster.now >= deadline:
+            self._end_wait(False)
+            return True
+        return False
+
+    def finish_wait(self) -> StepResult | None:
+        if self._wait is None:
+            return None
+        step, deadline = self._wait
+        self.advance(max(0, deadline - self.cluster.now))
+        return self.results[-1] if self.results and self.results[-1].line == step.line else None
+
+    def _end_wait(self, held: bool) -> StepResult:
+        assert self._wait is not None
+        step, _ = self._wait
+        self._wait = None
+        timeout = step.command.timeout or DEFAULT_TIMEOUT  # type: ignore[attr-defined]
+        message = (f"held at {self.cluster.now / SECOND:.3f}s" if held else
+                   f"timed out after {timeout / SECOND:g}s of virtual time")
+        result = StepResult(step.line, step.text, held, message)
+        self.results.append(result)
+        self.state = "done" if self.position >= len(self.lesson.steps) else "ready"
+        return result
+
+    def run_to_pause(self) -> None:
+        """Run steps (finishing waits) until a ``pause`` is reached or the lesson ends:
+        what a Next button does."""
+        while True:
+            self.next()
+            if self._wait is not None:
+                self.finish_wait()
+            if self.state in ("paused", "done"):
+                return
+
+    def run_all(self) -> list[StepResult]:
+        """Run the whole lesson headless (pauses skipped, waits run to completion)."""
+        while self.state != "done":
+            self.next()
+            if self._wait is not None:
+                self.finish_wait()
+        return self.results
+
+    def back(self) -> LessonRunner:
+        """A runner at the previous step: the lesson re-run from the start (same seed,
+        same steps, so the same state). The app swaps it in for this one."""
+        target = max(0, self.position - 1)
+        self.close()
+        runner = LessonRunner(self.lesson, self.bus)
+        while runner.position < target:
+            runner.next()
+            if runner._wait is not None:
+                runner.finish_wait()
+        if runner.position and isinstance(self.lesson.steps[runner.position - 1].command, c.Pause):
+            runner.state = "paused"
+        return runner
+
+
+@dataclass(frozen=True, slots=True)
+class LessonCheck:
+    lesson: Lesson
+    results: list[StepResult] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[StepResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def check_lesson(lesson: Lesson) -> LessonCheck:
+    runner = LessonRunner(lesson)
+    try:
+        results = runner.run_all()
+    finally:
+        runner.close()
+    return LessonCheck(lesson, list(results))
