@@ -12,6 +12,7 @@ BENCHMARKS = {
     "antientropy": ("benchmarks.antientropy_bench", "anti-entropy on a cluster vs a full exchange"),
     "membership": ("benchmarks.membership_bench", "gossip spread by cluster size; keys moved by a join"),
     "render": ("benchmarks.render_bench", "the app's frame cost per panel at 64 nodes, 10k keys"),
+    "seek": ("benchmarks.seek_bench", "seeking back and forth in a 10k-command session"),
 }
 
 
