@@ -655,6 +655,19 @@ class Cluster:
     def antientropy(self, a: str, b: str, limit: int = 30 * SECOND) -> list[ExchangeReport]:
         """Run Merkle anti-entropy between ``a`` and ``b`` now, for every range both
         replicate, and wait (in virtual time) until every exchange has finished."""
+        reports: list[ExchangeReport] = []
+        finished: list[bool] = []
+        self.start_antientropy(a, b, lambda done: (reports.extend(done), finished.append(True)))
+        end = self.now + limit
+        while not finished and self.now < end:
+            self.scheduler.run_until(min(end, self.now + 10 * MS))
+        return reports
+
+    def start_antientropy(self, a: str, b: str,
+                          on_done: Callable[[list[ExchangeReport]], None]) -> int:
+        """Start anti-entropy between ``a`` and ``b`` for every shared range; ``on_done``
+        gets every range's report once the last exchange ends (sessions time out, so it
+        always does). For front ends that let virtual time flow."""
         if a == b:
             raise ClusterError("anti-entropy needs two different nodes")
         for name in (a, b):
@@ -663,14 +676,21 @@ class Cluster:
                 raise ClusterError(f"{name} is down")
         engine: AntiEntropy = self.nodes[a].components["antientropy"]  # type: ignore[assignment]
         reports: list[ExchangeReport] = []
+        expected: list[int] = []
+
+        def collect(report: ExchangeReport) -> None:
+            reports.append(report)
+            if expected and len(reports) == expected[0]:
+                on_done(reports)
+
         try:
-            started = engine.exchange_with(b, on_done=reports.append)
+            started = engine.exchange_with(b, on_done=collect)
         except ValueError as exc:
             raise ClusterError(str(exc)) from None
-        end = self.now + limit
-        while len(reports) < started and self.now < end:
-            self.scheduler.run_until(min(end, self.now + 10 * MS))
-        return reports
+        expected.append(started)
+        if len(reports) == started:
+            on_done(reports)
+        return started
 
     def gossip_round(self, node: str) -> str | None:
         if node in self.network.down:

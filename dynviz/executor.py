@@ -126,6 +126,10 @@ class Executor:
             elif isinstance(command, c.Get):
                 pending = cluster.submit_get(command.key, command.client, command.via, command.n,
                                              command.r, command.pr)
+            elif isinstance(command, c.AntiEntropy):
+                cluster.start_antientropy(
+                    command.a, command.b, lambda reports: on_done(self._antientropy_outcome(command, reports)))
+                return True
             else:
                 on_done(self.execute(command))
                 return False
@@ -310,7 +314,9 @@ class Executor:
         return self._out(command, True, data, "\n".join(lines))
 
     def do_antientropy(self, command: c.AntiEntropy) -> Outcome:
-        reports = self.cluster.antientropy(command.a, command.b)
+        return self._antientropy_outcome(command, self.cluster.antientropy(command.a, command.b))
+
+    def _antientropy_outcome(self, command: c.AntiEntropy, reports: list[Any]) -> Outcome:
         done = [r for r in reports if r.ok]
         hashes = sum(r.hashes_compared for r in reports)
         keys = sorted({k for r in reports for k in r.keys_exchanged})
