@@ -14,6 +14,7 @@ BENCHMARKS = {
     "render": ("benchmarks.render_bench", "the app's frame cost per panel at 64 nodes, 10k keys"),
     "seek": ("benchmarks.seek_bench", "seeking back and forth in a 10k-command session"),
     "soak": ("benchmarks.soak", "the app at x1000 with random faults for --minutes (default 10)"),
+    "net": ("benchmarks.net_bench", "a 5-process loopback TCP cluster vs the simulator"),
 }
 
 

@@ -27,7 +27,12 @@ def _positive_int(text: str) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with one line (no usage dump) on a bad option."""
+    """argparse that exits with one line (no usage dump) on a bad option, and takes no
+    abbreviations (``ring --n 3`` must not be read as the app's ``--nodes``)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"dynviz: error: {message} (see '{self.prog} --help')\n")
@@ -160,10 +165,40 @@ def _app_nodes(text: str) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """No subcommand: open the terminal app on the embedded default cluster."""
-    from dynviz.tui.app import DynvizApp
+    """No subcommand: open the terminal app on the embedded default cluster, recording
+    the session (to ``--record FILE``, else a temp file; ``--no-record`` turns it off)."""
+    from dynviz.tui.app import run_app
 
-    DynvizApp(seed=args.app_seed, nodes=args.app_nodes).run()
+    record: str | bool = False if args.no_record else (args.record or True)
+    return run_app(seed=args.app_seed, nodes=args.app_nodes, record=record)
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"--port must be between 0 and 65535, got {value}")
+    return value
+
+
+def serve_command(seed: int, nodes: int) -> str:
+    """The shell command textual-serve runs for each browser that connects: this Python
+    running the app (recording to a temp file, as in a terminal)."""
+    import shlex
+
+    return shlex.join([sys.executable, "-m", "dynviz", "--seed", str(seed), "--nodes", str(nodes)])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``dynviz serve``: the app in a web browser, through textual-serve."""
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise UserError("'dynviz serve' needs textual-serve: pip install textual-serve") from None
+    url = f"http://{args.host}:{args.port}"
+    print(f"dynviz: serving the app on {url} (Ctrl+C stops)", flush=True)
+    server = Server(serve_command(args.app_seed, args.app_nodes), host=args.host, port=args.port,
+                    title="dynviz", public_url=args.public_url or url)
+    server.serve()
     return 0
 
 
@@ -186,8 +221,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seed of the app's cluster and workload (default 0)")
     parser.add_argument("--nodes", dest="app_nodes", type=_app_nodes, default=8,
                         help="nodes in the app's cluster (default 8)")
+    parser.add_argument("--record", metavar="FILE", default=None,
+                        help="record the session to FILE (default: a temp file, printed on exit)")
+    parser.add_argument("--no-record", action="store_true", help="do not record the session")
     parser.set_defaults(func=cmd_app)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    serve = sub.add_parser("serve", help="serve the app in a web browser (textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    serve.add_argument("--public-url", default=None,
+                       help="the URL browsers use, when behind a proxy (default http://HOST:PORT)")
+    serve.add_argument("--seed", dest="app_seed", type=_positive_int, default=0, help="seed (default 0)")
+    serve.add_argument("--nodes", dest="app_nodes", type=_app_nodes, default=8, help="nodes (default 8)")
+    serve.set_defaults(func=cmd_serve)
 
     shots = sub.add_parser("screenshots", help="run scripted scenes of the app headless and write SVG screenshots")
     shots.add_argument("--out", default="screenshots", help="directory for the SVGs (default screenshots/)")
@@ -216,9 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_positive_int, default=None, help="override the cluster's seed")
     run.set_defaults(func=cmd_run)
 
+    from dynviz.net.cli import add_net_commands
     from dynviz.session.cli import add_session_commands
 
     add_session_commands(sub)
+    add_net_commands(sub)
 
     from dynviz.checker import add_check_arguments
 
