@@ -281,7 +281,13 @@ class _Run:
         self.joins = 0
         self.leaves = 0
         self.wipes = 0
+        self.script: list[tuple[int, str]] | None = None  # set to record the run as commands
         self._watch_deletes()
+
+    def note(self, text: str) -> None:
+        """Record what just happened as a command (for minimal reproductions)."""
+        if self.script is not None:
+            self.script.append((self.cluster.now, text))
 
     # -- learning each delete's tombstone dot ---------------------------------------
 
@@ -313,8 +319,15 @@ def _crash(run: _Run) -> None:
         return
     up = [n for n in names if n not in down]
     victim = up[run.rng.randrange(len(up))]
+    run.note(f"kill {victim}")
     cluster.kill(victim)
-    run.later(100 * MS, 1500 * MS, lambda: cluster.is_up(victim) or cluster.recover(victim))
+
+    def recover() -> None:
+        if not cluster.is_up(victim):
+            run.note(f"recover {victim}")
+            cluster.recover(victim)
+
+    run.later(100 * MS, 1500 * MS, recover)
 
 
 def _partition(run: _Run) -> None:
@@ -324,10 +337,13 @@ def _partition(run: _Run) -> None:
     names = list(cluster.nodes)
     run.rng.shuffle(names)
     cut = run.rng.randint(1, len(names) - 1)
-    cluster.partition([sorted(names[:cut]), sorted(names[cut:])])
+    groups = [sorted(names[:cut]), sorted(names[cut:])]
+    run.note(f"partition {','.join(groups[0])} | {','.join(groups[1])}")
+    cluster.partition(groups)
     run.partitioned = True
 
     def heal() -> None:
+        run.note("heal")
         cluster.heal()
         run.partitioned = False
 
@@ -337,10 +353,12 @@ def _partition(run: _Run) -> None:
 def _loss(run: _Run) -> None:
     if run.lossy:
         return
+    run.note("loss 0.05")
     run.cluster.set_loss(0.05)
     run.lossy = True
 
     def clear() -> None:
+        run.note("loss 0")
         run.cluster.set_loss(0.0)
         run.lossy = False
 
@@ -351,7 +369,9 @@ def _skew(run: _Run) -> None:
     cluster = run.cluster
     names = list(cluster.nodes)
     node = names[run.rng.randrange(len(names))]
-    cluster.skew(node, run.rng.randint(-5 * SECOND, 5 * SECOND))
+    micros = run.rng.randint(-5 * SECOND, 5 * SECOND)
+    run.note(f"skew {node} {micros:+d}us")
+    cluster.skew(node, micros)
 
 
 def _join(run: _Run) -> None:
@@ -359,7 +379,9 @@ def _join(run: _Run) -> None:
     if cluster.ring_change_in_progress() or run.joins >= 2:
         return
     run.joins += 1
-    cluster.join(f"n{len(cluster.nodes) + 1}")
+    name = f"n{len(cluster.nodes) + 1}"
+    run.note(f"join {name}")
+    cluster.join(name)
 
 
 def _live_members(run: _Run) -> list[str]:
@@ -377,7 +399,9 @@ def _leave(run: _Run) -> None:
     candidates = [n for n in live if n not in cluster.config.seed_nodes]
     if candidates:
         run.leaves += 1
-        cluster.leave(candidates[run.rng.randrange(len(candidates))])
+        leaver = candidates[run.rng.randrange(len(candidates))]
+        run.note(f"leave {leaver}")
+        cluster.leave(leaver)
 
 
 def _wipe(run: _Run) -> None:
@@ -390,7 +414,9 @@ def _wipe(run: _Run) -> None:
     run.wipes += 1
     cluster = run.cluster
     live = [n for n in cluster.nodes if n not in cluster.departed]
-    cluster.wipe(live[run.rng.randrange(len(live))])
+    victim = live[run.rng.randrange(len(live))]
+    run.note(f"wipe {victim}")
+    cluster.wipe(victim)
 
 
 INJECTORS: dict[str, Callable[[_Run], None]] = {
@@ -457,6 +483,7 @@ class _ClientLoop:
 
     def _get(self, key: bytes, then: str | None) -> None:
         pending = self.run.cluster.submit_get(key, client=self.name)
+        self.run.note(f"as {self.name} get {key.decode()} via={pending.entry}")
         pending.callbacks.append(lambda p: self._got(p, then))
 
     def _got(self, pending: Pending, then: str | None) -> None:
@@ -485,8 +512,13 @@ class _ClientLoop:
         cluster = run.cluster
         if value is None:
             pending = cluster.submit_delete(key, client=self.name)
+            run.note(f"as {self.name} delete {key.decode()} via={pending.entry}")
         else:
             pending = cluster.submit_put(key, value, client=self.name)
+            # A blind write (no context) is a fresh client in the script.
+            writer = self.name if observed or cluster.client(self.name).contexts.get(key) else \
+                f"{self.name}b{self.count}"
+            run.note(f"as {writer} put {key.decode()} {value.decode()} via={pending.entry}")
         index = len(run.writes)
         run.writes.append(Write(key, value, observed))
 
@@ -517,9 +549,11 @@ def _fault_loop(run: _Run, faults: Sequence[str]) -> None:
     run.cluster.scheduler.after(run.rng.randint(0, 100 * MS), tick)
 
 
-def check_seed(config: CheckConfig) -> SeedReport:
-    """Run one seed's workload under faults, heal, settle, and judge the history."""
+def check_seed(config: CheckConfig, script: list[tuple[int, str]] | None = None) -> SeedReport:
+    """Run one seed's workload under faults, heal, settle, and judge the history.
+    With ``script``, every operation and fault is appended to it as a command."""
     run = _Run(config)
+    run.script = script
     cluster = run.cluster
     sched = cluster.scheduler
     for i in range(config.clients):
@@ -663,6 +697,10 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dvv (dotted version vectors, default) or vclock (the paper's clocks)")
     parser.add_argument("--resolver", default="siblings", choices=list(RESOLVERS),
                         help="siblings (keep concurrent writes, default) or lww (last write wins)")
+    parser.add_argument("--repro-dir", default="dynviz-check-failures",
+                        help="where minimal reproductions of failing seeds are written as session files "
+                             "(default ./dynviz-check-failures; at most 10)")
+    parser.add_argument("--no-repro", action="store_true", help="do not shrink failing seeds")
     parser.add_argument("--jobs", type=int, default=0,
                         help="worker processes (default: one per core; 1 runs in this process)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
@@ -687,6 +725,7 @@ def main_check(args: argparse.Namespace) -> int:
         campaign = run_campaign(seeds, base, jobs=jobs)
         out = campaign.as_json()
         out["reproduce"] = {str(s): reproduce_command(s, base) for s in campaign.failing_seeds}
+        out["sessions"] = {str(seed): path for seed, path in _shrink_failures(campaign, base, args)}
         print(json.dumps(out))
         return 0 if campaign.ok else 1
 
@@ -733,7 +772,28 @@ def main_check(args: argparse.Namespace) -> int:
             what.append(f"not converged: {', '.join(report.unconverged_keys)}")
         out.print(f"seed {report.seed}: {'; '.join(what)}", markup=False, highlight=False, soft_wrap=True)
         out.print(f"  reproduce: {reproduce_command(report.seed, base)}", markup=False, highlight=False, soft_wrap=True)
+    if not campaign.ok and not getattr(args, "no_repro", False):
+        with err.status("shrinking failing seeds to minimal reproductions..."):
+            shrunk = _shrink_failures(campaign, base, args)
+        for seed, path in shrunk:
+            out.print(f"seed {seed}: minimal reproduction: dynviz replay {path}", markup=False, highlight=False,
+                      soft_wrap=True)
     return 0 if campaign.ok else 1
+
+
+def _shrink_failures(campaign: CampaignReport, base: CheckConfig, args: argparse.Namespace,
+                     limit: int = 10) -> list[tuple[int, str]]:
+    """Minimal session files for the first failing seeds (see ``dynviz.reproduce``)."""
+    if getattr(args, "no_repro", False) or not campaign.failing_seeds:
+        return []
+    from dynviz.reproduce import reproduce
+
+    made = []
+    for seed in campaign.failing_seeds[:limit]:
+        found = reproduce(_with_seed(base, seed), getattr(args, "repro_dir", "dynviz-check-failures"))
+        if found is not None:
+            made.append((seed, str(found.path)))
+    return made
 
 
 def _mark(count: int) -> str:
