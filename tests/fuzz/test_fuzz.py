@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from dynviz.commands import CommandError, parse_line, parse_script
 from dynviz.core.context import ContextError, decode_context
 from dynviz.core.versions import decode_siblings
+from dynviz.net.codec import CodecError, decode_message, encode_message
+from dynviz.net.frames import FrameRejected, open_frame, seal
+from dynviz.node.messages import ClientGet
 from dynviz.session.lesson import LessonError, parse_lesson
 from dynviz.session.predicates import parse_check, parse_predicate
 from dynviz.session.recording import SessionError, parse_session
@@ -105,4 +108,36 @@ def test_lesson_files(text: str) -> None:
     try:
         parse_lesson(text, "fuzz")
     except (LessonError, CommandError) as exc:
+        one_line(exc)
+
+
+# -- the TCP wire ---------------------------------------------------------------------
+
+WIRE_KEY = b"k" * 32
+
+
+@fuzz
+@given(st.binary(max_size=200))
+def test_frame_opener(payload: bytes) -> None:
+    try:
+        open_frame(WIRE_KEY, payload)
+    except FrameRejected:
+        pass
+
+
+@fuzz
+@given(st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=200).map(str.encode),
+    st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12)),
+                 lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=8), inner,
+                                                                                      max_size=4)),
+                 max_leaves=12).map(lambda x: json.dumps(x).encode()),
+    st.just(encode_message(ClientGet(1, "client:x", b"key"))),
+))
+def test_message_decoder(body: bytes) -> None:
+    """A correctly signed frame whose body is anything: only CodecError comes out."""
+    try:
+        decode_message(open_frame(WIRE_KEY, seal(WIRE_KEY, body)[4:]))
+    except CodecError as exc:
         one_line(exc)
