@@ -294,6 +294,57 @@ class Timeline:
             self._issue_next(branch)
         return self.now
 
+    def play(self, time: int, max_events: int) -> bool:
+        """Move forward toward session time ``time`` running at most ``max_events``
+        simulation events (issuing the recorded commands at their instants), for a front
+        end that plays a session frame by frame. True when ``time`` was reached; false
+        when the budget ran out first (call again: nothing is skipped, the run is the
+        same as one :meth:`seek`). Never goes back. On a branch with the recording's
+        footer, time at or past its end stops exactly at the footer's instant."""
+        branch = self.branch_data
+        budget = max_events
+        while budget > 0:
+            cluster = self.cluster
+            sched = cluster.scheduler
+            if self.index < len(branch.commands) and branch.starts[self.index] <= time:
+                rc = branch.commands[self.index]
+                if not isinstance(rc.command, c.Cluster):
+                    if rc.events is not None:
+                        need = rc.events - sched.events_run
+                        if need > budget:
+                            ran = cluster.step(budget)
+                            cluster.trace.maybe_fold()
+                            self._since_events += ran
+                            return False
+                        budget -= max(0, need)
+                    else:
+                        ran, reached = cluster.advance(max(0, rc.time - cluster.now), budget)
+                        budget -= ran
+                        self._since_events += ran
+                        if not reached:
+                            return False
+                self._issue_next(branch)
+                continue
+            footer = branch.footer
+            if (footer is not None and self.index >= len(branch.commands) and time >= branch.end
+                    and footer.events is not None):
+                need = footer.events - sched.events_run
+                if need > budget:
+                    self._since_events += cluster.step(budget)
+                    cluster.trace.maybe_fold()
+                    return False
+                move_to(cluster, footer.time, footer.events)
+                return True
+            local = time - self.offset
+            ran, reached = cluster.advance(max(0, local - cluster.now), budget)
+            self._since_events += ran
+            if reached:
+                if footer is None:  # a branch made here lasts as long as it was played
+                    branch.end = max(branch.end, self.now)
+                return True
+            return False
+        return False
+
     def play_to_end(self) -> None:
         self.seek(max(self.end, self.now))
 

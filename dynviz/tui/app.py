@@ -10,13 +10,27 @@ and ring changes are commands (logged like typed ones) or cluster methods.
 
 Key bindings are declared once, in ``DynvizApp.BINDINGS``; the help screen and the
 command palette are built from them and from the app's current nodes and keys.
+
+Recording (issue 6): every command the app carries out goes through :meth:`DynvizApp.issue`,
+which writes it to the session :class:`~dynviz.session.recording.Recorder` (when
+recording) with its origin: ``typed`` (command line), ``key`` (a binding such as ``k``,
+``j``, ``l``, or a dialog opened by one), ``palette``, ``mouse`` (a dialog's button
+clicked), ``workload`` (the background workload's ``as workload get/put``) and
+``setup`` (the preload). The footer is written when the app unmounts; ``Ctrl+S`` saves
+the recording so far (with a footer for the state now) under a name. Replaying a
+session (:func:`run_replay`) and running a lesson (:func:`run_lesson`) are subclasses
+of the app, in :mod:`dynviz.tui.replay` and :mod:`dynviz.tui.lesson`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -27,18 +41,21 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from dynviz import commands as c
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.commands import Command, CommandError, parse_line
 from dynviz.core.hashing import as_key
 from dynviz.events import EventBus, RequestDone, VersionCreated
 from dynviz.executor import Executor, Outcome
 from dynviz.node.node import SECOND
+from dynviz.session.recording import Recorder, SessionError, parse_session, write_session
 from dynviz.tui.journal import Journal
 from dynviz.tui.palette import DynvizCommands
 from dynviz.tui.screens.help import HelpScreen
 from dynviz.tui.screens.logfilter import LogFilterScreen
 from dynviz.tui.screens.pair import PairScreen
 from dynviz.tui.screens.partition import PartitionScreen
+from dynviz.tui.screens.session import SaveScreen
 from dynviz.tui.tape import EventTape
 from dynviz.tui.widgets.commandline import CommandLine, CommandSuggester
 from dynviz.tui.widgets.eventlog import EventLog
@@ -51,7 +68,7 @@ from dynviz.tui.widgets.preflist import PreferenceList
 from dynviz.tui.widgets.ring import RingView
 from dynviz.tui.widgets.spacetime import SpaceTime
 from dynviz.tui.widgets.statusbar import StatusBar, format_speed
-from dynviz.tui.workload import PRELOAD, Workload, default_config, preload
+from dynviz.tui.workload import PRELOAD, Workload, default_config, preload_commands
 
 SPEEDS: tuple[float, ...] = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 """Speeds (virtual seconds per real second) on a log scale; x1 is real time."""
@@ -76,6 +93,24 @@ id is ``panel-NAME``."""
 
 WIDE_WIDTH = 150
 WIDE_HEIGHT = 40
+
+_LESSON_ONLY = (c.WaitUntil, c.Pause, c.Expect)
+
+
+def default_recording_path(seed: int, directory: str | os.PathLike[str] | None = None) -> Path:
+    """Where the app records when no ``--record FILE`` is given: the OS temp directory,
+    ``dynviz-seed<SEED>-<N>.jsonl`` with the first free counter N (the file's name and
+    content hold no wall-clock time)."""
+    base = Path(directory) if directory is not None else Path(tempfile.gettempdir())
+    for n in itertools.count(1):
+        path = base / f"dynviz-seed{seed}-{n}.jsonl"
+        if not path.exists():
+            return path
+    raise AssertionError("unreachable")
+
+
+def _ignore(outcome: Outcome) -> None:
+    return None
 
 
 def _panel(name: str) -> Panel:
@@ -122,6 +157,7 @@ class MainScreen(Screen):
                     yield _panel("ring")
                     yield _panel("preflist")
                 yield from _tabs(["log", "nodes", "history", "messages", "gossip", "merkle"], "tabs")
+        yield from app.compose_extra()
         yield CommandLine(app.suggester, id="command")
         yield Footer()
 
@@ -157,6 +193,8 @@ class DynvizApp(App[None]):
         Binding("m", "maximize_toggle", "Maximise", show=False,
                 tooltip="Maximise the focused panel, or restore"),
         Binding("slash", "focus_command", "Command", key_display="/", tooltip="Type a command"),
+        Binding("ctrl+s", "save", "Save", show=False,
+                tooltip="Save the recording so far under a name (a session file)"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="This screen"),
         Binding("q", "quit", "Quit", show=False, tooltip="Leave dynviz"),
     ]
@@ -176,7 +214,13 @@ class DynvizApp(App[None]):
     speed: reactive[float] = reactive(1.0)
 
     def __init__(self, seed: int = 0, nodes: int = 8, *, workload: bool = True, playing: bool = True,
-                 preload_keys: bool = True, speed: float = 1.0, config: ClusterConfig | None = None) -> None:
+                 preload_keys: bool = True, speed: float = 1.0, config: ClusterConfig | None = None,
+                 record: str | os.PathLike[str] | bool | None = None,
+                 executor: Executor | None = None) -> None:
+        """``record``: a file to record the session to, True for a fresh temp file
+        (:func:`default_recording_path`), None/False not to record (the ``dynviz``
+        command records by default; tests and screenshots do not). ``executor``: run on
+        this executor (its bus gets the app's tape) instead of a new one."""
         super().__init__()
         self.seed = seed
         self.tape = EventTape()
@@ -184,12 +228,20 @@ class DynvizApp(App[None]):
         self.log_hidden: set[str] = set()
         self.workload = Workload(seed)
         self.workload.enabled = workload
-        self.executor = Executor(config=config or default_config(seed, nodes), bus=EventBus(),
-                                 on_cluster=self._on_cluster)
+        if executor is None:
+            executor = Executor(config=config or default_config(seed, nodes), bus=EventBus(),
+                                on_cluster=self._on_cluster)
+        self.executor = executor
         self.executor.bus.subscribe(self.tape)
         cluster = self.executor.cluster
+        self.recorder: Recorder | None = None
+        self.recording_path: Path | None = None
+        self.recording_problem = ""
+        if record:
+            self.start_recording(default_recording_path(seed) if record is True else Path(record))
         if preload_keys:
-            preload(cluster)
+            for text in preload_commands():
+                self.run_setup(text)
         self.workload.reset(cluster.now)
         self.suggester = CommandSuggester(lambda: list(self.cluster.nodes), self.known_keys)
         self._typed_keys: set[str] = set()
@@ -224,6 +276,90 @@ class DynvizApp(App[None]):
         self.set_interval(1 / FPS, self.tick)
         self.refresh_views()
 
+    def on_unmount(self) -> None:
+        self.stop_recording()
+
+    def compose_extra(self) -> Iterable[Widget]:
+        """Widgets the main screen shows above the command line (replay's timeline, a
+        lesson's panel); none in the live app."""
+        return ()
+
+    # -- recording ---------------------------------------------------------------------
+
+    def start_recording(self, path: Path) -> None:
+        """Record from now on to ``path`` (header: this cluster's config and seed)."""
+        self.stop_recording()
+        try:
+            self.recorder = Recorder.for_executor(path, self.executor)
+        except (SessionError, OSError) as exc:
+            self.recorder = None
+            self.recording_problem = f"not recording: {exc}"
+            return
+        self.recording_path = path
+        self.recording_problem = ""
+
+    def stop_recording(self) -> None:
+        """Write the footer (digests of the cluster now) and close the recording."""
+        if self.recorder is not None and not self.recorder.closed:
+            self.recorder.close(self.cluster)
+
+    @property
+    def recording(self) -> bool:
+        return self.recorder is not None and not self.recorder.closed
+
+    def record(self, text: str, command: Command, origin: str) -> None:
+        """Write ``text`` to the recording (before it runs, so it carries the instant it
+        was issued at). Lesson-only commands act on nothing and are not recorded; a
+        command no session may hold (a cluster on disk) ends the recording, footless."""
+        recorder = self.recorder
+        if recorder is None or recorder.closed or isinstance(command, _LESSON_ONLY):
+            return
+        try:
+            recorder.record(self.cluster, text, origin)
+        except SessionError as exc:
+            recorder.close()
+            self.recording_problem = f"recording stopped: {exc.message}"
+            if self.is_running:
+                self.notify(self.recording_problem, severity="warning", timeout=8)
+
+    def save_recording(self, path: str | os.PathLike[str]) -> str:
+        """Write the recording so far to ``path`` as a complete session (its footer holds
+        the digests of the cluster now); recording goes on. Returns a message."""
+        from dynviz.session.recording import Footer
+
+        if self.recorder is None or self.recording_path is None:
+            raise SessionError(self.recording_problem or "this app is not recording")
+        session = parse_session(self.recording_path.read_bytes(), str(self.recording_path))
+        if session.footer is None:
+            cluster = self.cluster
+            session = type(session)(session.header, session.commands,
+                                    Footer(cluster.now, cluster.scheduler.events_run, len(session.commands),
+                                           cluster.digest(), cluster.state_digest()), str(path))
+        write_session(session, path)
+        return f"saved {len(session.commands)} commands to {path}"
+
+    def default_save_name(self) -> str:
+        return f"dynviz-seed{self.seed}.jsonl"
+
+    def action_save(self) -> None:
+        def apply(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                message = self.save_to(path)
+            except (SessionError, OSError, ValueError) as exc:
+                self.notify(f"not saved: {exc}", severity="error", timeout=8)
+                return
+            self.notify(message, timeout=5)
+
+        self.push_screen(SaveScreen(self.default_save_name(), self.save_title()), apply)
+
+    def save_title(self) -> str:
+        return "save the recording"
+
+    def save_to(self, path: str) -> str:
+        return self.save_recording(path)
+
     # -- the frame loop ----------------------------------------------------------------
 
     def tick(self) -> None:
@@ -255,7 +391,10 @@ class DynvizApp(App[None]):
             ran, reached = cluster.advance(max(0, target - cluster.now), min(budget, 500))
             budget -= ran
             if reached and fire:
-                self.workload.fire(cluster)
+                text = self.workload.fire(cluster)
+                command = parse_line(text)
+                assert command is not None
+                self.run_command(text, command, "workload")
             elif reached and target >= end:
                 return
             if time.perf_counter() > deadline:
@@ -299,19 +438,25 @@ class DynvizApp(App[None]):
             keys.add(self.selected_key.decode("utf-8", errors="backslashreplace"))
         return sorted(keys)
 
-    def run_line(self, text: str) -> str | None:
-        """Parse and run one command line (palette, bindings, screens use this); returns
-        the error message if it did not parse (shown inline by the command line)."""
+    def run_line(self, text: str, origin: str = "script") -> str | None:
+        """Parse and run one command line (palette, bindings, screens use this; say where
+        it came from with ``origin``); returns the error message if it did not parse
+        (shown inline by the command line)."""
         try:
             command = parse_line(text)
         except CommandError as exc:
             self.journal.add(self.cluster.now, "error", f"{text}: {exc.message}", rank=2)
             return exc.message
         if command is not None:
-            self.run_command(text, command)
+            self.run_command(text, command, origin)
         return None
 
-    def run_command(self, text: str, command: Command) -> None:
+    def run_command(self, text: str, command: Command, origin: str = "typed") -> None:
+        """Run a parsed command: selected and logged (except the workload's, which would
+        flood the log), recorded, and submitted (requests complete as time flows)."""
+        if origin == "workload":
+            self.issue(text, command, origin, _ignore)
+            return
         key = getattr(command, "key", None)
         key_bytes = as_key(key) if isinstance(key, (str, bytes)) and key else None
         if key_bytes is not None:
@@ -324,15 +469,36 @@ class DynvizApp(App[None]):
             k = as_key(out_key) if isinstance(out_key, str) else key_bytes
             self.journal.add(outcome.time, "result" if outcome.ok else "error", outcome.text, k, rank=2)
 
+        self.issue(text, command, origin, done)
+
+    def issue(self, text: str, command: Command, origin: str, done: Callable[[Outcome], None]) -> None:
+        """Carry out one command: record it, then submit it. Every command of the app
+        passes here (a replay overrides it to branch the timeline)."""
+        self.record(text, command, origin)
         self.executor.submit(command, done)
+
+    def run_setup(self, text: str) -> None:
+        """A startup write (the preload): recorded as ``setup`` and run synchronously."""
+        command = parse_line(text)
+        assert command is not None
+        self.record(text, command, "setup")
+        self.executor.execute(command)
+
+    def tui_word(self, text: str) -> bool:
+        """A line of the TUI's own words (``help``...); True when it was handled."""
+        word = text.strip().split()[0]
+        if word == "help":
+            self.action_help()
+            return True
+        return False
 
     def on_command_line_submitted(self, message: CommandLine.Submitted) -> None:
         if message.command is None:
-            word = message.text.strip().split()[0]
-            if word == "help":
-                self.action_help()
+            if not self.tui_word(message.text):
+                self.notify(f"'{message.text.strip().split()[0]}' works when replaying a session "
+                            f"(dynviz replay FILE)", severity="warning", timeout=4)
             return
-        self.run_command(message.text, message.command)
+        self.run_command(message.text, message.command, "typed")
 
     def on_ring_view_node_clicked(self, message: RingView.NodeClicked) -> None:
         self.select_node(message.node)
@@ -402,35 +568,41 @@ class DynvizApp(App[None]):
         self.notify("select a node first: click its label on the ring or its row in Nodes", severity="warning")
         return None
 
-    def action_kill_toggle(self) -> None:
+    def action_kill_toggle(self, origin: str = "key") -> None:
         node = self._target_node()
         if node is None:
             return
-        self.run_line(f"{'kill' if self.cluster.is_up(node) else 'recover'} {node}")
+        self.run_line(f"{'kill' if self.cluster.is_up(node) else 'recover'} {node}", origin)
 
-    def action_join(self) -> None:
+    def action_join(self, origin: str = "key") -> None:
         names = set(self.cluster.nodes)
         i = len(names) + 1
         while f"n{i}" in names:
             i += 1
-        self.run_line(f"join n{i}")
+        self.run_line(f"join n{i}", origin)
 
-    def action_leave(self) -> None:
+    def action_leave(self, origin: str = "key") -> None:
         node = self._target_node()
         if node is not None:
-            self.run_line(f"leave {node}")
+            self.run_line(f"leave {node}", origin)
 
-    def action_partition(self) -> None:
-        cluster = self.cluster
-        groups = dict(cluster.network.groups) if cluster.network.groups else None
+    def _dialog_done(self, screen: Screen, origin: str) -> Callable[[str | None], None]:
+        """The callback of a dialog that returns a command line: a click on its button
+        makes it a ``mouse`` command, else it keeps the origin that opened the dialog."""
 
         def apply(command: str | None) -> None:
             if command:
-                self.run_line(command)
+                self.run_line(command, "mouse" if getattr(screen, "by_mouse", False) else origin)
 
-        self.push_screen(PartitionScreen(list(cluster.nodes), groups), apply)
+        return apply
 
-    def action_antientropy(self) -> None:
+    def action_partition(self, origin: str = "key") -> None:
+        cluster = self.cluster
+        groups = dict(cluster.network.groups) if cluster.network.groups else None
+        screen = PartitionScreen(list(cluster.nodes), groups)
+        self.push_screen(screen, self._dialog_done(screen, origin))
+
+    def action_antientropy(self, origin: str = "key") -> None:
         cluster = self.cluster
         first = self.selected_node
         second = None
@@ -439,11 +611,8 @@ class DynvizApp(App[None]):
             first = first or plist[0]
             second = next((n for n in plist if n != first), None)
 
-        def apply(command: str | None) -> None:
-            if command:
-                self.run_line(command)
-
-        self.push_screen(PairScreen("antientropy", list(cluster.nodes), first, second), apply)
+        screen = PairScreen("antientropy", list(cluster.nodes), first, second)
+        self.push_screen(screen, self._dialog_done(screen, origin))
 
     def action_toggle_workload(self) -> None:
         self.workload.enabled = not self.workload.enabled
@@ -520,3 +689,35 @@ class DynvizApp(App[None]):
 
     def status_text(self) -> str:
         return f"{format_speed(self.speed)} {'playing' if self.playing else 'paused'}"
+
+
+# -- entry points (``dynviz``, ``dynviz replay FILE``, ``dynviz lesson NAME``) ------------
+
+
+def run_app(seed: int = 0, nodes: int = 8, record: str | os.PathLike[str] | bool | None = True) -> int:
+    """Open the live app; records to ``record`` (True: a temp file) and says where."""
+    app = DynvizApp(seed=seed, nodes=nodes, record=record)
+    app.run()
+    app.stop_recording()
+    if app.recording_path is not None:
+        print(f"dynviz: session recorded to {app.recording_path} "
+              f"(replay it with: dynviz replay {app.recording_path})")
+    elif app.recording_problem:
+        print(f"dynviz: {app.recording_problem}")
+    return 0
+
+
+def run_replay(session: Any, *, playing: bool = True) -> int:
+    """Open the app on a recorded session (``dynviz replay FILE``)."""
+    from dynviz.tui.replay import ReplayApp
+
+    ReplayApp(session, playing=playing).run()
+    return 0
+
+
+def run_lesson(lesson: Any) -> int:
+    """Open the app on a lesson (``dynviz lesson NAME``)."""
+    from dynviz.tui.lesson import LessonApp
+
+    LessonApp(lesson).run()
+    return 0

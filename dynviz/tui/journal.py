@@ -32,11 +32,17 @@ class LogLine:
 class Journal:
     """Append-only lines with a running count, so readers can ask for what is new."""
 
-    __slots__ = ("lines", "count")
+    __slots__ = ("lines", "count", "epoch")
 
     def __init__(self, limit: int = 2000) -> None:
         self.lines: deque[LogLine] = deque(maxlen=limit)
         self.count = 0
+        self.epoch = 0  # bumped by clear(): readers start over
+
+    def clear(self) -> None:
+        """Forget every line (a replay went back in time); readers see ``epoch`` change."""
+        self.lines.clear()
+        self.epoch += 1
 
     def add(self, time: int, kind: str, text: str, key: bytes | None = None, rank: int = 2) -> None:
         for part in text.splitlines() or [""]:

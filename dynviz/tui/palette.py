@@ -2,7 +2,8 @@
 
 Built afresh from the app's state on each search (Posting's and Harlequin's pattern): a
 node that joined a moment ago can be killed from the palette, a key just written can be
-read. Each hit runs an app action or a command line (so it is logged like a typed one).
+read. Each hit runs an app action or a command line (so it is logged like a typed one,
+and recorded with origin ``palette``).
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ def palette_entries(app: DynvizApp) -> Iterator[Entry]:
     yield ("Slower", app.action_slower, "- : slow down")
     yield (f"Workload {'off' if app.workload.enabled else 'on'}", app.action_toggle_workload,
            "w : the gentle background reads and writes")
-    yield ("Partition editor", app.action_partition, "p : pick groups of nodes, apply or heal")
-    yield ("Heal the network", partial(app.run_line, "heal"), "remove every partition")
-    yield ("Anti-entropy between two nodes", app.action_antientropy, "a : Merkle-tree exchange")
-    yield ("Join a new node", app.action_join, "j : add the next node to the ring")
+    yield ("Partition editor", partial(app.action_partition, "palette"), "p : pick groups of nodes, apply or heal")
+    yield ("Heal the network", partial(app.run_line, "heal", "palette"), "remove every partition")
+    yield ("Anti-entropy between two nodes", partial(app.action_antientropy, "palette"), "a : Merkle-tree exchange")
+    yield ("Join a new node", partial(app.action_join, "palette"), "j : add the next node to the ring")
     yield ("Log filter", app.action_log_filter, "f : choose the kinds of events shown")
     yield ("Log: show everything", partial(app.set_log_filter, set()), "clear the log filter")
     for kind in EVENT_KINDS:
@@ -50,15 +51,15 @@ def palette_entries(app: DynvizApp) -> Iterator[Entry]:
         up = cluster.is_up(node)
         yield (f"Select node {node}", partial(app.select_node, node), "for k (kill/recover), l (leave)")
         if up:
-            yield (f"Kill {node}", partial(app.run_line, f"kill {node}"), "crash it; its storage survives")
+            yield (f"Kill {node}", partial(app.run_line, f"kill {node}", "palette"), "crash it; its storage survives")
         else:
-            yield (f"Recover {node}", partial(app.run_line, f"recover {node}"), "restart it")
-        yield (f"Leave {node}", partial(app.run_line, f"leave {node}"), "graceful leave, hands off its data")
-        yield (f"Wipe {node}", partial(app.run_line, f"wipe {node}"), "lose its disk; back as a new actor")
+            yield (f"Recover {node}", partial(app.run_line, f"recover {node}", "palette"), "restart it")
+        yield (f"Leave {node}", partial(app.run_line, f"leave {node}", "palette"), "graceful leave, hands off its data")
+        yield (f"Wipe {node}", partial(app.run_line, f"wipe {node}", "palette"), "lose its disk; back as a new actor")
     for key in app.known_keys():
         yield (f"Select key {key}", partial(app.select_key, key), "show its preference list and versions")
-        yield (f"Get {key}", partial(app.run_line, f"get {key}"), "read it (R replies)")
-        yield (f"Inspect {key}", partial(app.run_line, f"inspect {key}"), "every replica's siblings and hints")
+        yield (f"Get {key}", partial(app.run_line, f"get {key}", "palette"), "read it (R replies)")
+        yield (f"Inspect {key}", partial(app.run_line, f"inspect {key}", "palette"), "every replica's siblings and hints")
 
 
 class DynvizCommands(Provider):

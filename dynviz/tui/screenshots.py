@@ -113,8 +113,8 @@ SCENES: tuple[tuple[str, Scene], ...] = (
 
 
 async def run_scene(scene: Scene, out: Path, seed: int, nodes: int, size: tuple[int, int],
-                    prefix: str = "") -> list[Path]:
-    app = DynvizApp(seed=seed, nodes=nodes, workload=False, playing=False)
+                    prefix: str = "", app: DynvizApp | None = None) -> list[Path]:
+    app = app or DynvizApp(seed=seed, nodes=nodes, workload=False, playing=False)
     written: list[Path] = []
     async with app.run_test(size=size) as pilot:
         await _settle(app, pilot)
@@ -146,6 +146,37 @@ async def _all(out: Path, seed: int, nodes: int, size: tuple[int, int]) -> list[
 
     written += await run_scene(small, out, seed, nodes, (80, 24))
     written += await run_scene(wide, out, seed, nodes, (200, 60))
+    written += await _session_scenes(out, seed, nodes, size)
+    return written
+
+
+REPLAYED = Path(__file__).resolve().parents[2] / "sessions" / "recorded" / "partition-heal.jsonl"
+LESSON = "04-hinted-handoff"
+
+
+async def _session_scenes(out: Path, seed: int, nodes: int, size: tuple[int, int]) -> list[Path]:
+    """``replay.svg``: a shipped session replayed to the middle of its partition;
+    ``lesson.svg``: the hinted-handoff lesson at its first pause."""
+    from dynviz.session.lesson import load_lesson
+    from dynviz.session.recording import load_session
+    from dynviz.tui.lesson import LessonApp
+    from dynviz.tui.replay import ReplayApp
+
+    written: list[Path] = []
+    if REPLAYED.exists():
+        async def replay(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+            await _type(pilot, "seek 5s")
+            app.select_key("k1")
+            await shot("replay")
+
+        written += await run_scene(replay, out, seed, nodes, size,
+                                   app=ReplayApp(load_session(REPLAYED), playing=False))
+
+    async def lesson(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+        await pilot.press("n")  # through the first wait to the first pause
+        await shot("lesson")
+
+    written += await run_scene(lesson, out, seed, nodes, size, app=LessonApp(load_lesson(LESSON), playing=False))
     return written
 
 

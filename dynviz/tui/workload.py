@@ -5,6 +5,12 @@ N3 R2 W2, dotted version vectors, a few keys already written, and a trickle of r
 and writes so the ring and the log show life. The workload is a client like any other
 (``Cluster.submit_put``/``submit_get``) driven by its own seeded stream, so it never
 disturbs the runtime's randomness; the user turns it off with ``w``.
+
+Both go through the command language so a recording holds them: the preload is the
+``setup`` commands of :func:`preload_commands` (run synchronously, as ``Executor.execute``
+does), and each workload operation is a command ``as workload get KEY`` or ``as workload
+put KEY VALUE`` (:meth:`Workload.fire` returns its text; the app records and submits
+it like any other command, with origin ``workload``).
 """
 
 from __future__ import annotations
@@ -32,8 +38,14 @@ def default_config(seed: int = 0, nodes: int = 8) -> ClusterConfig:
     return ClusterConfig(nodes=names, n=n, r=min(2, n), w=min(2, n), versioning="dvv", seed=seed)
 
 
+def preload_commands(keys: tuple[tuple[str, str], ...] = PRELOAD) -> list[str]:
+    """The startup writes as command lines (``as setup put KEY VALUE``)."""
+    return [f"as setup put {key} {value}" for key, value in keys]
+
+
 def preload(cluster: Cluster, keys: tuple[tuple[str, str], ...] = PRELOAD) -> None:
-    """Write the starter keys through the cluster (real puts, real events)."""
+    """Write the starter keys through the cluster (real puts, real events); the same
+    writes as running :func:`preload_commands` with ``Executor.execute``."""
     for key, value in keys:
         cluster.put(key, value, client="setup")
 
@@ -65,19 +77,20 @@ class Workload:
             self.next_at = now + self._gap()
         return self.next_at
 
-    def fire(self, cluster: Cluster) -> None:
-        """Submit one operation (a read two times in three) and schedule the next."""
+    def fire(self, cluster: Cluster) -> str:
+        """Choose one operation (a read two times in three), schedule the next, and
+        return the operation as a command line for the app to record and submit."""
         key = self.rng.choice(self.keys)
         # Read-modify-write: it writes only keys it has read, over what it read, so its
         # writes supersede (no siblings of its own making; a user's blind put still
-        # makes them, which is the lesson).
-        has_context = key.encode() in cluster.client(WORKLOAD_CLIENT).contexts
-        try:
-            if self.rng.random() < 0.66 or not has_context:
-                cluster.submit_get(key, client=WORKLOAD_CLIENT)
-            else:
-                self.counter += 1
-                cluster.submit_put(key, f"w{self.counter}", client=WORKLOAD_CLIENT)
-        except ValueError:  # every node down, say: the workload simply skips a beat
-            pass
+        # makes them, which is the lesson). Looked up without creating the client: the
+        # choice must not touch the cluster, only the command does.
+        client = cluster.clients.get(WORKLOAD_CLIENT)
+        has_context = client is not None and key.encode() in client.contexts
+        if self.rng.random() < 0.66 or not has_context:
+            text = f"as {WORKLOAD_CLIENT} get {key}"
+        else:
+            self.counter += 1
+            text = f"as {WORKLOAD_CLIENT} put {key} w{self.counter}"
         self.next_at = cluster.now + self._gap()
+        return text

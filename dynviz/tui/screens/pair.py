@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -39,7 +40,18 @@ class PairScreen(ModalScreen[str | None]):
                 yield Button("Run", id="run", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
+    by_mouse = False
+    """True when the dialog was closed by clicking Run (the command's origin is then ``mouse``)."""
+    _mouse = False
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._mouse = True
+
+    def on_key(self, event: events.Key) -> None:
+        self._mouse = False
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.by_mouse = self._mouse
         if event.button.id == "run":
             a = self.query_one("#first", Select).value
             b = self.query_one("#second", Select).value

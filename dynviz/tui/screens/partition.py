@@ -7,6 +7,7 @@ executor (so it is logged); Heal runs ``heal``. The screen returns the command t
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -70,6 +71,16 @@ class PartitionScreen(ModalScreen[str | None]):
                 yield Button("Heal (h)", id="heal", variant="warning")
                 yield Button("Cancel (esc)", id="cancel")
 
+    by_mouse = False
+    """True when the dialog was closed by clicking a button (the command's origin is then ``mouse``)."""
+    _mouse = False
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._mouse = True
+
+    def on_key(self, event: events.Key) -> None:
+        self._mouse = False
+
     def on_mount(self) -> None:
         self._preview()
 
@@ -89,9 +100,11 @@ class PartitionScreen(ModalScreen[str | None]):
             event.button.set_classes(f"-group-{self.groups[node]}")
             self._preview()
         elif bid == "apply":
-            self.action_apply()
+            self.by_mouse = self._mouse
+            self.dismiss(partition_command(self.groups))
         elif bid == "heal":
-            self.action_heal()
+            self.by_mouse = self._mouse
+            self.dismiss("heal")
         else:
             self.action_cancel()
 

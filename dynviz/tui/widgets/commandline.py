@@ -21,8 +21,9 @@ from textual.widgets import Input, Static
 
 from dynviz.commands import COMMAND_NAMES, Command, CommandError, parse_line
 
-EXTRA_WORDS = ("help",)
-"""Words the TUI understands besides the command language (``help`` opens the help)."""
+EXTRA_WORDS = ("help", "seek", "branches")
+"""Words the TUI understands besides the command language (``help`` opens the help;
+when replaying, ``seek 12.5s`` or ``seek #42`` and ``branches``)."""
 
 _NODE_ARGS = {"kill", "recover", "wipe", "skew", "leave", "remove", "gossip", "antientropy", "partition"}
 _KEY_ARGS = {"put", "get", "delete", "inspect"}

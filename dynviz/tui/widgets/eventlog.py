@@ -82,6 +82,7 @@ class EventLog(ScrollView, can_focus=True):
         self._last_event: Event | None = None
         self._tape_version = -1
         self._journal_seen = 0
+        self._journal_epoch = 0
         self._hidden: frozenset[str] = frozenset()
         self._cache: dict[int, Strip] = {}
         self._styles: dict[str, Style] = {}
@@ -96,6 +97,13 @@ class EventLog(ScrollView, can_focus=True):
         hidden = frozenset(app.log_hidden)  # type: ignore[attr-defined]
         if hidden != self._hidden:
             self._hidden = hidden
+            self._rebuild_view()
+        if journal.epoch != self._journal_epoch:  # the app started over (a replay seeked back)
+            self._journal_epoch = journal.epoch
+            self.lines.clear()
+            self._last_event = None
+            self._tape_version = -1
+            self._journal_seen = journal.count - len(journal.lines)
             self._rebuild_view()
         if tape.version == self._tape_version and journal.count == self._journal_seen:
             return
