@@ -15,6 +15,7 @@ BENCHMARKS = {
     "seek": ("benchmarks.seek_bench", "seeking back and forth in a 10k-command session"),
     "soak": ("benchmarks.soak", "the app at x1000 with random faults for --minutes (default 10)"),
     "net": ("benchmarks.net_bench", "a 5-process loopback TCP cluster vs the simulator"),
+    "table": ("benchmarks.table_bench", "put_item + query on dynviz tables vs moto"),
 }
 
 

@@ -1,0 +1,185 @@
+"""The boto3-shaped client: ``dynviz.table.client(cluster)``.
+
+Methods take keyword arguments and return dicts exactly as boto3's low-level DynamoDB
+client does (``client.put_item(TableName=..., Item={"pk": {"S": "a"}})``), including
+``ResponseMetadata``; errors are ``TableError`` subclasses shaped like botocore's
+``ClientError`` (``exc.response["Error"]["Code"]``), also reachable as
+``client.exceptions.ConditionalCheckFailedException`` and so on. The stream operations
+(which boto3 puts on a separate ``dynamodbstreams`` client) are here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dynviz.cluster import Cluster
+from dynviz.table.engine import PartitionPlacement, TableEngine, TableSnapshot, engine_for
+from dynviz.table.errors import Exceptions, TableError, ValidationException
+from dynviz.table.values import Item
+
+
+class TableClient:
+    """A DynamoDB low-level client over one cluster's table engine."""
+
+    exceptions = Exceptions
+    _write_through = False  # the accelerator sets it to see every write
+
+    def __init__(self, cluster: Cluster, engine: TableEngine) -> None:
+        self.cluster = cluster
+        self.engine = engine
+        self._requests = 0
+
+    # -- plumbing
+
+    def _call(self, op: str, fn: Any, params: dict[str, Any]) -> Any:
+        try:
+            return fn(params)
+        except TableError as exc:
+            raise exc.with_operation(op) from None
+        except (KeyError, TypeError, AttributeError) as exc:  # malformed request shapes
+            raise ValidationException(f"Invalid request: {exc.__class__.__name__}: {exc}").with_operation(op) from None
+
+    def _meta(self, out: dict[str, Any]) -> dict[str, Any]:
+        self._requests += 1
+        out["ResponseMetadata"] = {
+            "RequestId": f"{self._requests:08d}-dynviz",
+            "HTTPStatusCode": 200,
+            "HTTPHeaders": {"server": "dynviz", "content-type": "application/x-amz-json-1.0"},
+            "RetryAttempts": 0,
+        }
+        return out
+
+    def _after_write(self, table: str, key: Item, item: Item | None) -> None:
+        """Hook for a write-through cache (the accelerator)."""
+
+    # -- control plane
+
+    def create_table(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("CreateTable", self.engine.create_table, params))
+
+    def describe_table(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeTable", self.engine.describe_table, params))
+
+    def list_tables(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ListTables", self.engine.list_tables, params))
+
+    def delete_table(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DeleteTable", self.engine.delete_table, params))
+
+    def update_table(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("UpdateTable", self.engine.update_table, params))
+
+    # -- items
+
+    def put_item(self, **params: Any) -> dict[str, Any]:
+        out, item = self._call("PutItem", self.engine.put_item, params)
+        if self._write_through:
+            self._after_write(params["TableName"], self.engine.tables[params["TableName"]].schema.key_of(item), item)
+        return self._meta(out)
+
+    def update_item(self, **params: Any) -> dict[str, Any]:
+        out, item = self._call("UpdateItem", self.engine.update_item, params)
+        if self._write_through:
+            self._after_write(params["TableName"], self.engine.tables[params["TableName"]].schema.key_of(item), item)
+        return self._meta(out)
+
+    def delete_item(self, **params: Any) -> dict[str, Any]:
+        out, key = self._call("DeleteItem", self.engine.delete_item, params)
+        self._after_write(params["TableName"], key, None)
+        return self._meta(out)
+
+    def get_item(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("GetItem", self.engine.get_item, params))
+
+    def batch_get_item(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("BatchGetItem", self.engine.batch_get_item, params))
+
+    def batch_write_item(self, **params: Any) -> dict[str, Any]:
+        out, written = self._call("BatchWriteItem", self.engine.batch_write_item, params)
+        for table, key, item in written:
+            self._after_write(table, key, item)
+        return self._meta(out)
+
+    def query(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("Query", self.engine.query, params))
+
+    def scan(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("Scan", self.engine.scan, params))
+
+    # -- streams (boto3's dynamodbstreams client)
+
+    def list_streams(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ListStreams", self.engine.list_streams, params))
+
+    def describe_stream(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeStream", self.engine.describe_stream, params))
+
+    def get_shard_iterator(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("GetShardIterator", self.engine.get_shard_iterator, params))
+
+    def get_records(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("GetRecords", self.engine.get_records, params))
+
+    # -- for views and tests (not boto3)
+
+    def snapshot(self, table: str) -> TableSnapshot:
+        """Counts, capacity gauges, throttle counters, index lag, stream position."""
+        return self.engine.snapshot(table)
+
+    def placement(self, table: str) -> list[PartitionPlacement]:
+        """Where each of the table's item collections lives on the ring."""
+        return self.engine.placement(table)
+
+    def wait_for_indexes(self, limit: int = 60_000_000) -> bool:
+        """Advance virtual time until every GSI caught up with the table."""
+        return self.engine.wait_for_indexes(limit)
+
+    def get_paginator(self, operation: str) -> Paginator:
+        if operation not in ("query", "scan", "list_tables"):
+            raise ValueError(f"no paginator for {operation}")
+        return Paginator(self, operation)
+
+
+class Paginator:
+    """boto3's ``get_paginator("query").paginate(...)`` for query, scan, list_tables."""
+
+    def __init__(self, client: TableClient, operation: str) -> None:
+        self.client = client
+        self.operation = operation
+
+    def paginate(self, **params: Any) -> Any:
+        fn = getattr(self.client, self.operation)
+        token_in, token_out = (("ExclusiveStartTableName", "LastEvaluatedTableName") if self.operation == "list_tables"
+                               else ("ExclusiveStartKey", "LastEvaluatedKey"))
+        while True:
+            page = fn(**params)
+            yield page
+            nxt = page.get(token_out)
+            if not nxt:
+                return
+            params = {**params, token_in: nxt}
+
+
+def make_client(cluster: Cluster | None = None, accelerator: bool | dict[str, Any] = False,
+                **engine_options: Any) -> TableClient:
+    """A boto3-shaped DynamoDB client on ``cluster`` (default: a new embedded cluster of
+    8 nodes, N3 R2 W2, dotted version vectors). ``accelerator=True`` (or a dict of
+    ``Accelerator`` options) puts a DAX-like cache in front. ``engine_options``
+    (``gsi_delay``, ``item_collection_limit``) tune the cluster's table engine."""
+    if cluster is None:
+        cluster = default_cluster()
+    engine = engine_for(cluster, **engine_options)
+    if accelerator:
+        from dynviz.table.accelerator import AcceleratedClient
+
+        opts = accelerator if isinstance(accelerator, dict) else {}
+        return AcceleratedClient(cluster, engine, **opts)
+    return TableClient(cluster, engine)
+
+
+def default_cluster(seed: int = 0) -> Cluster:
+    """The embedded default cluster: 8 nodes, N3 R2 W2, dvv (as the app opens on)."""
+    from dynviz.cluster import ClusterConfig
+
+    names = tuple(f"n{i}" for i in range(1, 9))
+    return Cluster(ClusterConfig(nodes=names, n=3, r=2, w=2, versioning="dvv", seed=seed))

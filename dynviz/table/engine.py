@@ -1,0 +1,1447 @@
+"""The table layer of one cluster: tables, their items on the ring, Query and Scan,
+indexes, streams and capacity.
+
+There is one ``TableEngine`` per ``Cluster`` (``engine_for``), so every client of a
+cluster sees the same tables, as every client of a region does. Operations take and
+return boto3's low-level shapes; the client (``dynviz.table.client``) adds response
+metadata and the operation name to errors.
+
+Consistency (issue 7, §2): an item collection is one Dynamo object. An eventually
+consistent read is a get with R=1 (whatever one replica holds); ``ConsistentRead`` is
+a get with R=N (every replica of the preference list answers, so with W+R > N it sees
+every acknowledged write). A write reads the collection with R=N, applies the change,
+and puts it back with the cluster's W over the context it read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from dynviz.cluster import Cluster
+from dynviz.core.hashing import token_hex, token_of
+from dynviz.storage.base import MAX_VALUE_BYTES, StorageError
+from dynviz.table.capacity import Bucket, read_units, write_units
+from dynviz.table.collection import Collection, Entry, decode, encode, merge
+from dynviz.table.errors import (
+    ConditionalCheckFailedException,
+    InternalServerError,
+    ItemCollectionSizeLimitExceededException,
+    LimitExceededException,
+    ProvisionedThroughputExceededException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+    ValidationException,
+)
+from dynviz.table.expressions import (
+    Between,
+    Compare,
+    Func,
+    Path,
+    Placeholders,
+    Value,
+    apply_update,
+    condition_paths,
+    evaluate,
+    parse_condition,
+    parse_projection,
+    parse_update,
+    project,
+)
+from dynviz.table.indexes import (
+    INDEX_ENTRY_OVERHEAD,
+    GlobalIndex,
+    LocalView,
+    entry_size,
+    index_write_units,
+    key_bytes,
+)
+from dynviz.table.schema import IndexDef, KeyDef, TableSchema, parse_create_table
+from dynviz.table.streams import (
+    ACCOUNT,
+    FIRST_SEQUENCE,
+    REGION,
+    Stream,
+    decode_iterator,
+    wall,
+)
+from dynviz.table.values import (
+    MAX_ITEM_BYTES,
+    Item,
+    check_item,
+    check_value,
+    copy_item,
+    item_size,
+    items_equal,
+    key_native,
+    type_of,
+)
+
+PAGE_BYTES = 1024 * 1024
+"""Query and Scan stop after reading 1 MB (before filters and projections)."""
+ITEM_COLLECTION_LIMIT = 10 * 1024**3
+"""The LSI item-collection limit (10 GB, spec §4): table items plus LSI entries."""
+GSI_DELAY = 100_000
+"""Default GSI propagation delay in virtual µs."""
+MAX_BATCH_WRITE = 25
+MAX_BATCH_GET = 100
+_MS = 1000
+
+
+def _bad(message: str) -> ValidationException:
+    return ValidationException(message)
+
+
+@dataclass(slots=True)
+class TableStats:
+    reads: int = 0
+    writes: int = 0
+    throttled_reads: int = 0
+    throttled_writes: int = 0
+    consumed_read: float = 0.0
+    consumed_write: float = 0.0
+    conditional_failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityGauge:
+    """A table's or GSI's capacity right now (rates in units per second)."""
+
+    mode: str
+    read_rate: float
+    write_rate: float
+    read_available: float
+    write_available: float
+    read_burst_max: float
+    write_burst_max: float
+    consumed_read: float
+    consumed_write: float
+    throttled_reads: int
+    throttled_writes: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSnapshot:
+    name: str
+    kind: str  # local | global
+    key_schema: tuple[str, ...]
+    projection: str
+    item_count: int
+    size_bytes: int
+    pending_updates: int
+    capacity: CapacityGauge | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionPlacement:
+    """Where one item collection (a partition key's items) lives on the ring."""
+
+    partition_key: dict[str, Any]
+    dynamo_key: bytes
+    token: str
+    preference_list: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TableSnapshot:
+    """What a view needs of a table each frame: cheap to build, immutable."""
+
+    name: str
+    status: str
+    key_schema: tuple[str, ...]
+    billing_mode: str
+    item_count: int
+    size_bytes: int
+    partitions: int
+    capacity: CapacityGauge
+    indexes: tuple[IndexSnapshot, ...]
+    stream_arn: str | None
+    stream_view_type: str | None
+    stream_records: int
+    latest_sequence: str | None
+    version: int
+    cache: Any = None  # accelerator CacheStats when read through an accelerated client
+
+
+class Table:
+    """One table's runtime state (its items live on the ring)."""
+
+    def __init__(self, schema: TableSchema, now: int, number: int) -> None:
+        self.schema = schema
+        self.name = schema.name
+        self.created = now
+        self.id = hashlib.md5(f"{schema.name}/{number}".encode()).hexdigest()
+        self.arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{schema.name}"
+        provisioned = schema.billing_mode == "PROVISIONED"
+        self.read_bucket = Bucket.new(schema.rcu, now) if provisioned else None
+        self.write_bucket = Bucket.new(schema.wcu, now) if provisioned else None
+        self.gsis = {ix.name: GlobalIndex(schema.name, ix, now, provisioned) for ix in schema.gsis}
+        self.lsis = {ix.name: ix for ix in schema.lsis}
+        self.stream: Stream | None = None
+        self.old_streams: list[Stream] = []
+        self.partitions: list[tuple[int, bytes]] = []  # (token, dynamo key), scan order
+        self.pk_avs: dict[bytes, dict[str, Any]] = {}
+        self.item_count = 0
+        self.size_bytes = 0
+        self.lsi_counts = {name: [0, 0] for name in self.lsis}  # items, bytes
+        self.stats = TableStats()
+        self.version = 0
+        self.live = True
+
+    def dynamo_key(self, pk_av: dict[str, Any]) -> bytes:
+        """``<table> \\x00 <partition key bytes>``: placed by the MD5 of both."""
+        return self.name.encode() + b"\x00" + key_bytes(pk_av)
+
+
+class TableEngine:
+    """Every table of one cluster."""
+
+    def __init__(self, cluster: Cluster, gsi_delay: int = GSI_DELAY,
+                 item_collection_limit: int = ITEM_COLLECTION_LIMIT) -> None:
+        self.cluster = cluster
+        self.gsi_delay = gsi_delay
+        self.item_collection_limit = item_collection_limit
+        self.tables: dict[str, Table] = {}
+        self.client_name = "dynviz.table"
+        self._seq = 0
+        self._stream_seq = FIRST_SEQUENCE
+        self._created = 0
+        self._cache: dict[bytes, tuple[tuple[str, int], int, Collection]] = {}
+
+    @property
+    def now(self) -> int:
+        return self.cluster.now
+
+    # ------------------------------------------------------------------- ring access
+
+    def _read(self, t: Table, pk_av: dict[str, Any], consistent: bool) -> Collection:
+        key = t.dynamo_key(pk_av)
+        cfg = self.cluster.config
+        res = self.cluster.get(key, client=self.client_name, r=cfg.n if consistent else 1)
+        if not res.ok:
+            raise InternalServerError(f"Internal server error (the cluster could not read {key!r}: {res.error})")
+        siblings = res.siblings
+        if siblings is None:
+            return Collection.EMPTY
+        parts: list[Collection] = []
+        cached = self._cache.get(key)
+        sk_name = t.schema.sk.name if t.schema.sk else None
+        for v in siblings.versions:
+            if v.value is None:
+                continue
+            if cached is not None and cached[0] == v.dot and cached[1] == v.timestamp:
+                parts.append(cached[2])
+                continue
+            coll = decode(v.value, sk_name)
+            parts.append(coll)
+            if len(siblings.versions) == 1:
+                self._cache[key] = (v.dot, v.timestamp, coll)
+        if not parts:
+            return Collection.EMPTY
+        return merge(parts)
+
+    def _write(self, t: Table, pk_av: dict[str, Any], coll: Collection) -> None:
+        key = t.dynamo_key(pk_av)
+        data = encode(coll)
+        if len(data) > MAX_VALUE_BYTES:
+            raise ItemCollectionSizeLimitExceededException(
+                f"Collection size exceeded: the item collection for this partition key would take {len(data)} bytes "
+                f"encoded; dynviz keeps an item collection in one Dynamo object, limited to {MAX_VALUE_BYTES} bytes")
+        try:
+            res = self.cluster.put(key, data, client=self.client_name)
+        except StorageError as exc:  # pragma: no cover - checked above
+            raise ItemCollectionSizeLimitExceededException(str(exc)) from None
+        if not res.ok:
+            raise InternalServerError(f"Internal server error (the cluster did not acknowledge the write: {res.error})")
+        if res.siblings is not None:
+            for v in res.siblings.versions:
+                if v.value is data:
+                    self._cache[key] = (v.dot, v.timestamp, coll)
+                    break
+
+    # ------------------------------------------------------------------------ tables
+
+    def _table(self, name: Any, describe: bool = False) -> Table:
+        if not isinstance(name, str):
+            raise _bad(f"Invalid type for parameter TableName, value: {name!r}, type: {type(name)}, valid types: <class 'str'>")
+        t = self.tables.get(name)
+        if t is None:
+            raise ResourceNotFoundException(
+                f"Requested resource not found: Table: {name} not found" if describe else "Requested resource not found")
+        return t
+
+    def create_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        schema = parse_create_table(p)
+        if schema.name in self.tables:
+            raise ResourceInUseException(f"Table already exists: {schema.name}")
+        if len(self.tables) >= 2500:
+            raise LimitExceededException("Subscriber limit exceeded: There is a limit of 2500 tables per account")
+        self._created += 1
+        t = Table(schema, self.now, self._created)
+        if schema.stream_view_type:
+            t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), self.now, self._stream_seq)
+        self.tables[t.name] = t
+        return {"TableDescription": self.describe(t)}
+
+    def describe(self, t: Table, status: str = "ACTIVE") -> dict[str, Any]:
+        s = t.schema
+        out: dict[str, Any] = {
+            "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in s.attribute_definitions],
+            "TableName": t.name,
+            "KeySchema": s.key_schema(),
+            "TableStatus": status,
+            "CreationDateTime": wall(t.created),
+            "ProvisionedThroughput": {
+                "NumberOfDecreasesToday": 0,
+                "ReadCapacityUnits": int(t.read_bucket.rate) if t.read_bucket else 0,
+                "WriteCapacityUnits": int(t.write_bucket.rate) if t.write_bucket else 0,
+            },
+            "TableSizeBytes": t.size_bytes,
+            "ItemCount": t.item_count,
+            "TableArn": t.arn,
+            "TableId": f"{t.id[:8]}-{t.id[8:12]}-{t.id[12:16]}-{t.id[16:20]}-{t.id[20:32]}",
+            "BillingModeSummary": {"BillingMode": s.billing_mode},
+        }
+        if s.lsis:
+            out["LocalSecondaryIndexes"] = [
+                {**ix.describe(), "IndexSizeBytes": t.lsi_counts[ix.name][1], "ItemCount": t.lsi_counts[ix.name][0],
+                 "IndexArn": f"{t.arn}/index/{ix.name}"} for ix in s.lsis]
+        if s.gsis:
+            gl = []
+            for ix in s.gsis:
+                g = t.gsis[ix.name]
+                gl.append({**ix.describe(), "IndexStatus": "ACTIVE",
+                           "ProvisionedThroughput": {
+                               "NumberOfDecreasesToday": 0,
+                               "ReadCapacityUnits": int(g.read_bucket.rate) if g.read_bucket else 0,
+                               "WriteCapacityUnits": int(g.write_bucket.rate) if g.write_bucket else 0},
+                           "IndexSizeBytes": g.size, "ItemCount": g.count, "IndexArn": f"{t.arn}/index/{ix.name}"})
+            out["GlobalSecondaryIndexes"] = gl
+        if t.stream is not None and t.stream.enabled:
+            out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": t.stream.view_type}
+        latest = t.stream or (t.old_streams[-1] if t.old_streams else None)
+        if latest is not None:
+            out["LatestStreamLabel"] = latest.label
+            out["LatestStreamArn"] = latest.arn
+        return out
+
+    def describe_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"Table": self.describe(self._table(p.get("TableName"), describe=True))}
+
+    def list_tables(self, p: dict[str, Any]) -> dict[str, Any]:
+        names = sorted(self.tables)
+        start = p.get("ExclusiveStartTableName")
+        if start is not None:
+            names = [n for n in names if n > start]
+        limit = p.get("Limit", 100)
+        if not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise _bad(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
+                       "Member must have value less than or equal to 100")
+        out: dict[str, Any] = {"TableNames": names[:limit]}
+        if len(names) > limit:
+            out["LastEvaluatedTableName"] = names[limit - 1]
+        return out
+
+    def delete_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        t = self._table(p.get("TableName"), describe=True)
+        desc = self.describe(t, status="DELETING")
+        for _, key in list(t.partitions):
+            res = self.cluster.delete(key, client=self.client_name)
+            if not res.ok:
+                raise InternalServerError(f"Internal server error (deleting partition {key!r}: {res.error})")
+            self._cache.pop(key, None)
+        t.live = False
+        for g in t.gsis.values():
+            g.live = False
+        if t.stream is not None:
+            t.stream.close(self.now, self._stream_seq)
+        del self.tables[t.name]
+        return {"TableDescription": desc}
+
+    def update_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Provisioned throughput (table and GSIs), billing mode, and streams."""
+        t = self._table(p.get("TableName"), describe=True)
+        now = self.now
+        mode = p.get("BillingMode")
+        if mode is not None and mode not in ("PROVISIONED", "PAY_PER_REQUEST"):
+            raise _bad(f"1 validation error detected: Value '{mode}' at 'billingMode' failed to satisfy constraint: "
+                       "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
+        pt = p.get("ProvisionedThroughput")
+        if mode == "PAY_PER_REQUEST":
+            if pt is not None:
+                raise _bad("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits "
+                           "can be specified when BillingMode is PAY_PER_REQUEST")
+            t.read_bucket = t.write_bucket = None
+            for g in t.gsis.values():
+                g.read_bucket = g.write_bucket = None
+        elif pt is not None or mode == "PROVISIONED":
+            if pt is None:
+                raise _bad("One or more parameter values were invalid: ProvisionedThroughput must be specified when "
+                           "BillingMode is PROVISIONED")
+            r, w = pt.get("ReadCapacityUnits"), pt.get("WriteCapacityUnits")
+            for v in (r, w):
+                if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                    raise _bad(f"1 validation error detected: Value '{v}' at 'provisionedThroughput' failed to satisfy "
+                               "constraint: Member must have value greater than or equal to 1")
+            if t.read_bucket is None or t.write_bucket is None:
+                t.read_bucket, t.write_bucket = Bucket.new(r, now), Bucket.new(w, now)
+            else:
+                t.read_bucket.set_rate(r, now)
+                t.write_bucket.set_rate(w, now)
+        for upd in p.get("GlobalSecondaryIndexUpdates") or []:
+            u = upd.get("Update")
+            if u is None:
+                raise _bad("dynviz supports only Update in GlobalSecondaryIndexUpdates (indexes are fixed at CreateTable)")
+            g = t.gsis.get(u.get("IndexName"))
+            if g is None:
+                raise ResourceNotFoundException(f"Requested resource not found: Index: {u.get('IndexName')} not found")
+            gpt = u.get("ProvisionedThroughput") or {}
+            if g.read_bucket is None or g.write_bucket is None:
+                raise _bad("One or more parameter values were invalid: ProvisionedThroughput cannot be specified for an "
+                           "index of a PAY_PER_REQUEST table")
+            g.read_bucket.set_rate(gpt.get("ReadCapacityUnits", g.read_bucket.rate), now)
+            g.write_bucket.set_rate(gpt.get("WriteCapacityUnits", g.write_bucket.rate), now)
+        spec = p.get("StreamSpecification")
+        if spec is not None:
+            if spec.get("StreamEnabled"):
+                if t.stream is not None and t.stream.enabled:
+                    raise ResourceInUseException(f"Table {t.name} already has an enabled stream: {t.stream.arn}")
+                view = spec.get("StreamViewType")
+                if view not in ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+                    raise _bad("One or more parameter values were invalid: StreamViewType must be one of KEYS_ONLY, "
+                               "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES when StreamEnabled is true")
+                if t.stream is not None:
+                    t.old_streams.append(t.stream)
+                t.stream = Stream(t.name, view, t.schema.key_schema(), now, self._stream_seq)
+            else:
+                if t.stream is None or not t.stream.enabled:
+                    raise _bad(f"Table {t.name} does not have a stream enabled")
+                t.stream.close(now, self._stream_seq)
+                t.old_streams.append(t.stream)
+                t.stream = None
+        t.version += 1
+        return {"TableDescription": self.describe(t)}
+
+    # ------------------------------------------------------------------- item writes
+
+    def _placeholders(self, p: dict[str, Any], used_any: bool) -> Placeholders:
+        names, values = p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")
+        if not used_any:
+            if values is not None:
+                raise _bad("ExpressionAttributeValues can only be specified when using expressions")
+            if names is not None:
+                raise _bad("ExpressionAttributeNames can only be specified when using expressions")
+        return Placeholders(names, values)
+
+    @staticmethod
+    def _legacy(p: dict[str, Any], *names: str) -> None:
+        for n in names:
+            if p.get(n) is not None:
+                raise _bad(f"dynviz supports expressions only: the legacy parameter {n} is not supported; "
+                           "use the expression parameters instead")
+
+    def _rcc(self, p: dict[str, Any]) -> str:
+        mode = p.get("ReturnConsumedCapacity", "NONE")
+        if mode not in ("NONE", "TOTAL", "INDEXES"):
+            raise _bad(f"1 validation error detected: Value '{mode}' at 'returnConsumedCapacity' failed to satisfy "
+                       "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]")
+        return mode
+
+    def _consumed(self, t: Table, mode: str, table_units: float, lsi: dict[str, float],
+                  gsi: dict[str, float]) -> dict[str, Any] | None:
+        if mode == "NONE":
+            return None
+        total = table_units + sum(lsi.values()) + sum(gsi.values())
+        out: dict[str, Any] = {"TableName": t.name, "CapacityUnits": total}
+        if mode == "INDEXES":
+            out["Table"] = {"CapacityUnits": table_units}
+            if lsi:
+                out["LocalSecondaryIndexes"] = {k: {"CapacityUnits": v} for k, v in lsi.items()}
+            if gsi:
+                out["GlobalSecondaryIndexes"] = {k: {"CapacityUnits": v} for k, v in gsi.items()}
+        return out
+
+    def _check_write_capacity(self, t: Table, table_units: float, gsi_units: dict[str, float]) -> None:
+        now = self.now
+        if t.write_bucket is not None and not t.write_bucket.allows(table_units, now):
+            t.stats.throttled_writes += 1
+            t.write_bucket.throttled += 1
+            raise ProvisionedThroughputExceededException(
+                "The level of configured provisioned throughput for the table was exceeded. "
+                "Consider increasing your provisioning level with the UpdateTable API.")
+        for name, units in gsi_units.items():
+            b = t.gsis[name].write_bucket
+            if b is not None and units and not b.allows(units, now):
+                t.stats.throttled_writes += 1
+                b.throttled += 1
+                raise ProvisionedThroughputExceededException(
+                    "The level of configured provisioned throughput for one or more global secondary indexes of the "
+                    "table was exceeded. Consider increasing your provisioning level for the under-provisioned global "
+                    "secondary indexes with the UpdateTable API")
+
+    def _spend_write(self, t: Table, table_units: float, gsi_units: dict[str, float]) -> None:
+        now = self.now
+        if t.write_bucket is not None:
+            t.write_bucket.spend(table_units, now)
+        t.stats.consumed_write += table_units
+        for name, units in gsi_units.items():
+            b = t.gsis[name].write_bucket
+            if b is not None and units:
+                b.spend(units, now)
+
+    def _write_costs(self, t: Table, old: Item | None, new: Item | None) -> tuple[float, dict[str, float], dict[str, float]]:
+        size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+        base = write_units(size)
+        lsi = {n: index_write_units(ix, old, new) for n, ix in t.lsis.items()}
+        gsi = {n: index_write_units(g.ix, old, new) for n, g in t.gsis.items()}
+        return base, {k: v for k, v in lsi.items() if v}, {k: v for k, v in gsi.items() if v}
+
+    def _prepare(self, t: Table, coll: Collection, pk_av: dict[str, Any], sk: Any, sk_av: Any,
+                 old: Item | None, new: Item | None) -> tuple[Collection, Entry] | None:
+        """The collection after the change, or None when nothing changes."""
+        if items_equal(old, new):
+            return None
+        self._seq += 1
+        now = self.now
+        if new is not None:
+            entry = Entry(sk, sk_av, now, self._seq, new, item_size(new))
+        else:
+            entry = Entry(sk, sk_av, now, self._seq, None, 0)
+        after = coll.with_entry(entry, now)
+        if t.lsis:
+            size = after.items_size() + sum(
+                entry_size(ix, e.item) for ix in t.lsis.values() for e in after.live() if ix.has_keys(e.item))  # type: ignore[arg-type]
+            if size > self.item_collection_limit:
+                raise ItemCollectionSizeLimitExceededException("Collection size exceeded.")
+        return after, entry
+
+    def _commit(self, t: Table, pk_av: dict[str, Any], before: Collection, after: Collection,
+                old: Item | None, new: Item | None) -> None:
+        """Write the collection and, once acknowledged, record the change: counts, the
+        partition directory, the stream and the GSI queues."""
+        self._write(t, pk_av, after)
+        self._record(t, pk_av, before, after, old, new)
+
+    def _record(self, t: Table, pk_av: dict[str, Any], before: Collection, after: Collection,
+                old: Item | None, new: Item | None) -> None:
+        s = t.schema
+        t.version += 1
+        t.stats.writes += 1
+        t.item_count += (new is not None) - (old is not None)
+        t.size_bytes += (item_size(new) if new else 0) - (item_size(old) if old else 0)
+        for name, ix in t.lsis.items():
+            c = t.lsi_counts[name]
+            if old is not None and ix.has_keys(old):
+                c[0] -= 1
+                c[1] -= entry_size(ix, old)
+            if new is not None and ix.has_keys(new):
+                c[0] += 1
+                c[1] += entry_size(ix, new)
+        key = t.dynamo_key(pk_av)
+        had, has = bool(before.live()), bool(after.live())
+        if has and not had:
+            bisect.insort(t.partitions, (token_of(key), key))
+            t.pk_avs[key] = pk_av
+        elif had and not has:
+            i = bisect.bisect_left(t.partitions, (token_of(key), key))
+            if i < len(t.partitions) and t.partitions[i][1] == key:
+                del t.partitions[i]
+            t.pk_avs.pop(key, None)
+        image = new if new is not None else old
+        assert image is not None
+        keys = {k: image[k] for k in s.key_names}
+        if t.stream is not None:
+            event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+            t.stream.append(self.now, self._stream_seq, event, keys, old, new)
+            self._stream_seq += 1
+        if t.gsis:
+            table_key = (key_native(image[s.pk.name]), s.sk_native(image))
+            sched = self.cluster.scheduler
+            for g in t.gsis.values():
+                if (old is not None and g.ix.has_keys(old)) or (new is not None and g.ix.has_keys(new)):
+                    g.pending += 1
+                    sched.after(self.gsi_delay, g.apply, table_key, new)
+
+    def _key_parts(self, t: Table, key: Item) -> tuple[dict[str, Any], Any, Any]:
+        s = t.schema
+        sk_av = key[s.sk.name] if s.sk else None
+        return key[s.pk.name], (key_native(sk_av) if sk_av is not None else 0), sk_av
+
+    def _fail_condition(self, t: Table, p: dict[str, Any], old: Item | None, units: float) -> None:
+        self._spend_write(t, units, {})
+        t.stats.conditional_failures += 1
+        item = copy_item(old) if old is not None and p.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
+        raise ConditionalCheckFailedException("The conditional request failed", item=item)
+
+    def put_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item | None]:
+        """Returns the response and the item now stored (for a write-through cache)."""
+        t = self._table(p.get("TableName"))
+        self._legacy(p, "Expected", "ConditionalOperator")
+        if "Item" not in p:
+            raise _bad('Missing required parameter in input: "Item"')
+        item = check_item(p["Item"])
+        s = t.schema
+        s.check_item_keys(item)
+        if item_size(item) > MAX_ITEM_BYTES:
+            raise _bad("Item size has exceeded the maximum allowed size")
+        cond_text = p.get("ConditionExpression")
+        ph = self._placeholders(p, cond_text is not None)
+        cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
+        ph.check_unused()
+        rv = p.get("ReturnValues", "NONE")
+        if rv not in ("NONE", "ALL_OLD"):
+            raise _bad("Return values set to invalid value")
+        rcc = self._rcc(p)
+        pk_av, sk, sk_av = self._key_parts(t, item)
+        coll = self._read(t, pk_av, consistent=True)
+        old = coll.item(sk)
+        base, lsi, gsi = self._write_costs(t, old, item)
+        self._check_write_capacity(t, base + sum(lsi.values()), gsi)
+        if cond is not None and not evaluate(cond, old or {}):
+            self._fail_condition(t, p, old, write_units(item_size(item)) if old else 1.0)
+        prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, item)
+        if prepared is not None:
+            self._commit(t, pk_av, coll, prepared[0], old, item)
+        self._spend_write(t, base + sum(lsi.values()), gsi)
+        out: dict[str, Any] = {}
+        if rv == "ALL_OLD" and old is not None:
+            out["Attributes"] = copy_item(old)
+        cc = self._consumed(t, rcc, base, lsi, gsi)
+        if cc:
+            out["ConsumedCapacity"] = cc
+        self._item_metrics(t, p, out, pk_av, prepared[0] if prepared else coll)
+        return out, item
+
+    def _item_metrics(self, t: Table, p: dict[str, Any], out: dict[str, Any], pk_av: dict[str, Any],
+                      coll: Collection) -> None:
+        if p.get("ReturnItemCollectionMetrics") == "SIZE" and t.lsis:
+            gb = coll.items_size() / 1024**3
+            out["ItemCollectionMetrics"] = {"ItemCollectionKey": {t.schema.pk.name: dict(pk_av)},
+                                            "SizeEstimateRangeGB": [0.0, max(1.0, gb)]}
+
+    def delete_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
+        t = self._table(p.get("TableName"))
+        self._legacy(p, "Expected", "ConditionalOperator")
+        if "Key" not in p:
+            raise _bad('Missing required parameter in input: "Key"')
+        key = t.schema.check_key(p["Key"])
+        cond_text = p.get("ConditionExpression")
+        ph = self._placeholders(p, cond_text is not None)
+        cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
+        ph.check_unused()
+        rv = p.get("ReturnValues", "NONE")
+        if rv not in ("NONE", "ALL_OLD"):
+            raise _bad("Return values set to invalid value")
+        rcc = self._rcc(p)
+        pk_av, sk, sk_av = self._key_parts(t, key)
+        coll = self._read(t, pk_av, consistent=True)
+        old = coll.item(sk)
+        base, lsi, gsi = self._write_costs(t, old, None)
+        self._check_write_capacity(t, base + sum(lsi.values()), gsi)
+        if cond is not None and not evaluate(cond, old or {}):
+            self._fail_condition(t, p, old, base)
+        prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, None)
+        if prepared is not None:
+            self._commit(t, pk_av, coll, prepared[0], old, None)
+        self._spend_write(t, base + sum(lsi.values()), gsi)
+        out: dict[str, Any] = {}
+        if rv == "ALL_OLD" and old is not None:
+            out["Attributes"] = copy_item(old)
+        cc = self._consumed(t, rcc, base, lsi, gsi)
+        if cc:
+            out["ConsumedCapacity"] = cc
+        return out, key
+
+    def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item | None]:
+        t = self._table(p.get("TableName"))
+        self._legacy(p, "Expected", "ConditionalOperator", "AttributeUpdates")
+        if "Key" not in p:
+            raise _bad('Missing required parameter in input: "Key"')
+        s = t.schema
+        key = s.check_key(p["Key"])
+        upd_text, cond_text = p.get("UpdateExpression"), p.get("ConditionExpression")
+        ph = self._placeholders(p, upd_text is not None or cond_text is not None)
+        actions = parse_update(upd_text, ph) if upd_text is not None else []
+        cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
+        ph.check_unused()
+        for a in actions:
+            if a.path.top in s.key_names:
+                raise _bad(f"One or more parameter values were invalid: Cannot update attribute {a.path.top}. "
+                           "This attribute is part of the key")
+        rv = p.get("ReturnValues", "NONE")
+        if rv not in ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"):
+            raise _bad("Return values set to invalid value")
+        rcc = self._rcc(p)
+        pk_av, sk, sk_av = self._key_parts(t, key)
+        coll = self._read(t, pk_av, consistent=True)
+        old = coll.item(sk)
+        if cond is not None and not evaluate(cond, old or {}):
+            base, lsi, gsi = self._write_costs(t, old, old)
+            self._check_write_capacity(t, base + sum(lsi.values()), gsi)
+            self._fail_condition(t, p, old, base if old else 1.0)
+        new = apply_update(actions, old if old is not None else key)
+        if item_size(new) > MAX_ITEM_BYTES:
+            raise _bad("Item size to update has exceeded the maximum allowed size")
+        s.check_item_keys(new)
+        base, lsi, gsi = self._write_costs(t, old, new)
+        self._check_write_capacity(t, base + sum(lsi.values()), gsi)
+        prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, new)
+        if prepared is not None:
+            self._commit(t, pk_av, coll, prepared[0], old, new)
+        self._spend_write(t, base + sum(lsi.values()), gsi)
+        out: dict[str, Any] = {}
+        touched = {a.path.top for a in actions}
+        if rv == "ALL_OLD" and old is not None:
+            out["Attributes"] = copy_item(old)
+        elif rv == "ALL_NEW":
+            out["Attributes"] = copy_item(new)
+        elif rv == "UPDATED_OLD" and old is not None:
+            attrs = {k: v for k, v in old.items() if k in touched}
+            if attrs:
+                out["Attributes"] = copy_item(attrs)
+        elif rv == "UPDATED_NEW":
+            attrs = {k: v for k, v in new.items() if k in touched}
+            if attrs:
+                out["Attributes"] = copy_item(attrs)
+        cc = self._consumed(t, rcc, base, lsi, gsi)
+        if cc:
+            out["ConsumedCapacity"] = cc
+        self._item_metrics(t, p, out, pk_av, prepared[0] if prepared else coll)
+        return out, new
+
+    # -------------------------------------------------------------------- item reads
+
+    def _projection(self, p: dict[str, Any]) -> tuple[list[Path] | None, Placeholders]:
+        text = p.get("ProjectionExpression")
+        ph = self._placeholders(p, text is not None)
+        paths = parse_projection(text, ph) if text is not None else None
+        return paths, ph
+
+    def _check_read_capacity(self, t: Table, units: float, bucket: Bucket | None, index: str | None = None) -> None:
+        if bucket is not None and not bucket.allows(units, self.now):
+            t.stats.throttled_reads += 1
+            bucket.throttled += 1
+            if index is not None:
+                raise ProvisionedThroughputExceededException(
+                    "The level of configured provisioned throughput for one or more global secondary indexes of the "
+                    "table was exceeded. Consider increasing your provisioning level for the under-provisioned global "
+                    "secondary indexes with the UpdateTable API")
+            raise ProvisionedThroughputExceededException(
+                "The level of configured provisioned throughput for the table was exceeded. "
+                "Consider increasing your provisioning level with the UpdateTable API.")
+        if bucket is not None:
+            bucket.spend(units, self.now)
+        t.stats.consumed_read += units
+        t.stats.reads += 1
+
+    @staticmethod
+    def _consistent(p: dict[str, Any]) -> bool:
+        c = p.get("ConsistentRead", False)
+        if not isinstance(c, bool):
+            raise _bad(f"Invalid type for parameter ConsistentRead, value: {c!r}, type: {type(c)}, valid types: <class 'bool'>")
+        return c
+
+    def get_item(self, p: dict[str, Any]) -> dict[str, Any]:
+        t = self._table(p.get("TableName"))
+        self._legacy(p, "AttributesToGet")
+        if "Key" not in p:
+            raise _bad('Missing required parameter in input: "Key"')
+        key = t.schema.check_key(p["Key"])
+        paths, ph = self._projection(p)
+        ph.check_unused()
+        consistent = self._consistent(p)
+        rcc = self._rcc(p)
+        pk_av, sk, _ = self._key_parts(t, key)
+        coll = self._read(t, pk_av, consistent)
+        item = coll.item(sk)
+        units = read_units(item_size(item) if item else 0, consistent)
+        self._check_read_capacity(t, units, t.read_bucket)
+        out: dict[str, Any] = {}
+        if item is not None:
+            out["Item"] = project(item, paths) if paths is not None else copy_item(item)
+        cc = self._consumed(t, rcc, units, {}, {})
+        if cc:
+            out["ConsumedCapacity"] = cc
+        return out
+
+    def batch_get_item(self, p: dict[str, Any]) -> dict[str, Any]:
+        req = p.get("RequestItems")
+        if not isinstance(req, dict) or not req:
+            raise _bad("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: "
+                       "Member must have length greater than or equal to 1")
+        rcc = self._rcc(p)
+        plans = []
+        total = 0
+        for name, spec in req.items():
+            t = self._table(name)
+            self._legacy(spec, "AttributesToGet")
+            keys_raw = spec.get("Keys")
+            if not isinstance(keys_raw, list) or not keys_raw:
+                raise _bad("1 validation error detected: Value at 'requestItems." + name + ".member.keys' failed to "
+                           "satisfy constraint: Member must have length greater than or equal to 1")
+            keys = [t.schema.check_key(k) for k in keys_raw]
+            seen = set()
+            for k in keys:
+                ident = tuple(key_native(k[n]) for n in t.schema.key_names)
+                if ident in seen:
+                    raise _bad("Provided list of item keys contains duplicates")
+                seen.add(ident)
+            total += len(keys)
+            paths, ph = self._projection(spec)
+            ph.check_unused()
+            plans.append((t, spec, keys, paths, self._consistent(spec)))
+        if total > MAX_BATCH_GET:
+            raise _bad("Too many items requested for the BatchGetItem call")
+        responses: dict[str, list[Item]] = {}
+        unprocessed: dict[str, Any] = {}
+        consumed = []
+        throttled_all = True
+        for t, spec, keys, paths, consistent in plans:
+            got = responses.setdefault(t.name, [])
+            units_sum = 0.0
+            by_partition: dict[bytes, Collection] = {}
+            for k in keys:
+                pk_av, sk, _ = self._key_parts(t, k)
+                dk = t.dynamo_key(pk_av)
+                coll = by_partition.get(dk)
+                if coll is None:
+                    coll = by_partition[dk] = self._read(t, pk_av, consistent)
+                item = coll.item(sk)
+                units = read_units(item_size(item) if item else 0, consistent)
+                try:
+                    self._check_read_capacity(t, units, t.read_bucket)
+                except ProvisionedThroughputExceededException:
+                    un = unprocessed.setdefault(t.name, {k2: v for k2, v in spec.items() if k2 != "Keys"})
+                    un.setdefault("Keys", []).append(copy_item(k))
+                    continue
+                throttled_all = False
+                units_sum += units
+                if item is not None:
+                    got.append(project(item, paths) if paths is not None else copy_item(item))
+            cc = self._consumed(t, rcc, units_sum, {}, {})
+            if cc:
+                consumed.append(cc)
+        if throttled_all and unprocessed:
+            raise ProvisionedThroughputExceededException(
+                "The level of configured provisioned throughput for the table was exceeded. "
+                "Consider increasing your provisioning level with the UpdateTable API.")
+        out: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
+        if consumed:
+            out["ConsumedCapacity"] = consumed
+        return out
+
+    def batch_write_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Item, Item | None]]]:
+        """Every request is validated before any is applied; requests for one partition
+        are applied in one read-modify-write of its collection."""
+        req = p.get("RequestItems")
+        if not isinstance(req, dict) or not req:
+            raise _bad("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: "
+                       "Member must have length greater than or equal to 1")
+        rcc = self._rcc(p)
+        total = 0
+        groups: dict[tuple[str, bytes], list[tuple[dict[str, Any], Item, Item | None]]] = {}
+        tables: dict[str, Table] = {}
+        for name, reqs in req.items():
+            t = self._table(name)
+            tables[name] = t
+            if not isinstance(reqs, list) or not reqs:
+                raise _bad(f"1 validation error detected: Value at 'requestItems.{name}.member' failed to satisfy "
+                           "constraint: Member must have length greater than or equal to 1")
+            seen = set()
+            for r in reqs:
+                total += 1
+                if not isinstance(r, dict) or len(r) != 1 or next(iter(r)) not in ("PutRequest", "DeleteRequest"):
+                    raise _bad("Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
+                               "the supported datatypes" if isinstance(r, dict) and len(r) > 1 else
+                               "1 validation error detected: each WriteRequest must be a PutRequest or a DeleteRequest")
+                if "PutRequest" in r:
+                    item = check_item((r["PutRequest"] or {}).get("Item"), "Item")
+                    t.schema.check_item_keys(item)
+                    if item_size(item) > MAX_ITEM_BYTES:
+                        raise _bad("Item size has exceeded the maximum allowed size")
+                    key = t.schema.key_of(item)
+                    new: Item | None = item
+                else:
+                    key = t.schema.check_key((r["DeleteRequest"] or {}).get("Key"))
+                    new = None
+                ident = tuple(key_native(key[n]) for n in t.schema.key_names)
+                if ident in seen:
+                    raise _bad("Provided list of item keys contains duplicates")
+                seen.add(ident)
+                pk_av = key[t.schema.pk.name]
+                groups.setdefault((name, t.dynamo_key(pk_av)), []).append((r, key, new))
+        if total > MAX_BATCH_WRITE:
+            raise _bad("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must "
+                       "satisfy constraint: [Member must have length less than or equal to 25, Member must have length "
+                       "greater than or equal to 1]")
+        unprocessed: dict[str, list[dict[str, Any]]] = {}
+        consumed: dict[str, list[float]] = {}
+        written: list[tuple[str, Item, Item | None]] = []
+        processed_any = False
+        for (name, _), reqs in groups.items():
+            t = tables[name]
+            pk_av = reqs[0][1][t.schema.pk.name]
+            try:
+                coll = self._read(t, pk_av, consistent=True)
+            except InternalServerError:
+                unprocessed.setdefault(name, []).extend(r for r, _, _ in reqs)
+                continue
+            before = coll
+            changes = []
+            base_sum, lsi_sum, gsi_sum = 0.0, 0.0, {}  # type: ignore[var-annotated]
+            for _r, key, new in reqs:
+                _, sk, sk_av = self._key_parts(t, key)
+                old = coll.item(sk)
+                base, lsi, gsi = self._write_costs(t, old, new)
+                base_sum += base
+                lsi_sum += sum(lsi.values())
+                for k, v in gsi.items():
+                    gsi_sum[k] = gsi_sum.get(k, 0.0) + v
+                prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, new)
+                if prepared is not None:
+                    coll = prepared[0]
+                    changes.append((old, new, prepared[1]))
+            try:
+                self._check_write_capacity(t, base_sum + lsi_sum, gsi_sum)
+                if changes:
+                    self._write(t, pk_av, coll)
+            except (ProvisionedThroughputExceededException, InternalServerError, ItemCollectionSizeLimitExceededException):
+                unprocessed.setdefault(name, []).extend(r for r, _, _ in reqs)
+                continue
+            processed_any = True
+            # record each change in order, each against the collection it produced
+            step = before
+            for old, new, entry in changes:
+                nxt = step.with_entry(entry, self.now)
+                self._record(t, pk_av, step, nxt, old, new)
+                step = nxt
+                written.append((name, t.schema.key_of(new if new is not None else old), new))  # type: ignore[arg-type]
+            self._spend_write(t, base_sum + lsi_sum, gsi_sum)
+            c = consumed.setdefault(name, [0.0, 0.0])
+            c[0] += base_sum
+            c[1] += lsi_sum + sum(gsi_sum.values())
+        if unprocessed and not processed_any:
+            raise ProvisionedThroughputExceededException(
+                "The level of configured provisioned throughput for the table was exceeded. "
+                "Consider increasing your provisioning level with the UpdateTable API.")
+        out: dict[str, Any] = {"UnprocessedItems": unprocessed}
+        if rcc != "NONE":
+            out["ConsumedCapacity"] = [{"TableName": n, "CapacityUnits": a + b, **({"Table": {"CapacityUnits": a}} if rcc == "INDEXES" else {})}
+                                       for n, (a, b) in consumed.items()]
+        return out, written
+
+    # ------------------------------------------------------------------ query, scan
+
+    def _select(self, p: dict[str, Any], ix: IndexDef | None, paths: list[Path] | None) -> str:
+        sel = p.get("Select")
+        if sel is None:
+            return "SPECIFIC_ATTRIBUTES" if paths is not None else ("ALL_PROJECTED_ATTRIBUTES" if ix else "ALL_ATTRIBUTES")
+        if sel not in ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"):
+            raise _bad(f"1 validation error detected: Value '{sel}' at 'select' failed to satisfy constraint: Member must "
+                       "satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]")
+        if paths is not None and sel != "SPECIFIC_ATTRIBUTES":
+            raise _bad(f"One or more parameter values were invalid: Select type {sel} is not compatible with "
+                       "ProjectionExpression; use SPECIFIC_ATTRIBUTES")
+        if sel == "SPECIFIC_ATTRIBUTES" and paths is None:
+            raise _bad("One or more parameter values were invalid: Select type SPECIFIC_ATTRIBUTES requires a "
+                       "ProjectionExpression")
+        if sel == "ALL_PROJECTED_ATTRIBUTES" and ix is None:
+            raise _bad("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported "
+                       "only for index queries")
+        if sel == "ALL_ATTRIBUTES" and ix is not None and ix.kind == "global" and ix.projection != "ALL":
+            raise _bad(f"One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for "
+                       f"global secondary index {ix.name} because its projection type is not ALL")
+        return sel
+
+    @staticmethod
+    def _limit(p: dict[str, Any]) -> int | None:
+        limit = p.get("Limit")
+        if limit is None:
+            return None
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise _bad(f"Invalid type for parameter Limit, value: {limit!r}, type: {type(limit)}, valid types: <class 'int'>")
+        if limit < 1:
+            raise _bad(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
+                       "Member must have value greater than or equal to 1")
+        return limit
+
+    def _index(self, t: Table, p: dict[str, Any], consistent: bool) -> IndexDef | None:
+        name = p.get("IndexName")
+        if name is None:
+            return None
+        ix = t.schema.index(name)
+        if ix is None:
+            raise _bad(f"The table does not have the specified index: {name}")
+        if ix.kind == "global" and consistent:
+            raise _bad("Consistent reads are not supported on global secondary indexes")
+        return ix
+
+    def _start_key(self, t: Table, ix: IndexDef | None, esk: Any) -> tuple[dict[str, Any], tuple[Any, ...]] | None:
+        """(partition key value, sort tuple) of an ExclusiveStartKey, validated."""
+        if esk is None:
+            return None
+        s = t.schema
+        names = ix.key_names if ix is not None else s.key_names
+        if not isinstance(esk, dict) or set(esk) != set(names):
+            raise _bad("The provided starting key is invalid: The provided key element does not match the schema")
+        vals = {k: check_value(v, f"ExclusiveStartKey.{k}") for k, v in esk.items()}
+        defs = {a.name: a.type for a in s.attribute_definitions}
+        for k, v in vals.items():
+            if type_of(v) != defs.get(k):
+                raise _bad("The provided starting key is invalid: The provided key element does not match the schema")
+        if ix is None:
+            return vals[s.pk.name], (s.sk_native(vals),)
+        return vals[ix.pk.name], ix.sort_tuple(vals)
+
+    def _key_condition(self, node: Any, pk: KeyDef, sk: KeyDef | None) -> tuple[dict[str, Any], tuple[Any, ...] | None]:
+        conj: list[Any] = []
+
+        def flatten(n: Any) -> None:
+            from dynviz.table.expressions import And, In, Not, Or
+
+            if isinstance(n, And):
+                flatten(n.left)
+                flatten(n.right)
+            elif isinstance(n, Or):
+                raise _bad("Invalid operator used in KeyConditionExpression: OR")
+            elif isinstance(n, Not):
+                raise _bad("Invalid operator used in KeyConditionExpression: NOT")
+            elif isinstance(n, In):
+                raise _bad("Invalid operator used in KeyConditionExpression: IN")
+            else:
+                conj.append(n)
+
+        flatten(node)
+        pk_val: dict[str, Any] | None = None
+        sk_cond: tuple[Any, ...] | None = None
+        flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}
+        for c in conj:
+            if isinstance(c, Compare):
+                path, value, op = c.left, c.right, c.op
+                if isinstance(path, Value) and isinstance(value, Path):
+                    path, value, op = value, path, flip[op]
+                if op == "<>":
+                    raise _bad("Invalid operator used in KeyConditionExpression: <>")
+                if not isinstance(path, Path) or not isinstance(value, Value):
+                    raise _bad("Invalid KeyConditionExpression: The key condition must compare a key attribute with a value")
+                cond: tuple[Any, ...] = (op, value.value)
+            elif isinstance(c, Between):
+                if not isinstance(c.operand, Path) or not isinstance(c.low, Value) or not isinstance(c.high, Value):
+                    raise _bad("Invalid KeyConditionExpression: The key condition must compare a key attribute with a value")
+                path = c.operand
+                cond = ("BETWEEN", c.low.value, c.high.value)
+            elif isinstance(c, Func):
+                if c.name != "begins_with":
+                    raise _bad(f"Invalid operator used in KeyConditionExpression: {c.name}")
+                path, value = c.args
+                if not isinstance(path, Path) or not isinstance(value, Value):
+                    raise _bad("Invalid KeyConditionExpression: The key condition must compare a key attribute with a value")
+                cond = ("begins_with", value.value)
+            else:
+                raise _bad("Query key condition not supported")
+            if len(path.parts) != 1:
+                raise _bad("Key condition expressions cannot use nested attributes; use a top-level key attribute")
+            name = path.parts[0]
+            if name == pk.name:
+                if cond[0] != "=":
+                    raise _bad("Query key condition not supported")
+                if pk_val is not None:
+                    raise _bad("KeyConditionExpressions must only contain one condition per key")
+                if type_of(cond[1]) != pk.type:
+                    raise _bad("One or more parameter values were invalid: Condition parameter type does not match schema type")
+                pk_val = cond[1]
+            elif sk is not None and name == sk.name:
+                if sk_cond is not None:
+                    raise _bad("KeyConditionExpressions must only contain one condition per key")
+                for v in cond[1:]:
+                    if type_of(v) != sk.type:
+                        raise _bad("One or more parameter values were invalid: Condition parameter type does not match schema type")
+                if cond[0] == "begins_with" and sk.type == "N":
+                    raise _bad("Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
+                               "operator or function: begins_with, operand type: N")
+                sk_cond = cond
+            else:
+                raise _bad(f"Query condition missed key schema element: {pk.name if pk_val is None else (sk.name if sk else pk.name)}"
+                           if pk_val is None else "Query key condition not supported")
+        if pk_val is None:
+            raise _bad(f"Query condition missed key schema element: {pk.name}")
+        return pk_val, sk_cond
+
+    @staticmethod
+    def _bounds(firsts: list[Any], cond: tuple[Any, ...] | None) -> tuple[int, int]:
+        n = len(firsts)
+        if cond is None:
+            return 0, n
+        op = cond[0]
+        v = key_native(cond[1])
+        if op == "=":
+            return bisect.bisect_left(firsts, v), bisect.bisect_right(firsts, v)
+        if op == "<":
+            return 0, bisect.bisect_left(firsts, v)
+        if op == "<=":
+            return 0, bisect.bisect_right(firsts, v)
+        if op == ">":
+            return bisect.bisect_right(firsts, v), n
+        if op == ">=":
+            return bisect.bisect_left(firsts, v), n
+        if op == "BETWEEN":
+            hi_v = key_native(cond[2])
+            return bisect.bisect_left(firsts, v), bisect.bisect_right(firsts, hi_v)
+        lo = bisect.bisect_left(firsts, v)
+        hi = lo
+        while hi < n and firsts[hi][:len(v)] == v:
+            hi += 1
+        return lo, hi
+
+    @staticmethod
+    def _in_bounds(first: Any, cond: tuple[Any, ...] | None) -> bool:
+        if cond is None:
+            return True
+        op, v = cond[0], key_native(cond[1])
+        if op == "=":
+            return bool(first == v)
+        if op == "<":
+            return bool(first < v)
+        if op == "<=":
+            return bool(first <= v)
+        if op == ">":
+            return bool(first > v)
+        if op == ">=":
+            return bool(first >= v)
+        if op == "BETWEEN":
+            return bool(v <= first <= key_native(cond[2]))
+        return bool(first[:len(v)] == v)
+
+    def _view(self, t: Table, ix: IndexDef | None, coll: Collection) -> tuple[list[tuple[Any, ...]], list[Any], list[Item]]:
+        """(sort tuples, first elements, items) of one partition, sorted."""
+        if ix is None:
+            def build(c: Collection) -> Any:
+                live = c.live()
+                return ([(e.sk,) for e in live], [e.sk for e in live], [e.item for e in live])
+            return coll.lsi_view("", build)  # type: ignore[no-any-return]
+        lsi = ix
+
+        def build_lsi(c: Collection) -> Any:
+            v = LocalView(lsi, [e.item for e in c.live()])  # type: ignore[misc]
+            return (v.tuples, v.firsts, v.items)
+        return coll.lsi_view(ix.name, build_lsi)  # type: ignore[no-any-return]
+
+    def _read_filters(self, p: dict[str, Any], ph: Placeholders) -> tuple[Any, list[Path] | None]:
+        ftext = p.get("FilterExpression")
+        filt = parse_condition(ftext, "FilterExpression", ph) if ftext is not None else None
+        ptext = p.get("ProjectionExpression")
+        paths = parse_projection(ptext, ph) if ptext is not None else None
+        return filt, paths
+
+    def query(self, p: dict[str, Any]) -> dict[str, Any]:
+        t = self._table(p.get("TableName"))
+        self._legacy(p, "KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator")
+        consistent = self._consistent(p)
+        ix = self._index(t, p, consistent)
+        kce = p.get("KeyConditionExpression")
+        if kce is None:
+            raise _bad("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+        ph = Placeholders(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues"))
+        key_node = parse_condition(kce, "KeyConditionExpression", ph)
+        filt, paths = self._read_filters(p, ph)
+        ph.check_unused()
+        s = t.schema
+        kpk, ksk = (ix.pk, ix.sk) if ix is not None else (s.pk, s.sk)
+        pk_val, sk_cond = self._key_condition(key_node, kpk, ksk)
+        if filt is not None:
+            for path in condition_paths(filt):
+                if path.top in (kpk.name, *((ksk.name,) if ksk else ())):
+                    raise _bad(f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {path.top}")
+        limit = self._limit(p)
+        select = self._select(p, ix, paths)
+        forward = p.get("ScanIndexForward", True)
+        if not isinstance(forward, bool):
+            raise _bad(f"Invalid type for parameter ScanIndexForward, value: {forward!r}, type: {type(forward)}, valid types: <class 'bool'>")
+        start = self._start_key(t, ix, p.get("ExclusiveStartKey"))
+        rcc = self._rcc(p)
+        if start is not None:
+            spk, stup = start
+            if key_native(spk) != key_native(pk_val) or not self._in_bounds(stup[0], sk_cond):
+                raise _bad("The provided starting key is outside query boundaries based on provided conditions")
+        if ix is not None and ix.kind == "global":
+            g = t.gsis[ix.name]
+            gpk = key_native(pk_val)
+            tuples = g.tuples.get(gpk, [])
+            items = g.items.get(gpk, [])
+            firsts = [tp[0] for tp in tuples] if sk_cond is not None else []
+            lo, hi = self._bounds(firsts, sk_cond) if sk_cond is not None else (0, len(tuples))
+        else:
+            coll = self._read(t, pk_val, consistent)
+            tuples, firsts, items = self._view(t, ix, coll)
+            lo, hi = self._bounds(firsts, sk_cond)
+        if forward:
+            if start is not None:
+                lo = max(lo, bisect.bisect_right(tuples, start[1]))
+            order: Iterator[int] = iter(range(lo, hi))
+        else:
+            if start is not None:
+                hi = min(hi, bisect.bisect_left(tuples, start[1]))
+            order = iter(range(hi - 1, lo - 1, -1))
+        return self._page(t, ix, p, (items[i] for i in order), limit, filt, paths, select, consistent, rcc)
+
+    def _page(self, t: Table, ix: IndexDef | None, p: dict[str, Any], source: Iterator[Item], limit: int | None,
+              filt: Any, paths: list[Path] | None, select: str, consistent: bool, rcc: str) -> dict[str, Any]:
+        """The shared pipeline (spec §2): read up to Limit items or 1 MB, then filter,
+        then project; LastEvaluatedKey is the last item *evaluated*."""
+        evaluated: list[Item] = []
+        size = 0
+        last: Item | None = None
+        stopped = False
+        fetch = ix is not None and ix.kind == "local" and (
+            select == "ALL_ATTRIBUTES" or (paths is not None and ix.projection != "ALL"))
+        for item in source:
+            isz = item_size(item) + (INDEX_ENTRY_OVERHEAD if ix is not None and ix.kind == "global" else 0)
+            if evaluated and size + isz > PAGE_BYTES:
+                stopped = True
+                break
+            evaluated.append(item)
+            size += isz
+            last = item
+            if limit is not None and len(evaluated) >= limit:
+                stopped = True
+                break
+        units = read_units(size, consistent)
+        if fetch:
+            units += sum(read_units(item_size(it), consistent) for it in evaluated) - read_units(0, consistent)
+        if ix is not None and ix.kind == "global":
+            g = t.gsis[ix.name]
+            self._check_read_capacity(t, units, g.read_bucket, ix.name)
+            g_units = {ix.name: units}
+            cc = self._consumed(t, rcc, 0.0, {}, g_units)
+        else:
+            self._check_read_capacity(t, units, t.read_bucket)
+            cc = self._consumed(t, rcc, units, {ix.name: 0.0} if ix is not None and rcc == "INDEXES" else {}, {})
+            if cc and ix is not None and rcc == "INDEXES":
+                cc["Table"] = {"CapacityUnits": 0.0}
+                cc["LocalSecondaryIndexes"] = {ix.name: {"CapacityUnits": units}}
+        if filt is not None:
+            matched = [it for it in evaluated if evaluate(filt, it)]
+        else:
+            matched = evaluated
+        out: dict[str, Any] = {}
+        if select != "COUNT":
+            if paths is not None:
+                shown = [project(it if fetch or ix is None or ix.kind == "global" else ix.project(it), paths) for it in matched]
+            elif ix is not None and select != "ALL_ATTRIBUTES":
+                shown = [copy_item(ix.project(it)) for it in matched]
+            else:
+                shown = [copy_item(it) for it in matched]
+            out["Items"] = shown
+        out["Count"] = len(matched)
+        out["ScannedCount"] = len(evaluated)
+        if stopped and last is not None:
+            names = ix.key_names if ix is not None else t.schema.key_names
+            out["LastEvaluatedKey"] = {k: dict(last[k]) for k in names}
+        if cc:
+            out["ConsumedCapacity"] = cc
+        return out
+
+    def scan(self, p: dict[str, Any]) -> dict[str, Any]:
+        t = self._table(p.get("TableName"))
+        self._legacy(p, "ScanFilter", "AttributesToGet", "ConditionalOperator")
+        consistent = self._consistent(p)
+        ix = self._index(t, p, consistent)
+        ph = Placeholders(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues"))
+        filt, paths = self._read_filters(p, ph)
+        if p.get("ExpressionAttributeValues") is not None and filt is None:
+            raise _bad("ExpressionAttributeValues can only be specified when using expressions")
+        ph.check_unused()
+        limit = self._limit(p)
+        select = self._select(p, ix, paths)
+        rcc = self._rcc(p)
+        seg, total = p.get("Segment"), p.get("TotalSegments")
+        if seg is not None and total is None:
+            raise _bad("The TotalSegments parameter is required but was not present in the request when Segment "
+                       "parameter is present")
+        if total is not None and seg is None:
+            raise _bad("The Segment parameter is required but was not present in the request when parameter "
+                       "TotalSegments is present")
+        if total is not None:
+            if not isinstance(total, int) or not 1 <= total <= 1_000_000:
+                raise _bad(f"1 validation error detected: Value '{total}' at 'totalSegments' failed to satisfy "
+                           "constraint: Member must have value less than or equal to 1000000")
+            if not isinstance(seg, int) or seg < 0:
+                raise _bad(f"1 validation error detected: Value '{seg}' at 'segment' failed to satisfy constraint: "
+                           "Member must have value greater than or equal to 0")
+            if seg >= total:
+                raise _bad(f"The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+                           f"Segment: {seg} is not less than TotalSegments: {total}")
+            ring = 1 << 128
+            lo_tok, hi_tok = ring * seg // total, ring * (seg + 1) // total
+        else:
+            lo_tok, hi_tok = 0, 1 << 128
+        start = self._start_key(t, ix, p.get("ExclusiveStartKey"))
+        glob = t.gsis[ix.name] if ix is not None and ix.kind == "global" else None
+        if glob is not None:
+            order = glob.order
+            start_tok = glob.token(start[0]) if start is not None else None
+        else:
+            order = t.partitions  # type: ignore[assignment]
+            start_tok = token_of(t.dynamo_key(start[0])) if start is not None else None
+        if start_tok is not None and not lo_tok <= start_tok < hi_tok:
+            raise _bad("Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. "
+                       f"TotalSegments: {total} Segment: {seg}")
+
+        def source() -> Iterator[Item]:
+            if start is not None and start_tok is not None:
+                pos = bisect.bisect_left(order, (start_tok,))
+            else:
+                pos = bisect.bisect_left(order, (lo_tok,))
+            first = True
+            for tok, ident in list(order[pos:]):
+                if tok >= hi_tok:
+                    return
+                if glob is not None:
+                    tuples, items = glob.tuples.get(ident, []), glob.items.get(ident, [])
+                else:
+                    pk_av = t.pk_avs.get(ident)
+                    if pk_av is None:
+                        continue
+                    coll = self._read(t, pk_av, consistent)
+                    tuples, _, items = self._view(t, ix, coll)
+                i = 0
+                if first and start is not None:
+                    same = (key_native(glob.pk_avs[ident]) if glob is not None else key_native(t.pk_avs[ident])) == key_native(start[0])
+                    if same:
+                        i = bisect.bisect_right(tuples, start[1])
+                first = False
+                yield from items[i:]
+
+        return self._page(t, ix, p, source(), limit, filt, paths, select, consistent, rcc)
+
+    # ------------------------------------------------------------------------ streams
+
+    def _stream(self, arn: Any) -> Stream:
+        for t in self.tables.values():
+            for s in (t.stream, *t.old_streams):
+                if s is not None and s.arn == arn:
+                    return s
+        raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
+
+    def list_streams(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p.get("TableName")
+        out = []
+        for t in self.tables.values():
+            if name is not None and t.name != name:
+                continue
+            for s in (*t.old_streams, *([t.stream] if t.stream else [])):
+                out.append({"StreamArn": s.arn, "TableName": t.name, "StreamLabel": s.label})
+        return {"Streams": out}
+
+    def describe_stream(self, p: dict[str, Any]) -> dict[str, Any]:
+        s = self._stream(p.get("StreamArn"))
+        s.trim(self.now)
+        return {"StreamDescription": s.describe(p.get("Limit"), p.get("ExclusiveStartShardId"))}
+
+    def get_shard_iterator(self, p: dict[str, Any]) -> dict[str, Any]:
+        s = self._stream(p.get("StreamArn"))
+        it = s.iterator(p.get("ShardId", ""), p.get("ShardIteratorType", ""), p.get("SequenceNumber"), self.now,
+                        self._stream_seq)
+        return {"ShardIterator": it}
+
+    def get_records(self, p: dict[str, Any]) -> dict[str, Any]:
+        arn, shard_id, pos = decode_iterator(p.get("ShardIterator"), self.now)
+        s = self._stream(arn)
+        limit = p.get("Limit", 1000)
+        if not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise _bad(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
+                       "Member must have value less than or equal to 1000")
+        records, nxt = s.read(shard_id, pos, limit, self.now)
+        out: dict[str, Any] = {"Records": [_copy_record(r) for r in records]}
+        if nxt is not None:
+            out["NextShardIterator"] = nxt
+        return out
+
+    # -------------------------------------------------------------------------- views
+
+    def pending_index_updates(self) -> int:
+        return sum(g.pending for t in self.tables.values() for g in t.gsis.values())
+
+    def wait_for_indexes(self, limit: int = 60_000_000) -> bool:
+        """Run the simulation until every GSI has applied its pending updates."""
+        end = self.now + limit
+        sched = self.cluster.scheduler
+        while self.pending_index_updates() and self.now < end:
+            sched.run_until(min(end, self.now + 10 * _MS))
+        return not self.pending_index_updates()
+
+    def snapshot(self, name: str) -> TableSnapshot:
+        t = self._table(name, describe=True)
+        now = self.now
+
+        def gauge(rb: Bucket | None, wb: Bucket | None, stats: TableStats | None) -> CapacityGauge:
+            return CapacityGauge(
+                "PROVISIONED" if rb is not None else "PAY_PER_REQUEST",
+                rb.rate if rb else 0.0, wb.rate if wb else 0.0,
+                rb.refill(now) if rb else 0.0, wb.refill(now) if wb else 0.0,
+                rb.capacity if rb else 0.0, wb.capacity if wb else 0.0,
+                stats.consumed_read if stats else (rb.consumed if rb else 0.0),
+                stats.consumed_write if stats else (wb.consumed if wb else 0.0),
+                stats.throttled_reads if stats else (rb.throttled if rb else 0),
+                stats.throttled_writes if stats else (wb.throttled if wb else 0),
+            )
+
+        indexes = []
+        for ix in t.schema.lsis:
+            c = t.lsi_counts[ix.name]
+            indexes.append(IndexSnapshot(ix.name, "local", tuple(k for k in (ix.pk.name, ix.sk.name if ix.sk else None) if k),
+                                         ix.projection, c[0], c[1], 0, None))
+        for ix in t.schema.gsis:
+            g = t.gsis[ix.name]
+            indexes.append(IndexSnapshot(ix.name, "global", tuple(k for k in (ix.pk.name, ix.sk.name if ix.sk else None) if k),
+                                         ix.projection, g.count, g.size, g.pending,
+                                         gauge(g.read_bucket, g.write_bucket, None)))
+        st = t.stream
+        records = sum(len(sh.records) for sh in st.shards) if st else 0
+        latest = None
+        if st:
+            for sh in reversed(st.shards):
+                if sh.seqs:
+                    latest = str(sh.seqs[-1])
+                    break
+        return TableSnapshot(
+            t.name, "ACTIVE", t.schema.key_names, t.schema.billing_mode, t.item_count, t.size_bytes,
+            len(t.partitions), gauge(t.read_bucket, t.write_bucket, t.stats), tuple(indexes),
+            st.arn if st else None, st.view_type if st else None, records, latest, t.version)
+
+    def placement(self, name: str) -> list[PartitionPlacement]:
+        """Each partition key's item collection: its Dynamo key, token and replicas."""
+        t = self._table(name, describe=True)
+        ring = self.cluster.ring
+        n = self.cluster.config.n
+        out = []
+        for tok, key in t.partitions:
+            out.append(PartitionPlacement(copy_item({"k": t.pk_avs[key]})["k"], key, token_hex(tok),
+                                          tuple(ring.preference_list(key, n))))
+        return out
+
+
+def _copy_record(r: dict[str, Any]) -> dict[str, Any]:
+    body = dict(r["dynamodb"])
+    for k in ("Keys", "NewImage", "OldImage"):
+        if k in body:
+            body[k] = copy_item(body[k])
+    return {**r, "dynamodb": body}
+
+
+_ENGINES: weakref.WeakKeyDictionary[Cluster, TableEngine] = weakref.WeakKeyDictionary()
+
+
+def engine_for(cluster: Cluster, **options: Any) -> TableEngine:
+    """The one table engine of ``cluster`` (created on first use)."""
+    found = _ENGINES.get(cluster)
+    if found is None:
+        found = _ENGINES[cluster] = TableEngine(cluster, **options)
+    else:
+        for k, v in options.items():
+            setattr(found, k, v)
+    return found

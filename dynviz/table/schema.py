@@ -1,0 +1,365 @@
+"""Table and index definitions: validating CreateTable, and what a key schema implies.
+
+A table has a partition key and an optional sort key, each a scalar ``S``/``N``/``B``
+attribute declared in ``AttributeDefinitions`` (spec §1). Local secondary indexes share
+the table's partition key and add another sort key; global ones have a key schema of
+their own (spec §4). ``IndexDef.project`` applies an index's projection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from dynviz.table.errors import ValidationException
+from dynviz.table.values import (
+    MAX_PK_BYTES,
+    MAX_SK_BYTES,
+    Item,
+    check_value,
+    copy_value,
+    key_native,
+    type_of,
+)
+
+_TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.\-]+$")
+MAX_LSIS = 5
+MAX_GSIS = 20
+MAX_NON_KEY_ATTRIBUTES = 100
+
+
+def _bad(message: str) -> ValidationException:
+    return ValidationException(message)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDef:
+    name: str
+    type: str  # S | N | B
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDef:
+    """A secondary index: ``kind`` is ``local`` or ``global``."""
+
+    name: str
+    kind: str
+    pk: KeyDef
+    sk: KeyDef | None
+    projection: str  # KEYS_ONLY | INCLUDE | ALL
+    non_key: tuple[str, ...]
+    table_pk: KeyDef
+    table_sk: KeyDef | None
+    rcu: int = 0
+    wcu: int = 0
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        """Index keys then table keys, without repeats: the attributes of an LEK."""
+        out = [self.pk.name]
+        if self.sk is not None:
+            out.append(self.sk.name)
+        for k in (self.table_pk, self.table_sk):
+            if k is not None and k.name not in out:
+                out.append(k.name)
+        return tuple(out)
+
+    def has_keys(self, item: Item) -> bool:
+        """Sparse indexes: an item is in the index only with all its index keys."""
+        return self.pk.name in item and (self.sk is None or self.sk.name in item)
+
+    def projected_names(self) -> set[str] | None:
+        """None for ALL; else the attributes the index holds."""
+        if self.projection == "ALL":
+            return None
+        names = set(self.key_names)
+        if self.projection == "INCLUDE":
+            names.update(self.non_key)
+        return names
+
+    def project(self, item: Item) -> Item:
+        names = self.projected_names()
+        if names is None:
+            return item
+        return {k: v for k, v in item.items() if k in names}
+
+    def sort_tuple(self, item: Item) -> tuple[Any, ...]:
+        """Where an entry sorts within its index partition: index sort key, then the
+        table key as tiebreaker (so pagination over equal index keys is exact:
+        moto#7834, dynalite#43)."""
+        out: list[Any] = []
+        if self.sk is not None:
+            out.append(key_native(item[self.sk.name]))
+        if self.kind == "global":
+            out.append(key_native(item[self.table_pk.name]))
+        if self.table_sk is not None:
+            out.append(key_native(item[self.table_sk.name]))
+        return tuple(out)
+
+    def describe(self) -> dict[str, Any]:
+        ks = [{"AttributeName": self.pk.name, "KeyType": "HASH"}]
+        if self.sk is not None:
+            ks.append({"AttributeName": self.sk.name, "KeyType": "RANGE"})
+        proj: dict[str, Any] = {"ProjectionType": self.projection}
+        if self.projection == "INCLUDE":
+            proj["NonKeyAttributes"] = list(self.non_key)
+        return {"IndexName": self.name, "KeySchema": ks, "Projection": proj}
+
+
+@dataclass(frozen=True, slots=True)
+class TableSchema:
+    name: str
+    pk: KeyDef
+    sk: KeyDef | None
+    attribute_definitions: tuple[KeyDef, ...]
+    lsis: tuple[IndexDef, ...]
+    gsis: tuple[IndexDef, ...]
+    billing_mode: str
+    rcu: int
+    wcu: int
+    stream_view_type: str | None
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return (self.pk.name,) if self.sk is None else (self.pk.name, self.sk.name)
+
+    def index(self, name: str) -> IndexDef | None:
+        for ix in (*self.lsis, *self.gsis):
+            if ix.name == name:
+                return ix
+        return None
+
+    def key_schema(self) -> list[dict[str, str]]:
+        ks = [{"AttributeName": self.pk.name, "KeyType": "HASH"}]
+        if self.sk is not None:
+            ks.append({"AttributeName": self.sk.name, "KeyType": "RANGE"})
+        return ks
+
+    # -- keys of items and requests
+
+    def check_key_value(self, key: KeyDef, av: dict[str, Any], sort: bool) -> None:
+        t = type_of(av)
+        if t != key.type:
+            raise _bad(f"One or more parameter values were invalid: Type mismatch for key {key.name} "
+                       f"expected: {key.type} actual: {t}")
+        v = av[t]
+        if t in ("S", "B") and len(v) == 0:
+            raise _bad("One or more parameter values are not valid. The AttributeValue for a key attribute "
+                       f"cannot contain an empty {'string' if t == 'S' else 'binary'} value. Key: {key.name}")
+        size = len(v.encode("utf-8")) if t == "S" else len(v) if t == "B" else 0
+        limit = MAX_SK_BYTES if sort else MAX_PK_BYTES
+        if size > limit:
+            which = "range" if sort else "hash"
+            raise _bad(f"One or more parameter values were invalid: Size of {which}key has exceeded the maximum size "
+                       f"limit of {limit} bytes")
+
+    def check_item_keys(self, item: Item) -> None:
+        """An item to write: table keys present with the right types; index keys (when
+        present) of the declared types."""
+        for key, sort in ((self.pk, False), (self.sk, True)):
+            if key is None:
+                continue
+            if key.name not in item:
+                raise _bad(f"One or more parameter values were invalid: Missing the key {key.name} in the item")
+            self.check_key_value(key, item[key.name], sort)
+        for ix in (*self.lsis, *self.gsis):
+            for key in (ix.pk, ix.sk):
+                if key is None or key.name not in item or key.name in self.key_names:
+                    continue
+                av = item[key.name]
+                t = type_of(av)
+                if t != key.type:
+                    raise _bad(f"One or more parameter values were invalid: Type mismatch for Index Key {key.name} "
+                               f"Expected: {key.type} Actual: {t} IndexName: {ix.name}")
+                if t in ("S", "B") and len(av[t]) == 0:
+                    raise _bad("One or more parameter values are not valid. A value specified for a secondary index key "
+                               "is not supported. The AttributeValue for a key attribute cannot contain an empty "
+                               f"{'string' if t == 'S' else 'binary'} value. IndexName: {ix.name}, IndexKey: {key.name}")
+
+    def check_key(self, key: Any, where: str = "Key") -> Item:
+        """A request's primary key: exactly the key attributes, of the right types."""
+        if not isinstance(key, dict):
+            raise _bad(f"Invalid type for parameter {where}, value: {key!r}, type: {type(key)}, valid types: <class 'dict'>")
+        out = {k: check_value(v, f"{where}.{k}") for k, v in key.items()}
+        if set(out) != set(self.key_names):
+            raise _bad("The provided key element does not match the schema")
+        for k, sort in ((self.pk, False), (self.sk, True)):
+            if k is not None:
+                if type_of(out[k.name]) != k.type:
+                    raise _bad("The provided key element does not match the schema")
+                self.check_key_value(k, out[k.name], sort)
+        return out
+
+    def key_of(self, item: Item) -> Item:
+        return {k: copy_value(item[k]) for k in self.key_names}
+
+    def sk_native(self, item: Item) -> Any:
+        return key_native(item[self.sk.name]) if self.sk is not None else 0
+
+
+# ----------------------------------------------------------------------- CreateTable
+
+
+def _req(params: dict[str, Any], name: str) -> Any:
+    if name not in params or params[name] is None:
+        raise _bad(f"Missing required parameter in input: \"{name}\"")
+    return params[name]
+
+
+def check_table_name(name: Any) -> str:
+    if not isinstance(name, str):
+        raise _bad(f"Invalid type for parameter TableName, value: {name!r}, type: {type(name)}, valid types: <class 'str'>")
+    if len(name) < 3:
+        raise _bad(f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: "
+                   "Member must have length greater than or equal to 3")
+    if len(name) > 255:
+        raise _bad(f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: "
+                   "Member must have length less than or equal to 255")
+    if not _TABLE_NAME.match(name):
+        raise _bad(f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: "
+                   "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+    return name
+
+
+def _key_schema(ks: Any, defs: dict[str, str], what: str) -> tuple[KeyDef, KeyDef | None]:
+    if not isinstance(ks, list) or not 1 <= len(ks) <= 2:
+        raise _bad(f"1 validation error detected: Value '{ks}' at '{what}' failed to satisfy constraint: "
+                   "Member must have length less than or equal to 2")
+    names = []
+    for el in ks:
+        if not isinstance(el, dict) or "AttributeName" not in el or "KeyType" not in el:
+            raise _bad(f"Invalid KeySchema element in {what}: {el!r}")
+        if el["KeyType"] not in ("HASH", "RANGE"):
+            raise _bad(f"1 validation error detected: Value '{el['KeyType']}' at '{what}.member.keyType' failed to "
+                       "satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
+        names.append(el["AttributeName"])
+    if ks[0]["KeyType"] != "HASH":
+        raise _bad("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if len(ks) == 2:
+        if ks[1]["KeyType"] != "RANGE":
+            raise _bad("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+        if names[0] == names[1]:
+            raise _bad("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    missing = [n for n in names if n not in defs]
+    if missing:
+        raise _bad("One or more parameter values were invalid: Some index key attributes are not defined in "
+                   f"AttributeDefinitions. Keys: [{', '.join(names)}], AttributeDefinitions: [{', '.join(defs)}]")
+    pk = KeyDef(names[0], defs[names[0]])
+    sk = KeyDef(names[1], defs[names[1]]) if len(names) == 2 else None
+    return pk, sk
+
+
+def _projection(p: Any, index: str) -> tuple[str, tuple[str, ...]]:
+    if not isinstance(p, dict):
+        raise _bad(f"One or more parameter values were invalid: Projection is missing for index {index}")
+    t = p.get("ProjectionType", "ALL")
+    if t not in ("ALL", "KEYS_ONLY", "INCLUDE"):
+        raise _bad(f"1 validation error detected: Value '{t}' at 'projection.projectionType' failed to satisfy "
+                   "constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]")
+    nk = p.get("NonKeyAttributes")
+    if t == "INCLUDE":
+        if not nk:
+            raise _bad("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+        return t, tuple(nk)
+    if nk:
+        raise _bad(f"One or more parameter values were invalid: ProjectionType is {t}, but NonKeyAttributes is specified")
+    return t, ()
+
+
+def _throughput(pt: Any, billing: str, what: str) -> tuple[int, int]:
+    if billing == "PAY_PER_REQUEST":
+        if pt is not None:
+            raise _bad("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                       "specified when BillingMode is PAY_PER_REQUEST")
+        return 0, 0
+    if pt is None:
+        if what == "table":
+            raise _bad("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be "
+                       "specified when BillingMode is PROVISIONED")
+        raise _bad(f"One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {what}")
+    r, w = pt.get("ReadCapacityUnits"), pt.get("WriteCapacityUnits")
+    for v, n in ((r, "readCapacityUnits"), (w, "writeCapacityUnits")):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise _bad(f"1 validation error detected: Value '{v}' at 'provisionedThroughput.{n}' failed to satisfy "
+                       "constraint: Member must have value greater than or equal to 1")
+    return r, w
+
+
+def parse_create_table(params: dict[str, Any]) -> TableSchema:
+    """Validate a CreateTable request (spec §1, §4) and build the schema."""
+    name = check_table_name(_req(params, "TableName"))
+    ads = _req(params, "AttributeDefinitions")
+    ks = _req(params, "KeySchema")
+    defs: dict[str, str] = {}
+    for ad in ads:
+        t = ad.get("AttributeType")
+        if t not in ("S", "N", "B"):
+            raise _bad(f"1 validation error detected: Value '{t}' at 'attributeDefinitions.member.attributeType' failed "
+                       "to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
+        if ad.get("AttributeName") in defs:
+            raise _bad(f"Cannot have two attributes with the same name. Attribute name: {ad.get('AttributeName')}")
+        defs[ad["AttributeName"]] = t
+    pk, sk = _key_schema(ks, defs, "keySchema")
+    billing = params.get("BillingMode", "PROVISIONED")
+    if billing not in ("PROVISIONED", "PAY_PER_REQUEST"):
+        raise _bad(f"1 validation error detected: Value '{billing}' at 'billingMode' failed to satisfy constraint: "
+                   "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
+    rcu, wcu = _throughput(params.get("ProvisionedThroughput"), billing, "table")
+    used = {pk.name} | ({sk.name} if sk else set())
+    seen_names: set[str] = set()
+    lsis: list[IndexDef] = []
+    raw_lsis = params.get("LocalSecondaryIndexes") or []
+    if raw_lsis and sk is None:
+        raise _bad("One or more parameter values were invalid: Table KeySchema does not have a range key, which is "
+                   "required when specifying a LocalSecondaryIndex")
+    if len(raw_lsis) > MAX_LSIS:
+        raise _bad(f"One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
+    for raw in raw_lsis:
+        iname = _req(raw, "IndexName")
+        if iname in seen_names:
+            raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
+        seen_names.add(iname)
+        ipk, isk = _key_schema(_req(raw, "KeySchema"), defs, "localSecondaryIndexes.member.keySchema")
+        if isk is None:
+            raise _bad(f"One or more parameter values were invalid: Index KeySchema must have a range key for index: {iname}")
+        if ipk.name != pk.name:
+            raise _bad(f"One or more parameter values were invalid: Index KeySchema does not have the same leading hash key "
+                       f"as table KeySchema for index: {iname}. index hash key: {ipk.name}, table hash key: {pk.name}")
+        proj, nk = _projection(raw.get("Projection"), iname)
+        lsis.append(IndexDef(iname, "local", ipk, isk, proj, nk, pk, sk))
+        used.update((ipk.name, isk.name))
+    gsis: list[IndexDef] = []
+    raw_gsis = params.get("GlobalSecondaryIndexes") or []
+    if len(raw_gsis) > MAX_GSIS:
+        raise _bad(f"One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
+    for raw in raw_gsis:
+        iname = _req(raw, "IndexName")
+        if iname in seen_names:
+            raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
+        seen_names.add(iname)
+        ipk, isk = _key_schema(_req(raw, "KeySchema"), defs, "globalSecondaryIndexes.member.keySchema")
+        proj, nk = _projection(raw.get("Projection"), iname)
+        ircu, iwcu = _throughput(raw.get("ProvisionedThroughput"), billing, iname)
+        gsis.append(IndexDef(iname, "global", ipk, isk, proj, nk, pk, sk, ircu, iwcu))
+        used.add(ipk.name)
+        if isk is not None:
+            used.add(isk.name)
+    if sum(len(ix.non_key) for ix in (*lsis, *gsis)) > MAX_NON_KEY_ATTRIBUTES:
+        raise _bad("One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of 100")
+    unused = [n for n in defs if n not in used]
+    if unused:
+        if not lsis and not gsis:
+            raise _bad("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match "
+                       "number of attributes defined in AttributeDefinitions")
+        raise _bad(f"One or more parameter values were invalid: Some AttributeDefinitions are not used. "
+                   f"AttributeDefinitions: [{', '.join(defs)}], keys used: [{', '.join(n for n in defs if n in used)}]")
+    view = None
+    spec = params.get("StreamSpecification")
+    if spec and spec.get("StreamEnabled"):
+        view = spec.get("StreamViewType")
+        if view not in ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+            raise _bad("One or more parameter values were invalid: StreamViewType must be one of KEYS_ONLY, NEW_IMAGE, "
+                       "OLD_IMAGE, NEW_AND_OLD_IMAGES when StreamEnabled is true")
+    return TableSchema(name, pk, sk, tuple(KeyDef(n, t) for n, t in defs.items()), tuple(lsis), tuple(gsis),
+                       billing, rcu, wcu, view)
