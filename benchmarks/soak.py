@@ -14,7 +14,7 @@ import statistics
 import time
 
 from dynviz.sim.rng import stream
-from dynviz.sim.tuning import tune_for_simulation
+from dynviz.sim.tuning import tune_for_app
 
 FAULTS = (
     "kill {a}", "recover {a}", "partition {a},{b} | {c},{d}", "heal", "loss 0.05", "loss 0",
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv or [])
-    tune_for_simulation()
+    tune_for_app()
     stats = asyncio.run(soak(args.minutes, args.seed))
     print(f"soak: {stats['minutes']:g} min wall at x1000 (8 nodes, workload on, a random fault every ~1 s)")
     print(f"  virtual time {stats['virtual_seconds']:,.0f} s, {stats['events']:,} events processed")

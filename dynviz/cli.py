@@ -164,13 +164,20 @@ def _app_nodes(text: str) -> int:
     return value
 
 
+def _history(text: str) -> int:
+    value = _positive_int(text)
+    if not 100 <= value <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"--history must be between 100 and 10000000 events, got {value}")
+    return value
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """No subcommand: open the terminal app on the embedded default cluster, recording
     the session (to ``--record FILE``, else a temp file; ``--no-record`` turns it off)."""
     from dynviz.tui.app import run_app
 
     record: str | bool = False if args.no_record else (args.record or True)
-    return run_app(seed=args.app_seed, nodes=args.app_nodes, record=record)
+    return run_app(seed=args.app_seed, nodes=args.app_nodes, record=record, history=args.history)
 
 
 def _port(text: str) -> int:
@@ -224,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--record", metavar="FILE", default=None,
                         help="record the session to FILE (default: a temp file, printed on exit)")
     parser.add_argument("--no-record", action="store_true", help="do not record the session")
+    parser.add_argument("--history", type=_history, default=20_000,
+                        help="events the app keeps for its log and message views (ring buffers; default 20000)")
     parser.set_defaults(func=cmd_app)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 

@@ -24,6 +24,7 @@ of the app, in :mod:`dynviz.tui.replay` and :mod:`dynviz.tui.lesson`.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import os
@@ -49,6 +50,7 @@ from dynviz.events import EventBus, RequestDone, VersionCreated
 from dynviz.executor import Executor, Outcome
 from dynviz.node.node import SECOND
 from dynviz.session.recording import Recorder, SessionError, parse_session, write_session
+from dynviz.sim.tuning import tune_for_app
 from dynviz.tui.journal import Journal
 from dynviz.tui.palette import DynvizCommands
 from dynviz.tui.screens.help import HelpScreen
@@ -56,7 +58,7 @@ from dynviz.tui.screens.logfilter import LogFilterScreen
 from dynviz.tui.screens.pair import PairScreen
 from dynviz.tui.screens.partition import PartitionScreen
 from dynviz.tui.screens.session import SaveScreen
-from dynviz.tui.tape import EventTape
+from dynviz.tui.tape import DEFAULT_LIMIT, EventTape
 from dynviz.tui.widgets.commandline import CommandLine, CommandSuggester
 from dynviz.tui.widgets.eventlog import EventLog
 from dynviz.tui.widgets.gossip import GossipPanel
@@ -216,14 +218,14 @@ class DynvizApp(App[None]):
     def __init__(self, seed: int = 0, nodes: int = 8, *, workload: bool = True, playing: bool = True,
                  preload_keys: bool = True, speed: float = 1.0, config: ClusterConfig | None = None,
                  record: str | os.PathLike[str] | bool | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, history: int = DEFAULT_LIMIT) -> None:
         """``record``: a file to record the session to, True for a fresh temp file
         (:func:`default_recording_path`), None/False not to record (the ``dynviz``
         command records by default; tests and screenshots do not). ``executor``: run on
         this executor (its bus gets the app's tape) instead of a new one."""
         super().__init__()
         self.seed = seed
-        self.tape = EventTape()
+        self.tape = EventTape(history)
         self.journal = Journal()
         self.log_hidden: set[str] = set()
         self.workload = Workload(seed)
@@ -271,7 +273,16 @@ class DynvizApp(App[None]):
     def get_default_screen(self) -> Screen:
         return MainScreen()
 
+    def _settle_memory(self) -> None:
+        """Move what survived so far out of the cyclic GC's sight (gc.freeze): the tape
+        and the cluster hold hundreds of thousands of long-lived objects, and a full
+        collection over them stalled frames for 200 ms. Garbage is still freed by
+        reference counting; only cycles among frozen objects would wait (there are
+        none on the hot path), and the soak benchmark watches memory."""
+        gc.freeze()
+
     def on_mount(self) -> None:
+        self.set_interval(2.0, self._settle_memory)
         self._last_frame = time.perf_counter()
         self.set_interval(1 / FPS, self.tick)
         self.refresh_views()
@@ -694,9 +705,11 @@ class DynvizApp(App[None]):
 # -- entry points (``dynviz``, ``dynviz replay FILE``, ``dynviz lesson NAME``) ------------
 
 
-def run_app(seed: int = 0, nodes: int = 8, record: str | os.PathLike[str] | bool | None = True) -> int:
+def run_app(seed: int = 0, nodes: int = 8, record: str | os.PathLike[str] | bool | None = True,
+            history: int = DEFAULT_LIMIT) -> int:
     """Open the live app; records to ``record`` (True: a temp file) and says where."""
-    app = DynvizApp(seed=seed, nodes=nodes, record=record)
+    tune_for_app()
+    app = DynvizApp(seed=seed, nodes=nodes, record=record, history=history)
     app.run()
     app.stop_recording()
     if app.recording_path is not None:
