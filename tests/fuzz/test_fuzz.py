@@ -23,6 +23,8 @@ from dynviz.node.messages import ClientGet
 from dynviz.session.lesson import LessonError, parse_lesson
 from dynviz.session.predicates import parse_check, parse_predicate
 from dynviz.session.recording import SessionError, parse_session
+from dynviz.table.errors import ValidationException
+from dynviz.table.expressions import Placeholders, parse_condition, parse_projection, parse_update
 
 EXAMPLES = int(os.environ.get("DYNVIZ_FUZZ_EXAMPLES", "300"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -140,4 +142,33 @@ def test_message_decoder(body: bytes) -> None:
     try:
         decode_message(open_frame(WIRE_KEY, seal(WIRE_KEY, body)[4:]))
     except CodecError as exc:
+        one_line(exc)
+
+
+# -- table expressions ------------------------------------------------------------------
+
+EXPR_WORDS = st.sampled_from([
+    "#a", "#b", ":v", ":w", "a", "b.c", "l[0]", "=", "<>", "<", "<=", ">", ">=", "AND", "OR", "NOT", "(", ")",
+    ",", "BETWEEN", "IN", "begins_with", "contains", "attribute_exists", "attribute_not_exists", "size",
+    "attribute_type", "SET", "REMOVE", "ADD", "DELETE", "+", "-", "if_not_exists", "list_append", "[", "]",
+    ".", "\u00e9", "0", "'",
+])
+expressions = st.one_of(st.text(max_size=60), st.lists(EXPR_WORDS, max_size=14).map(" ".join))
+
+
+@fuzz
+@given(expressions, st.sampled_from(["condition", "filter", "key", "update", "projection"]))
+def test_table_expression_parser(text: str, kind: str) -> None:
+    names = {"#a": "a", "#b": "b"}
+    values = {":v": {"S": "x"}, ":w": {"N": "1"}}
+    try:
+        placeholders = Placeholders(names, values)
+        if kind == "update":
+            parse_update(text, placeholders)
+        elif kind == "projection":
+            parse_projection(text, placeholders)
+        else:
+            parse_condition(text, {"condition": "ConditionExpression", "filter": "FilterExpression",
+                                   "key": "KeyConditionExpression"}[kind], placeholders)
+    except ValidationException as exc:
         one_line(exc)
