@@ -209,6 +209,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attach(args: argparse.Namespace) -> int:
+    """``dynviz attach [HOST:PORT]``: the app on a live TCP cluster (``dynviz up``)."""
+    from dynviz.net.address import parse_addr
+    from dynviz.net.cli import resolve_secret
+    from dynviz.tui.attach import run_attach
+
+    if not 0.05 <= args.interval <= 60:
+        raise UserError(f"--interval must be between 0.05 and 60 seconds, got {args.interval:g}")
+    data = args.data
+    if args.address:
+        parse_addr(args.address, "address")
+        via = args.address
+    else:
+        from dynviz.net.launcher import load_cluster
+
+        data = data or ".dynviz"
+        via = load_cluster(data)[0].address
+    return run_attach(via, resolve_secret(args, data), data=data, interval=args.interval, history=args.history)
+
+
 def cmd_screenshots(args: argparse.Namespace) -> int:
     from dynviz.tui.screenshots import write_screenshots
 
@@ -244,6 +264,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", dest="app_seed", type=_positive_int, default=0, help="seed (default 0)")
     serve.add_argument("--nodes", dest="app_nodes", type=_app_nodes, default=8, help="nodes (default 8)")
     serve.set_defaults(func=cmd_serve)
+
+    attach = sub.add_parser("attach", help="open the app on a live TCP cluster (started with 'dynviz up')")
+    attach.add_argument("address", nargs="?", metavar="HOST:PORT",
+                        help="any node of the cluster (default: the first node in DIR/cluster.json)")
+    attach.add_argument("--data", default=None, metavar="DIR",
+                        help="the cluster directory of 'dynviz up': its secret, and kill/recover of node "
+                             "processes (default .dynviz when no HOST:PORT is given)")
+    secret = attach.add_mutually_exclusive_group()
+    secret.add_argument("--secret", help="the cluster secret (visible in ps; prefer --secret-file)")
+    secret.add_argument("--secret-file", help="a file holding the cluster secret (default DIR/secret)")
+    attach.add_argument("--interval", type=float, default=0.5, help="seconds between polls of the nodes (default 0.5)")
+    attach.add_argument("--history", type=_history, default=20_000, help="events the app keeps (default 20000)")
+    attach.set_defaults(func=cmd_attach)
 
     shots = sub.add_parser("screenshots", help="run scripted scenes of the app headless and write SVG screenshots")
     shots.add_argument("--out", default="screenshots", help="directory for the SVGs (default screenshots/)")

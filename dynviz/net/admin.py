@@ -12,17 +12,22 @@ address, and returns frozen dataclasses: what a TUI attached to a live cluster, 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
 import os
-from collections.abc import Sequence
+import typing
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dynviz.core.versions import Siblings, digest_siblings
+from dynviz.core.versions import Siblings, Version, digest_siblings
+from dynviz.events import Event
 from dynviz.net.client import NetClient, NetError
-from dynviz.net.codec import AdminReply, AdminRequest
+from dynviz.net.codec import AdminReply, AdminRequest, CodecError, compile_type
+from dynviz.node import antientropy as _antientropy  # noqa: F401 (registers its Event subclasses)
 
 if TYPE_CHECKING:
     from dynviz.net.process import NodeProcess
@@ -111,6 +116,74 @@ def event_json(seq: int, event: Any) -> dict[str, Any]:
     return doc
 
 
+# -- events, faithfully (the attached TUI rebuilds them as the simulator's dataclasses) ----------
+
+
+def _event_classes() -> dict[str, type]:
+    found: dict[str, type] = {}
+    todo = list(Event.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        found.setdefault(cls.__name__, cls)
+    return found
+
+
+_EVENT_CODECS: dict[str, tuple[type, list[str], list[Callable[[Any], Any]], list[Callable[[Any, str], Any]]]] = {}
+
+
+def _event_codec(name: str) -> tuple[type, list[str], list[Callable[[Any], Any]], list[Callable[[Any, str], Any]]] | None:
+    """(class, field names, encoders, decoders) of an event class, compiled from its
+    type hints with the wire codec (a field typed ``object`` carries a ``Version``)."""
+    found = _EVENT_CODECS.get(name)
+    if found is not None:
+        return found
+    cls = _event_classes().get(name)
+    if cls is None:
+        return None
+    try:
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]
+        pairs = [compile_type(Version | None if hints[n] is object else hints[n]) for n in names]
+    except (TypeError, NameError):
+        return None
+    codec = (cls, names, [e for e, _ in pairs], [d for _, d in pairs])
+    _EVENT_CODECS[name] = codec
+    return codec
+
+
+def encode_event(seq: int, event: Any) -> list[Any]:
+    """``[seq, type name, [field values]]`` (JSON-ready), or ``[seq, type name, None, text]``
+    for an event the codec cannot carry (its ``describe()`` text and kind survive)."""
+    name = type(event).__name__
+    codec = _event_codec(name)
+    if codec is not None:
+        _, names, encs, _ = codec
+        try:
+            return [seq, name, [e(getattr(event, n)) for e, n in zip(encs, names, strict=True)]]
+        except (TypeError, ValueError, AttributeError):
+            pass
+    return [seq, name, None, event.describe(), getattr(event, "kind", "event"), getattr(event, "time", 0)]
+
+
+def decode_event(doc: Any) -> tuple[int, Any] | None:
+    """``(seq, event)`` from :func:`encode_event`'s form; None for one that cannot be
+    rebuilt (an unknown type, damaged fields)."""
+    if type(doc) is not list or len(doc) < 3 or type(doc[0]) is not int or type(doc[1]) is not str:
+        return None
+    codec = _event_codec(doc[1])
+    if codec is None or type(doc[2]) is not list:
+        return None
+    cls, names, _, decs = codec
+    if len(doc[2]) != len(names):
+        return None
+    try:
+        values = [d(v, f"{doc[1]}.{n}") for d, v, n in zip(decs, doc[2], names, strict=True)]
+    except (CodecError, RecursionError):
+        return None
+    return doc[0], cls(*values)
+
+
 def versions_json(siblings: Siblings | None) -> list[dict[str, Any]] | None:
     if siblings is None:
         return None
@@ -133,6 +206,7 @@ class AdminEndpoint:
             "ping": self.ping, "member": self.member, "snapshot": self.snapshot, "digests": self.digests, "inspect": self.inspect,
             "events": self.events, "block": self.block, "unblock": self.unblock,
             "antientropy": self.antientropy, "stop": self.stop,
+            "feed": self.feed, "config": self.config, "gossip": self.gossip_round,
         }
 
     def handle(self, src: str, msg: AdminRequest) -> None:
@@ -215,6 +289,44 @@ class AdminEndpoint:
             raise ValueError("events takes the last sequence number seen") from None
         return [event_json(seq, e) for seq, e in self.process.events if seq > since]
 
+    FEED_LIMIT = 400
+
+    def feed(self, arg: str) -> Any:
+        """Events after sequence number ``since`` (arg ``since[,limit]``), oldest first, in
+        the faithful form of :func:`encode_event`, with this node's clock now (µs on its
+        runtime, the clock event times are on) so a reader can place them on its own."""
+        proc = self.process
+        try:
+            since_text, _, limit_text = arg.partition(",")
+            since = int(since_text or 0)
+            limit = max(1, min(int(limit_text or self.FEED_LIMIT), 2000))
+        except ValueError:
+            raise ValueError("feed takes SINCE[,LIMIT] (sequence numbers)") from None
+        fresh = [(seq, e) for seq, e in proc.events if seq > since]
+        oldest = proc.events[0][0] if proc.events else proc.event_seq + 1
+        return {
+            "now": proc.runtime.now(), "seq": proc.event_seq, "oldest": oldest,  # type: ignore[union-attr]
+            "pid": os.getpid(), "more": len(fresh) > limit,
+            "events": [encode_event(seq, e) for seq, e in fresh[:limit]],
+        }
+
+    def config(self, arg: str) -> Any:
+        """The options every member shares (N, R, W, versioning, timings in µs)."""
+        o = self.process.options
+        return {
+            "id": o.id, "n": o.n, "r": o.r, "w": o.w, "strategy": o.strategy, "partitions": o.partitions,
+            "vnodes": o.vnodes, "versioning": o.versioning, "resolver": o.resolver, "fsync": o.fsync,
+            "gossip_interval": o.gossip_interval, "suspect_after": o.suspect_after,
+            "suspect_for": o.suspect_for, "replica_timeout": o.replica_timeout,
+            "request_timeout": o.request_timeout, "handoff_interval": o.handoff_interval,
+            "antientropy": o.antientropy, "antientropy_interval": o.antientropy_interval,
+            "events": o.events, "data": str(Path(o.data).resolve()),
+        }
+
+    def gossip_round(self, arg: str) -> Any:
+        """One gossip round now (the ``gossip NODE`` command); the peer it gossiped with."""
+        return {"peer": self.process.gossip.gossip_once()}
+
     def _peer(self, arg: str) -> str:
         proc = self.process
         if arg not in proc.gossip.view.members or arg == proc.options.id:
@@ -255,6 +367,7 @@ class RemoteCluster:
         self.addresses: dict[str, str] = {}
         self.entry = ""  # the id of the node at ``via``
         self._clients: dict[str, NetClient] = {}
+        self._connecting: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> RemoteCluster:
         await self.connect()
@@ -282,10 +395,17 @@ class RemoteCluster:
         addr = self.addresses.get(node)
         if addr is None:
             raise NetError(f"no address known for node {node!r}; the nodes are {', '.join(self.nodes)}")
-        client = NetClient(addr, self.secret, self.timeout)
-        await client.connect()
-        self._clients[node] = client
-        return client
+        lock = self._connecting.setdefault(node, asyncio.Lock())
+        async with lock:  # concurrent callers share one connection
+            found = self._clients.get(node)
+            if found is not None and found.connected:
+                return found
+            if found is not None:
+                await found.close()
+            client = NetClient(addr, self.secret, self.timeout)
+            await client.connect()
+            self._clients[node] = client
+            return client
 
     async def admin(self, node: str, op: str, arg: str = "") -> Any:
         client = await self.client(node)
@@ -321,6 +441,19 @@ class RemoteCluster:
 
     async def events(self, node: str, since: int = 0) -> list[dict[str, Any]]:
         return await self.admin(node, "events", str(since))
+
+    async def feed(self, node: str, since: int = 0, limit: int | None = None) -> dict[str, Any]:
+        """Events after ``since`` rebuilt as dataclasses: ``{"now", "seq", "oldest", "pid",
+        "more", "events": [(seq, event), ...]}`` (events that cannot be rebuilt are left out)."""
+        doc = await self.admin(node, "feed", f"{since},{limit}" if limit else str(since))
+        doc["events"] = [found for e in doc["events"] if (found := decode_event(e)) is not None]
+        return doc
+
+    async def config(self, node: str) -> dict[str, Any]:
+        return await self.admin(node, "config")
+
+    async def gossip(self, node: str) -> str | None:
+        return (await self.admin(node, "gossip"))["peer"]
 
     async def block(self, node: str, peer: str) -> None:
         await self.admin(node, "block", peer)
