@@ -23,7 +23,12 @@ FAULTS = (
 
 
 def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Current resident set size (Linux /proc), else the peak so far."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / (1 << 20)
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def soak(minutes: float, seed: int = 1) -> dict[str, float]:
@@ -60,6 +65,8 @@ async def soak(minutes: float, seed: int = 1) -> dict[str, float]:
             "frame_p99_ms": sorted(frames)[max(0, int(len(frames) * 0.99) - 1)] * 1e3 if frames else 0.0,
             "rss_first_mb": rss_samples[0] if rss_samples else 0.0,
             "rss_peak_mb": max(rss_samples) if rss_samples else 0.0,
+            "rss_quarters_mb": [rss_samples[min(len(rss_samples) - 1, len(rss_samples) * q // 4)]
+                                for q in (1, 2, 3, 4)] if rss_samples else [],
             "tape_log": len(app.tape.log),
             "tape_messages": len(app.tape.messages),
             "command_errors": len(errors),
@@ -78,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"soak: {stats['minutes']:g} min wall at x1000 (8 nodes, workload on, a random fault every ~1 s)")
     print(f"  virtual time {stats['virtual_seconds']:,.0f} s, {stats['events']:,} events processed")
     print(f"  frame time p50 {stats['frame_p50_ms']:.1f} ms, p99 {stats['frame_p99_ms']:.1f} ms")
-    print(f"  RSS {stats['rss_first_mb']:.0f} MB at start of play, peak {stats['rss_peak_mb']:.0f} MB")
+    print(f"  RSS {stats['rss_first_mb']:.0f} MB at start of play, peak {stats['rss_peak_mb']:.0f} MB; "
+          f"at each quarter of the run: {', '.join(f'{v:.0f}' for v in stats['rss_quarters_mb'])} MB")
     print(f"  event tape held {stats['tape_log']:,} log events and {stats['tape_messages']:,} messages (bounded)")
     print(f"  commands refused: {stats['command_errors']}")
     return 0

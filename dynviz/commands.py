@@ -20,12 +20,15 @@ Lexical rules:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import difflib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "COMMAND_NAMES",
@@ -40,6 +43,7 @@ __all__ = [
     "Heal",
     "Inspect",
     "Join",
+    "KeyTerm",
     "Kill",
     "Latency",
     "Leave",
@@ -54,12 +58,25 @@ __all__ = [
     "Settle",
     "Skew",
     "Step",
+    "TableCreate",
+    "TableDelete",
+    "TableDescribe",
+    "TableDrop",
+    "TableGet",
+    "TableIndex",
+    "TableList",
+    "TablePut",
+    "TableQuery",
+    "TableScan",
+    "TableStream",
+    "TableValue",
     "Views",
     "WaitUntil",
     "Wipe",
     "command_help",
     "parse_line",
     "parse_script",
+    "table_help",
 ]
 
 
@@ -393,6 +410,247 @@ class Expect(Command):
 
 
 # --------------------------------------------------------------------------------------
+# Tables (issue 7): ``table SUBCOMMAND ...``. Every table command's ``name`` is "table";
+# ``verb`` is its subcommand.
+# --------------------------------------------------------------------------------------
+
+_TYPE_NAMES = ("S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS")
+_NUMBER_WORD = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class TableValue:
+    """One attribute value as the user wrote it.
+
+    ``kind`` is ``word`` (bare: its type is inferred, a number is N, ``true``/``false``
+    BOOL, ``null`` NULL, anything else S), ``string`` (quoted: S) or ``json`` (``text``
+    is a DynamoDB typed value, ``{"N":"42"}``, as canonical JSON; binary as base64). A
+    key attribute written as a word or a string takes the type its table declares."""
+
+    text: str
+    kind: str = "word"
+
+    def attribute(self) -> dict[str, Any]:
+        """The value in DynamoDB's JSON wire shape (binary as base64 text)."""
+        if self.kind == "json":
+            return json.loads(self.text)  # type: ignore[no-any-return]
+        if self.kind == "word":
+            if self.text in ("true", "false"):
+                return {"BOOL": self.text == "true"}
+            if self.text == "null":
+                return {"NULL": True}
+            if _NUMBER_WORD.fullmatch(self.text):
+                return {"N": self.text}
+        return {"S": self.text}
+
+    def as_type(self, type_name: str) -> dict[str, Any]:
+        """The value as a key attribute of type ``type_name`` (S, N or B); raises
+        ValueError with a message for the user when it cannot be one."""
+        if self.kind == "json":
+            return self.attribute()
+        if type_name == "N":
+            if not _NUMBER_WORD.fullmatch(self.text):
+                raise ValueError(f"expected a number, got {_show(self.text)}")
+            return {"N": self.text}
+        if type_name == "B":
+            return {"B": base64.b64encode(self.text.encode("utf-8")).decode("ascii")}
+        return {"S": self.text}
+
+    def show(self) -> str:
+        """The value as it would be typed again."""
+        if self.kind == "word":
+            return self.text
+        if self.kind == "string":
+            return _quote(self.text)
+        return self.text
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+Attributes = tuple[tuple[str, TableValue], ...]
+"""Named attribute values in the order written (an item, or a key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableIndex:
+    """An index of ``table create``: ``lsi=NAME:ATTR:TYPE[:PROJ]`` or
+    ``gsi=NAME:PK:TYPE[:SK:TYPE][:PROJ]``; ``projection`` is ALL or KEYS_ONLY."""
+
+    index: str
+    pk: tuple[str, str]
+    sk: tuple[str, str] | None = None
+    projection: str = "ALL"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerm:
+    """One condition: ``attr op values`` with ``op`` one of = <> < <= > >= between
+    begins_with (``between`` has two values, the others one)."""
+
+    attr: str
+    op: str
+    values: tuple[TableValue, ...]
+
+    def show(self) -> str:
+        if self.op == "between":
+            return f"{self.attr} between {self.values[0].show()} and {self.values[1].show()}"
+        if self.op == "begins_with":
+            return f"{self.attr} begins_with {self.values[0].show()}"
+        if self.op == "=":
+            return f"{self.attr}={self.values[0].show()}"
+        return f"{self.attr} {self.op} {self.values[0].show()}"
+
+
+@dataclass(frozen=True, slots=True)
+class TableCreate(Command):
+    """``table create NAME pk=ATTR[:TYPE] [sk=ATTR[:TYPE]] [lsi=...] [gsi=...]
+    [rcu=N wcu=N | ondemand] [stream=VIEW] [accelerator=on|off]``."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "create"
+    table: str
+    pk: tuple[str, str]
+    sk: tuple[str, str] | None = None
+    lsis: tuple[TableIndex, ...] = ()
+    gsis: tuple[TableIndex, ...] = ()
+    rcu: int | None = None
+    wcu: int | None = None
+    stream: str | None = None
+    accelerator: bool = False
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TablePut(Command):
+    """``table put NAME ATTR=VALUE ...`` or ``table put NAME {JSON}``."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "put"
+    table: str
+    item: Attributes
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TableGet(Command):
+    """``table get NAME ATTR=VALUE [ATTR=VALUE] [consistent]``."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "get"
+    table: str
+    item_key: Attributes
+    consistent: bool = False
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TableDelete(Command):
+    """``table delete NAME ATTR=VALUE [ATTR=VALUE]``: delete one item."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "delete"
+    table: str
+    item_key: Attributes
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TableQuery(Command):
+    """``table query NAME PK=V [SORT-CONDITION] [where FILTER] [index=] [limit=] [desc]
+    [consistent] [after KEY]``."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "query"
+    table: str
+    partition: KeyTerm
+    sort: KeyTerm | None = None
+    where: tuple[KeyTerm, ...] = ()
+    index: str | None = None
+    limit: int | None = None
+    descending: bool = False
+    consistent: bool = False
+    after: Attributes = ()
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TableScan(Command):
+    """``table scan NAME [where FILTER] [index=] [limit=] [segment=I/N] [consistent]
+    [after KEY]``."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "scan"
+    table: str
+    where: tuple[KeyTerm, ...] = ()
+    index: str | None = None
+    limit: int | None = None
+    segment: tuple[int, int] | None = None
+    consistent: bool = False
+    after: Attributes = ()
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TableStream(Command):
+    """``table stream NAME [from=trim_horizon|latest] [limit=N]``: read the table's
+    stream from where the last ``table stream`` of it stopped."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "stream"
+    table: str
+    start: str | None = None
+    limit: int | None = None
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TableList(Command):
+    """``table list``."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "list"
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TableDescribe(Command):
+    """``table describe NAME``."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "describe"
+    table: str
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class TableDrop(Command):
+    """``table drop NAME``: delete the table and its items."""
+
+    name: ClassVar[str] = "table"
+    verb: ClassVar[str] = "drop"
+    table: str
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+TABLE_COMMANDS: tuple[type[Command], ...] = (
+    TableCreate, TablePut, TableGet, TableDelete, TableQuery, TableScan, TableStream, TableList,
+    TableDescribe, TableDrop,
+)
+
+
+# --------------------------------------------------------------------------------------
 # Lexer
 # --------------------------------------------------------------------------------------
 
@@ -410,6 +668,7 @@ class _Token:
     quoted: bool = False
     key: str | None = None  # set for ``key=value`` options; ``value`` is then the value
     value_start: int = 0  # index of the option's value (or its opening quote)
+    data: object = None  # the decoded JSON of a ``{...}`` word (``table`` lines only)
 
     @property
     def column(self) -> int:
@@ -453,7 +712,9 @@ def _read_string(text: str, start: int, line: int) -> tuple[str, int]:
     raise CommandError(line, start + 1, "unterminated string; expected a closing '\"'")
 
 
-def _lex(text: str, line: int) -> _Lexed:
+def _lex(text: str, line: int, braces: bool = False) -> _Lexed:
+    """Split a line into words. With ``braces`` (``table`` lines), a word that starts
+    with ``{`` is a JSON object running to its matching ``}`` (spaces and ``#`` inside)."""
     tokens: list[_Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -463,6 +724,11 @@ def _lex(text: str, line: int) -> _Lexed:
         start = i
         if text[i] == "#":
             return _Lexed(tokens, start)
+        if braces and text[i] == "{":
+            data, i = _read_json(text, i, line)
+            _need_space(text, i, line)
+            tokens.append(_Token(text[start:i], start, i, data=data))
+            continue
         if text[i] == '"':
             value, i = _read_string(text, i, line)
             _need_space(text, i, line)
@@ -487,6 +753,27 @@ def _lex(text: str, line: int) -> _Lexed:
         else:
             tokens.append(_Token(word, start, i))
     return _Lexed(tokens, n)
+
+
+class _Num(str):
+    """A JSON number kept as its exact text (DynamoDB numbers are decimal strings)."""
+
+
+class _Constant(str):
+    """NaN or Infinity in JSON: not a number DynamoDB accepts (rejected when checked)."""
+
+
+_JSON = json.JSONDecoder(parse_int=_Num, parse_float=_Num, parse_constant=_Constant)
+
+
+def _read_json(text: str, start: int, line: int) -> tuple[object, int]:
+    """Decode the JSON object opening at ``text[start]``; return (value, index after)."""
+    try:
+        return _JSON.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise CommandError(line, min(exc.pos, len(text)) + 1, f"bad JSON: {exc.msg}") from None
+    except RecursionError:
+        raise CommandError(line, start + 1, "bad JSON: nested too deeply") from None
 
 
 def _need_space(text: str, i: int, line: int) -> None:
@@ -985,6 +1272,509 @@ def _parse_expect(ctx: _Ctx) -> Command:
     return Expect(check)
 
 
+# -- tables ------------------------------------------------------------------------------
+
+_TABLE_LINE = re.compile(r"\s*table(?:\s|$)")
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_ATTR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COMPARE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(<=|>=|<>|<|>)(.*)")
+_OP_WORD = re.compile(r"(<=|>=|<>|<|>|=)(.*)")
+_BEGINS = re.compile(r"begins_with\(([A-Za-z_][A-Za-z0-9_]*),(.+)\)")
+_STREAM_VIEWS = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+_MAX_JSON_DEPTH = 32
+
+TABLE_SYNTAX: dict[str, tuple[str, str]] = {
+    "create": (
+        "table create NAME pk=ATTR[:S|N|B] [sk=ATTR[:TYPE]] [lsi=NAME:ATTR:TYPE[:all|keys]]"
+        " [gsi=NAME:PK:TYPE[:SK:TYPE][:all|keys]] [rcu=N wcu=N | ondemand]"
+        " [stream=KEYS_ONLY|NEW_IMAGE|OLD_IMAGE|NEW_AND_OLD_IMAGES] [accelerator=on]",
+        "Create a table (on-demand unless rcu/wcu are given; GSIs get the table's rcu/wcu).",
+    ),
+    "put": (
+        "table put NAME ATTR=VALUE ... | table put NAME {JSON}",
+        "Write an item: 42 is a number, \"42\" or ada a string, true/false/null; or DynamoDB JSON.",
+    ),
+    "get": ("table get NAME PK=V [SK=V] [consistent]", "Read one item (consistent: R=N)."),
+    "delete": ("table delete NAME PK=V [SK=V]", "Delete one item."),
+    "query": (
+        "table query NAME PK=V [SK=V | SK<V | SK<=V | SK>V | SK>=V | SK between A and B |"
+        " SK begins_with P] [where FILTER] [index=NAME] [limit=N] [desc] [consistent] [after KEY]",
+        "Query one partition key (sort key condition; where filters after limit; after pages on).",
+    ),
+    "scan": (
+        "table scan NAME [where FILTER] [index=NAME] [limit=N] [segment=I/N] [consistent] [after KEY]",
+        "Scan a page of items (segment=I/N: one part of a parallel scan).",
+    ),
+    "stream": (
+        "table stream NAME [from=trim_horizon|latest] [limit=N]",
+        "Read the table's stream records since the last read (the shard iterators are kept).",
+    ),
+    "list": ("table list", "List the tables."),
+    "describe": ("table describe NAME", "Keys, indexes, capacity, stream and counts of a table."),
+    "drop": ("table drop NAME", "Delete a table and its items."),
+}
+"""``table`` subcommand -> (syntax, description), for the help screen."""
+
+
+def table_help() -> list[tuple[str, str]]:
+    """(syntax, description) of every ``table`` subcommand."""
+    return list(TABLE_SYNTAX.values())
+
+
+def _table_name(ctx: _Ctx, token: _Token | None, verb: str) -> str:
+    if token is None:
+        raise ctx.fail(ctx.end_column, f"expected a table name after 'table {verb}'")
+    if token.key is not None or token.data is not None or not _TABLE_NAME.fullmatch(token.value):
+        raise ctx.fail(
+            token.column,
+            "expected a table name (3 to 255 letters, digits, '_', '-' or '.'), got "
+            + _show(token.show(ctx.text)),
+        )
+    return token.value
+
+
+def _attr_value(ctx: _Ctx, token: _Token) -> TableValue:
+    """The value of an ``ATTR=VALUE`` word."""
+    if not token.value and not token.quoted:
+        raise ctx.fail(token.value_column, f"expected a value after '{token.key}='")
+    return TableValue(token.value, "string" if token.quoted else "word")
+
+
+def _plain_value(ctx: _Ctx, token: _Token) -> TableValue:
+    """A value written alone (after an operator, between, begins_with)."""
+    if token.key is not None or token.data is not None:
+        raise ctx.fail(token.column, f"expected a value, got {_show(token.show(ctx.text))}")
+    return TableValue(token.value, "string" if token.quoted else "word")
+
+
+def _json_number(value: str, where: str) -> str:
+    if isinstance(value, _Constant) or not _NUMBER_WORD.fullmatch(value.strip()):
+        raise ValueError(f"{where}: {value!r} is not a number")
+    return str(value)
+
+
+def _json_b64(value: object, where: str) -> str:
+    if not isinstance(value, str) or isinstance(value, _Num):
+        raise ValueError(f"{where}: expected base64 text for B")
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{where}: {_show(value)} is not base64") from None
+    return str(value)
+
+
+def _typed(value: object, where: str, depth: int = 0) -> dict[str, Any]:
+    """Check a DynamoDB typed value (``{"S": "x"}``) and return it in canonical form."""
+    if depth > _MAX_JSON_DEPTH:
+        raise ValueError(f"{where}: nested more than {_MAX_JSON_DEPTH} levels")
+    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in _TYPE_NAMES:
+        raise ValueError(f"{where}: expected a typed value like {{\"S\": \"x\"}} or {{\"N\": \"1\"}}, "
+                         f"one of the types {', '.join(_TYPE_NAMES)}")
+    kind, v = next(iter(value.items()))
+    if kind == "S":
+        if not isinstance(v, str) or isinstance(v, (_Num, _Constant)):
+            raise ValueError(f"{where}: S takes a JSON string")
+        return {"S": str(v)}
+    if kind == "N":
+        if not isinstance(v, str):
+            raise ValueError(f"{where}: N takes a number or a string of digits")
+        return {"N": _json_number(v, where)}
+    if kind == "B":
+        return {"B": _json_b64(v, where)}
+    if kind == "BOOL":
+        if not isinstance(v, bool):
+            raise ValueError(f"{where}: BOOL takes true or false")
+        return {"BOOL": v}
+    if kind == "NULL":
+        if v is not True:
+            raise ValueError(f"{where}: NULL takes true")
+        return {"NULL": True}
+    if not isinstance(v, (list, dict)) or (kind == "M") != isinstance(v, dict):
+        raise ValueError(f"{where}: {kind} takes a JSON {'object' if kind == 'M' else 'array'}")
+    if kind == "M":
+        return {"M": {str(k): _typed(x, f"{where}.{k}", depth + 1) for k, x in v.items()}}  # type: ignore[union-attr]
+    if kind == "L":
+        return {"L": [_typed(x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v)]}
+    out = []
+    for i, x in enumerate(v):
+        at = f"{where}[{i}]"
+        if kind == "SS":
+            if not isinstance(x, str) or isinstance(x, (_Num, _Constant)):
+                raise ValueError(f"{at}: SS holds strings")
+            out.append(str(x))
+        elif kind == "NS":
+            if not isinstance(x, str):
+                raise ValueError(f"{at}: NS holds numbers")
+            out.append(_json_number(x, at))
+        else:
+            out.append(_json_b64(x, at))
+    return {kind: out}
+
+
+def _plain(value: object, where: str, depth: int = 0) -> dict[str, Any]:
+    """Plain JSON (``{"id": 42}``) as a typed value: numbers N, strings S, true/false
+    BOOL, null NULL, arrays L, objects M."""
+    if depth > _MAX_JSON_DEPTH:
+        raise ValueError(f"{where}: nested more than {_MAX_JSON_DEPTH} levels")
+    if isinstance(value, _Constant):
+        raise ValueError(f"{where}: {value} is not a number DynamoDB accepts")
+    if isinstance(value, _Num):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, list):
+        return {"L": [_plain(x, f"{where}[{i}]", depth + 1) for i, x in enumerate(value)]}
+    assert isinstance(value, dict)
+    return {"M": {str(k): _plain(x, f"{where}.{k}", depth + 1) for k, x in value.items()}}
+
+
+def _is_typed(value: object) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _TYPE_NAMES
+
+
+def _json_item(ctx: _Ctx, token: _Token, what: str) -> Attributes:
+    """An item or key written as JSON: DynamoDB's typed shape when every value is typed
+    (``{"id": {"N": "42"}}``), plain JSON otherwise (``{"id": 42}``)."""
+    data = token.data
+    assert isinstance(data, dict)
+    if not data:
+        raise ctx.fail(token.column, f"expected {what} with at least one attribute, got {{}}")
+    typed = all(_is_typed(v) for v in data.values())
+    out = []
+    try:
+        for name, value in data.items():
+            av = _typed(value, name) if typed else _plain(value, name)
+            out.append((str(name), TableValue(json.dumps(av, sort_keys=True, separators=(",", ":"),
+                                                         ensure_ascii=False), "json")))
+    except ValueError as exc:
+        raise ctx.fail(token.column, f"bad JSON for {what.split(' ', 1)[-1]}: {exc}") from None
+    return tuple(out)
+
+
+def _attributes(ctx: _Ctx, words: list[_Token], what: str, usage: str) -> Attributes:
+    """``ATTR=VALUE ...`` words or one ``{JSON}`` word."""
+    if not words:
+        raise ctx.fail(ctx.end_column, f"expected {what} as ATTR=VALUE ... or {{JSON}}; usage: {usage}")
+    if words[0].data is not None:
+        if len(words) > 1:
+            raise ctx.fail(words[1].column, f"unexpected {_show(words[1].show(ctx.text))} after the JSON; "
+                                            f"usage: {usage}")
+        return _json_item(ctx, words[0], what)
+    out: list[tuple[str, TableValue]] = []
+    seen: set[str] = set()
+    for w in words:
+        if w.key is None:
+            raise ctx.fail(w.column, f"expected ATTR=VALUE, got {_show(w.show(ctx.text))}; usage: {usage}")
+        if w.key in seen:
+            raise ctx.fail(w.column, f"attribute {w.key!r} is given twice")
+        seen.add(w.key)
+        out.append((w.key, _attr_value(ctx, w)))
+    return tuple(out)
+
+
+def _key_type(ctx: _Ctx, text: str, column: int, what: str) -> tuple[str, str]:
+    """``ATTR`` or ``ATTR:TYPE`` (TYPE S, N or B; S when omitted)."""
+    attr, _, type_name = text.partition(":")
+    if not _ATTR_NAME.fullmatch(attr):
+        raise ctx.fail(column, f"expected {what} as ATTR or ATTR:TYPE, got {_show(text)}")
+    type_name = type_name or "S"
+    if type_name.upper() not in ("S", "N", "B"):
+        raise ctx.fail(column + len(attr) + 1, f"expected the type of {attr!r} to be S, N or B; got {_show(type_name)}")
+    return attr, type_name.upper()
+
+
+def _index_spec(ctx: _Ctx, token: _Token, local: bool) -> TableIndex:
+    kind = "lsi" if local else "gsi"
+    usage = "lsi=NAME:ATTR:TYPE[:all|keys]" if local else "gsi=NAME:PK:TYPE[:SK:TYPE][:all|keys]"
+    parts = token.value.split(":")
+    projection = "ALL"
+    if parts and parts[-1].lower() in ("all", "keys") and len(parts) in ((4,) if local else (4, 6)):
+        projection = "ALL" if parts.pop().lower() == "all" else "KEYS_ONLY"
+    shapes = (3,) if local else (3, 5)
+    if len(parts) not in shapes or not all(parts):
+        raise ctx.fail(token.value_column, f"expected {usage}, got {_show(token.value)}")
+    col = token.value_column
+    name = parts[0]
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", name):
+        raise ctx.fail(col, f"expected an index name (3 to 255 letters, digits, '_', '-' or '.'), got {_show(name)}")
+    col += len(name) + 1
+    pk = _key_type(ctx, f"{parts[1]}:{parts[2]}", col, f"the {kind}'s key")
+    sk = None
+    if len(parts) == 5:
+        sk = _key_type(ctx, f"{parts[3]}:{parts[4]}", col + len(parts[1]) + len(parts[2]) + 2,
+                       f"the {kind}'s sort key")
+    if local:
+        return TableIndex(name, ("", ""), pk, projection)  # an LSI keeps the table's partition key
+    return TableIndex(name, pk, sk, projection)
+
+
+def _parse_table_create(ctx: _Ctx, name: str, words: list[_Token]) -> Command:
+    got: dict[str, tuple[object, _Token]] = {}
+    lsis: list[TableIndex] = []
+    gsis: list[TableIndex] = []
+    ondemand: _Token | None = None
+    allowed = ("pk", "sk", "lsi", "gsi", "rcu", "wcu", "stream", "accelerator")
+    for w in words:
+        if w.key is None:
+            if w.value == "ondemand" and not w.quoted and w.data is None:
+                ondemand = w
+                continue
+            raise ctx.fail(w.column, f"unexpected {_show(w.show(ctx.text))}; usage: {TABLE_SYNTAX['create'][0]}")
+        if w.key not in allowed:
+            hint = difflib.get_close_matches(w.key.lower(), list(allowed), n=1)
+            maybe = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ctx.fail(w.column, f"unknown option {w.key!r} for table create; expected one of: "
+                                     + ", ".join(allowed) + maybe)
+        if not w.value:
+            raise ctx.fail(w.value_column, f"expected a value after '{w.key}='")
+        if w.key in ("lsi", "gsi"):
+            ix = _index_spec(ctx, w, w.key == "lsi")
+            if any(x.index == ix.index for x in (*lsis, *gsis)):
+                raise ctx.fail(w.value_column, f"index {ix.index!r} is given twice")
+            (lsis if w.key == "lsi" else gsis).append(ix)
+            continue
+        if w.key in got:
+            raise ctx.fail(w.column, f"option {w.key!r} is given twice")
+        value: object
+        if w.key in ("pk", "sk"):
+            value = _key_type(ctx, w.value, w.value_column, "the partition key" if w.key == "pk" else "the sort key")
+        elif w.key in ("rcu", "wcu"):
+            value = _int(w.value, w.value_column, ctx.line, w.key)
+        elif w.key == "stream":
+            if w.value.upper() not in _STREAM_VIEWS:
+                raise ctx.fail(w.value_column, f"expected stream to be one of: {', '.join(_STREAM_VIEWS)}; "
+                                               f"got {_show(w.value)}")
+            value = w.value.upper()
+        else:
+            value = _switch(w.value, w.value_column, ctx.line, w.key)
+        got[w.key] = (value, w)
+    if "pk" not in got:
+        raise ctx.fail(ctx.end_column, "expected pk=ATTR[:TYPE] (the partition key) for table create")
+    if ("rcu" in got) != ("wcu" in got):
+        missing = "wcu" if "rcu" in got else "rcu"
+        raise ctx.fail(ctx.end_column, f"expected {missing}= too: a provisioned table needs rcu= and wcu=")
+    if ondemand is not None and "rcu" in got:
+        raise ctx.fail(ondemand.column, "a table is either ondemand or provisioned (rcu= wcu=), not both")
+    pk = got["pk"][0]
+    sk = _opt(got, "sk")
+    if lsis and sk is None:
+        first = next(w for w in words if w.key == "lsi")
+        raise ctx.fail(first.column, "a local secondary index needs a table with a sort key (sk=)")
+    if sk is not None and sk[0] == pk[0]:  # type: ignore[index]
+        raise ctx.fail(got["sk"][1].value_column, "the sort key must differ from the partition key")
+    lsis = [TableIndex(ix.index, pk, ix.sk, ix.projection) for ix in lsis]  # type: ignore[arg-type]
+    return TableCreate(name, pk, sk, tuple(lsis), tuple(gsis), _opt(got, "rcu"), _opt(got, "wcu"),  # type: ignore[arg-type]
+                       _opt(got, "stream"), bool(_opt(got, "accelerator")))  # type: ignore[arg-type]
+
+
+def _term(ctx: _Ctx, words: list[_Token], i: int) -> tuple[KeyTerm, int]:
+    """One condition starting at ``words[i]``; returns it and the index after it."""
+    w = words[i]
+    text = ctx.text
+    if w.key is not None:
+        return KeyTerm(w.key, "=", (_attr_value(ctx, w),)), i + 1
+    if w.quoted or w.data is not None:
+        raise ctx.fail(w.column, f"expected a condition like ATTR=V or ATTR>=V, got {_show(w.show(text))}")
+    m = _BEGINS.fullmatch(w.value)
+    if m:
+        return KeyTerm(m.group(1), "begins_with", (TableValue(m.group(2).strip()),)), i + 1
+    m = _COMPARE.fullmatch(w.value)
+    if m:
+        attr, op, rest = m.groups()
+        if rest:
+            return KeyTerm(attr, op, (TableValue(rest),)), i + 1
+        if i + 1 >= len(words):
+            raise ctx.fail(ctx.end_column, f"expected a value after {_show(w.value)}")
+        return KeyTerm(attr, op, (_plain_value(ctx, words[i + 1]),)), i + 2
+    if not _ATTR_NAME.fullmatch(w.value):
+        raise ctx.fail(w.column, f"expected a condition like ATTR=V or ATTR>=V, got {_show(w.show(text))}")
+    attr = w.value
+    if i + 1 >= len(words):
+        raise ctx.fail(ctx.end_column, f"expected an operator after {attr!r} (= < <= > >= <> between begins_with)")
+    op_word = words[i + 1]
+    if op_word.key is None and not op_word.quoted and op_word.data is None:
+        if op_word.value == "between":
+            if i + 4 >= len(words):
+                raise ctx.fail(ctx.end_column, f"expected '{attr} between LOW and HIGH'")
+            lo, and_word, hi = words[i + 2], words[i + 3], words[i + 4]
+            if and_word.value != "and" or and_word.quoted or and_word.key is not None:
+                raise ctx.fail(and_word.column, f"expected 'and' in '{attr} between LOW and HIGH'")
+            return KeyTerm(attr, "between", (_plain_value(ctx, lo), _plain_value(ctx, hi))), i + 5
+        if op_word.value == "begins_with":
+            if i + 2 >= len(words):
+                raise ctx.fail(ctx.end_column, f"expected a prefix after '{attr} begins_with'")
+            return KeyTerm(attr, "begins_with", (_plain_value(ctx, words[i + 2]),)), i + 3
+        m = _OP_WORD.fullmatch(op_word.value)
+        if m:
+            op, rest = m.groups()
+            if rest:
+                return KeyTerm(attr, op, (TableValue(rest),)), i + 2
+            if i + 2 >= len(words):
+                raise ctx.fail(ctx.end_column, f"expected a value after '{attr} {op}'")
+            return KeyTerm(attr, op, (_plain_value(ctx, words[i + 2]),)), i + 3
+    raise ctx.fail(op_word.column, f"expected an operator after {attr!r} (= < <= > >= <> between begins_with), "
+                                   f"got {_show(op_word.show(text))}")
+
+
+def _parse_table_read(ctx: _Ctx, verb: str, name: str, words: list[_Token]) -> Command:
+    """``table query`` and ``table scan``: key conditions, where, options, after."""
+    reserved = {"index": None, "limit": None} if verb == "query" else {"index": None, "limit": None, "segment": None}
+    got: dict[str, tuple[object, _Token]] = {}
+    keys: list[KeyTerm] = []
+    where: list[KeyTerm] = []
+    after: list[tuple[str, TableValue]] = []
+    flags: set[str] = set()
+    region = "keys"
+    usage = TABLE_SYNTAX[verb][0]
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w.key in reserved:
+            if w.key in got:
+                raise ctx.fail(w.column, f"option {w.key!r} is given twice")
+            if not w.value:
+                raise ctx.fail(w.value_column, f"expected a value after '{w.key}='")
+            got[w.key] = (_table_option(ctx, w), w)
+            i += 1
+            continue
+        bare = w.key is None and not w.quoted and w.data is None
+        if bare and w.value in ("desc", "consistent") and region != "after":
+            if w.value == "desc" and verb == "scan":
+                raise ctx.fail(w.column, "a scan has no order to reverse; desc is for query")
+            if w.value in flags:
+                raise ctx.fail(w.column, f"{w.value!r} is given twice")
+            flags.add(w.value)
+            i += 1
+            continue
+        if bare and w.value == "after":
+            if region == "after":
+                raise ctx.fail(w.column, "'after' is given twice")
+            region = "after"
+            i += 1
+            if i < len(words) and words[i].data is not None:
+                after.extend(_json_item(ctx, words[i], "the start key"))
+                i += 1
+            continue
+        if bare and w.value == "where":
+            if region != "keys":
+                raise ctx.fail(w.column, "'where' comes before 'after'" if region == "after"
+                               else "'where' is given twice")
+            region = "where"
+            i += 1
+            continue
+        if bare and w.value == "and" and region in ("keys", "where") and (keys if region == "keys" else where):
+            i += 1
+            continue
+        if region == "after":
+            if w.key is None:
+                raise ctx.fail(w.column, f"expected the start key as ATTR=VALUE after 'after', got "
+                                         f"{_show(w.show(ctx.text))}")
+            if any(a == w.key for a, _ in after):
+                raise ctx.fail(w.column, f"attribute {w.key!r} is given twice")
+            after.append((w.key, _attr_value(ctx, w)))
+            i += 1
+            continue
+        if region == "keys" and verb == "scan":
+            raise ctx.fail(w.column, f"unexpected {_show(w.show(ctx.text))}: a scan has no key condition "
+                                     f"(filter with where); usage: {usage}")
+        term, i = _term(ctx, words, i)
+        if region == "where":
+            where.append(term)
+            continue
+        if len(keys) == 0 and term.op != "=":
+            raise ctx.fail(w.column, f"expected the partition key condition first, as ATTR=VALUE; got "
+                                     f"{_show(term.show())}")
+        if len(keys) >= 2:
+            raise ctx.fail(w.column, "a query takes the partition key and at most one sort key condition; "
+                                     "filter other attributes with where")
+        keys.append(term)
+    if region == "after" and not after:
+        raise ctx.fail(ctx.end_column, "expected the start key (ATTR=VALUE ... or {JSON}) after 'after'")
+    if region == "where" and not where:
+        raise ctx.fail(ctx.end_column, "expected a condition after 'where'")
+    if verb == "query":
+        if not keys:
+            raise ctx.fail(ctx.end_column, f"expected the partition key condition ATTR=VALUE; usage: {usage}")
+        return TableQuery(name, keys[0], keys[1] if len(keys) > 1 else None, tuple(where),
+                          _opt(got, "index"), _opt(got, "limit"), "desc" in flags,  # type: ignore[arg-type]
+                          "consistent" in flags, tuple(after))
+    return TableScan(name, tuple(where), _opt(got, "index"), _opt(got, "limit"), _opt(got, "segment"),  # type: ignore[arg-type]
+                     "consistent" in flags, tuple(after))
+
+
+def _table_option(ctx: _Ctx, w: _Token) -> object:
+    if w.key == "limit":
+        return _int(w.value, w.value_column, ctx.line, "the limit")
+    if w.key == "index":
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", w.value):
+            raise ctx.fail(w.value_column, f"expected an index name (3 to 255 letters, digits, '_', '-' or '.'), "
+                                           f"got {_show(w.value)}")
+        return w.value
+    m = re.fullmatch(r"([0-9]{1,7})/([0-9]{1,7})", w.value)
+    if not m:
+        raise ctx.fail(w.value_column, f"expected segment=I/N (segment I of N, counting from 0), got {_show(w.value)}")
+    seg, total = int(m.group(1)), int(m.group(2))
+    if not 1 <= total <= 1_000_000 or seg >= total:
+        raise ctx.fail(w.value_column, f"expected segment=I/N with 0 <= I < N <= 1000000, got {_show(w.value)}")
+    return seg, total
+
+
+def _parse_table(ctx: _Ctx) -> Command:
+    words = sorted(ctx.args + ctx.options, key=lambda t: t.start)
+    if not words:
+        raise ctx.fail(ctx.end_column, "expected a table subcommand after 'table': " + ", ".join(TABLE_SYNTAX))
+    sub = words[0]
+    verb = sub.value
+    if sub.key is not None or sub.quoted or sub.data is not None or verb not in TABLE_SYNTAX:
+        hint = difflib.get_close_matches(verb.lower(), list(TABLE_SYNTAX), n=1) if sub.key is None else []
+        maybe = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ctx.fail(sub.column, f"unknown table subcommand {_show(sub.show(ctx.text))}{maybe}; expected one of: "
+                                   + ", ".join(TABLE_SYNTAX))
+    usage = TABLE_SYNTAX[verb][0]
+    if verb == "list":
+        if len(words) > 1:
+            raise ctx.fail(words[1].column, f"unexpected {_show(words[1].show(ctx.text))}; usage: {usage}")
+        return TableList()
+    name = _table_name(ctx, words[1] if len(words) > 1 else None, verb)
+    rest = words[2:]
+    if verb in ("describe", "drop"):
+        if rest:
+            raise ctx.fail(rest[0].column, f"unexpected {_show(rest[0].show(ctx.text))}; usage: {usage}")
+        return TableDescribe(name) if verb == "describe" else TableDrop(name)
+    if verb == "create":
+        return _parse_table_create(ctx, name, rest)
+    if verb == "put":
+        return TablePut(name, _attributes(ctx, rest, "an item", usage))
+    if verb == "get":
+        flags = [w for w in rest if w.key is None and w.data is None and not w.quoted and w.value == "consistent"]
+        if len(flags) > 1:
+            raise ctx.fail(flags[1].column, "'consistent' is given twice")
+        rest = [w for w in rest if w not in flags]
+        return TableGet(name, _attributes(ctx, rest, "the item's key", usage), bool(flags))
+    if verb == "delete":
+        return TableDelete(name, _attributes(ctx, rest, "the item's key", usage))
+    if verb == "stream":
+        got: dict[str, tuple[object, _Token]] = {}
+        for w in rest:
+            if w.key not in ("from", "limit"):
+                raise ctx.fail(w.column, f"unexpected {_show(w.show(ctx.text))}; usage: {usage}")
+            if w.key in got:
+                raise ctx.fail(w.column, f"option {w.key!r} is given twice")
+            if w.key == "from":
+                value: object = _choice("trim_horizon", "latest")(w.value.lower(), w.value_column, ctx.line, "from")
+            else:
+                value = _int(w.value, w.value_column, ctx.line, "the limit")
+                if value > 1000:  # type: ignore[operator]
+                    raise ctx.fail(w.value_column, f"expected the limit to be at most 1000, got {value}")
+            got[w.key] = (value, w)
+        return TableStream(name, _opt(got, "from"), _opt(got, "limit"))  # type: ignore[arg-type]
+    return _parse_table_read(ctx, verb, name, rest)
+
+
 _Parser = Callable[[_Ctx], Command]
 _CLIENT_PARSERS: dict[str, Callable[[_Ctx, str | None], Command]] = {
     "put": _parse_put,
@@ -1056,6 +1846,11 @@ _COMMANDS: dict[str, tuple[_Parser, str, str]] = {
     ),
     "gossip": (_one_node(Gossip), "gossip NODE", "Run one gossip round from a node."),
     "views": (_no_args(Views), "views", "Show every node's membership view."),
+    "table": (
+        _parse_table,
+        "table create|put|get|delete|query|scan|stream|list|describe|drop NAME ...",
+        "DynamoDB-style tables on the cluster (each subcommand is listed below; T opens the Tables screen).",
+    ),
     "wait": (
         _parse_wait,
         "wait until PREDICATE [timeout=DURATION]",
@@ -1092,7 +1887,7 @@ def parse_line(text: str, line: int = 1) -> Command | None:
     """
     if "\n" in text:
         raise CommandError(line, text.index("\n") + 1, "expected one line, found a line break")
-    lexed = _lex(text, line)
+    lexed = _lex(text, line, braces=_TABLE_LINE.match(text) is not None)
     tokens = lexed.tokens
     if not tokens:
         return None

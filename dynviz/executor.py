@@ -333,6 +333,22 @@ class Executor:
         ok = len(done) == len(reports)
         return self._out(command, ok, data, text, "" if ok else "some exchanges did not finish")
 
+    # -- tables (issue 7): dynviz.table.console runs them on the cluster's table desk --
+
+    @property
+    def tables(self) -> Any:
+        """The :class:`~dynviz.table.console.TableDesk` of the current cluster."""
+        from dynviz.table.console import desk_for
+
+        return desk_for(self.cluster)
+
+    def do_table(self, command: c.Command) -> Outcome:
+        from dynviz.table.console import run
+
+        result = run(self.tables, command)
+        out = self._out(command, result.ok, result.data, result.text, result.error)
+        return replace(out, invalid=result.invalid) if result.invalid else out
+
     def do_say(self, command: c.Say) -> Outcome:
         cluster = self.cluster
         if self.bus.active:
@@ -395,4 +411,5 @@ _HANDLERS: dict[type, Callable[[Executor, Any], Outcome]] = {
     c.Gossip: Executor.do_gossip,
     c.Views: Executor.do_views,
     c.AntiEntropy: Executor.do_antientropy,
+    **{cls: Executor.do_table for cls in c.TABLE_COMMANDS},
 }

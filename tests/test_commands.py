@@ -35,6 +35,7 @@ from dynviz.commands import (
     Settle,
     Skew,
     Step,
+    TableList,
     Views,
     WaitUntil,
     Wipe,
@@ -99,6 +100,7 @@ CASES: list[tuple[str, Command]] = [
     ('expect get k == "v1" "v2"', Expect('get k == "v1" "v2"')),
     ("cluster", Cluster()),
     ("cluster nodes=5", Cluster((("nodes", 5),))),
+    ("table list", TableList()),  # every table subcommand: tests/test_table_commands.py
 ]
 
 

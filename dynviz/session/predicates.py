@@ -40,6 +40,9 @@ Checks (``expect C``), evaluated once when the step runs:
   for KEY (not its hints), without any request.
 * ``hints=N``: the number of hints held in the whole cluster.
 * ``node NODE is up`` / ``node NODE is down``.
+* ``table COMMAND ... => [count=N] [scanned=N] [records=N] [ok|fails|throttled]
+  [found|missing] [cached]``: runs a table command (a real request) and checks its
+  outcome (Count/ScannedCount of a query or scan, records of a stream read, ...).
 * any predicate above, checked once.
 """
 
@@ -466,6 +469,58 @@ def _inspect_check(r: _Reader, text: str) -> Check:
     return Check(text, run, tuple(r.nodes))
 
 
+_TABLE_EXPECT = ("count", "scanned", "records")
+_TABLE_FLAGS = ("ok", "fails", "throttled", "found", "missing", "cached")
+
+
+def _table_check(text: str, line: int, column: int) -> Check:
+    """``table COMMAND ... => [count=N] [scanned=N] [records=N] [ok|fails|throttled]
+    [found|missing] [cached]``: runs the table command (a real request, like ``get``) and
+    checks its outcome: Count and ScannedCount of a query or scan, the records a stream
+    read returned, whether an item was found, served from the accelerator, throttled."""
+    command_text, arrow, wanted = text.partition("=>")
+    try:
+        command = c.parse_line(command_text)
+    except c.CommandError as exc:
+        raise c.CommandError(line, column + exc.column - 1, exc.message) from None
+    if not isinstance(command, c.TABLE_COMMANDS):
+        raise c.CommandError(line, column, "expected a table command after 'expect'")
+    if not arrow:
+        raise c.CommandError(line, column + len(text.rstrip()), "expected '=> WHAT' after the table command, "
+                             "e.g. '=> count=2' or '=> throttled'")
+    base = column + len(command_text) + 2
+    numbers: dict[str, int] = {}
+    flags: list[str] = []
+    for w in tokenize(wanted, line, base):
+        name, eq, value = w.text.partition("=")
+        if eq and name in _TABLE_EXPECT and value.isdigit() and len(value) < 10:
+            numbers[name] = int(value)
+        elif not eq and w.text in _TABLE_FLAGS and not w.quoted:
+            flags.append(w.text)
+        else:
+            raise c.CommandError(line, w.column, f"expected count=N, scanned=N, records=N or one of "
+                                 f"{', '.join(_TABLE_FLAGS)}; got {w.text!r}")
+    if not numbers and not flags:
+        raise c.CommandError(line, base, "expected what to check after '=>', e.g. 'count=2' or 'throttled'")
+
+    def run(ctx: Context) -> CheckResult:
+        assert ctx.executor is not None
+        outcome = ctx.executor.execute(command)
+        data = outcome.data
+        got = {"count": data.get("count"), "scanned": data.get("scanned_count"),
+               "records": len(data["records"]) if isinstance(data.get("records"), list) else None}
+        problems = [f"{k}={got[k]} (expected {v})" for k, v in numbers.items() if got[k] != v]
+        states = {"ok": outcome.ok, "fails": not outcome.ok,
+                  "throttled": data.get("code") == "ProvisionedThroughputExceededException",
+                  "found": bool(data.get("found")), "missing": data.get("found") is False,
+                  "cached": bool(data.get("cached"))}
+        problems += [f"not {f}" for f in flags if not states[f]]
+        first = outcome.text.splitlines()[0] if outcome.text else ""
+        return CheckResult(not problems, first + (": " + ", ".join(problems) if problems else ""))
+
+    return Check(text.strip(), run)
+
+
 def parse_check(text: str, line: int = 1, column: int = 1) -> Check:
     """Parse an ``expect`` check that starts at ``column`` of lesson line ``line``."""
     words = tokenize(text, line, column)
@@ -478,6 +533,8 @@ def parse_check(text: str, line: int = 1, column: int = 1) -> Check:
         return _get_check(r, text.strip())
     if head == "inspect":
         return _inspect_check(r, text.strip())
+    if head == "table":
+        return _table_check(text, line, column)
     if head.startswith("hints=") or (head == "hints" and r.peek(1) is not None and r.peek(1).text == "="):  # type: ignore[union-attr]
         if head == "hints":
             r.i += 2

@@ -58,6 +58,7 @@ from dynviz.tui.screens.logfilter import LogFilterScreen
 from dynviz.tui.screens.pair import PairScreen
 from dynviz.tui.screens.partition import PartitionScreen
 from dynviz.tui.screens.session import SaveScreen
+from dynviz.tui.screens.tables import TablesScreen
 from dynviz.tui.tape import DEFAULT_LIMIT, EventTape
 from dynviz.tui.widgets.commandline import CommandLine, CommandSuggester
 from dynviz.tui.widgets.eventlog import EventLog
@@ -192,6 +193,8 @@ class DynvizApp(App[None]):
                 tooltip="Merkle anti-entropy between two chosen nodes"),
         Binding("w", "toggle_workload", "Workload", show=False, tooltip="Background reads/writes on or off"),
         Binding("f", "log_filter", "Log filter", show=False, tooltip="Choose the kinds of events the log shows"),
+        Binding("T", "tables", "Tables", key_display="T",
+                tooltip="Tables screen: items page by page, queries, stream, capacity, cache, placement"),
         Binding("m", "maximize_toggle", "Maximise", show=False,
                 tooltip="Maximise the focused panel, or restore"),
         Binding("slash", "focus_command", "Command", key_display="/", tooltip="Type a command"),
@@ -212,6 +215,7 @@ class DynvizApp(App[None]):
 
     selected_key: reactive[bytes | None] = reactive(None)
     selected_node: reactive[str | None] = reactive(None)
+    selected_table: reactive[str | None] = reactive(None)  # the Tables screen's; the ring marks its partitions
     playing: reactive[bool] = reactive(True)
     speed: reactive[float] = reactive(1.0)
 
@@ -277,11 +281,17 @@ class DynvizApp(App[None]):
         """Move what survived so far out of the cyclic GC's sight (gc.freeze): the tape
         and the cluster hold hundreds of thousands of long-lived objects, and a full
         collection over them stalled frames for 200 ms. Garbage is still freed by
-        reference counting; only cycles among frozen objects would wait (there are
-        none on the hot path), and the soak benchmark watches memory."""
+        reference counting; cycles among frozen objects wait for the full collection
+        done once a minute (unfreeze, collect, freeze again), so memory stays bounded
+        (the soak benchmark watches it)."""
+        self._settles += 1
+        if self._settles % 30 == 0:
+            gc.unfreeze()
+            gc.collect()
         gc.freeze()
 
     def on_mount(self) -> None:
+        self._settles = 0
         self.set_interval(2.0, self._settle_memory)
         self._last_frame = time.perf_counter()
         self.set_interval(1 / FPS, self.tick)
@@ -470,6 +480,8 @@ class DynvizApp(App[None]):
             return
         key = getattr(command, "key", None)
         key_bytes = as_key(key) if isinstance(key, (str, bytes)) and key else None
+        if isinstance(command, c.TABLE_COMMANDS) and isinstance(getattr(command, "table", None), str):
+            self.selected_table = command.table  # type: ignore[attr-defined]
         if key_bytes is not None:
             self.selected_key = key_bytes
             self._typed_keys.add(key_bytes.decode("utf-8", errors="backslashreplace"))
@@ -498,6 +510,9 @@ class DynvizApp(App[None]):
     def tui_word(self, text: str) -> bool:
         """A line of the TUI's own words (``help``...); True when it was handled."""
         word = text.strip().split()[0]
+        if word == "tables":
+            self.action_tables()
+            return True
         if word == "help":
             self.action_help()
             return True
@@ -630,6 +645,10 @@ class DynvizApp(App[None]):
         if self.workload.enabled:
             self.workload.reset(self.cluster.now)
         self.notify(f"workload {'on' if self.workload.enabled else 'off'}", timeout=2)
+
+    def action_tables(self) -> None:
+        if not isinstance(self.screen, TablesScreen):
+            self.push_screen(TablesScreen())
 
     def action_log_filter(self) -> None:
         def apply(hidden: set[str] | None) -> None:

@@ -47,6 +47,12 @@ def palette_entries(app: DynvizApp) -> Iterator[Entry]:
         yield (f"Maximise {title}", partial(app.maximize_panel, name), "escape or m restores")
     yield ("Restore panels", app.restore_panels, "undo maximise")
     yield ("Help", app.action_help, "? : every binding and command")
+    yield ("Tables screen", app.action_tables, "T : items page by page, queries, stream, capacity, placement")
+    for table in app.executor.tables.names():
+        yield (f"Select table {table}", partial(setattr, app, "selected_table", table),
+               "the ring marks its partitions; T shows it")
+        yield (f"Scan table {table}", partial(app.run_line, f"table scan {table} limit=8", "palette"),
+               "the first page of its items")
     for node in cluster.nodes:
         up = cluster.is_up(node)
         yield (f"Select node {node}", partial(app.select_node, node), "for k (kill/recover), l (leave)")

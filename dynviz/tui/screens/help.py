@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from dynviz.commands import command_help
+from dynviz.commands import command_help, table_help
 
 
 def bindings_table(bindings: list[tuple[str, str]]) -> Table:
@@ -27,8 +27,9 @@ def commands_table() -> Table:
                   pad_edge=False)
     table.add_column("syntax", style="bold green", no_wrap=False, ratio=1)
     table.add_column("does", ratio=1)
-    for syntax, description in command_help():
+    for syntax, description in [*command_help(), *table_help()]:
         table.add_row(syntax, description)
+    table.add_row("tables", "Open the Tables screen (T).")
     table.add_row("help", "Open this screen.")
     return table
 

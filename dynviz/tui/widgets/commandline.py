@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 
 from dynviz.commands import COMMAND_NAMES, Command, CommandError, parse_line
 
-EXTRA_WORDS = ("help", "seek", "branches")
+EXTRA_WORDS = ("help", "tables", "seek", "branches")
 """Words the TUI understands besides the command language (``help`` opens the help;
 when replaying, ``seek 12.5s`` or ``seek #42`` and ``branches``)."""
 

@@ -80,12 +80,29 @@ class RingView(Widget, can_focus=True):
         key = (
             id(cluster), cluster.ring, self.size, app.tape.version,  # type: ignore[attr-defined]
             cluster.now if flights else -1, app.selected_key, app.selected_node,  # type: ignore[attr-defined]
+            self._table_key(app, cluster),
         )
         if key == self._frame_key:
             return
         self._frame_key = key
         self._draw(cluster)
         self.refresh()
+
+    def _table_key(self, app: object, cluster: Cluster) -> tuple | None:
+        """(table, its version): the selected table whose partitions are marked."""
+        name = getattr(app, "selected_table", None)
+        desk = getattr(cluster, "table_desk", None)
+        if name is None or desk is None or name not in desk.engine.tables:
+            return None
+        return name, desk.engine.tables[name].version, len(desk.engine.tables[name].partitions)
+
+    def table_tokens(self, cluster: Cluster) -> tuple[str, list[int]] | None:
+        """The selected table and the ring tokens of its item collections (placement)."""
+        key = self._table_key(self.app, cluster)
+        if key is None:
+            return None
+        desk = cluster.table_desk  # type: ignore[attr-defined]
+        return key[0], [int(p.token, 16) for p in desk.placement(key[0])]
 
     def plain_lines(self) -> list[str]:
         """The drawing as text (tests, captions)."""
@@ -167,6 +184,15 @@ class RingView(Widget, can_focus=True):
             ky = cy - (radius - 6) * math.cos(angle)
             canvas.write(int(kx / 2), int(ky / 4), "◆", self._style("bright_white", bold=True))
 
+        # The selected table's partitions (item collections): a mark at each one's token.
+        marked = self.table_tokens(cluster)
+        if marked is not None:
+            mark = self._style("bright_yellow", bold=True)
+            for tok in marked[1]:
+                a = token_angle(tok)
+                canvas.write(int((cx + (radius - 3) * math.sin(a)) / 2), int((cy - (radius - 3) * math.cos(a)) / 4),
+                             "▲", mark)
+
         count = max(1, len(names))
         inner = max(radius - 9, 1.0)
         anchors: dict[str, tuple[float, float]] = {}
@@ -246,6 +272,8 @@ class RingView(Widget, can_focus=True):
             canvas.write(15, h - 1, "○", self._style("red", bold=True))
             flying = len(cluster.network.in_flight)
             info = f"{len(ring)} vnodes  {flying} msg"
+            if marked is not None:
+                info = f"▲ {marked[0]}: {len(marked[1])} partitions  " + info
             if w - len(info) > len(legend) + 1:
                 canvas.write(w - len(info), h - 1, info, self._style("grey62"))
         base_style = self.rich_style
