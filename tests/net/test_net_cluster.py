@@ -13,6 +13,7 @@ import asyncio
 import random
 import socket
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from netcluster import SECRET, LocalCluster
@@ -237,10 +238,34 @@ async def test_a_node_that_lost_its_disk_returns_as_a_new_actor(make_cluster: Ca
         for f in cluster.data.glob("n2.sqlite*"):
             f.unlink()
         await asyncio.to_thread(cluster.start)
-        async with RemoteCluster(cluster.address("n1"), SECRET) as remote:
-            snap = await remote.snapshot("n2")
-            assert not snap.restarted and snap.epoch > 0 and snap.actor == f"n2#{snap.epoch}"
-        async with NetClient(cluster.address("n2"), SECRET) as client:
-            for i in range(20):
-                reply = await client.get(f"k{i}".encode())
-                assert reply.ok and [v.value for v in reply.siblings.versions] == [b"v%d" % i]
+
+        async def new_actor() -> object:
+            async with RemoteCluster(cluster.address("n1"), SECRET) as remote:
+                return await remote.snapshot("n2")
+
+        # A node with an empty disk asks its peers whether it ran before, which takes a
+        # few exchanges; on a loaded machine the first admin call can time out.
+        snap: Any = await _eventually(new_actor)
+        assert not snap.restarted and snap.epoch > 0 and snap.actor == f"n2#{snap.epoch}"
+
+        async def read_all() -> bool:
+            async with NetClient(cluster.address("n2"), SECRET) as client:
+                for i in range(20):
+                    reply = await client.get(f"k{i}".encode())
+                    assert reply.ok and [v.value for v in reply.siblings.versions] == [b"v%d" % i]
+            return True
+
+        assert await _eventually(read_all)
+
+
+async def _eventually(attempt: Callable[[], Any], deadline: float = 25.0) -> Any:
+    """``await attempt()`` until it stops raising NetError (a node still starting up)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline
+    while True:
+        try:
+            return await attempt()
+        except NetError:
+            if loop.time() > end:
+                raise
+            await asyncio.sleep(0.5)
