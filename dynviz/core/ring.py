@@ -147,9 +147,11 @@ class Ring:
         owners = self.owners
         size = len(owners)
         chosen: list[str] = []
+        seen: set[str] = set()  # membership only: the order is kept by ``chosen``
         for step in range(size):
             node = owners[(index + step) % size]
-            if node not in chosen:
+            if node not in seen:
+                seen.add(node)
                 chosen.append(node)
                 if len(chosen) == limit:
                     break
