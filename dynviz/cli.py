@@ -177,7 +177,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     from dynviz.tui.app import run_app
 
     record: str | bool = False if args.no_record else (args.record or True)
-    return run_app(seed=args.app_seed, nodes=args.app_nodes, record=record, history=args.history)
+    return run_app(seed=args.app_seed, nodes=args.app_nodes, record=record, history=args.history,
+                   data=args.data)
 
 
 def _port(text: str) -> int:
@@ -253,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-record", action="store_true", help="do not record the session")
     parser.add_argument("--history", type=_history, default=20_000,
                         help="events the app keeps for its log and message views (ring buffers; default 20000)")
+    parser.add_argument("--data", metavar="DIR", default=None,
+                        help="durable nodes: each keeps its versions and hints in DIR/<node>.sqlite "
+                             "(recording is off: a session cannot hold a cluster on disk)")
     parser.set_defaults(func=cmd_app)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 

@@ -725,10 +725,18 @@ class DynvizApp(App[None]):
 
 
 def run_app(seed: int = 0, nodes: int = 8, record: str | os.PathLike[str] | bool | None = True,
-            history: int = DEFAULT_LIMIT) -> int:
-    """Open the live app; records to ``record`` (True: a temp file) and says where."""
+            history: int = DEFAULT_LIMIT, data: str | None = None) -> int:
+    """Open the live app; records to ``record`` (True: a temp file) and says where.
+    With ``data``, every node keeps its versions and hints in DATA/<node>.sqlite (a
+    durable cluster; sessions cannot record a cluster on disk, so recording is off)."""
     tune_for_app()
-    app = DynvizApp(seed=seed, nodes=nodes, record=record, history=history)
+    config = None
+    if data is not None:
+        from dataclasses import replace
+
+        config = replace(default_config(seed, nodes), storage="sqlite", dir=data)
+        record = None
+    app = DynvizApp(seed=seed, nodes=nodes, record=record, history=history, config=config)
     app.run()
     app.stop_recording()
     if app.recording_path is not None:
