@@ -31,7 +31,7 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def soak(minutes: float, seed: int = 1) -> dict[str, float]:
+async def soak(minutes: float, seed: int = 1, wipes: bool = True) -> dict[str, float]:
     from dynviz.tui.app import DynvizApp
 
     app = DynvizApp(seed=seed, nodes=8, workload=True, playing=True, speed=1000)
@@ -48,7 +48,8 @@ async def soak(minutes: float, seed: int = 1) -> dict[str, float]:
             if time.perf_counter() >= next_fault:
                 nodes = list(app.cluster.nodes)
                 rng.shuffle(nodes)
-                line = FAULTS[rng.randrange(len(FAULTS))].format(a=nodes[0], b=nodes[1], c=nodes[2], d=nodes[3])
+                faults = FAULTS if wipes else tuple(f for f in FAULTS if not f.startswith("wipe"))
+                line = faults[rng.randrange(len(faults))].format(a=nodes[0], b=nodes[1], c=nodes[2], d=nodes[3])
                 error = app.run_line(line)
                 if error and "already" not in error and "not down" not in error:
                     errors.append(f"{line}: {error}")
@@ -70,6 +71,8 @@ async def soak(minutes: float, seed: int = 1) -> dict[str, float]:
             "tape_log": len(app.tape.log),
             "tape_messages": len(app.tape.messages),
             "command_errors": len(errors),
+            "actors": len({a for node in cluster.nodes.values() for _, siblings in node.store.items()
+                           for v in siblings.versions for a, _ in v.past.vv}),
         }
         del frames_before
     return stats
@@ -79,14 +82,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks soak")
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-wipes", action="store_true",
+                        help="leave out wipe faults (each wipe adds a new actor to every version vector)")
     args = parser.parse_args(argv or [])
     tune_for_app()
-    stats = asyncio.run(soak(args.minutes, args.seed))
+    stats = asyncio.run(soak(args.minutes, args.seed, wipes=not args.no_wipes))
     print(f"soak: {stats['minutes']:g} min wall at x1000 (8 nodes, workload on, a random fault every ~1 s)")
     print(f"  virtual time {stats['virtual_seconds']:,.0f} s, {stats['events']:,} events processed")
     print(f"  frame time p50 {stats['frame_p50_ms']:.1f} ms, p99 {stats['frame_p99_ms']:.1f} ms")
     print(f"  RSS {stats['rss_first_mb']:.0f} MB at start of play, peak {stats['rss_peak_mb']:.0f} MB; "
           f"at each quarter of the run: {', '.join(f'{v:.0f}' for v in stats['rss_quarters_mb'])} MB")
     print(f"  event tape held {stats['tape_log']:,} log events and {stats['tape_messages']:,} messages (bounded)")
-    print(f"  commands refused: {stats['command_errors']}")
+    print(f"  commands refused: {stats['command_errors']}; actors in version vectors at the end: "
+          f"{stats['actors']}")
     return 0
