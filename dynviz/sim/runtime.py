@@ -8,6 +8,7 @@ its timers). ``wall_clock`` adds the node's skew, which is what LWW timestamps r
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from random import Random
 from typing import Any
 
@@ -17,7 +18,7 @@ from dynviz.sim.scheduler import Scheduler
 
 
 class SimRuntime:
-    __slots__ = ("name", "scheduler", "network", "rng", "bus", "trace", "skew", "incarnation")
+    __slots__ = ("name", "scheduler", "network", "rng", "bus", "trace", "skew", "incarnation", "send")
 
     def __init__(self, name: str, scheduler: Scheduler, network: Network, rng: Random,
                  bus: EventBus, trace: Trace) -> None:
@@ -29,15 +30,15 @@ class SimRuntime:
         self.trace = trace
         self.skew = 0
         self.incarnation = 0
+        # ``send(dst, msg)``: the network's send with this node as the source, bound once
+        # (a C-level partial instead of a Python method per message).
+        self.send: Callable[[str, Any], None] = partial(network.send, name)
 
     def now(self) -> int:
         return self.scheduler.now
 
     def wall_clock(self) -> int:
         return self.scheduler.now + self.skew
-
-    def send(self, dst: str, msg: Any) -> None:
-        self.network.send(self.name, dst, msg)
 
     def set_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> Any:
         return self.scheduler.after(delay, self._fire, self.incarnation, fn, args)
