@@ -437,7 +437,8 @@ FAULTS: tuple[str, ...] = tuple(INJECTORS)
 # --------------------------------------------------------------------------- workload
 
 
-def _observed(result: GetResult) -> tuple[Item, ...]:
+def observed_items(result: GetResult) -> tuple[Item, ...]:
+    """What a read showed its client: sibling values, and the dots of deleted siblings."""
     return tuple(v.value if v.value is not None else v.dot for v in result.versions)
 
 
@@ -493,7 +494,7 @@ class _ClientLoop:
         if result.ok:
             if result.values:
                 run.reads.setdefault(result.key, set()).update(result.values)
-            observed = _observed(result)
+            observed = observed_items(result)
         else:
             self.failed = True
             # The client's remembered context is older than this failed read: write
@@ -593,7 +594,7 @@ def check_seed(config: CheckConfig, script: list[tuple[int, str]] | None = None)
             stored = cluster.nodes[cluster.ring.preference_list(key, n)[0]].store.get(key)
             final[key] = tuple(v.value if v.value is not None else v.dot for v in (stored or ()))
         else:
-            final[key] = _observed(result)
+            final[key] = observed_items(result)
     cluster.settle()
     unconverged = []
     for key in run.keys:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dynviz import commands as c
-from dynviz.checker import CheckConfig, Item, Write, _observed, check_seed, judge
+from dynviz.checker import CheckConfig, Item, Write, check_seed, judge, observed_items
 from dynviz.client import GetResult, PutResult
 from dynviz.cluster import Cluster, ClusterConfig, Pending
 from dynviz.core.versions import Dot, Version
@@ -88,10 +88,10 @@ def replay_script(config: CheckConfig, script: Script, keys: Sequence[bytes]) ->
                 result = p.result
                 assert isinstance(result, GetResult)
                 if result.ok:
-                    seen[(client, result.key)] = _observed(result)
+                    seen[(client, result.key)] = observed_items(result)
                     reads.setdefault(result.key, set()).update(result.values)
                     if client == "checker":
-                        final[result.key] = _observed(result)
+                        final[result.key] = observed_items(result)
 
             pending.callbacks.append(got)
         elif isinstance(command, (c.Put, c.Delete)):
