@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -588,6 +588,17 @@ class TableEngine:
         s.check_item_keys(item)
         if item_size(item) > MAX_ITEM_BYTES:
             raise _bad("Item size has exceeded the maximum allowed size")
+        failed_units = write_units(item_size(item))
+        out, coll, pk_av = self._write_one(t, p, item, item, lambda old, base: failed_units if old else 1.0)
+        self._item_metrics(t, p, out, pk_av, coll)
+        return out, item
+
+    def _write_one(self, t: Table, p: dict[str, Any], key: Item, new: Item | None,
+                   failed_units: Callable[[Item | None, float], float]) -> tuple[dict[str, Any], Collection,
+                                                                                 dict[str, Any]]:
+        """What put_item and delete_item share: the condition, the capacity check, the
+        read-modify-write of the item's collection, ReturnValues and consumed capacity.
+        ``new`` None deletes. Returns the response, the collection as written, the pk."""
         cond_text = p.get("ConditionExpression")
         ph = self._placeholders(p, cond_text is not None)
         cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
@@ -596,16 +607,16 @@ class TableEngine:
         if rv not in ("NONE", "ALL_OLD"):
             raise _bad("Return values set to invalid value")
         rcc = self._rcc(p)
-        pk_av, sk, sk_av = self._key_parts(t, item)
+        pk_av, sk, sk_av = self._key_parts(t, key)
         coll = self._read(t, pk_av, consistent=True)
         old = coll.item(sk)
-        base, lsi, gsi = self._write_costs(t, old, item)
+        base, lsi, gsi = self._write_costs(t, old, new)
         self._check_write_capacity(t, base + sum(lsi.values()), gsi)
         if cond is not None and not evaluate(cond, old or {}):
-            self._fail_condition(t, p, old, write_units(item_size(item)) if old else 1.0)
-        prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, item)
+            self._fail_condition(t, p, old, failed_units(old, base))
+        prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, new)
         if prepared is not None:
-            self._commit(t, pk_av, coll, prepared[0], old, item)
+            self._commit(t, pk_av, coll, prepared[0], old, new)
         self._spend_write(t, base + sum(lsi.values()), gsi)
         out: dict[str, Any] = {}
         if rv == "ALL_OLD" and old is not None:
@@ -613,8 +624,7 @@ class TableEngine:
         cc = self._consumed(t, rcc, base, lsi, gsi)
         if cc:
             out["ConsumedCapacity"] = cc
-        self._item_metrics(t, p, out, pk_av, prepared[0] if prepared else coll)
-        return out, item
+        return out, (prepared[0] if prepared else coll), pk_av
 
     def _item_metrics(self, t: Table, p: dict[str, Any], out: dict[str, Any], pk_av: dict[str, Any],
                       coll: Collection) -> None:
@@ -629,31 +639,7 @@ class TableEngine:
         if "Key" not in p:
             raise _bad('Missing required parameter in input: "Key"')
         key = t.schema.check_key(p["Key"])
-        cond_text = p.get("ConditionExpression")
-        ph = self._placeholders(p, cond_text is not None)
-        cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
-        ph.check_unused()
-        rv = p.get("ReturnValues", "NONE")
-        if rv not in ("NONE", "ALL_OLD"):
-            raise _bad("Return values set to invalid value")
-        rcc = self._rcc(p)
-        pk_av, sk, sk_av = self._key_parts(t, key)
-        coll = self._read(t, pk_av, consistent=True)
-        old = coll.item(sk)
-        base, lsi, gsi = self._write_costs(t, old, None)
-        self._check_write_capacity(t, base + sum(lsi.values()), gsi)
-        if cond is not None and not evaluate(cond, old or {}):
-            self._fail_condition(t, p, old, base)
-        prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, None)
-        if prepared is not None:
-            self._commit(t, pk_av, coll, prepared[0], old, None)
-        self._spend_write(t, base + sum(lsi.values()), gsi)
-        out: dict[str, Any] = {}
-        if rv == "ALL_OLD" and old is not None:
-            out["Attributes"] = copy_item(old)
-        cc = self._consumed(t, rcc, base, lsi, gsi)
-        if cc:
-            out["ConsumedCapacity"] = cc
+        out, _, _ = self._write_one(t, p, key, None, lambda old, base: base)
         return out, key
 
     def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item | None]:
