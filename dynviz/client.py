@@ -1,9 +1,9 @@
 """Clients of the store: they remember contexts, pick an entry node, and see results.
 
-A client keeps, per key, the opaque context of its last get (so its next put
-supersedes exactly what it saw, paper section 4.4) and the values that get returned
-(which the checker uses to know what a write's context observed). Two routing modes
-(paper section 4.5 and the seed notes):
+A client keeps, per key, the opaque context of its last get or put (so its next put
+supersedes exactly what it saw, paper section 4.4) and the node that answered (the next
+put's coordinator, for read-your-writes). Two routing modes (paper section 4.5 and the
+seed notes):
 
 * ``aware``: a partition-aware client library holds the ring and sends straight to a
   coordinator: the replier of the last read (read-your-writes), else the first node of
@@ -107,7 +107,6 @@ class Client:
     routing: str = "aware"
     contexts: dict[bytes, str] = field(default_factory=dict)
     repliers: dict[bytes, str | None] = field(default_factory=dict)
-    observed: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
 
     endpoint: str = ""
 
@@ -119,9 +118,7 @@ class Client:
             self.contexts[result.key] = result.context
             self.repliers[result.key] = (
                 result.replier if isinstance(result, GetResult) else result.coordinator)
-            self.observed[result.key] = result.values
 
     def forget(self, key: bytes) -> None:
         self.contexts.pop(key, None)
         self.repliers.pop(key, None)
-        self.observed.pop(key, None)
