@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 from typing import Any
 
 from dynviz.client import Client, GetResult, PutResult, VersionView, version_views
@@ -442,8 +443,9 @@ class Cluster:
         pending.result = result
         if result.ok:
             pending.client.remember(result)
-        self.trace.add(_result_record(result))
-        self.trace.maybe_fold()
+        trace = self.trace
+        trace.append(_result_record(result))
+        trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
 
@@ -777,7 +779,9 @@ def _result_record(result: PutResult | GetResult) -> tuple:
     """What the trace keeps of a client's result (the messages that led to it are
     already in the trace; the sibling dots pin down what was returned)."""
     siblings = result.siblings
-    dots = tuple(v.dot for v in siblings.versions) if siblings is not None else ()
-    if isinstance(result, GetResult):
-        return ("get", result.finished, result.key, result.ok, result.coordinator, dots, result.error)
-    return (result.op, result.finished, result.key, result.ok, result.coordinator, dots, result.error)
+    dots = tuple(map(_dot, siblings.versions)) if siblings is not None else ()
+    op = "get" if isinstance(result, GetResult) else result.op
+    return (op, result.finished, result.key, result.ok, result.coordinator, dots, result.error)
+
+
+_dot = attrgetter("dot")
