@@ -90,10 +90,14 @@ _VERIFIED_MAX = 8192
 _encoded: dict[tuple[Context, bytes], str] = {}
 
 
-def encode_context(ctx: Context, secret: bytes) -> str:
+def encode_context(ctx: Context, secret: bytes, fresh: bool = False) -> str:
     """A printable, signed token for ``ctx`` (see the module docstring).
 
-    Encoding is deterministic, so repeated reads of an unchanged key reuse the token."""
+    Encoding is deterministic, so repeated reads of an unchanged key reuse the token.
+    ``fresh`` says the context was just made (a put's new version): no cached token
+    can exist, so the cache is not consulted."""
+    if fresh:
+        return _encode(ctx, secret)
     token = _encoded.get((ctx, secret))
     if token is None:
         token = _encode(ctx, secret)

@@ -236,7 +236,8 @@ class PutCoordinator(_Coordinator):
             # Like Riak's return_body: the client learns the merged siblings and a
             # context for them, so its next put supersedes its own write.
             token = encode_context(
-                context_for(self.key, node.versioning.context_of(merged), node.name), node.config.secret)
+                context_for(self.key, node.versioning.context_of(merged), node.name), node.config.secret,
+                fresh=True)
             self.reply(ClientReply(
                 self.req, self.key, self.op, True, node.name, siblings=merged, context=token,
                 replier=node.name, acks=tuple(self.tally.ok), hints=tuple(self.acked_hints),
