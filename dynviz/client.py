@@ -87,6 +87,25 @@ class GetResult:
         return version_views(self.siblings)
 
 
+@dataclass(frozen=True, slots=True)
+class RangeResult:
+    """A range read over a key group: ``entries`` are ``(key, siblings)`` in the order
+    asked for; ``more`` says the range holds keys past the last one returned."""
+
+    ok: bool
+    key: bytes
+    entries: tuple[tuple[bytes, Siblings], ...] = ()
+    more: bool = False
+    coordinator: str = ""
+    replies: tuple[str, ...] = ()
+    error: str = ""
+    entry: str = ""
+    hops: int = 0
+    started: int = 0
+    finished: int = 0
+    req: int = 0
+
+
 def live_values(siblings: Siblings | None) -> tuple[bytes, ...]:
     if siblings is None:
         return ()

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 from typing import Any
 
-from dynviz.client import Client, GetResult, PutResult, VersionView, version_views
-from dynviz.core.hashing import as_key, token_hex, token_of
+from dynviz.client import Client, GetResult, PutResult, RangeResult, VersionView, version_views
+from dynviz.core.hashing import as_key, group_prefix, token_hex, token_of
 from dynviz.core.membership import Member
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
 from dynviz.core.versions import versioning
@@ -23,7 +23,7 @@ from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
 from dynviz.node.antientropy import AntiEntropy, ExchangeReport
 from dynviz.node.assembly import NodeSettings, assemble_node
 from dynviz.node.gossip import Gossip
-from dynviz.node.messages import ClientGet, ClientPut, ClientReply
+from dynviz.node.messages import ClientGet, ClientPut, ClientRangeGet, ClientRangeReply, ClientReply
 from dynviz.node.node import MS, SECOND, Node, NodeConfig
 from dynviz.node.rebalance import Rebalance
 from dynviz.sim.network import InFlight, Network
@@ -143,7 +143,7 @@ class Pending:
     value: bytes | None
     entry: str
     started: int
-    result: PutResult | GetResult | None = None
+    result: PutResult | GetResult | RangeResult | None = None
     deadline: int = 0  # when the client gives up waiting
     callbacks: list[Callable[[Pending], None]] = field(default_factory=list)
 
@@ -420,7 +420,37 @@ class Cluster:
                    n: int | None = None, r: int | None = None, pr: int | None = None) -> Pending:
         return self._submit("get", client, key, None, via, n, r, pr)
 
-    def wait(self, pending: Pending) -> PutResult | GetResult:
+    def submit_range_get(self, group: bytes, start: bytes = b"", end: bytes | None = None, limit: int = 1000,
+                         reverse: bool = False, client: str | None = None, r: int | None = None) -> Pending:
+        """Read the keys of one key group (``grouped_key(group, suffix)``) whose suffix is
+        in ``[start, end)``, in suffix order (descending if ``reverse``), at most
+        ``limit``; R replicas answer and their entries are merged key by key."""
+        client_obj = self.client(client)
+        cfg = self.config
+        if r is not None and not 1 <= r <= cfg.n:
+            raise ClusterError(f"r={r} must be between 1 and n={cfg.n}")
+        if limit < 1:
+            raise ClusterError(f"limit={limit} must be at least 1")
+        prefix = group_prefix(group)
+        entry = self._entry(client_obj, prefix, None, cfg.n)
+        self._next_req += 1
+        req = self._next_req
+        now = self.scheduler.now
+        pending = Pending(req, "range", client_obj, prefix, None, entry, now)
+        self.pending[req] = pending
+        msg = ClientRangeGet(req, client_obj.endpoint, prefix, prefix + start,
+                             None if end is None else prefix + end, limit, reverse, None, r)
+        pending.deadline = now + cfg.request_timeout * 2 + 100 * MS
+        if self._sweep is None:
+            self._sweep = self.scheduler.at(pending.deadline, self._client_sweep)
+        self.network.send(client_obj.endpoint, entry, msg)
+        return pending
+
+    def range_get(self, group: bytes, start: bytes = b"", end: bytes | None = None, limit: int = 1000,
+                  reverse: bool = False, client: str | None = None, r: int | None = None) -> RangeResult:
+        return self.wait(self.submit_range_get(group, start, end, limit, reverse, client, r))  # type: ignore[return-value]
+
+    def wait(self, pending: Pending) -> PutResult | GetResult | RangeResult:
         """Run the simulation until ``pending`` completes (it always does: it has a timeout)."""
         self.scheduler.run_until_set(pending, "result")
         assert pending.result is not None
@@ -438,10 +468,10 @@ class Cluster:
             n: int | None = None, r: int | None = None, pr: int | None = None) -> GetResult:
         return self.wait(self.submit_get(key, client, via, n, r, pr))  # type: ignore[return-value]
 
-    def _complete(self, pending: Pending, result: PutResult | GetResult) -> None:
+    def _complete(self, pending: Pending, result: PutResult | GetResult | RangeResult) -> None:
         self.pending.pop(pending.req, None)
         pending.result = result
-        if result.ok:
+        if result.ok and not isinstance(result, RangeResult):
             pending.client.remember(result)
         trace = self.trace
         trace.append(_result_record(result))
@@ -451,6 +481,8 @@ class Cluster:
 
     def _on_client_message(self, src: str, msg: Any) -> None:
         if not isinstance(msg, ClientReply):
+            if isinstance(msg, ClientRangeReply):
+                self._on_range_reply(msg)
             return
         pending = self.pending.get(msg.req)
         if pending is None:
@@ -467,6 +499,15 @@ class Cluster:
                 msg.error, msg.context, msg.siblings, pending.entry, msg.hops, pending.started, now, pending.req,
             )
         self._complete(pending, result)
+
+    def _on_range_reply(self, msg: ClientRangeReply) -> None:
+        pending = self.pending.get(msg.req)
+        if pending is None:
+            return
+        prefix = len(pending.key)
+        entries = tuple((k[prefix:], s) for k, s in msg.entries)
+        self._complete(pending, RangeResult(msg.ok, pending.key, entries, msg.more, msg.coordinator, msg.acks,
+                                            msg.error, pending.entry, msg.hops, pending.started, self.now, msg.req))
 
     def _client_sweep(self) -> None:
         """Clients give up on requests past their deadline. One timer serves them all:
@@ -486,6 +527,10 @@ class Cluster:
         if pending is None:
             return
         error = f"no reply from {pending.entry} (is it down?)"
+        if pending.op == "range":
+            self._complete(pending, RangeResult(False, pending.key, error=error, entry=pending.entry,
+                                                started=pending.started, finished=self.now, req=req))
+            return
         if pending.op == "get":
             result: PutResult | GetResult = GetResult(False, pending.key, error=error, entry=pending.entry,
                                                       started=pending.started, finished=self.now, req=req)
@@ -775,9 +820,12 @@ class Cluster:
         return replace(self.config, **changes)
 
 
-def _result_record(result: PutResult | GetResult) -> tuple:
+def _result_record(result: PutResult | GetResult | RangeResult) -> tuple:
     """What the trace keeps of a client's result (the messages that led to it are
     already in the trace; the sibling dots pin down what was returned)."""
+    if isinstance(result, RangeResult):
+        return ("range", result.finished, result.key, result.ok, result.coordinator,
+                tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error)
     siblings = result.siblings
     dots = tuple(map(_dot, siblings.versions)) if siblings is not None else ()
     op = "get" if isinstance(result, GetResult) else result.op

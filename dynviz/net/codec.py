@@ -330,6 +330,7 @@ register((
     messages.ClientPut, messages.ClientGet, messages.ClientReply,
     messages.ReplicaPut, messages.ReplicaPutAck, messages.ReplicaGet, messages.ReplicaGetReply,
     messages.ReadRepairPut, messages.HintHandoff, messages.HintHandoffAck,
+    messages.ClientRangeGet, messages.ClientRangeReply, messages.ReplicaRangeGet, messages.ReplicaRangeReply,
     gossip.GossipPush, gossip.GossipPull,
     rebalance.TransferTask, rebalance.TransferDone, rebalance.PullRequest, rebalance.PullBatch,
     rebalance.OwnershipHandoff, rebalance.OwnershipHandoffAck,

@@ -3,8 +3,9 @@
 A coordinator is created per client request at the node that coordinates it. Its
 state is explicit and visible (the TUI shows it):
 
-    put:  waiting_w  -> done | failed            (then it keeps counting late acks)
-    get:  waiting_r  -> read_repair -> done | failed
+    put:    waiting_w  -> done | failed            (then it keeps counting late acks)
+    get:    waiting_r  -> read_repair -> done | failed
+    range:  waiting_r  -> read_repair -> done | failed   (a get over a key group)
 
 Whether enough replicas answered is decided by the pure ``Tally`` (quorum.py); this
 module only sequences messages and timers. Sloppy quorum: replicas are the first N
@@ -25,12 +26,16 @@ from dynviz.events import CoordinatorState, ReadRepair, RequestDone
 from dynviz.node.messages import (
     ClientGet,
     ClientPut,
+    ClientRangeGet,
+    ClientRangeReply,
     ClientReply,
     ReadRepairPut,
     ReplicaGet,
     ReplicaGetReply,
     ReplicaPut,
     ReplicaPutAck,
+    ReplicaRangeGet,
+    ReplicaRangeReply,
 )
 from dynviz.node.quorum import Tally
 
@@ -316,13 +321,20 @@ class GetCoordinator(_Coordinator):
         me = node.name
         self.set_state(WAITING_R)
         rt = node.runtime
-        req, key = self.req, self.key
         for target, hint_for in self.targets.items():
             if target != me:
-                rt.send(target, ReplicaGet(req, key, hint_for))
+                rt.send(target, self.ask(hint_for))
                 self.start_timer(target)
         if me in self.targets:
-            self.add_reply(me, node.read_local(self.key))
+            self.add_reply(me, self.read_here())
+
+    def ask(self, hint_for: str | None) -> object:
+        """The message that asks one replica (standing in for ``hint_for``)."""
+        return ReplicaGet(self.req, self.key, hint_for)
+
+    def read_here(self) -> object:
+        """This node's own answer, as a replica."""
+        return self.node.read_local(self.key)
 
     def add_reply(self, src: str, siblings: Siblings | None) -> None:
         self.stop_timer(src)
@@ -372,9 +384,9 @@ class GetCoordinator(_Coordinator):
             if fallback is not None:
                 f, primary = fallback
                 if f == node.name:
-                    self.add_reply(f, node.read_local(self.key))
+                    self.add_reply(f, self.read_here())
                 else:
-                    node.runtime.send(f, ReplicaGet(self.req, self.key, primary))
+                    node.runtime.send(f, self.ask(primary))
                     self.start_timer(f)
         elif self.state == READ_REPAIR and not self.timers:
             self.repair()
@@ -413,11 +425,123 @@ class GetCoordinator(_Coordinator):
         if self.state == WAITING_R:
             detail = f"timeout with {self.tally.describe()} replies"
             self.set_state(FAILED, detail)
-            self.reply(ClientReply(
-                self.req, self.key, "get", False, self.node.name, acks=tuple(self.tally.ok),
-                error=detail, hops=self.hops,
-            ))
+            self.reply(self.failure(detail))
             self.finish()
         elif self.state == READ_REPAIR:
             self.repair()
 
+    def failure(self, detail: str) -> object:
+        return ClientReply(self.req, self.key, "get", False, self.node.name, acks=tuple(self.tally.ok),
+                           error=detail, hops=self.hops)
+
+
+
+class RangeGetCoordinator(GetCoordinator):
+    """A get over a key group's range (the table layer's Query and Scan).
+
+    Each of R replicas answers with at most ``limit`` keys of the range in order, and
+    whether it has more; the coordinator merges them key by key, as a get merges one
+    key's siblings, and answers with the first ``limit`` keys of the union. That is
+    exact: a key among the union's first ``limit`` is among the first ``limit`` of any
+    replica that holds it. Read repair then pushes each merged key to the replicas that
+    answered with less, but only inside the part of the range each replica covered.
+    """
+
+    __slots__ = ("start_key", "end_key", "limit", "reverse", "entries", "covered", "more")
+
+    def __init__(self, node: Node, msg: ClientRangeGet, n: int, r: int, pr: int,
+                 extended: Sequence[str], targets: dict[str, str | None]) -> None:
+        super().__init__(node, msg, n, r, pr, extended, targets)  # type: ignore[arg-type]
+        self.op = "range"
+        self.start_key = msg.start
+        self.end_key = msg.end
+        self.limit = msg.limit
+        self.reverse = msg.reverse
+        self.entries: dict[bytes, Siblings] = {}
+        self.covered: dict[str, bytes | None] = {}  # replica -> last key it covered (None: all)
+        self.more = False
+
+    def ask(self, hint_for: str | None) -> object:
+        return ReplicaRangeGet(self.req, self.key, self.start_key, self.end_key, self.limit, self.reverse, hint_for)
+
+    def read_here(self) -> object:
+        return self.node.read_range(self.key, self.start_key, self.end_key, self.limit, self.reverse)
+
+    def on_range_reply(self, src: str, msg: ReplicaRangeReply) -> None:
+        if src in self.targets:
+            self.add_reply(src, (msg.entries, msg.more))
+
+    def add_reply(self, src: str, answer: object) -> None:
+        self.stop_timer(src)
+        if src in self.replies:
+            return
+        if self.first is None:
+            self.first = src
+        entries, more = answer  # type: ignore[misc]
+        self.replies[src] = entries
+        self.covered[src] = entries[-1][0] if more and entries else None
+        self.more = self.more or more
+        merge = self.node.merge
+        found = self.entries
+        for key, siblings in entries:
+            have = found.get(key)
+            found[key] = siblings if have is None else merge(have, siblings)
+        self.tally.add_ok(src, self.targets.get(src) is None and src in self.primaries)
+        if self.state == WAITING_R and self.tally.enough():
+            self.answer()
+        elif self.state == READ_REPAIR and not self.timers:
+            self.repair()
+
+    def window(self) -> list[bytes]:
+        keys = sorted(self.entries, reverse=self.reverse)
+        return keys[:self.limit]
+
+    def answer(self) -> None:
+        node = self.node
+        keys = self.window()
+        more = self.more or len(self.entries) > self.limit
+        self.reply(ClientRangeReply(
+            self.req, self.key, True, node.name, tuple((k, self.entries[k]) for k in keys), more,
+            acks=tuple(self.tally.ok), hops=self.hops,
+        ))
+        if node.config.read_repair:
+            self.set_state(READ_REPAIR)
+            if not self.timers:
+                self.repair()
+        else:
+            self.set_state(DONE)
+            self.finish()
+
+    def repair(self) -> None:
+        if self.state != READ_REPAIR:
+            return
+        node = self.node
+        rt = node.runtime
+        keys = self.window()
+        repaired: list[str] = []
+        for target, entries in self.replies.items():
+            held = dict(entries)  # type: ignore[arg-type]
+            last = self.covered.get(target)
+            hint_for = self.targets.get(target)
+            for key in keys:
+                if last is not None and (key > last if not self.reverse else key < last):
+                    break
+                merged = self.entries[key]
+                mine = held.get(key)
+                if mine is merged or mine == merged:
+                    continue
+                if target == node.name:
+                    node.store_siblings(key, merged, hint_for, cause="repair")
+                else:
+                    rt.send(target, ReadRepairPut(key, merged, hint_for))
+                if rt.bus.active:
+                    rt.bus.emit(ReadRepair(rt.now(), node.name, key, (target,)))
+                if target not in repaired:
+                    repaired.append(target)
+        self.set_state(DONE, None if not rt.bus.active else (
+            f"repaired {', '.join(repaired)}" if repaired else "replicas agree"))
+        self.finish()
+
+    def failure(self, detail: str) -> object:
+        return ClientRangeReply(self.req, self.key, False, self.node.name, acks=tuple(self.tally.ok),
+                                error=detail, hops=self.hops)

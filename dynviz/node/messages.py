@@ -103,3 +103,55 @@ class HintHandoff(NamedTuple):
 
 class HintHandoffAck(NamedTuple):
     key: bytes
+
+
+# -- range reads over a key group (the table layer's Query and Scan) ----------------
+
+
+class ClientRangeGet(NamedTuple):
+    """Read the keys of one group (``key`` is its prefix, see core/hashing.py) in
+    ``[start, end)`` in key order, at most ``limit`` of them (descending if ``reverse``).
+    ``end`` None reads to the group's end."""
+
+    req: int
+    client: str
+    key: bytes
+    start: bytes
+    end: bytes | None
+    limit: int
+    reverse: bool = False
+    n: int | None = None
+    r: int | None = None
+    pr: int | None = None
+    hops: int = 0
+
+
+class ClientRangeReply(NamedTuple):
+    """The merged entries of R replicas; ``more`` when the range holds more keys."""
+
+    req: int
+    key: bytes
+    ok: bool
+    coordinator: str
+    entries: tuple[tuple[bytes, Siblings], ...] = ()
+    more: bool = False
+    acks: tuple[str, ...] = ()
+    error: str = ""
+    hops: int = 0
+
+
+class ReplicaRangeGet(NamedTuple):
+    req: int
+    key: bytes
+    start: bytes
+    end: bytes | None
+    limit: int
+    reverse: bool = False
+    hint_for: str | None = None
+
+
+class ReplicaRangeReply(NamedTuple):
+    req: int
+    key: bytes
+    entries: tuple[tuple[bytes, Siblings], ...]
+    more: bool

@@ -13,16 +13,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynviz.core.context import ContextError, decode_context
+from dynviz.core.hashing import RING_SIZE, token_of
 from dynviz.core.ring import Ring
 from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
 from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionCreated, VersionStored
 from dynviz.node.component import Component
-from dynviz.node.coordinator import GetCoordinator, PutCoordinator, choose_replicas
+from dynviz.node.coordinator import (
+    GetCoordinator,
+    PutCoordinator,
+    RangeGetCoordinator,
+    choose_replicas,
+)
 from dynviz.node.detector import FailureDetector
 from dynviz.node.handoff import HintStore
 from dynviz.node.messages import (
     ClientGet,
     ClientPut,
+    ClientRangeGet,
+    ClientRangeReply,
     ClientReply,
     HintHandoff,
     HintHandoffAck,
@@ -31,6 +39,8 @@ from dynviz.node.messages import (
     ReplicaGetReply,
     ReplicaPut,
     ReplicaPutAck,
+    ReplicaRangeGet,
+    ReplicaRangeReply,
 )
 from dynviz.node.runtime import Runtime
 from dynviz.storage.base import MAX_VALUE_BYTES, Store
@@ -99,6 +109,9 @@ class Node:
             ReadRepairPut: self.on_read_repair,
             HintHandoff: self.on_hint_handoff,
             HintHandoffAck: self.on_hint_handoff_ack,
+            ClientRangeGet: self.on_client_range_get,
+            ReplicaRangeGet: self.on_replica_range_get,
+            ReplicaRangeReply: self.on_replica_range_reply,
         }
         self.components: dict[str, Component] = {}
         self._write_watchers: list[Callable[[bytes, Siblings | None], None]] = []
@@ -168,6 +181,30 @@ class Node:
         for _, siblings in hinted:
             merged = self.merge(merged, siblings)
         return merged
+
+    def read_range(self, prefix: bytes, start: bytes, end: bytes | None, limit: int,
+                   reverse: bool) -> tuple[tuple[tuple[bytes, Siblings], ...], bool]:
+        """This node's keys of one group in ``[start, end)``, in key order (descending if
+        ``reverse``), at most ``limit``, each with what ``read_local`` holds for it, and
+        whether more keys remain. A group shares one token, and stores keep keys sorted
+        by (token, key), so this reads one run of the store's index (core/hashing.py)."""
+        token = token_of(prefix)
+        keys = [k for _, k in self.store.keys_in_range((token - 1) % RING_SIZE, token)
+                if k.startswith(prefix) and k >= start and (end is None or k < end)]
+        if self.hints._by_key:  # keys this node holds only as hints for another
+            extra = [k for k in self.hints._by_key
+                     if k.startswith(prefix) and k >= start and (end is None or k < end) and k not in self.store]
+            if extra:
+                keys = sorted(keys + extra)
+        if reverse:
+            keys.reverse()
+        more = len(keys) > limit
+        out = []
+        for key in keys[:limit]:
+            found = self.read_local(key)
+            if found is not None:
+                out.append((key, found))
+        return tuple(out), more
 
     def store_version(self, key: bytes, version: Version, hint_for: str | None) -> Siblings:
         return self.store_siblings(key, Siblings((version,)), hint_for, cause="put")
@@ -287,6 +324,29 @@ class Node:
         self.coordinators[msg.req] = coordinator
         coordinator.start()
 
+    def on_client_range_get(self, src: str, msg: ClientRangeGet) -> None:
+        cfg = self.config
+        n = msg.n or cfg.n
+        r = msg.r or cfg.r
+        error = ""
+        if not (1 <= r <= n) or (msg.pr or 0) > n:
+            error = f"need 1 <= r <= n (got n={n} r={r})"
+        elif msg.limit < 1:
+            error = f"limit must be at least 1 (got {msg.limit})"
+        if not error:
+            routed = self._route(msg.key, n, msg.hops, None, msg)
+            if routed is None:
+                return
+            extended, targets = routed
+            if self.name in targets:
+                coordinator = RangeGetCoordinator(self, msg, n, r, msg.pr or 0, extended, targets)
+                self.coordinators[msg.req] = coordinator
+                coordinator.start()
+                return
+            error = "no reachable replica can coordinate this request"
+        self.runtime.send(msg.client, ClientRangeReply(msg.req, msg.key, False, self.name, error=error,
+                                                       hops=msg.hops))
+
     # -- replica side ------------------------------------------------------------------
 
     def on_replica_put(self, src: str, msg: ReplicaPut) -> None:
@@ -311,6 +371,15 @@ class Node:
         coordinator = self.coordinators.get(msg.req)
         if isinstance(coordinator, GetCoordinator):
             coordinator.on_reply(src, msg)
+
+    def on_replica_range_get(self, src: str, msg: ReplicaRangeGet) -> None:
+        entries, more = self.read_range(msg.key, msg.start, msg.end, msg.limit, msg.reverse)
+        self.runtime.send(src, ReplicaRangeReply(msg.req, msg.key, entries, more))
+
+    def on_replica_range_reply(self, src: str, msg: ReplicaRangeReply) -> None:
+        coordinator = self.coordinators.get(msg.req)
+        if isinstance(coordinator, RangeGetCoordinator):
+            coordinator.on_range_reply(src, msg)
 
     def on_read_repair(self, src: str, msg: ReadRepairPut) -> None:
         self.store_siblings(msg.key, msg.siblings, msg.hint_for, cause="repair")
