@@ -4,8 +4,8 @@ Acceptance (issue 7): put_item + query throughput >= 5x moto's. Both sides run t
 same workload: create a table (partition + sort key), put_item ITEMS items over 20
 partition keys, then as many queries (a sort-key range with Limit 10 in one partition).
 dynviz runs on the embedded default cluster (8 nodes, N3 R2 W2): every put_item is a
-quorum read and a quorum write of the item collection through the simulated network,
-every query a read of one collection. moto runs in-process behind boto3 (``mock_aws``).
+quorum read and a quorum write of the item's own object through the simulated network,
+every query a range read of the partition's run of keys on R replicas. moto runs in-process behind boto3 (``mock_aws``).
 """
 
 from __future__ import annotations

@@ -319,7 +319,7 @@ def test_placement_follows_the_partition_keys() -> None:
     places = ex.tables.placement("where")
     assert len(places) == 5
     for p in places:
-        assert p.preference_list == tuple(ex.cluster.ring.preference_list(p.dynamo_key, ex.cluster.config.n))
+        assert p.preference_list == tuple(ex.cluster.ring.preference_list(p.group, ex.cluster.config.n))
 
 
 # -- sessions ---------------------------------------------------------------------------

@@ -1,21 +1,21 @@
-"""Item collections: how a table's items become Dynamo objects on the ring.
+"""Items as Dynamo objects, and a partition's items as a sorted in-memory view.
 
-The cluster places a key by ``token_of(key)``, the MD5 of the whole key, and offers no
-way to place two keys by a shared prefix. So one Dynamo object holds one *item
-collection*: every item with the same partition key, sorted by sort key. Its key is
-``<table> \\x00 <partition-key bytes>``, so its preference list is chosen by the MD5 of
-the table and partition key, an item collection lives on one preference list, and a
-range read is a read of one object followed by a binary search (issue 7, §2).
+Every item is its own Dynamo object (issue 7, section 2). Its key is a *grouped key*
+(core/hashing.py): the group ``<table> \x00 <partition-key bytes>`` places it, so all
+items of one partition key share a token and a preference list, and the suffix is the
+sort-key value as order-preserving bytes (table/keys.py), so each node keeps a
+partition's items sorted by sort key and a Query is a range read of that run.
 
-Each entry carries the (virtual) time and sequence number of the write that made it,
-and deletes leave a tombstone entry for a while. That makes last-write-wins *per item*:
-when the cluster keeps siblings (resolver ``siblings``, the default), the table layer
-merges sibling collections entry by entry, the newest write of each item winning, and
-the next write supersedes the siblings it read. With resolver ``lww`` the cluster keeps
-one whole collection, so two concurrent writes to different items of one partition can
-lose one of them; the table layer cannot undo that.
+The object's value is one :class:`Entry`: the item, or a tombstone for a deleted
+item, with the (virtual) time and sequence number of the write that made it. That
+makes the table's resolver last-write-wins *per item*, as DynamoDB behaves: when the
+cluster keeps siblings of an item (concurrent writes under ``dvv``/``vclock``), the
+table layer takes the newest entry, and its next write supersedes the siblings it
+read. Deletes write a tombstone entry rather than deleting the object, so a delete
+and a concurrent older write resolve by time like any two writes.
 
-The price is the store's value limit (1 MiB): an encoded collection must fit in it.
+A :class:`Collection` is what one range read returns: a partition's live entries,
+sorted by sort key, with per-index views built on demand. It is never stored.
 """
 
 from __future__ import annotations
@@ -25,10 +25,6 @@ import json
 from typing import Any
 
 from dynviz.table.values import Item, b64, item_size, key_native, unb64
-
-TOMBSTONE_TTL = 3600 * 1_000_000
-"""How long (virtual µs) a delete's tombstone entry is kept, so an older sibling of the
-collection cannot bring the item back when they merge."""
 
 
 class Entry:
@@ -60,7 +56,7 @@ class Entry:
 
 
 class Collection:
-    """An immutable sorted map sort-key -> entry (live items and tombstones)."""
+    """A partition's entries as one read saw them, sorted by sort key (immutable)."""
 
     __slots__ = ("entries", "keys", "_live", "_size", "_lsi")
 
@@ -88,18 +84,6 @@ class Collection:
         e = self.get(sk)
         return e.item if e is not None else None
 
-    def with_entry(self, entry: Entry, now: int) -> Collection:
-        """A new collection with ``entry`` in place of any at its key; old tombstones go."""
-        horizon = now - TOMBSTONE_TTL
-        entries = [e for e in self.entries if e.item is not None or e.ts >= horizon]
-        keys = [e.sk for e in entries]
-        i = bisect.bisect_left(keys, entry.sk)
-        if i < len(keys) and keys[i] == entry.sk:
-            entries[i] = entry
-        else:
-            entries.insert(i, entry)
-        return Collection(entries)
-
     def items_size(self) -> int:
         """Bytes of the live items by DynamoDB's size formula."""
         if self._size is None:
@@ -117,44 +101,31 @@ class Collection:
 Collection.EMPTY = Collection([])
 
 
-def merge(collections: list[Collection]) -> Collection:
-    """Per-item last-write-wins over sibling collections: for each sort key, the entry
-    with the largest (time, sequence) wins, tombstones included."""
-    if len(collections) == 1:
-        return collections[0]
-    best: dict[Any, Entry] = {}
-    for c in collections:
-        for e in c.entries:
-            have = best.get(e.sk)
-            if have is None or e.newer_than(have):
-                best[e.sk] = e
-    return Collection([best[k] for k in sorted(best)])
+def newest(entries: list[Entry]) -> Entry:
+    """Last write wins per item: the entry with the largest (time, sequence)."""
+    best = entries[0]
+    for e in entries[1:]:
+        if e.newer_than(best):
+            best = e
+    return best
 
 
 # ------------------------------------------------------------------------- encoding
 
 
-def encode(c: Collection) -> bytes:
-    """Deterministic bytes: JSON, one fragment per entry (cached on the entry, so a
-    write re-encodes only the entry it changed)."""
-    parts = [e.fragment() for e in c.entries]
-    return ('{"v":1,"e":[' + ",".join(parts) + "]}").encode("utf-8")
+def encode_entry(e: Entry) -> bytes:
+    """An entry as the bytes of its Dynamo object: deterministic JSON."""
+    return e.fragment().encode("utf-8")
 
 
-def decode(data: bytes, sk_name: str | None) -> Collection:
-    doc = json.loads(data)
-    entries = []
-    for ts, seq, item_json, tomb_sk in doc["e"]:
-        if item_json is not None:
-            item = _dec_item(item_json)
-            sk_av = item[sk_name] if sk_name else None
-            e = Entry(key_native(sk_av) if sk_av is not None else 0, sk_av, ts, seq, item, item_size(item))
-        else:
-            sk_av = _dec_value(tomb_sk) if tomb_sk is not None else None
-            e = Entry(key_native(sk_av) if sk_av is not None else 0, sk_av, ts, seq, None, 0)
-        entries.append(e)
-    entries.sort(key=lambda e: e.sk)
-    return Collection(entries)
+def decode_entry(data: bytes, sk_name: str | None) -> Entry:
+    ts, seq, item_json, tomb_sk = json.loads(data)
+    if item_json is not None:
+        item = _dec_item(item_json)
+        sk_av = item[sk_name] if sk_name else None
+        return Entry(key_native(sk_av) if sk_av is not None else 0, sk_av, ts, seq, item, item_size(item))
+    sk_av = _dec_value(tomb_sk) if tomb_sk is not None else None
+    return Entry(key_native(sk_av) if sk_av is not None else 0, sk_av, ts, seq, None, 0)
 
 
 def _enc_value(av: dict[str, Any]) -> Any:

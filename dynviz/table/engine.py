@@ -6,11 +6,16 @@ cluster sees the same tables, as every client of a region does. Operations take 
 return boto3's low-level shapes; the client (``dynviz.table.client``) adds response
 metadata and the operation name to errors.
 
-Consistency (issue 7, §2): an item collection is one Dynamo object. An eventually
-consistent read is a get with R=1 (whatever one replica holds); ``ConsistentRead`` is
-a get with R=N (every replica of the preference list answers, so with W+R > N it sees
-every acknowledged write). A write reads the collection with R=N, applies the change,
-and puts it back with the cluster's W over the context it read.
+Placement (issue 7, §2): every item is its own Dynamo object under a grouped key
+placed by the MD5 of ``<table> \x00 <partition key>`` (collection.py), so a partition's
+items share one preference list and each node keeps them sorted by sort key. GetItem
+is a get of one object; Query and Scan are range reads of a partition's run of keys
+(``Cluster.range_get``), read lazily in chunks as a page needs them.
+
+Consistency: an eventually consistent read asks R=1 (whatever one replica holds);
+``ConsistentRead`` asks R=N (every replica of the preference list answers, so with
+W+R > N it sees every acknowledged write). A write reads the item with R=N, applies
+the change, and puts it back with the cluster's W over the context it read.
 """
 
 from __future__ import annotations
@@ -23,10 +28,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynviz.cluster import Cluster
-from dynviz.core.hashing import token_hex, token_of
-from dynviz.storage.base import MAX_VALUE_BYTES, StorageError
+from dynviz.core.hashing import group_prefix, grouped_key, token_hex, token_of
+from dynviz.core.versions import Siblings, Version
 from dynviz.table.capacity import Bucket, read_units, write_units
-from dynviz.table.collection import Collection, Entry, decode, encode, merge
+from dynviz.table.collection import Collection, Entry, decode_entry, encode_entry, newest
 from dynviz.table.errors import (
     ConditionalCheckFailedException,
     InternalServerError,
@@ -60,6 +65,7 @@ from dynviz.table.indexes import (
     index_write_units,
     key_bytes,
 )
+from dynviz.table.keys import sort_key_bytes, sort_key_prefix_bound
 from dynviz.table.schema import IndexDef, KeyDef, TableSchema, parse_create_table
 from dynviz.table.streams import (
     ACCOUNT,
@@ -89,6 +95,8 @@ GSI_DELAY = 100_000
 """Default GSI propagation delay in virtual µs."""
 MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
+READ_CHUNK = 100
+"""Keys a Query or Scan asks the ring for at a time (more if its Limit is larger)."""
 _MS = 1000
 
 
@@ -141,7 +149,7 @@ class PartitionPlacement:
     """Where one item collection (a partition key's items) lives on the ring."""
 
     partition_key: dict[str, Any]
-    dynamo_key: bytes
+    group: bytes
     token: str
     preference_list: tuple[str, ...]
 
@@ -183,8 +191,10 @@ class Table:
         self.lsis = {ix.name: ix for ix in schema.lsis}
         self.stream: Stream | None = None
         self.old_streams: list[Stream] = []
-        self.partitions: list[tuple[int, bytes]] = []  # (token, dynamo key), scan order
+        self.partitions: list[tuple[int, bytes]] = []  # (token, group), scan order
         self.pk_avs: dict[bytes, dict[str, Any]] = {}
+        # per partition with live items: [items, bytes of items and LSI entries] (spec §4)
+        self.collections: dict[bytes, list[int]] = {}
         self.item_count = 0
         self.size_bytes = 0
         self.lsi_counts = {name: [0, 0] for name in self.lsis}  # items, bytes
@@ -192,9 +202,14 @@ class Table:
         self.version = 0
         self.live = True
 
-    def dynamo_key(self, pk_av: dict[str, Any]) -> bytes:
-        """``<table> \\x00 <partition key bytes>``: placed by the MD5 of both."""
+    def group(self, pk_av: dict[str, Any]) -> bytes:
+        """``<table> \\x00 <partition key bytes>``: the key group of a partition, whose
+        MD5 places every item of it."""
         return self.name.encode() + b"\x00" + key_bytes(pk_av)
+
+    def item_key(self, pk_av: dict[str, Any], sk_av: dict[str, Any] | None) -> bytes:
+        """An item's Dynamo key: its partition's group, then its sort key as bytes."""
+        return grouped_key(self.group(pk_av), sort_key_bytes(sk_av) if sk_av is not None else b"")
 
 
 class TableEngine:
@@ -210,7 +225,7 @@ class TableEngine:
         self._seq = 0
         self._stream_seq = FIRST_SEQUENCE
         self._created = 0
-        self._cache: dict[bytes, tuple[tuple[str, int], int, Collection]] = {}
+        self._decoded: dict[bytes, tuple[Version, Entry]] = {}  # item key -> last decoded version
 
     @property
     def now(self) -> int:
@@ -218,49 +233,84 @@ class TableEngine:
 
     # ------------------------------------------------------------------- ring access
 
-    def _read(self, t: Table, pk_av: dict[str, Any], consistent: bool) -> Collection:
-        key = t.dynamo_key(pk_av)
-        cfg = self.cluster.config
-        res = self.cluster.get(key, client=self.client_name, r=cfg.n if consistent else 1)
+    def _entry_of(self, t: Table, key: bytes, siblings: Siblings | None) -> Entry | None:
+        """The newest entry among an item's siblings (its tombstone included), or None.
+        Decoding is cached per stored version: a hot item is decoded once."""
+        if siblings is None:
+            return None
+        versions = siblings.versions
+        cache = self._decoded
+        found: list[Entry] = []
+        for v in versions:
+            if v.value is None:  # deleted with its table
+                continue
+            hit = cache.get(key)
+            if hit is not None and hit[0] is v:
+                found.append(hit[1])
+                continue
+            entry = decode_entry(v.value, t.schema.sk.name if t.schema.sk else None)
+            if len(versions) == 1:
+                cache[key] = (v, entry)
+            found.append(entry)
+        return newest(found) if found else None
+
+    def _r(self, consistent: bool) -> int:
+        return self.cluster.config.n if consistent else 1
+
+    def _read_item(self, t: Table, pk_av: dict[str, Any], sk_av: dict[str, Any] | None,
+                   consistent: bool) -> Entry | None:
+        """One item's entry (None if it never existed), by a quorum get of its object."""
+        key = t.item_key(pk_av, sk_av)
+        res = self.cluster.get(key, client=self.client_name, r=self._r(consistent))
         if not res.ok:
             raise InternalServerError(f"Internal server error (the cluster could not read {key!r}: {res.error})")
-        siblings = res.siblings
-        if siblings is None:
-            return Collection.EMPTY
-        parts: list[Collection] = []
-        cached = self._cache.get(key)
-        sk_name = t.schema.sk.name if t.schema.sk else None
-        for v in siblings.versions:
-            if v.value is None:
-                continue
-            if cached is not None and cached[0] == v.dot and cached[1] == v.timestamp:
-                parts.append(cached[2])
-                continue
-            coll = decode(v.value, sk_name)
-            parts.append(coll)
-            if len(siblings.versions) == 1:
-                self._cache[key] = (v.dot, v.timestamp, coll)
-        if not parts:
-            return Collection.EMPTY
-        return merge(parts)
+        return self._entry_of(t, key, res.siblings)
 
-    def _write(self, t: Table, pk_av: dict[str, Any], coll: Collection) -> None:
-        key = t.dynamo_key(pk_av)
-        data = encode(coll)
-        if len(data) > MAX_VALUE_BYTES:
-            raise ItemCollectionSizeLimitExceededException(
-                f"Collection size exceeded: the item collection for this partition key would take {len(data)} bytes "
-                f"encoded; dynviz keeps an item collection in one Dynamo object, limited to {MAX_VALUE_BYTES} bytes")
-        try:
-            res = self.cluster.put(key, data, client=self.client_name)
-        except StorageError as exc:  # pragma: no cover - checked above
-            raise ItemCollectionSizeLimitExceededException(str(exc)) from None
+    def _runs(self, group: bytes, consistent: bool, start: bytes = b"", end: bytes | None = None,
+              reverse: bool = False, chunk: int = READ_CHUNK) -> Iterator[tuple[bytes, Siblings]]:
+        """Every ``(item key, siblings)`` of one partition in ``[start, end)`` (sort-key
+        bytes), in order or reversed, read from the ring ``chunk`` keys at a time, each
+        chunk only when the one before is used up."""
+        prefix = group_prefix(group)
+        r = self._r(consistent)
+        while True:
+            res = self.cluster.range_get(group, start, end, chunk, reverse, client=self.client_name, r=r)
+            if not res.ok:
+                raise InternalServerError(f"Internal server error (the cluster could not read partition {group!r}: "
+                                          f"{res.error})")
+            for suffix, siblings in res.entries:
+                yield prefix + suffix, siblings
+            if not res.more or not res.entries:
+                return
+            last = res.entries[-1][0]
+            if reverse:
+                end = last
+            else:
+                start = last + b"\x00"  # the smallest suffix after ``last``
+
+    def _entries(self, t: Table, pk_av: dict[str, Any], consistent: bool, start: bytes = b"",
+                 end: bytes | None = None, reverse: bool = False, chunk: int = READ_CHUNK) -> Iterator[Entry]:
+        """A partition's live items (as entries) in sort-key order, read as consumed."""
+        for key, siblings in self._runs(t.group(pk_av), consistent, start, end, reverse, chunk):
+            entry = self._entry_of(t, key, siblings)
+            if entry is not None and entry.item is not None:
+                yield entry
+
+    def _partition(self, t: Table, pk_av: dict[str, Any], consistent: bool) -> Collection:
+        """All of a partition's live items, sorted (for LSI views)."""
+        return Collection(list(self._entries(t, pk_av, consistent, chunk=1000)))
+
+    def _write_entry(self, t: Table, pk_av: dict[str, Any], entry: Entry) -> None:
+        """Put one item's entry over the context its read left with the client."""
+        key = t.item_key(pk_av, entry.sk_av)
+        data = encode_entry(entry)
+        res = self.cluster.put(key, data, client=self.client_name)
         if not res.ok:
             raise InternalServerError(f"Internal server error (the cluster did not acknowledge the write: {res.error})")
         if res.siblings is not None:
             for v in res.siblings.versions:
                 if v.value is data:
-                    self._cache[key] = (v.dot, v.timestamp, coll)
+                    self._decoded[key] = (v, entry)
                     break
 
     # ------------------------------------------------------------------------ tables
@@ -349,11 +399,12 @@ class TableEngine:
     def delete_table(self, p: dict[str, Any]) -> dict[str, Any]:
         t = self._table(p.get("TableName"), describe=True)
         desc = self.describe(t, status="DELETING")
-        for _, key in list(t.partitions):
-            res = self.cluster.delete(key, client=self.client_name)
-            if not res.ok:
-                raise InternalServerError(f"Internal server error (deleting partition {key!r}: {res.error})")
-            self._cache.pop(key, None)
+        for _, group in list(t.partitions):
+            for key, _ in list(self._runs(group, consistent=True)):
+                res = self.cluster.delete(key, client=self.client_name)
+                if not res.ok:
+                    raise InternalServerError(f"Internal server error (deleting item {key!r}: {res.error})")
+                self._decoded.pop(key, None)
         t.live = False
         for g in t.gsis.values():
             g.live = False
@@ -500,34 +551,31 @@ class TableEngine:
         gsi = {n: index_write_units(g.ix, old, new) for n, g in t.gsis.items()}
         return base, {k: v for k, v in lsi.items() if v}, {k: v for k, v in gsi.items() if v}
 
-    def _prepare(self, t: Table, coll: Collection, pk_av: dict[str, Any], sk: Any, sk_av: Any,
-                 old: Item | None, new: Item | None) -> tuple[Collection, Entry] | None:
-        """The collection after the change, or None when nothing changes."""
+    def _collection_bytes(self, t: Table, item: Item | None) -> int:
+        """What one item adds to its item collection: itself and its LSI entries."""
+        if item is None:
+            return 0
+        return item_size(item) + sum(entry_size(ix, item) for ix in t.lsis.values() if ix.has_keys(item))
+
+    def _apply(self, t: Table, pk_av: dict[str, Any], sk: Any, sk_av: Any, old: Item | None,
+               new: Item | None) -> bool:
+        """Write one item's change (``new`` None deletes) and, once acknowledged, record
+        it: counts, the partition directory, the stream and the GSI queues. False when
+        nothing changes (no write, no stream record)."""
         if items_equal(old, new):
-            return None
-        self._seq += 1
-        now = self.now
-        if new is not None:
-            entry = Entry(sk, sk_av, now, self._seq, new, item_size(new))
-        else:
-            entry = Entry(sk, sk_av, now, self._seq, None, 0)
-        after = coll.with_entry(entry, now)
+            return False
         if t.lsis:
-            size = after.items_size() + sum(
-                entry_size(ix, e.item) for ix in t.lsis.values() for e in after.live() if ix.has_keys(e.item))  # type: ignore[arg-type]
+            c = t.collections.get(t.group(pk_av))
+            size = (c[1] if c else 0) - self._collection_bytes(t, old) + self._collection_bytes(t, new)
             if size > self.item_collection_limit:
                 raise ItemCollectionSizeLimitExceededException("Collection size exceeded.")
-        return after, entry
+        self._seq += 1
+        entry = Entry(sk, sk_av, self.now, self._seq, new, item_size(new) if new is not None else 0)
+        self._write_entry(t, pk_av, entry)
+        self._record(t, pk_av, old, new)
+        return True
 
-    def _commit(self, t: Table, pk_av: dict[str, Any], before: Collection, after: Collection,
-                old: Item | None, new: Item | None) -> None:
-        """Write the collection and, once acknowledged, record the change: counts, the
-        partition directory, the stream and the GSI queues."""
-        self._write(t, pk_av, after)
-        self._record(t, pk_av, before, after, old, new)
-
-    def _record(self, t: Table, pk_av: dict[str, Any], before: Collection, after: Collection,
-                old: Item | None, new: Item | None) -> None:
+    def _record(self, t: Table, pk_av: dict[str, Any], old: Item | None, new: Item | None) -> None:
         s = t.schema
         t.version += 1
         t.stats.writes += 1
@@ -541,16 +589,20 @@ class TableEngine:
             if new is not None and ix.has_keys(new):
                 c[0] += 1
                 c[1] += entry_size(ix, new)
-        key = t.dynamo_key(pk_av)
-        had, has = bool(before.live()), bool(after.live())
-        if has and not had:
-            bisect.insort(t.partitions, (token_of(key), key))
-            t.pk_avs[key] = pk_av
-        elif had and not has:
-            i = bisect.bisect_left(t.partitions, (token_of(key), key))
-            if i < len(t.partitions) and t.partitions[i][1] == key:
+        group = t.group(pk_av)
+        counts = t.collections.get(group)
+        if counts is None:
+            counts = t.collections[group] = [0, 0]
+            bisect.insort(t.partitions, (token_of(group), group))
+            t.pk_avs[group] = pk_av
+        counts[0] += (new is not None) - (old is not None)
+        counts[1] += self._collection_bytes(t, new) - self._collection_bytes(t, old)
+        if counts[0] <= 0:
+            del t.collections[group]
+            i = bisect.bisect_left(t.partitions, (token_of(group), group))
+            if i < len(t.partitions) and t.partitions[i][1] == group:
                 del t.partitions[i]
-            t.pk_avs.pop(key, None)
+            t.pk_avs.pop(group, None)
         image = new if new is not None else old
         assert image is not None
         keys = {k: image[k] for k in s.key_names}
@@ -589,16 +641,15 @@ class TableEngine:
         if item_size(item) > MAX_ITEM_BYTES:
             raise _bad("Item size has exceeded the maximum allowed size")
         failed_units = write_units(item_size(item))
-        out, coll, pk_av = self._write_one(t, p, item, item, lambda old, base: failed_units if old else 1.0)
-        self._item_metrics(t, p, out, pk_av, coll)
+        out, pk_av = self._write_one(t, p, item, item, lambda old, base: failed_units if old else 1.0)
+        self._item_metrics(t, p, out, pk_av)
         return out, item
 
     def _write_one(self, t: Table, p: dict[str, Any], key: Item, new: Item | None,
-                   failed_units: Callable[[Item | None, float], float]) -> tuple[dict[str, Any], Collection,
-                                                                                 dict[str, Any]]:
+                   failed_units: Callable[[Item | None, float], float]) -> tuple[dict[str, Any], dict[str, Any]]:
         """What put_item and delete_item share: the condition, the capacity check, the
-        read-modify-write of the item's collection, ReturnValues and consumed capacity.
-        ``new`` None deletes. Returns the response, the collection as written, the pk."""
+        read-modify-write of the item's object, ReturnValues and consumed capacity.
+        ``new`` None deletes. Returns the response and the partition key."""
         cond_text = p.get("ConditionExpression")
         ph = self._placeholders(p, cond_text is not None)
         cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
@@ -608,15 +659,13 @@ class TableEngine:
             raise _bad("Return values set to invalid value")
         rcc = self._rcc(p)
         pk_av, sk, sk_av = self._key_parts(t, key)
-        coll = self._read(t, pk_av, consistent=True)
-        old = coll.item(sk)
+        found = self._read_item(t, pk_av, sk_av, consistent=True)
+        old = found.item if found is not None else None
         base, lsi, gsi = self._write_costs(t, old, new)
         self._check_write_capacity(t, base + sum(lsi.values()), gsi)
         if cond is not None and not evaluate(cond, old or {}):
             self._fail_condition(t, p, old, failed_units(old, base))
-        prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, new)
-        if prepared is not None:
-            self._commit(t, pk_av, coll, prepared[0], old, new)
+        self._apply(t, pk_av, sk, sk_av, old, new)
         self._spend_write(t, base + sum(lsi.values()), gsi)
         out: dict[str, Any] = {}
         if rv == "ALL_OLD" and old is not None:
@@ -624,12 +673,12 @@ class TableEngine:
         cc = self._consumed(t, rcc, base, lsi, gsi)
         if cc:
             out["ConsumedCapacity"] = cc
-        return out, (prepared[0] if prepared else coll), pk_av
+        return out, pk_av
 
-    def _item_metrics(self, t: Table, p: dict[str, Any], out: dict[str, Any], pk_av: dict[str, Any],
-                      coll: Collection) -> None:
+    def _item_metrics(self, t: Table, p: dict[str, Any], out: dict[str, Any], pk_av: dict[str, Any]) -> None:
         if p.get("ReturnItemCollectionMetrics") == "SIZE" and t.lsis:
-            gb = coll.items_size() / 1024**3
+            c = t.collections.get(t.group(pk_av))
+            gb = (c[1] if c else 0) / 1024**3
             out["ItemCollectionMetrics"] = {"ItemCollectionKey": {t.schema.pk.name: dict(pk_av)},
                                             "SizeEstimateRangeGB": [0.0, max(1.0, gb)]}
 
@@ -639,7 +688,7 @@ class TableEngine:
         if "Key" not in p:
             raise _bad('Missing required parameter in input: "Key"')
         key = t.schema.check_key(p["Key"])
-        out, _, _ = self._write_one(t, p, key, None, lambda old, base: base)
+        out, _ = self._write_one(t, p, key, None, lambda old, base: base)
         return out, key
 
     def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item | None]:
@@ -663,8 +712,8 @@ class TableEngine:
             raise _bad("Return values set to invalid value")
         rcc = self._rcc(p)
         pk_av, sk, sk_av = self._key_parts(t, key)
-        coll = self._read(t, pk_av, consistent=True)
-        old = coll.item(sk)
+        found = self._read_item(t, pk_av, sk_av, consistent=True)
+        old = found.item if found is not None else None
         if cond is not None and not evaluate(cond, old or {}):
             base, lsi, gsi = self._write_costs(t, old, old)
             self._check_write_capacity(t, base + sum(lsi.values()), gsi)
@@ -675,9 +724,7 @@ class TableEngine:
         s.check_item_keys(new)
         base, lsi, gsi = self._write_costs(t, old, new)
         self._check_write_capacity(t, base + sum(lsi.values()), gsi)
-        prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, new)
-        if prepared is not None:
-            self._commit(t, pk_av, coll, prepared[0], old, new)
+        self._apply(t, pk_av, sk, sk_av, old, new)
         self._spend_write(t, base + sum(lsi.values()), gsi)
         out: dict[str, Any] = {}
         touched = {a.path.top for a in actions}
@@ -696,7 +743,7 @@ class TableEngine:
         cc = self._consumed(t, rcc, base, lsi, gsi)
         if cc:
             out["ConsumedCapacity"] = cc
-        self._item_metrics(t, p, out, pk_av, prepared[0] if prepared else coll)
+        self._item_metrics(t, p, out, pk_av)
         return out, new
 
     # -------------------------------------------------------------------- item reads
@@ -741,9 +788,9 @@ class TableEngine:
         ph.check_unused()
         consistent = self._consistent(p)
         rcc = self._rcc(p)
-        pk_av, sk, _ = self._key_parts(t, key)
-        coll = self._read(t, pk_av, consistent)
-        item = coll.item(sk)
+        pk_av, _, sk_av = self._key_parts(t, key)
+        found = self._read_item(t, pk_av, sk_av, consistent)
+        item = found.item if found is not None else None
         units = read_units(item_size(item) if item else 0, consistent)
         self._check_read_capacity(t, units, t.read_bucket)
         out: dict[str, Any] = {}
@@ -789,14 +836,10 @@ class TableEngine:
         for t, spec, keys, paths, consistent in plans:
             got = responses.setdefault(t.name, [])
             units_sum = 0.0
-            by_partition: dict[bytes, Collection] = {}
             for k in keys:
-                pk_av, sk, _ = self._key_parts(t, k)
-                dk = t.dynamo_key(pk_av)
-                coll = by_partition.get(dk)
-                if coll is None:
-                    coll = by_partition[dk] = self._read(t, pk_av, consistent)
-                item = coll.item(sk)
+                pk_av, _, sk_av = self._key_parts(t, k)
+                found = self._read_item(t, pk_av, sk_av, consistent)
+                item = found.item if found is not None else None
                 units = read_units(item_size(item) if item else 0, consistent)
                 try:
                     self._check_read_capacity(t, units, t.read_bucket)
@@ -821,15 +864,16 @@ class TableEngine:
         return out
 
     def batch_write_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Item, Item | None]]]:
-        """Every request is validated before any is applied; requests for one partition
-        are applied in one read-modify-write of its collection."""
+        """Every request is validated before any is applied; then each is one
+        read-modify-write of its item. A request that is throttled or cannot reach its
+        replicas is returned in UnprocessedItems, untouched; the others are applied."""
         req = p.get("RequestItems")
         if not isinstance(req, dict) or not req:
             raise _bad("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: "
                        "Member must have length greater than or equal to 1")
         rcc = self._rcc(p)
         total = 0
-        groups: dict[tuple[str, bytes], list[tuple[dict[str, Any], Item, Item | None]]] = {}
+        plan: list[tuple[str, dict[str, Any], Item, Item | None]] = []
         tables: dict[str, Table] = {}
         for name, reqs in req.items():
             t = self._table(name)
@@ -858,8 +902,7 @@ class TableEngine:
                 if ident in seen:
                     raise _bad("Provided list of item keys contains duplicates")
                 seen.add(ident)
-                pk_av = key[t.schema.pk.name]
-                groups.setdefault((name, t.dynamo_key(pk_av)), []).append((r, key, new))
+                plan.append((name, r, key, new))
         if total > MAX_BATCH_WRITE:
             raise _bad("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must "
                        "satisfy constraint: [Member must have length less than or equal to 25, Member must have length "
@@ -868,48 +911,25 @@ class TableEngine:
         consumed: dict[str, list[float]] = {}
         written: list[tuple[str, Item, Item | None]] = []
         processed_any = False
-        for (name, _), reqs in groups.items():
+        for name, r, key, new in plan:
             t = tables[name]
-            pk_av = reqs[0][1][t.schema.pk.name]
+            pk_av, sk, sk_av = self._key_parts(t, key)
             try:
-                coll = self._read(t, pk_av, consistent=True)
-            except InternalServerError:
-                unprocessed.setdefault(name, []).extend(r for r, _, _ in reqs)
-                continue
-            before = coll
-            changes = []
-            base_sum, lsi_sum, gsi_sum = 0.0, 0.0, {}  # type: ignore[var-annotated]
-            for _r, key, new in reqs:
-                _, sk, sk_av = self._key_parts(t, key)
-                old = coll.item(sk)
+                found = self._read_item(t, pk_av, sk_av, consistent=True)
+                old = found.item if found is not None else None
                 base, lsi, gsi = self._write_costs(t, old, new)
-                base_sum += base
-                lsi_sum += sum(lsi.values())
-                for k, v in gsi.items():
-                    gsi_sum[k] = gsi_sum.get(k, 0.0) + v
-                prepared = self._prepare(t, coll, pk_av, sk, sk_av, old, new)
-                if prepared is not None:
-                    coll = prepared[0]
-                    changes.append((old, new, prepared[1]))
-            try:
-                self._check_write_capacity(t, base_sum + lsi_sum, gsi_sum)
-                if changes:
-                    self._write(t, pk_av, coll)
+                self._check_write_capacity(t, base + sum(lsi.values()), gsi)
+                changed = self._apply(t, pk_av, sk, sk_av, old, new)
             except (ProvisionedThroughputExceededException, InternalServerError, ItemCollectionSizeLimitExceededException):
-                unprocessed.setdefault(name, []).extend(r for r, _, _ in reqs)
+                unprocessed.setdefault(name, []).append(r)
                 continue
             processed_any = True
-            # record each change in order, each against the collection it produced
-            step = before
-            for old, new, entry in changes:
-                nxt = step.with_entry(entry, self.now)
-                self._record(t, pk_av, step, nxt, old, new)
-                step = nxt
-                written.append((name, t.schema.key_of(new if new is not None else old), new))  # type: ignore[arg-type]
-            self._spend_write(t, base_sum + lsi_sum, gsi_sum)
+            if changed:
+                written.append((name, key, new))
+            self._spend_write(t, base + sum(lsi.values()), gsi)
             c = consumed.setdefault(name, [0.0, 0.0])
-            c[0] += base_sum
-            c[1] += lsi_sum + sum(gsi_sum.values())
+            c[0] += base
+            c[1] += sum(lsi.values()) + sum(gsi.values())
         if unprocessed and not processed_any:
             raise ProvisionedThroughputExceededException(
                 "The level of configured provisioned throughput for the table was exceeded. "
@@ -1102,13 +1122,34 @@ class TableEngine:
             return bool(v <= first <= key_native(cond[2]))
         return bool(first[:len(v)] == v)
 
-    def _view(self, t: Table, ix: IndexDef | None, coll: Collection) -> tuple[list[tuple[Any, ...]], list[Any], list[Item]]:
-        """(sort tuples, first elements, items) of one partition, sorted."""
-        if ix is None:
-            def build(c: Collection) -> Any:
-                live = c.live()
-                return ([(e.sk,) for e in live], [e.sk for e in live], [e.item for e in live])
-            return coll.lsi_view("", build)  # type: ignore[no-any-return]
+    @staticmethod
+    def _byte_bounds(cond: tuple[Any, ...] | None) -> tuple[bytes, bytes | None]:
+        """A sort-key condition as the range ``[start, end)`` of sort-key bytes
+        (``end`` None: to the partition's end). ``v + 0x00`` is the smallest key above
+        ``v``, so it is the exclusive end of ``<= v`` and the start of ``> v``."""
+        if cond is None:
+            return b"", None
+        op, v = cond[0], sort_key_bytes(cond[1])
+        if op == "=":
+            return v, v + b"\x00"
+        if op == "<":
+            return b"", v
+        if op == "<=":
+            return b"", v + b"\x00"
+        if op == ">":
+            return v + b"\x00", None
+        if op == ">=":
+            return v, None
+        if op == "BETWEEN":
+            return v, sort_key_bytes(cond[2]) + b"\x00"
+        return v, sort_key_prefix_bound(cond[1])  # begins_with
+
+    @staticmethod
+    def _sort_bytes(t: Table, key: Item) -> bytes:
+        return sort_key_bytes(key[t.schema.sk.name]) if t.schema.sk else b""
+
+    def _view(self, ix: IndexDef, coll: Collection) -> tuple[list[tuple[Any, ...]], list[Any], list[Item]]:
+        """(sort tuples, first elements, items) of one partition's LSI, sorted."""
         lsi = ix
 
         def build_lsi(c: Collection) -> Any:
@@ -1160,9 +1201,20 @@ class TableEngine:
             items = g.items.get(gpk, [])
             firsts = [tp[0] for tp in tuples] if sk_cond is not None else []
             lo, hi = self._bounds(firsts, sk_cond) if sk_cond is not None else (0, len(tuples))
+        elif ix is None:
+            # The base table: a range read of the partition's run of keys on the ring.
+            lo_b, hi_b = self._byte_bounds(sk_cond)
+            if start is not None:
+                esk = self._sort_bytes(t, p["ExclusiveStartKey"])
+                if forward:
+                    lo_b = max(lo_b, esk + b"\x00")
+                else:
+                    hi_b = esk if hi_b is None else min(hi_b, esk)
+            chunk = min(limit, 1000) if limit is not None else READ_CHUNK
+            entries = self._entries(t, pk_val, consistent, lo_b, hi_b, not forward, chunk)
+            return self._page(t, ix, p, (e.item for e in entries), limit, filt, paths, select, consistent, rcc)  # type: ignore[misc]
         else:
-            coll = self._read(t, pk_val, consistent)
-            tuples, firsts, items = self._view(t, ix, coll)
+            tuples, firsts, items = self._view(ix, self._partition(t, pk_val, consistent))
             lo, hi = self._bounds(firsts, sk_cond)
         if forward:
             if start is not None:
@@ -1272,7 +1324,7 @@ class TableEngine:
             start_tok = glob.token(start[0]) if start is not None else None
         else:
             order = t.partitions  # type: ignore[assignment]
-            start_tok = token_of(t.dynamo_key(start[0])) if start is not None else None
+            start_tok = token_of(t.group(start[0])) if start is not None else None
         if start_tok is not None and not lo_tok <= start_tok < hi_tok:
             raise _bad("Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. "
                        f"TotalSegments: {total} Segment: {seg}")
@@ -1283,23 +1335,24 @@ class TableEngine:
             else:
                 pos = bisect.bisect_left(order, (lo_tok,))
             first = True
+            chunk = min(limit, 1000) if limit is not None else READ_CHUNK
             for tok, ident in list(order[pos:]):
                 if tok >= hi_tok:
                     return
+                pk_av = glob.pk_avs.get(ident) if glob is not None else t.pk_avs.get(ident)
+                if pk_av is None:
+                    continue
+                resume = first and start is not None and key_native(pk_av) == key_native(start[0])
+                first = False
+                if glob is None and ix is None:
+                    begin = self._sort_bytes(t, p["ExclusiveStartKey"]) + b"\x00" if resume else b""
+                    yield from (e.item for e in self._entries(t, pk_av, consistent, begin, None, False, chunk))  # type: ignore[misc]
+                    continue
                 if glob is not None:
                     tuples, items = glob.tuples.get(ident, []), glob.items.get(ident, [])
                 else:
-                    pk_av = t.pk_avs.get(ident)
-                    if pk_av is None:
-                        continue
-                    coll = self._read(t, pk_av, consistent)
-                    tuples, _, items = self._view(t, ix, coll)
-                i = 0
-                if first and start is not None:
-                    same = (key_native(glob.pk_avs[ident]) if glob is not None else key_native(t.pk_avs[ident])) == key_native(start[0])
-                    if same:
-                        i = bisect.bisect_right(tuples, start[1])
-                first = False
+                    tuples, _, items = self._view(ix, self._partition(t, pk_av, consistent))  # type: ignore[arg-type]
+                i = bisect.bisect_right(tuples, start[1]) if resume and start is not None else 0
                 yield from items[i:]
 
         return self._page(t, ix, p, source(), limit, filt, paths, select, consistent, rcc)
@@ -1400,7 +1453,7 @@ class TableEngine:
             st.arn if st else None, st.view_type if st else None, records, latest, t.version)
 
     def placement(self, name: str) -> list[PartitionPlacement]:
-        """Each partition key's item collection: its Dynamo key, token and replicas."""
+        """Each partition key's item collection: its key group, token and replicas."""
         t = self._table(name, describe=True)
         ring = self.cluster.ring
         n = self.cluster.config.n

@@ -1,9 +1,10 @@
 """Secondary indexes: the sorted views Query and Scan read, and their write costs.
 
-*Local* indexes live inside an item collection: a collection's LSI view (items that
+*Local* indexes share the table's partitions: a partition's LSI view (items that
 carry the index sort key, ordered by it, ties broken by the table sort key) is built
-from the collection read from the ring, so LSI reads have the table's consistency and
-LSI entries count toward the item-collection size (spec §4).
+from the partition's items as a range read returns them from the ring, so LSI reads
+have the table's consistency, and LSI entries count toward the item-collection size
+the table layer accounts per partition (spec §4).
 
 *Global* indexes are materialised views the table layer keeps, one sorted list per
 index partition key, ordered by (index sort key, table partition key, table sort key)

@@ -47,7 +47,9 @@ def to_decimal(text: str) -> Decimal:
         raise _bad("A value provided cannot be converted into a number")
     if d == 0:
         return Decimal(0)
-    digits = d.normalize().as_tuple().digits
+    # Not normalize(): it rounds to the context's precision (28 by default), so a
+    # 39-digit number would be counted as 28 digits and slip through.
+    digits = bytes(d.as_tuple().digits).rstrip(b"\x00").lstrip(b"\x00")
     if len(digits) > 38:
         raise _bad("Attempting to store more than 38 significant digits in a Number")
     exp = d.adjusted()

@@ -3,6 +3,8 @@ lag, streams, the accelerator, item-collection limits, atomic failures."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,7 +12,8 @@ from table_helpers import code_of, keys_table
 
 import dynviz.table as dt
 from dynviz.cluster import Cluster, ClusterConfig
-from dynviz.core.hashing import token_of
+from dynviz.core.hashing import group_prefix, token_of
+from dynviz.table.collection import Entry, encode_entry
 
 SECOND = 1_000_000
 
@@ -21,49 +24,101 @@ def _item(pk: str, sk: int, **attrs: Any) -> dict[str, Any]:
     return out
 
 
-def test_item_collection_lives_on_one_preference_list(ddb: Any) -> None:
+def test_every_item_is_its_own_object_on_its_partitions_preference_list(ddb: Any) -> None:
     ddb.create_table(**keys_table("placed", ("pk", "S"), ("sk", "N")))
-    for i in range(20):
-        ddb.put_item(TableName="placed", Item=_item(f"user{i % 3}", i))
+    for i in (7, -3, 12, 0, 2.5, 100, -40, 1):
+        for user in ("user0", "user1", "user2"):
+            ddb.put_item(TableName="placed", Item=_item(user, i))  # type: ignore[arg-type]
     places = ddb.placement("placed")
     assert len(places) == 3
+    cluster = ddb.cluster
     for p in places:
-        assert p.dynamo_key == b"placed\x00" + p.partition_key["S"].encode()
-        assert int(p.token, 16) == token_of(p.dynamo_key)
-        inspected = ddb.cluster.inspect(p.dynamo_key)
-        assert set(inspected.holders()) == set(p.preference_list)
+        assert p.group == b"placed\x00" + p.partition_key["S"].encode()
+        assert int(p.token, 16) == token_of(p.group)
+        prefix = group_prefix(p.group)
+        for node in p.preference_list:
+            store = cluster.nodes[node].store
+            keys = [k for _, k in store.keys_in_range(token_of(p.group) - 1, token_of(p.group)) if k.startswith(prefix)]
+            # one object per item, kept by the node in sort-key order
+            values = [json.loads(newest_value(store.get(k)))[2] for k in keys]
+            assert [v["sk"]["N"] for v in values] == ["-40", "-3", "0", "1", "2.5", "7", "12", "100"]
+        for k in keys:
+            assert set(cluster.inspect(k).holders()) == set(p.preference_list)
 
 
-def test_siblings_are_merged_per_item_last_write_wins() -> None:
-    """Two writes to different items of one partition, made concurrently through the
-    cluster (siblings), both survive: the table layer merges sibling collections item by
-    item."""
+def newest_value(siblings: Any) -> bytes:
+    (v,) = siblings.versions
+    return v.value
+
+
+def test_a_partition_may_outgrow_one_objects_value_limit(ddb: Any) -> None:
+    """Items are separate objects, so a partition is not bounded by the 1 MiB value
+    limit of one object: 40 items of 100 KB (4 MB) in one partition, read back with
+    Query pages cut at 1 MB."""
+    ddb.create_table(**keys_table("big", ("pk", "S"), ("sk", "N")))
+    blob = "x" * 100_000
+    for i in range(40):
+        ddb.put_item(TableName="big", Item=_item("p", i, blob=blob))
+    seen, pages, esk = [], 0, None
+    while True:
+        extra = {"ExclusiveStartKey": esk} if esk else {}
+        page = ddb.query(TableName="big", KeyConditionExpression="pk = :p",
+                         ExpressionAttributeValues={":p": {"S": "p"}}, ProjectionExpression="sk", **extra)
+        pages += 1
+        seen += [int(it["sk"]["N"]) for it in page["Items"]]
+        esk = page.get("LastEvaluatedKey")
+        if esk is None:
+            break
+    assert seen == list(range(40))
+    assert pages == 4  # 10 items of ~100 KB per 1 MB page
+    assert ddb.describe_table(TableName="big")["Table"]["ItemCount"] == 40
+
+
+def test_concurrent_writes_to_one_item_leave_siblings_the_table_resolves_by_last_write() -> None:
+    """Two writers update one item concurrently through the cluster (siblings under
+    dvv); the table reads the newest write, and its next write supersedes both."""
     cluster = Cluster(ClusterConfig(nodes=tuple(f"n{i}" for i in range(1, 6)), seed=1))
     c = dt.client(cluster)
     c.create_table(**keys_table("sib", ("pk", "S"), ("sk", "N")))
     c.put_item(TableName="sib", Item=_item("p", 1, v="base"))
     engine = c.engine
-    key = b"sib\x00p"
-    # Two writers read the same collection and write different items concurrently.
     t = engine.tables["sib"]
-    from dynviz.table.collection import Entry, encode
-
-    coll = engine._read(t, {"S": "p"}, consistent=True)
-    a = coll.with_entry(Entry(2, {"N": "2"}, cluster.now, 10_001, _item("p", 2, v="a"), 10), cluster.now)
-    b = coll.with_entry(Entry(3, {"N": "3"}, cluster.now, 10_002, _item("p", 3, v="b"), 10), cluster.now)
+    key = t.item_key({"S": "p"}, {"N": "1"})
     ctx = cluster.client("dynviz.table").contexts[key]
     cluster.client("w1").contexts[key] = ctx
     cluster.client("w2").contexts[key] = ctx
-    pa = cluster.submit_put(key, encode(a), client="w1")
-    pb = cluster.submit_put(key, encode(b), client="w2")
+    newer = Entry(1, {"N": "1"}, cluster.now + 5, 10_002, _item("p", 1, v="newer"), 10)
+    older = Entry(1, {"N": "1"}, cluster.now + 1, 10_001, _item("p", 1, v="older"), 10)
+    pa = cluster.submit_put(key, encode_entry(newer), client="w1")
+    pb = cluster.submit_put(key, encode_entry(older), client="w2")
     cluster.wait(pa)
     cluster.wait(pb)
     assert len(cluster.get(key, r=3).siblings.versions) == 2  # the cluster kept both
-    got = c.query(TableName="sib", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
-                  ConsistentRead=True)
-    assert [i["sk"]["N"] for i in got["Items"]] == ["1", "2", "3"]
-    c.put_item(TableName="sib", Item=_item("p", 4))  # the next write supersedes both siblings
+    got = c.get_item(TableName="sib", Key={"pk": {"S": "p"}, "sk": {"N": "1"}}, ConsistentRead=True)
+    assert got["Item"]["v"] == {"S": "newer"}
+    q = c.query(TableName="sib", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                ConsistentRead=True)
+    assert [i["v"]["S"] for i in q["Items"]] == ["newer"]
+    c.put_item(TableName="sib", Item=_item("p", 1, v="last"))  # supersedes both siblings
     assert len(cluster.get(key, r=3).siblings.versions) == 1
+
+
+def test_writes_to_different_items_of_a_partition_never_conflict_even_under_lww() -> None:
+    """Per-item objects: two clients writing different items of one partition at once
+    touch different Dynamo objects, so even the cluster's LWW resolver loses neither."""
+    cluster = Cluster(ClusterConfig(nodes=tuple(f"n{i}" for i in range(1, 6)), seed=2, resolver="lww"))
+    c = dt.client(cluster)
+    c.create_table(**keys_table("lww", ("pk", "S"), ("sk", "N")))
+    t = c.engine.tables["lww"]
+    writes = []
+    for i in range(2, 6):
+        entry = Entry(i, {"N": str(i)}, cluster.now, 20_000 + i, _item("p", i), 10)
+        writes.append(cluster.submit_put(t.item_key({"S": "p"}, {"N": str(i)}), encode_entry(entry), client=f"w{i}"))
+    for w in writes:
+        assert cluster.wait(w).ok
+    got = c.query(TableName="lww", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                  ConsistentRead=True)
+    assert [i["sk"]["N"] for i in got["Items"]] == ["2", "3", "4", "5"]
 
 
 # ---------------------------------------------------------------------- capacity
@@ -170,14 +225,6 @@ def test_lsi_item_collection_limit(ddb: Any) -> None:
     assert [i["rank"]["N"] for i in ranks["Items"]] == [str(-(stored - 1)), str(-(stored - 2)), str(-(stored - 3))]
     # another partition is another item collection
     ddb.put_item(TableName="lsi", Item={"pk": {"S": "q"}, "sk": {"N": "1"}, "rank": {"N": "1"}})
-
-
-def test_collection_over_the_store_value_limit_is_refused(ddb: Any) -> None:
-    ddb.create_table(**keys_table("fat", ("pk", "S"), ("sk", "N")))
-    with pytest.raises(dt.ItemCollectionSizeLimitExceededException, match="one Dynamo object"):
-        for i in range(5):
-            ddb.put_item(TableName="fat", Item=_item("p", i, blob="y" * 300_000))
-    assert ddb.snapshot("fat").item_count == 3
 
 
 # ----------------------------------------------------------------------- streams
@@ -329,3 +376,17 @@ def test_delete_table_removes_its_objects(ddb: Any) -> None:
     ddb.create_table(**keys_table("gone", ("pk", "S")))
     assert ddb.scan(TableName="gone")["Count"] == 0
     assert "Item" not in ddb.get_item(TableName="gone", Key={"pk": {"S": "a"}}, ConsistentRead=True)
+
+
+@pytest.mark.parametrize(("text", "ok"), [("1" * 38, True), ("1" * 39, False), ("1" * 38 + "000", True),
+                                          ("0.000" + "7" * 38, True), ("-" + "9" * 39, False)])
+def test_numbers_hold_at_most_38_significant_digits(ddb: Any, text: str, ok: bool) -> None:
+    ddb.create_table(**keys_table("num", ("pk", "S")))
+    item = {"pk": {"S": "a"}, "n": {"N": text}}
+    if ok:
+        ddb.put_item(TableName="num", Item=item)
+        assert Decimal(ddb.get_item(TableName="num", Key={"pk": {"S": "a"}})["Item"]["n"]["N"]) == Decimal(text)
+    else:
+        with pytest.raises(dt.ValidationException, match="38 significant digits"):
+            ddb.put_item(TableName="num", Item=item)
+        assert "Item" not in ddb.get_item(TableName="num", Key={"pk": {"S": "a"}})

@@ -137,7 +137,7 @@ async def test_ring_marks_the_selected_tables_partitions() -> None:
         marked = ring.table_tokens(app.cluster)
         assert marked is not None and marked[0] == "where"
         desk = app.executor.tables
-        assert sorted(marked[1]) == sorted(token_of(p.dynamo_key) for p in desk.placement("where"))
+        assert sorted(marked[1]) == sorted(token_of(p.group) for p in desk.placement("where"))
         text = "\n".join(ring.plain_lines())
         assert text.count("▲") >= 1
         app.selected_table = None
