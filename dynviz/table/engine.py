@@ -152,6 +152,8 @@ class PartitionPlacement:
     group: bytes
     token: str
     preference_list: tuple[str, ...]
+    items: int = 0
+    """Live items, each its own Dynamo object on this preference list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1453,14 +1455,14 @@ class TableEngine:
             st.arn if st else None, st.view_type if st else None, records, latest, t.version)
 
     def placement(self, name: str) -> list[PartitionPlacement]:
-        """Each partition key's item collection: its key group, token and replicas."""
+        """Each partition key's item collection: its key group, token, replicas, items."""
         t = self._table(name, describe=True)
         ring = self.cluster.ring
         n = self.cluster.config.n
         out = []
-        for tok, key in t.partitions:
-            out.append(PartitionPlacement(copy_item({"k": t.pk_avs[key]})["k"], key, token_hex(tok),
-                                          tuple(ring.preference_list(key, n))))
+        for tok, group in t.partitions:
+            out.append(PartitionPlacement(copy_item({"k": t.pk_avs[group]})["k"], group, token_hex(tok),
+                                          tuple(ring.preference_list(group, n)), t.collections[group][0]))
         return out
 
 

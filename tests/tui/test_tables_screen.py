@@ -99,8 +99,11 @@ async def test_tables_screen_browses_pages_queries_and_tails_the_stream() -> Non
 
         placement = pane(app, "placement-view")
         assert "2 partitions" in placement
-        for p in app.executor.tables.placement("orders"):
+        places = app.executor.tables.placement("orders")
+        assert sum(p.items for p in places) == 11  # 12 written, one deleted: one object each
+        for p in places:
             assert ", ".join(p.preference_list) in placement
+            assert f"{p.items} items" in placement
 
         await pilot.press("escape")
         await pilot.pause()

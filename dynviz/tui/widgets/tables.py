@@ -171,14 +171,15 @@ def placement_text(desk: TableDesk, table: str) -> tuple[Text, str]:
     """Where the table's item collections live: per node and per partition key."""
     places = desk.placement(table)
     out = Text()
-    out.append(f"{len(places)} partitions (item collections), marked ▲ on the ring\n", style="bold")
+    out.append(f"{len(places)} partitions, marked ▲ on the ring: each item is its own object, placed by its "
+               "partition key's MD5\n", style="bold")
     primaries = Counter(p.preference_list[0] for p in places if p.preference_list)
     replicas = Counter(n for p in places for n in p.preference_list)
     for node in sorted(replicas):
         out.append(f"  {node}: {replicas[node]} replicas, {primaries[node]} as first\n")
     for p in sorted(places, key=lambda p: p.token)[:40]:
-        out.append(f"  {show_value(p.partition_key):<20} token {p.token[:10]}…  → {', '.join(p.preference_list)}\n",
-                   style="grey70")
+        out.append(f"  {show_value(p.partition_key):<20} {plural(p.items, 'item'):>9}  token {p.token[:10]}…  → "
+                   f"{', '.join(p.preference_list)}\n", style="grey70")
     if len(places) > 40:
         out.append(f"  ... and {len(places) - 40} more\n", style="grey50")
     return _lines(out)
