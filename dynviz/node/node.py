@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynviz.core.context import ContextError, decode_context
-from dynviz.core.hashing import RING_SIZE, token_of
+from dynviz.core.hashing import token_of
 from dynviz.core.ring import Ring
 from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
 from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionCreated, VersionStored
@@ -189,15 +189,17 @@ class Node:
         whether more keys remain. A group shares one token, and stores keep keys sorted
         by (token, key), so this reads one run of the store's index (core/hashing.py)."""
         token = token_of(prefix)
-        keys = [k for _, k in self.store.keys_in_range((token - 1) % RING_SIZE, token)
-                if k.startswith(prefix) and k >= start and (end is None or k < end)]
+        # One more than asked tells whether more remain. Keys of another group with the
+        # same token (an MD5 collision) would sort apart from this group's prefix; the
+        # bounds below keep to the prefix.
+        stop = end if end is not None else _after_prefix(prefix)
+        keys = [k for k in self.store.keys_at(token, max(start, prefix), stop, limit + 1, reverse)
+                if k.startswith(prefix)]
         if self.hints._by_key:  # keys this node holds only as hints for another
             extra = [k for k in self.hints._by_key
                      if k.startswith(prefix) and k >= start and (end is None or k < end) and k not in self.store]
             if extra:
-                keys = sorted(keys + extra)
-        if reverse:
-            keys.reverse()
+                keys = sorted(keys + extra, reverse=reverse)
         more = len(keys) > limit
         out = []
         for key in keys[:limit]:
@@ -414,3 +416,10 @@ class Node:
             if rt.bus.active:
                 rt.bus.emit(HintDelivered(rt.now(), self.name, src, msg.key))
 
+
+def _after_prefix(prefix: bytes) -> bytes | None:
+    """The smallest key above every key that starts with ``prefix`` (None: no bound)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes([stripped[-1] + 1])

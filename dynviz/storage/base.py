@@ -57,6 +57,14 @@ class Store(Protocol):
         """``(token, key)`` for every stored key whose token is in ``(lo, hi]``."""
         ...
 
+    def keys_at(self, token: int, start: bytes, end: bytes | None, limit: int,
+                reverse: bool = False) -> list[bytes]:
+        """Keys whose token is ``token`` in ``[start, end)`` (``end`` None: no bound), in
+        key order (descending if ``reverse``), at most ``limit``. The keys of a group
+        share a token (core/hashing.py), so this reads one run of a group's keys in
+        O(log n + limit), however big the group."""
+        ...
+
     def items(self) -> Iterator[tuple[bytes, object]]:
         """Every ``(key, sibling set)``, in no particular order."""
         ...

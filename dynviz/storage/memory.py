@@ -45,6 +45,17 @@ class MemoryStore:
             return iter(index[start:end])
         return iter(index[start:] + index[:end])
 
+    def keys_at(self, token: int, start: bytes, end: bytes | None, limit: int,
+                reverse: bool = False) -> list[bytes]:
+        index = self._index
+        lo = bisect_left(index, (token, start))
+        hi = bisect_left(index, (token, end) if end is not None else (token + 1,))
+        if hi <= lo or limit < 1:
+            return []
+        if reverse:
+            return [k for _, k in reversed(index[max(lo, hi - limit):hi])]
+        return [k for _, k in index[lo:min(hi, lo + limit)]]
+
     def items(self) -> Iterator[tuple[bytes, object]]:
         return iter(list(self._data.items()))
 

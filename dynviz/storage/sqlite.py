@@ -89,6 +89,11 @@ class SqliteStore:
             "ORDER BY token, key",
             "above": f"SELECT token, key FROM {t} WHERE token > ? ORDER BY token, key",
             "upto": f"SELECT token, key FROM {t} WHERE token <= ? ORDER BY token, key",
+            "at": f"SELECT key FROM {t} WHERE token = ? AND key >= ? ORDER BY key LIMIT ?",
+            "at_end": f"SELECT key FROM {t} WHERE token = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?",
+            "at_desc": f"SELECT key FROM {t} WHERE token = ? AND key >= ? ORDER BY key DESC LIMIT ?",
+            "at_end_desc": f"SELECT key FROM {t} WHERE token = ? AND key >= ? AND key < ? "
+            "ORDER BY key DESC LIMIT ?",
             "items": f"SELECT key, value FROM {t}",
             "len": f"SELECT COUNT(*) FROM {t}",
             "contains": f"SELECT 1 FROM {t} WHERE key = ? LIMIT 1",
@@ -121,6 +126,14 @@ class SqliteStore:
             rows = ex(self._sql["above"], (_tok(lo),)).fetchall()
             rows += ex(self._sql["upto"], (_tok(hi),)).fetchall()
         return ((int.from_bytes(t, "big"), k) for t, k in rows)
+
+    def keys_at(self, token: int, start: bytes, end: bytes | None, limit: int,
+                reverse: bool = False) -> list[bytes]:
+        if limit < 1:
+            return []
+        name = ("at_end" if end is not None else "at") + ("_desc" if reverse else "")
+        args = (_tok(token), start, end, limit) if end is not None else (_tok(token), start, limit)
+        return [k for (k,) in self._conn.execute(self._sql[name], args).fetchall()]
 
     def items(self) -> Iterator[tuple[bytes, object]]:
         decode = self._decode

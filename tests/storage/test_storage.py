@@ -15,7 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from dynviz.core.hashing import RING_SIZE, token_of
+from dynviz.core.hashing import RING_SIZE, grouped_key, token_of
 from dynviz.storage import (
     MAX_VALUE_BYTES,
     MemoryStore,
@@ -60,7 +60,11 @@ def in_ring_order(model: dict[bytes, object], lo: int, hi: int) -> list[tuple[in
     return sorted(picked, key=lambda tk: ((tk[0] - lo - 1) % RING_SIZE, tk[1]))
 
 
-keys_st = st.binary(max_size=3)
+keys_st = st.one_of(
+    st.binary(max_size=3),
+    # grouped keys: many keys on one token, ordered by their suffix
+    st.builds(grouped_key, st.sampled_from([b"g", b"h"]), st.binary(max_size=2)),
+)
 values_st = st.builds(Sib, st.lists(st.binary(max_size=4), max_size=3).map(tuple))
 tokens_st = st.one_of(
     st.integers(0, RING_SIZE - 1),
@@ -102,6 +106,16 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(lo=tokens_st, hi=tokens_st)
     def keys_in_range(self, lo: int, hi: int) -> None:
         assert list(self.store.keys_in_range(lo, hi)) == in_ring_order(self.model, lo, hi)
+
+    @rule(group=st.sampled_from([b"g", b"h", b"\x00"]), start=st.binary(max_size=2),
+          end=st.none() | st.binary(max_size=2), limit=st.integers(0, 5), reverse=st.booleans())
+    def keys_at(self, group: bytes, start: bytes, end: bytes | None, limit: int, reverse: bool) -> None:
+        token = token_of(grouped_key(group))
+        lo, hi = grouped_key(group, start), None if end is None else grouped_key(group, end)
+        want = sorted(k for k in self.model if token_of(k) == token and k >= lo and (hi is None or k < hi))
+        if reverse:
+            want.reverse()
+        assert self.store.keys_at(token, lo, hi, limit, reverse) == want[:limit]
 
     @rule()
     def reopen(self) -> None:
