@@ -20,6 +20,7 @@ from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.hashing import token_of
 from dynviz.core.merkle import MerkleTree, diff, version_digest
 from dynviz.events import EventBus
+from dynviz.net.codec import registered
 from dynviz.node.node import SECOND
 from dynviz.tui.tape import EventTape
 from dynviz.tui.widgets.gossip import GossipPanel
@@ -189,6 +190,9 @@ def test_message_types_are_abbreviated() -> None:
     assert abbreviate("ReplicaPut") == "RPut"
     assert abbreviate("ReplicaPutAck") == "RAck"
     assert abbreviate("ClientGet") == "Get"
+    assert abbreviate("ReplicaRangeGet") == "RRange"
+    names = [abbreviate(name) for name in registered() if name not in ("Hello", "AdminRequest", "AdminReply")]
+    assert len(names) == len(set(names)), "two message types share an arrow label"
     assert abbreviate("SomeNewMessageType") == "SomeNMT"
 
 

@@ -312,6 +312,8 @@ ABBREVIATIONS = {
     "AEKeyData": "AEData", "AERefused": "AERef",
     "TransferTask": "XTask", "TransferDone": "XDone", "PullRequest": "XPull",
     "PullBatch": "XBatch",
+    "ClientRangeGet": "Range", "ClientRangeReply": "RangeR", "ReplicaRangeGet": "RRange",
+    "ReplicaRangeReply": "RRangeR",
 }
 
 
