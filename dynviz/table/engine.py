@@ -65,7 +65,7 @@ from dynviz.table.indexes import (
     index_write_units,
     key_bytes,
 )
-from dynviz.table.keys import sort_key_bytes, sort_key_prefix_bound
+from dynviz.table.keys import after_prefix, escape, sort_key_bytes
 from dynviz.table.schema import IndexDef, KeyDef, TableSchema, parse_create_table
 from dynviz.table.streams import (
     ACCOUNT,
@@ -189,7 +189,7 @@ class Table:
         provisioned = schema.billing_mode == "PROVISIONED"
         self.read_bucket = Bucket.new(schema.rcu, now) if provisioned else None
         self.write_bucket = Bucket.new(schema.wcu, now) if provisioned else None
-        self.gsis = {ix.name: GlobalIndex(schema.name, ix, now, provisioned) for ix in schema.gsis}
+        self.gsis = {ix.name: GlobalIndex(schema.name, ix, now, provisioned, self.id[:8]) for ix in schema.gsis}
         self.lsis = {ix.name: ix for ix in schema.lsis}
         self.stream: Stream | None = None
         self.old_streams: list[Stream] = []
@@ -224,6 +224,7 @@ class TableEngine:
         self.item_collection_limit = item_collection_limit
         self.tables: dict[str, Table] = {}
         self.client_name = "dynviz.table"
+        self.index_client = "dynviz.table.index"  # the writer of GSI entries (asynchronous)
         self._seq = 0
         self._stream_seq = FIRST_SEQUENCE
         self._created = 0
@@ -235,7 +236,7 @@ class TableEngine:
 
     # ------------------------------------------------------------------- ring access
 
-    def _entry_of(self, t: Table, key: bytes, siblings: Siblings | None) -> Entry | None:
+    def _entry_of(self, key: bytes, siblings: Siblings | None, sk_name: str | None) -> Entry | None:
         """The newest entry among an item's siblings (its tombstone included), or None.
         Decoding is cached per stored version: a hot item is decoded once."""
         if siblings is None:
@@ -250,7 +251,7 @@ class TableEngine:
             if hit is not None and hit[0] is v:
                 found.append(hit[1])
                 continue
-            entry = decode_entry(v.value, t.schema.sk.name if t.schema.sk else None)
+            entry = decode_entry(v.value, sk_name)
             if len(versions) == 1:
                 cache[key] = (v, entry)
             found.append(entry)
@@ -266,7 +267,7 @@ class TableEngine:
         res = self.cluster.get(key, client=self.client_name, r=self._r(consistent))
         if not res.ok:
             raise InternalServerError(f"Internal server error (the cluster could not read {key!r}: {res.error})")
-        return self._entry_of(t, key, res.siblings)
+        return self._entry_of(key, res.siblings, t.schema.sk.name if t.schema.sk else None)
 
     def _runs(self, group: bytes, consistent: bool, start: bytes = b"", end: bytes | None = None,
               reverse: bool = False, chunk: int = READ_CHUNK) -> Iterator[tuple[bytes, Siblings]]:
@@ -293,8 +294,14 @@ class TableEngine:
     def _entries(self, t: Table, pk_av: dict[str, Any], consistent: bool, start: bytes = b"",
                  end: bytes | None = None, reverse: bool = False, chunk: int = READ_CHUNK) -> Iterator[Entry]:
         """A partition's live items (as entries) in sort-key order, read as consumed."""
-        for key, siblings in self._runs(t.group(pk_av), consistent, start, end, reverse, chunk):
-            entry = self._entry_of(t, key, siblings)
+        sk_name = t.schema.sk.name if t.schema.sk else None
+        return self._group_entries(t.group(pk_av), sk_name, consistent, start, end, reverse, chunk)
+
+    def _group_entries(self, group: bytes, sk_name: str | None, consistent: bool, start: bytes = b"",
+                       end: bytes | None = None, reverse: bool = False, chunk: int = READ_CHUNK) -> Iterator[Entry]:
+        """The live entries of a table's or an index's partition, read as consumed."""
+        for key, siblings in self._runs(group, consistent, start, end, reverse, chunk):
+            entry = self._entry_of(key, siblings, sk_name)
             if entry is not None and entry.item is not None:
                 yield entry
 
@@ -410,6 +417,10 @@ class TableEngine:
         t.live = False
         for g in t.gsis.values():
             g.live = False
+            for _, group in list(g.order):
+                for key, _ in list(self._runs(group, consistent=True)):
+                    self.cluster.delete(key, client=self.index_client)
+                    self._decoded.pop(key, None)
         if t.stream is not None:
             t.stream.close(self.now, self._stream_seq)
         del self.tables[t.name]
@@ -613,12 +624,55 @@ class TableEngine:
             t.stream.append(self.now, self._stream_seq, event, keys, old, new)
             self._stream_seq += 1
         if t.gsis:
-            table_key = (key_native(image[s.pk.name]), s.sk_native(image))
             sched = self.cluster.scheduler
             for g in t.gsis.values():
                 if (old is not None and g.ix.has_keys(old)) or (new is not None and g.ix.has_keys(new)):
                     g.pending += 1
-                    sched.after(self.gsi_delay, g.apply, table_key, new)
+                    sched.after(self.gsi_delay, self._propagate, g, old, new, self.now, self._seq)
+
+    def _propagate(self, g: GlobalIndex, old: Item | None, new: Item | None, ts: int, seq: int) -> None:
+        """Apply one table write to one GSI, a moment after it: the entry it removes
+        becomes a tombstone, the entry it adds or changes is put, both as asynchronous
+        puts through the cluster (retried until acknowledged). ``pending`` counts the
+        table write until its last put is acknowledged."""
+        if not g.live:
+            g.pending -= 1
+            return
+        ix = g.ix
+        g.account(old, new)
+        old_key = g.key_of(old) if old is not None and ix.has_keys(old) else None
+        new_key = g.key_of(new) if new is not None and ix.has_keys(new) else None
+        writes: list[tuple[bytes, Entry]] = []
+        if old_key is not None and old_key != new_key:
+            writes.append((old_key, Entry(0, None, ts, seq, None, 0)))
+        if new_key is not None:
+            entry = ix.project(new)  # type: ignore[arg-type]
+            if old_key != new_key or not items_equal(ix.project(old), entry):  # type: ignore[arg-type]
+                writes.append((new_key, Entry(0, None, ts, seq, entry, item_size(entry))))
+        if not writes:
+            g.pending -= 1
+            return
+        left = [len(writes)]
+
+        def put(key: bytes, data: bytes) -> None:
+            if not g.live:
+                left[0] -= 1
+                if not left[0]:
+                    g.pending -= 1
+                return
+            self.cluster.submit_put(key, data, client=self.index_client).callbacks.append(
+                lambda pending: acked(key, data, pending.result.ok))  # type: ignore[union-attr]
+
+        def acked(key: bytes, data: bytes, ok: bool) -> None:
+            if not ok:  # no quorum now: try again later, as DynamoDB's propagation does
+                self.cluster.scheduler.after(self.gsi_delay, put, key, data)
+                return
+            left[0] -= 1
+            if not left[0]:
+                g.pending -= 1
+
+        for key, entry in writes:
+            put(key, encode_entry(entry))
 
     def _key_parts(self, t: Table, key: Item) -> tuple[dict[str, Any], Any, Any]:
         s = t.schema
@@ -1125,26 +1179,38 @@ class TableEngine:
         return bool(first[:len(v)] == v)
 
     @staticmethod
-    def _byte_bounds(cond: tuple[Any, ...] | None) -> tuple[bytes, bytes | None]:
-        """A sort-key condition as the range ``[start, end)`` of sort-key bytes
-        (``end`` None: to the partition's end). ``v + 0x00`` is the smallest key above
-        ``v``, so it is the exclusive end of ``<= v`` and the start of ``> v``."""
+    def _byte_bounds(cond: tuple[Any, ...] | None, tuples: bool = False) -> tuple[bytes, bytes | None]:
+        """A sort-key condition as the range ``[start, end)`` of key suffixes (``end``
+        None: to the partition's end).
+
+        A table's suffix is the sort key's bytes ``v``: ``v + 0x00`` is the smallest
+        suffix above ``v``, so it ends ``<= v`` and starts ``> v``. An index's suffix is
+        a tuple (``keys.tuple_bytes``) whose first value is the index sort key: every
+        entry whose first value is ``v`` lies in ``[e 00 00, e 00 01)``, ``e`` being
+        ``v`` escaped."""
         if cond is None:
             return b"", None
-        op, v = cond[0], sort_key_bytes(cond[1])
+        op = cond[0]
+        if tuples:
+            e = escape(sort_key_bytes(cond[1]))
+            at, past = e + b"\x00\x00", e + b"\x00\x01"
+        else:
+            e = at = sort_key_bytes(cond[1])
+            past = at + b"\x00"
         if op == "=":
-            return v, v + b"\x00"
+            return at, past
         if op == "<":
-            return b"", v
+            return b"", at
         if op == "<=":
-            return b"", v + b"\x00"
+            return b"", past
         if op == ">":
-            return v + b"\x00", None
+            return past, None
         if op == ">=":
-            return v, None
+            return at, None
         if op == "BETWEEN":
-            return v, sort_key_bytes(cond[2]) + b"\x00"
-        return v, sort_key_prefix_bound(cond[1])  # begins_with
+            hi = sort_key_bytes(cond[2])
+            return at, (escape(hi) + b"\x00\x01") if tuples else hi + b"\x00"
+        return e, after_prefix(e)  # begins_with
 
     @staticmethod
     def _sort_bytes(t: Table, key: Item) -> bytes:
@@ -1196,24 +1262,22 @@ class TableEngine:
             spk, stup = start
             if key_native(spk) != key_native(pk_val) or not self._in_bounds(stup[0], sk_cond):
                 raise _bad("The provided starting key is outside query boundaries based on provided conditions")
-        if ix is not None and ix.kind == "global":
-            g = t.gsis[ix.name]
-            gpk = key_native(pk_val)
-            tuples = g.tuples.get(gpk, [])
-            items = g.items.get(gpk, [])
-            firsts = [tp[0] for tp in tuples] if sk_cond is not None else []
-            lo, hi = self._bounds(firsts, sk_cond) if sk_cond is not None else (0, len(tuples))
-        elif ix is None:
-            # The base table: a range read of the partition's run of keys on the ring.
-            lo_b, hi_b = self._byte_bounds(sk_cond)
+        if ix is None or ix.kind == "global":
+            # A range read of the partition's run of keys on the ring: the table's, or
+            # the index's (whose keys are tuples, see indexes.py).
+            g = t.gsis[ix.name] if ix is not None else None
+            lo_b, hi_b = self._byte_bounds(sk_cond, tuples=g is not None)
             if start is not None:
-                esk = self._sort_bytes(t, p["ExclusiveStartKey"])
+                esk = g.suffix(p["ExclusiveStartKey"]) if g is not None else self._sort_bytes(t, p["ExclusiveStartKey"])
                 if forward:
                     lo_b = max(lo_b, esk + b"\x00")
                 else:
                     hi_b = esk if hi_b is None else min(hi_b, esk)
             chunk = min(limit, 1000) if limit is not None else READ_CHUNK
-            entries = self._entries(t, pk_val, consistent, lo_b, hi_b, not forward, chunk)
+            if g is not None:
+                entries = self._group_entries(g.group(pk_val), None, False, lo_b, hi_b, not forward, chunk)
+            else:
+                entries = self._entries(t, pk_val, consistent, lo_b, hi_b, not forward, chunk)
             return self._page(t, ix, p, (e.item for e in entries), limit, filt, paths, select, consistent, rcc)  # type: ignore[misc]
         else:
             tuples, firsts, items = self._view(ix, self._partition(t, pk_val, consistent))
@@ -1346,14 +1410,15 @@ class TableEngine:
                     continue
                 resume = first and start is not None and key_native(pk_av) == key_native(start[0])
                 first = False
-                if glob is None and ix is None:
+                if glob is not None:
+                    begin = glob.suffix(p["ExclusiveStartKey"]) + b"\x00" if resume else b""
+                    yield from (e.item for e in self._group_entries(ident, None, False, begin, None, False, chunk))  # type: ignore[misc]
+                    continue
+                if ix is None:
                     begin = self._sort_bytes(t, p["ExclusiveStartKey"]) + b"\x00" if resume else b""
                     yield from (e.item for e in self._entries(t, pk_av, consistent, begin, None, False, chunk))  # type: ignore[misc]
                     continue
-                if glob is not None:
-                    tuples, items = glob.tuples.get(ident, []), glob.items.get(ident, [])
-                else:
-                    tuples, _, items = self._view(ix, self._partition(t, pk_av, consistent))  # type: ignore[arg-type]
+                tuples, _, items = self._view(ix, self._partition(t, pk_av, consistent))
                 i = bisect.bisect_right(tuples, start[1]) if resume and start is not None else 0
                 yield from items[i:]
 

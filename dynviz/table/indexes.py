@@ -6,13 +6,16 @@ from the partition's items as a range read returns them from the ring, so LSI re
 have the table's consistency, and LSI entries count toward the item-collection size
 the table layer accounts per partition (spec §4).
 
-*Global* indexes are materialised views the table layer keeps, one sorted list per
-index partition key, ordered by (index sort key, table partition key, table sort key)
-so pagination over equal index keys is exact (moto#7834, dynalite#43). They are
-maintained from the table's change log on virtual-time timers
-(``cluster.scheduler.after(delay, ...)``): a GSI read right after a write can miss it
-for ``delay`` of virtual time, the "fraction of a second" of the real service. They are
-held by the table layer in memory, not replicated on the ring (see the README).
+*Global* indexes are partitioned like tables, on the same ring: each entry is its own
+Dynamo object under the key group ``<table> \x01 <index> \x00 <index partition key>``,
+its suffix the tuple (index sort key, table partition key, table sort key) as
+order-preserving bytes (``keys.tuple_bytes``), so pagination over equal index keys is
+exact (moto#7834, dynalite#43) and a GSI Query is a range read like a table's. Entries
+are written from the table's change log on virtual-time timers
+(``cluster.scheduler.after(delay, ...)``) by asynchronous puts: a GSI read right after a
+write can miss it for ``delay`` and the puts' round trips, the "fraction of a second"
+of the real service. :class:`GlobalIndex` keeps what DescribeTable reports (counts,
+sizes) and the directory of index partitions a Scan walks.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from dynviz.core.hashing import token_of
+from dynviz.core.hashing import grouped_key, token_of
 from dynviz.table.capacity import Bucket, write_units
+from dynviz.table.keys import sort_key_bytes, tuple_bytes
 from dynviz.table.schema import IndexDef
-from dynviz.table.values import Item, item_size, items_equal, key_native
+from dynviz.table.values import Item, item_size, items_equal
 
 INDEX_ENTRY_OVERHEAD = 100
 """Bytes an index entry counts beyond its attributes (spec §4, GSI storage)."""
@@ -75,16 +79,17 @@ class LocalView:
 
 
 class GlobalIndex:
-    """A GSI's entries, its capacity, and its queue of pending updates."""
+    """A GSI's placement, its accounting, its capacity and its count of pending updates."""
 
-    def __init__(self, table: str, ix: IndexDef, now: int, provisioned: bool) -> None:
+    def __init__(self, table: str, ix: IndexDef, now: int, provisioned: bool, incarnation: str = "") -> None:
         self.table = table
         self.ix = ix
-        self.tuples: dict[Any, list[tuple[Any, ...]]] = {}
-        self.items: dict[Any, list[Item]] = {}
-        self.pk_avs: dict[Any, dict[str, Any]] = {}
-        self.where: dict[tuple[Any, Any], tuple[Any, tuple[Any, ...], int]] = {}
-        self.order: list[tuple[int, Any]] = []  # (token, pk native): scan order
+        # A recreated table gets new index groups, so a put still in flight for the old
+        # one can never show up in the new one's index.
+        self.incarnation = incarnation
+        self.order: list[tuple[int, bytes]] = []  # (token, group) of partitions with entries: scan order
+        self.pk_avs: dict[bytes, dict[str, Any]] = {}  # group -> index partition key
+        self.entries: dict[bytes, int] = {}  # group -> entries in it
         self.pending = 0
         self.count = 0
         self.size = 0
@@ -92,44 +97,44 @@ class GlobalIndex:
         self.read_bucket = Bucket.new(ix.rcu, now) if provisioned else None
         self.write_bucket = Bucket.new(ix.wcu, now) if provisioned else None
 
-    def token(self, pk_av: dict[str, Any]) -> int:
-        return token_of(self.table.encode() + b"\x00" + self.ix.name.encode() + b"\x00" + key_bytes(pk_av))
+    def group(self, pk_av: dict[str, Any]) -> bytes:
+        return (self.table.encode() + b"\x01" + self.ix.name.encode() + b"\x01" + self.incarnation.encode()
+                + b"\x00" + key_bytes(pk_av))
 
-    def apply(self, table_key: tuple[Any, Any], item: Item | None) -> None:
-        """Make the index reflect ``item`` (None: deleted) for ``table_key``."""
-        self.pending -= 1
-        if not self.live:
-            return
-        old = self.where.pop(table_key, None)
-        if old is not None:
-            gpk, tup, size = old
-            tuples, items = self.tuples[gpk], self.items[gpk]
-            i = bisect.bisect_left(tuples, tup)
-            del tuples[i], items[i]
-            self.count -= 1
-            self.size -= size
-            if not tuples:
-                del self.tuples[gpk], self.items[gpk]
-                av = self.pk_avs.pop(gpk)
-                j = bisect.bisect_left(self.order, (self.token(av), gpk))
-                del self.order[j]
-        if item is None or not self.ix.has_keys(item):
-            return
+    def token(self, pk_av: dict[str, Any]) -> int:
+        return token_of(self.group(pk_av))
+
+    def suffix(self, item: Item) -> bytes:
+        """Where an entry sorts within its index partition (``IndexDef.sort_tuple`` as bytes)."""
         ix = self.ix
-        pk_av = item[ix.pk.name]
-        gpk = key_native(pk_av)
-        tup = ix.sort_tuple(item)
-        entry = ix.project(item)
-        size = item_size(entry) + INDEX_ENTRY_OVERHEAD
-        tuples = self.tuples.get(gpk)
-        if tuples is None:
-            tuples = self.tuples[gpk] = []
-            self.items[gpk] = []
-            self.pk_avs[gpk] = pk_av
-            bisect.insort(self.order, (self.token(pk_av), gpk))
-        i = bisect.bisect_left(tuples, tup)
-        tuples.insert(i, tup)
-        self.items[gpk].insert(i, entry)
-        self.where[table_key] = (gpk, tup, size)
-        self.count += 1
-        self.size += size
+        names = [ix.sk.name] if ix.sk is not None else []
+        names.append(ix.table_pk.name)
+        if ix.table_sk is not None:
+            names.append(ix.table_sk.name)
+        return tuple_bytes([sort_key_bytes(item[n]) for n in names])
+
+    def key_of(self, item: Item) -> bytes:
+        """The Dynamo key of ``item``'s entry (the item must carry the index keys)."""
+        return grouped_key(self.group(item[self.ix.pk.name]), self.suffix(item))
+
+    def account(self, old: Item | None, new: Item | None) -> None:
+        """Count ``old``'s entry out and ``new``'s in (DescribeTable, the Scan directory)."""
+        ix = self.ix
+        for item, sign in ((old, -1), (new, 1)):
+            if item is None or not ix.has_keys(item):
+                continue
+            self.count += sign
+            self.size += sign * entry_size(ix, item)
+            pk_av = item[ix.pk.name]
+            group = self.group(pk_av)
+            n = self.entries.get(group, 0) + sign
+            if n > 0:
+                if group not in self.entries:
+                    bisect.insort(self.order, (token_of(group), group))
+                    self.pk_avs[group] = pk_av
+                self.entries[group] = n
+            elif group in self.entries:
+                del self.entries[group]
+                del self.pk_avs[group]
+                i = bisect.bisect_left(self.order, (token_of(group), group))
+                del self.order[i]

@@ -81,7 +81,28 @@ def sort_key_prefix_bound(av: dict[str, Any]) -> bytes | None:
     (t, _), = av.items()
     if t not in ("S", "B"):
         raise ValueError(f"begins_with takes an S or B sort key, not {t!r}")
-    prefix = sort_key_bytes(av).rstrip(b"\xff")
-    if not prefix:
+    return after_prefix(sort_key_bytes(av))
+
+
+# -- several values in one key (a global index entry) --------------------------------
+
+
+def escape(part: bytes) -> bytes:
+    """``part`` with every 0x00 written as 0x00 0xFF, so 0x00 0x00 can end it."""
+    return part.replace(b"\x00", b"\x00\xff")
+
+
+def tuple_bytes(parts: list[bytes]) -> bytes:
+    """Several encoded values in one key, ordered as the tuple of them: each escaped
+    and ended by 0x00 0x00. A value that is a prefix of another ends (0x00 0x00) where
+    the other goes on (0x00 0xFF or a byte above 0x00), so it sorts first, as in the
+    tuple; a global index entry's key is (index sort key, table keys) this way."""
+    return b"".join(escape(p) + b"\x00\x00" for p in parts)
+
+
+def after_prefix(prefix: bytes) -> bytes | None:
+    """The smallest bytes above every string that begins with ``prefix`` (None: none)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
         return None
-    return prefix[:-1] + bytes([prefix[-1] + 1])
+    return stripped[:-1] + bytes([stripped[-1] + 1])

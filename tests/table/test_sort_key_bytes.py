@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynviz.table.keys import sort_key_bytes, sort_key_prefix_bound
+from dynviz.table.keys import (
+    after_prefix,
+    escape,
+    sort_key_bytes,
+    sort_key_prefix_bound,
+    tuple_bytes,
+)
 from dynviz.table.values import check_value, key_native
 
 FAST = settings(max_examples=300, deadline=None)
@@ -209,3 +215,32 @@ def test_prefix_bound_examples() -> None:
     assert sort_key_prefix_bound({"B": b""}) is None
     with pytest.raises(ValueError):
         sort_key_prefix_bound({"N": "1"})
+
+
+# -- tuples of values (global index entries) ------------------------------------------
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.binary(max_size=4), st.binary(max_size=4)), min_size=2, max_size=8))
+def test_tuple_bytes_order_is_tuple_order(rows: list[tuple[bytes, bytes]]) -> None:
+    encoded = sorted(rows, key=lambda r: tuple_bytes(list(r)))
+    assert encoded == sorted(rows)
+    assert len({tuple_bytes(list(r)) for r in rows}) == len(set(rows))
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=3), st.lists(st.tuples(st.binary(max_size=4), st.binary(max_size=3)), max_size=12))
+def test_escaped_prefix_bounds_select_exactly_the_first_values_that_begin_with_it(
+        prefix: bytes, rows: list[tuple[bytes, bytes]]) -> None:
+    lo, hi = escape(prefix), after_prefix(escape(prefix))
+    inside = [r for r in rows if lo <= tuple_bytes(list(r)) and (hi is None or tuple_bytes(list(r)) < hi)]
+    assert sorted(inside) == sorted(r for r in rows if r[0].startswith(prefix))
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=3), st.lists(st.tuples(st.binary(max_size=4), st.binary(max_size=3)), max_size=12))
+def test_escaped_equality_bounds_select_exactly_one_first_value(
+        value: bytes, rows: list[tuple[bytes, bytes]]) -> None:
+    e = escape(value)
+    inside = [r for r in rows if e + b"\x00\x00" <= tuple_bytes(list(r)) < e + b"\x00\x01"]
+    assert sorted(inside) == sorted(r for r in rows if r[0] == value)

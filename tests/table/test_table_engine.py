@@ -205,6 +205,63 @@ def test_gsi_is_stale_for_a_moment_then_catches_up(ddb: Any) -> None:
     assert ddb.query(**q)["Count"] == 0  # sparse: removing the key removes the entry
 
 
+def _bycolor(c: Any, name: str = "gsi") -> dict[str, Any]:
+    c.create_table(**keys_table(name, ("pk", "S"), ("sk", "N"), more_attributes=(("color", "S"),),
+                                GlobalSecondaryIndexes=[{"IndexName": "bycolor",
+                                                         "KeySchema": [{"AttributeName": "color", "KeyType": "HASH"},
+                                                                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+                                                         "Projection": {"ProjectionType": "KEYS_ONLY"}}]))
+    return {"TableName": name, "IndexName": "bycolor", "KeyConditionExpression": "color = :c",
+            "ExpressionAttributeValues": {":c": {"S": "red"}}}
+
+
+def test_gsi_entries_are_objects_on_the_index_partitions_preference_list(ddb: Any) -> None:
+    q = _bycolor(ddb)
+    for i in range(6):
+        ddb.put_item(TableName="gsi", Item={"pk": {"S": f"p{i % 2}"}, "sk": {"N": str(i)}, "color": {"S": "red"}})
+    assert ddb.wait_for_indexes()
+    cluster = ddb.cluster
+    g = ddb.engine.tables["gsi"].gsis["bycolor"]
+    group = g.group({"S": "red"})
+    plist = cluster.ring.preference_list(group, cluster.config.n)
+    for node in plist:  # each entry is its own object, sorted by (index sort key, table keys)
+        entries, _ = cluster.nodes[node].read_range(group_prefix(group), group_prefix(group), None, 100, False)
+        items = [json.loads(newest_value(s))[2] for _, s in entries]
+        assert [(it["sk"]["N"], it["pk"]["S"]) for it in items] == [(str(i), f"p{i % 2}") for i in range(6)]
+    got = ddb.query(**q, ScanIndexForward=False, Limit=4)
+    assert [i["sk"]["N"] for i in got["Items"]] == ["5", "4", "3", "2"]
+    rest = ddb.query(**q, ScanIndexForward=False, ExclusiveStartKey=got["LastEvaluatedKey"])
+    assert [i["sk"]["N"] for i in rest["Items"]] == ["1", "0"]
+    between = ddb.query(**{**q, "KeyConditionExpression": "color = :c AND sk BETWEEN :a AND :b",
+                           "ExpressionAttributeValues": {":c": {"S": "red"}, ":a": {"N": "2"}, ":b": {"N": "4"}}})
+    assert [i["sk"]["N"] for i in between["Items"]] == ["2", "3", "4"]
+
+
+def test_gsi_updates_wait_for_a_quorum_and_land_when_it_is_back() -> None:
+    cluster = Cluster(ClusterConfig(nodes=("n1", "n2", "n3"), seed=2))
+    c = dt.client(cluster)
+    q = _bycolor(c)
+    c.put_item(TableName="gsi", Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "color": {"S": "red"}})
+    cluster.kill("n2")  # before the index update is sent: it cannot reach W=2
+    cluster.kill("n3")
+    cluster.run(2 * SECOND)
+    assert c.snapshot("gsi").indexes[0].pending_updates == 1  # retried, not dropped
+    cluster.recover("n2")
+    cluster.recover("n3")
+    assert c.wait_for_indexes()
+    assert [i["pk"]["S"] for i in c.query(**q)["Items"]] == ["a"]
+
+
+def test_a_recreated_table_starts_with_an_empty_index(ddb: Any) -> None:
+    q = _bycolor(ddb)
+    ddb.put_item(TableName="gsi", Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "color": {"S": "red"}})
+    ddb.delete_table(TableName="gsi")  # its index update is still on its way
+    _bycolor(ddb)
+    ddb.cluster.run(2 * SECOND)
+    assert ddb.query(**q)["Count"] == 0
+    assert ddb.scan(TableName="gsi", IndexName="bycolor")["Count"] == 0
+
+
 def test_lsi_item_collection_limit(ddb: Any) -> None:
     engine = dt.engine_for(ddb.cluster)
     engine.item_collection_limit = 20_000
