@@ -487,7 +487,8 @@ class TableIndex:
 @dataclass(frozen=True, slots=True)
 class KeyTerm:
     """One condition: ``attr op values`` with ``op`` one of = <> < <= > >= between
-    begins_with (``between`` has two values, the others one)."""
+    begins_with contains (``between`` has two values, the others one; ``contains``
+    only in filters, as in DynamoDB)."""
 
     attr: str
     op: str
@@ -496,8 +497,8 @@ class KeyTerm:
     def show(self) -> str:
         if self.op == "between":
             return f"{self.attr} between {self.values[0].show()} and {self.values[1].show()}"
-        if self.op == "begins_with":
-            return f"{self.attr} begins_with {self.values[0].show()}"
+        if self.op in ("begins_with", "contains"):
+            return f"{self.attr} {self.op} {self.values[0].show()}"
         if self.op == "=":
             return f"{self.attr}={self.values[0].show()}"
         return f"{self.attr} {self.op} {self.values[0].show()}"
@@ -506,7 +507,7 @@ class KeyTerm:
 @dataclass(frozen=True, slots=True)
 class TableCreate(Command):
     """``table create NAME pk=ATTR[:TYPE] [sk=ATTR[:TYPE]] [lsi=...] [gsi=...]
-    [rcu=N wcu=N | ondemand] [stream=VIEW] [accelerator=on|off]``."""
+    [rcu=N wcu=N | ondemand] [stream=VIEW] [accelerator=on|off] [resolver=lww|merge]``."""
 
     name: ClassVar[str] = "table"
     verb: ClassVar[str] = "create"
@@ -519,6 +520,7 @@ class TableCreate(Command):
     wcu: int | None = None
     stream: str | None = None
     accelerator: bool = False
+    resolver: str = "LWW"
     line: int = _LINE
     source: str = _SOURCE
 
@@ -1279,7 +1281,7 @@ _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _ATTR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMPARE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(<=|>=|<>|<|>)(.*)")
 _OP_WORD = re.compile(r"(<=|>=|<>|<|>|=)(.*)")
-_BEGINS = re.compile(r"begins_with\(([A-Za-z_][A-Za-z0-9_]*),(.+)\)")
+_BEGINS = re.compile(r"(begins_with|contains)\(([A-Za-z_][A-Za-z0-9_]*),(.+)\)")
 _STREAM_VIEWS = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 _MAX_JSON_DEPTH = 32
 
@@ -1287,8 +1289,9 @@ TABLE_SYNTAX: dict[str, tuple[str, str]] = {
     "create": (
         "table create NAME pk=ATTR[:S|N|B] [sk=ATTR[:TYPE]] [lsi=NAME:ATTR:TYPE[:all|keys]]"
         " [gsi=NAME:PK:TYPE[:SK:TYPE][:all|keys]] [rcu=N wcu=N | ondemand]"
-        " [stream=KEYS_ONLY|NEW_IMAGE|OLD_IMAGE|NEW_AND_OLD_IMAGES] [accelerator=on]",
-        "Create a table (on-demand unless rcu/wcu are given; GSIs get the table's rcu/wcu).",
+        " [stream=KEYS_ONLY|NEW_IMAGE|OLD_IMAGE|NEW_AND_OLD_IMAGES] [accelerator=on] [resolver=lww|merge]",
+        "Create a table (on-demand unless rcu/wcu are given; GSIs get the table's rcu/wcu). resolver=merge "
+        "unions set attributes of concurrent versions (the paper's shopping cart) instead of last write wins.",
     ),
     "put": (
         "table put NAME ATTR=VALUE ... | table put NAME {JSON}",
@@ -1517,7 +1520,7 @@ def _parse_table_create(ctx: _Ctx, name: str, words: list[_Token]) -> Command:
     lsis: list[TableIndex] = []
     gsis: list[TableIndex] = []
     ondemand: _Token | None = None
-    allowed = ("pk", "sk", "lsi", "gsi", "rcu", "wcu", "stream", "accelerator")
+    allowed = ("pk", "sk", "lsi", "gsi", "rcu", "wcu", "stream", "accelerator", "resolver")
     for w in words:
         if w.key is None:
             if w.value == "ondemand" and not w.quoted and w.data is None:
@@ -1549,6 +1552,10 @@ def _parse_table_create(ctx: _Ctx, name: str, words: list[_Token]) -> Command:
                 raise ctx.fail(w.value_column, f"expected stream to be one of: {', '.join(_STREAM_VIEWS)}; "
                                                f"got {_show(w.value)}")
             value = w.value.upper()
+        elif w.key == "resolver":
+            if w.value.lower() not in ("lww", "merge"):
+                raise ctx.fail(w.value_column, f"expected resolver to be lww or merge; got {_show(w.value)}")
+            value = w.value.upper()
         else:
             value = _switch(w.value, w.value_column, ctx.line, w.key)
         got[w.key] = (value, w)
@@ -1568,7 +1575,8 @@ def _parse_table_create(ctx: _Ctx, name: str, words: list[_Token]) -> Command:
         raise ctx.fail(got["sk"][1].value_column, "the sort key must differ from the partition key")
     lsis = [TableIndex(ix.index, pk, ix.sk, ix.projection) for ix in lsis]  # type: ignore[arg-type]
     return TableCreate(name, pk, sk, tuple(lsis), tuple(gsis), _opt(got, "rcu"), _opt(got, "wcu"),  # type: ignore[arg-type]
-                       _opt(got, "stream"), bool(_opt(got, "accelerator")))  # type: ignore[arg-type]
+                       _opt(got, "stream"), bool(_opt(got, "accelerator")),  # type: ignore[arg-type]
+                       _opt(got, "resolver") or "LWW")  # type: ignore[arg-type]
 
 
 def _term(ctx: _Ctx, words: list[_Token], i: int) -> tuple[KeyTerm, int]:
@@ -1581,7 +1589,7 @@ def _term(ctx: _Ctx, words: list[_Token], i: int) -> tuple[KeyTerm, int]:
         raise ctx.fail(w.column, f"expected a condition like ATTR=V or ATTR>=V, got {_show(w.show(text))}")
     m = _BEGINS.fullmatch(w.value)
     if m:
-        return KeyTerm(m.group(1), "begins_with", (TableValue(m.group(2).strip()),)), i + 1
+        return KeyTerm(m.group(2), m.group(1), (TableValue(m.group(3).strip()),)), i + 1
     m = _COMPARE.fullmatch(w.value)
     if m:
         attr, op, rest = m.groups()
@@ -1594,7 +1602,7 @@ def _term(ctx: _Ctx, words: list[_Token], i: int) -> tuple[KeyTerm, int]:
         raise ctx.fail(w.column, f"expected a condition like ATTR=V or ATTR>=V, got {_show(w.show(text))}")
     attr = w.value
     if i + 1 >= len(words):
-        raise ctx.fail(ctx.end_column, f"expected an operator after {attr!r} (= < <= > >= <> between begins_with)")
+        raise ctx.fail(ctx.end_column, f"expected an operator after {attr!r} (= < <= > >= <> between begins_with contains)")
     op_word = words[i + 1]
     if op_word.key is None and not op_word.quoted and op_word.data is None:
         if op_word.value == "between":
@@ -1604,10 +1612,11 @@ def _term(ctx: _Ctx, words: list[_Token], i: int) -> tuple[KeyTerm, int]:
             if and_word.value != "and" or and_word.quoted or and_word.key is not None:
                 raise ctx.fail(and_word.column, f"expected 'and' in '{attr} between LOW and HIGH'")
             return KeyTerm(attr, "between", (_plain_value(ctx, lo), _plain_value(ctx, hi))), i + 5
-        if op_word.value == "begins_with":
+        if op_word.value in ("begins_with", "contains"):
             if i + 2 >= len(words):
-                raise ctx.fail(ctx.end_column, f"expected a prefix after '{attr} begins_with'")
-            return KeyTerm(attr, "begins_with", (_plain_value(ctx, words[i + 2]),)), i + 3
+                what = "a prefix" if op_word.value == "begins_with" else "a value"
+                raise ctx.fail(ctx.end_column, f"expected {what} after '{attr} {op_word.value}'")
+            return KeyTerm(attr, op_word.value, (_plain_value(ctx, words[i + 2]),)), i + 3
         m = _OP_WORD.fullmatch(op_word.value)
         if m:
             op, rest = m.groups()
@@ -1616,7 +1625,7 @@ def _term(ctx: _Ctx, words: list[_Token], i: int) -> tuple[KeyTerm, int]:
             if i + 2 >= len(words):
                 raise ctx.fail(ctx.end_column, f"expected a value after '{attr} {op}'")
             return KeyTerm(attr, op, (_plain_value(ctx, words[i + 2]),)), i + 3
-    raise ctx.fail(op_word.column, f"expected an operator after {attr!r} (= < <= > >= <> between begins_with), "
+    raise ctx.fail(op_word.column, f"expected an operator after {attr!r} (= < <= > >= <> between begins_with contains), "
                                    f"got {_show(op_word.show(text))}")
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from decimal import Decimal
 from typing import Any
 
 from dynviz.table.values import Item, b64, item_size, key_native, unb64
@@ -108,6 +109,37 @@ def newest(entries: list[Entry]) -> Entry:
         if e.newer_than(best):
             best = e
     return best
+
+
+_SETS = ("SS", "NS", "BS")
+
+
+def merge_sets(entries: list[Entry]) -> Entry:
+    """The ``MERGE`` resolver (the paper's shopping cart, section 4.4): the newest live
+    entry, its set attributes unioned with those of every other live entry. Adds win:
+    an entry that any sibling still holds is live, so a delete concurrent with a write
+    is undone, the anomaly the paper reports ("deleted items can resurface")."""
+    live = [e for e in entries if e.item is not None]
+    if len(live) < 2:
+        return live[0] if live else newest(entries)
+    base = newest(live)
+    item = dict(base.item)  # type: ignore[arg-type]
+    for e in live:
+        if e is base:
+            continue
+        for name, av in e.item.items():  # type: ignore[union-attr]
+            (t, values), = av.items()
+            if t not in _SETS:
+                continue
+            have = item.get(name)
+            if have is None:
+                item[name] = {t: list(values)}
+            elif next(iter(have)) == t:
+                mine = have[t]
+                same = (lambda v: Decimal(v)) if t == "NS" else (lambda v: v)  # "1" and "1.0" are one number
+                known = {same(v) for v in mine}
+                item[name] = {t: mine + [v for v in values if same(v) not in known]}
+    return Entry(base.sk, base.sk_av, base.ts, base.seq, item, item_size(item))
 
 
 # ------------------------------------------------------------------------- encoding

@@ -296,8 +296,8 @@ class _Expr:
         n = self.name(t.attr)
         if t.op == "between":
             return f"{n} BETWEEN {self.value(t.attr, t.values[0])} AND {self.value(t.attr, t.values[1])}"
-        if t.op == "begins_with":
-            return f"begins_with({n}, {self.value(t.attr, t.values[0])})"
+        if t.op in ("begins_with", "contains"):
+            return f"{t.op}({n}, {self.value(t.attr, t.values[0])})"
         return f"{n} {t.op} {self.value(t.attr, t.values[0])}"
 
 
@@ -364,6 +364,8 @@ def _create(desk: TableDesk, cmd: c.TableCreate) -> TableResult:
         params["BillingMode"] = "PAY_PER_REQUEST"
     if cmd.stream:
         params["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": cmd.stream}
+    if cmd.resolver != "LWW":
+        params["Resolver"] = cmd.resolver
     out = desk.plain.create_table(**params)
     if cmd.accelerator:
         desk.accelerated.add(cmd.table)
@@ -372,7 +374,8 @@ def _create(desk: TableDesk, cmd: c.TableCreate) -> TableResult:
     keys = f"pk {cmd.pk[0]} ({cmd.pk[1]})" + (f", sk {cmd.sk[0]} ({cmd.sk[1]})" if cmd.sk else "")
     billing = f"provisioned {cmd.rcu} RCU / {cmd.wcu} WCU" if provisioned else "on-demand"
     extras = [f"{len(cmd.lsis)} LSI" if cmd.lsis else "", f"{len(cmd.gsis)} GSI" if cmd.gsis else "",
-              f"stream {cmd.stream}" if cmd.stream else "", "accelerator on" if cmd.accelerator else ""]
+              f"stream {cmd.stream}" if cmd.stream else "", "accelerator on" if cmd.accelerator else "",
+              "resolver merge (sets of concurrent versions unioned)" if cmd.resolver == "MERGE" else ""]
     text = f"table {cmd.table} created: {keys}, {billing}" + "".join(f", {e}" for e in extras if e)
     data = {"op": "CreateTable", "table": cmd.table, "accelerator": cmd.accelerator,
             "description": to_wire(out["TableDescription"])}

@@ -13,9 +13,9 @@ is a get of one object; Query and Scan are range reads of a partition's run of k
 (``Cluster.range_get``), read lazily in chunks as a page needs them.
 
 Consistency: an eventually consistent read asks R=1 (whatever one replica holds);
-``ConsistentRead`` asks R=N (every replica of the preference list answers, so with
-W+R > N it sees every acknowledged write). A write reads the item with R=N, applies
-the change, and puts it back with the cluster's W over the context it read.
+``ConsistentRead`` asks R=N (every replica of the preference list answers, so it sees
+every acknowledged write). A write reads the item with the cluster's R, applies the
+change, and puts it back with the cluster's W over the context it read.
 """
 
 from __future__ import annotations
@@ -31,7 +31,14 @@ from dynviz.cluster import Cluster
 from dynviz.core.hashing import group_prefix, grouped_key, token_hex, token_of
 from dynviz.core.versions import Siblings, Version
 from dynviz.table.capacity import Bucket, read_units, write_units
-from dynviz.table.collection import Collection, Entry, decode_entry, encode_entry, newest
+from dynviz.table.collection import (
+    Collection,
+    Entry,
+    decode_entry,
+    encode_entry,
+    merge_sets,
+    newest,
+)
 from dynviz.table.errors import (
     ConditionalCheckFailedException,
     InternalServerError,
@@ -236,9 +243,11 @@ class TableEngine:
 
     # ------------------------------------------------------------------- ring access
 
-    def _entry_of(self, key: bytes, siblings: Siblings | None, sk_name: str | None) -> Entry | None:
-        """The newest entry among an item's siblings (its tombstone included), or None.
-        Decoding is cached per stored version: a hot item is decoded once."""
+    def _entry_of(self, key: bytes, siblings: Siblings | None, sk_name: str | None,
+                  resolver: str = "LWW") -> Entry | None:
+        """An item's siblings resolved to one entry (a tombstone included) by the
+        table's resolver (the newest for LWW), or None. Decoding is cached per stored
+        version: a hot item is decoded once."""
         if siblings is None:
             return None
         versions = siblings.versions
@@ -255,7 +264,11 @@ class TableEngine:
             if len(versions) == 1:
                 cache[key] = (v, entry)
             found.append(entry)
-        return newest(found) if found else None
+        if not found:
+            return None
+        if len(found) > 1 and resolver == "MERGE":
+            return merge_sets(found)
+        return newest(found)
 
     def _r(self, consistent: bool) -> int:
         return self.cluster.config.n if consistent else 1
@@ -267,7 +280,19 @@ class TableEngine:
         res = self.cluster.get(key, client=self.client_name, r=self._r(consistent))
         if not res.ok:
             raise InternalServerError(f"Internal server error (the cluster could not read {key!r}: {res.error})")
-        return self._entry_of(key, res.siblings, t.schema.sk.name if t.schema.sk else None)
+        return self._entry_of(key, res.siblings, t.schema.sk.name if t.schema.sk else None, t.schema.resolver)
+
+    def _read_for_write(self, t: Table, pk_av: dict[str, Any], sk_av: dict[str, Any] | None) -> Entry | None:
+        """The read of a read-modify-write: a quorum (the cluster's R), not every
+        replica. With R + W > N it sees every acknowledged write while quorums hold,
+        and, like Dynamo, a write still goes through on the side of a partition that
+        has R and W nodes (sloppy quorum); the other side's concurrent write becomes a
+        sibling that the table's resolver settles on the next read."""
+        key = t.item_key(pk_av, sk_av)
+        res = self.cluster.get(key, client=self.client_name)
+        if not res.ok:
+            raise InternalServerError(f"Internal server error (the cluster could not read {key!r}: {res.error})")
+        return self._entry_of(key, res.siblings, t.schema.sk.name if t.schema.sk else None, t.schema.resolver)
 
     def _runs(self, group: bytes, consistent: bool, start: bytes = b"", end: bytes | None = None,
               reverse: bool = False, chunk: int = READ_CHUNK) -> Iterator[tuple[bytes, Siblings]]:
@@ -295,13 +320,14 @@ class TableEngine:
                  end: bytes | None = None, reverse: bool = False, chunk: int = READ_CHUNK) -> Iterator[Entry]:
         """A partition's live items (as entries) in sort-key order, read as consumed."""
         sk_name = t.schema.sk.name if t.schema.sk else None
-        return self._group_entries(t.group(pk_av), sk_name, consistent, start, end, reverse, chunk)
+        return self._group_entries(t.group(pk_av), sk_name, consistent, start, end, reverse, chunk, t.schema.resolver)
 
     def _group_entries(self, group: bytes, sk_name: str | None, consistent: bool, start: bytes = b"",
-                       end: bytes | None = None, reverse: bool = False, chunk: int = READ_CHUNK) -> Iterator[Entry]:
+                       end: bytes | None = None, reverse: bool = False, chunk: int = READ_CHUNK,
+                       resolver: str = "LWW") -> Iterator[Entry]:
         """The live entries of a table's or an index's partition, read as consumed."""
         for key, siblings in self._runs(group, consistent, start, end, reverse, chunk):
-            entry = self._entry_of(key, siblings, sk_name)
+            entry = self._entry_of(key, siblings, sk_name, resolver)
             if entry is not None and entry.item is not None:
                 yield entry
 
@@ -380,6 +406,8 @@ class TableEngine:
                                "WriteCapacityUnits": int(g.write_bucket.rate) if g.write_bucket else 0},
                            "IndexSizeBytes": g.size, "ItemCount": g.count, "IndexArn": f"{t.arn}/index/{ix.name}"})
             out["GlobalSecondaryIndexes"] = gl
+        if s.resolver != "LWW":
+            out["Resolver"] = s.resolver  # dynviz's own: DynamoDB has no siblings to resolve
         if t.stream is not None and t.stream.enabled:
             out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": t.stream.view_type}
         latest = t.stream or (t.old_streams[-1] if t.old_streams else None)
@@ -715,7 +743,7 @@ class TableEngine:
             raise _bad("Return values set to invalid value")
         rcc = self._rcc(p)
         pk_av, sk, sk_av = self._key_parts(t, key)
-        found = self._read_item(t, pk_av, sk_av, consistent=True)
+        found = self._read_for_write(t, pk_av, sk_av)
         old = found.item if found is not None else None
         base, lsi, gsi = self._write_costs(t, old, new)
         self._check_write_capacity(t, base + sum(lsi.values()), gsi)
@@ -768,7 +796,7 @@ class TableEngine:
             raise _bad("Return values set to invalid value")
         rcc = self._rcc(p)
         pk_av, sk, sk_av = self._key_parts(t, key)
-        found = self._read_item(t, pk_av, sk_av, consistent=True)
+        found = self._read_for_write(t, pk_av, sk_av)
         old = found.item if found is not None else None
         if cond is not None and not evaluate(cond, old or {}):
             base, lsi, gsi = self._write_costs(t, old, old)
@@ -971,7 +999,7 @@ class TableEngine:
             t = tables[name]
             pk_av, sk, sk_av = self._key_parts(t, key)
             try:
-                found = self._read_item(t, pk_av, sk_av, consistent=True)
+                found = self._read_for_write(t, pk_av, sk_av)
                 old = found.item if found is not None else None
                 base, lsi, gsi = self._write_costs(t, old, new)
                 self._check_write_capacity(t, base + sum(lsi.values()), gsi)

@@ -119,6 +119,11 @@ class TableSchema:
     rcu: int
     wcu: int
     stream_view_type: str | None
+    resolver: str = "LWW"
+    """How an item's concurrent versions (siblings on the ring) become one: ``LWW``,
+    the newest write wins (DynamoDB's behaviour); ``MERGE``, the newest live version
+    with every set attribute (SS, NS, BS) unioned over the live versions, the
+    paper's shopping-cart reconciliation, deleted items resurfacing included."""
 
     @property
     def key_names(self) -> tuple[str, ...]:
@@ -286,6 +291,10 @@ def _throughput(pt: Any, billing: str, what: str) -> tuple[int, int]:
     return r, w
 
 
+RESOLVERS = ("LWW", "MERGE")
+"""Per-table resolvers (``CreateTable``'s ``Resolver``, a dynviz extension)."""
+
+
 def parse_create_table(params: dict[str, Any]) -> TableSchema:
     """Validate a CreateTable request (spec §1, §4) and build the schema."""
     name = check_table_name(_req(params, "TableName"))
@@ -361,5 +370,9 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
         if view not in ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
             raise _bad("One or more parameter values were invalid: StreamViewType must be one of KEYS_ONLY, NEW_IMAGE, "
                        "OLD_IMAGE, NEW_AND_OLD_IMAGES when StreamEnabled is true")
+    resolver = params.get("Resolver", "LWW")
+    if resolver not in RESOLVERS:
+        raise _bad(f"1 validation error detected: Value '{resolver}' at 'resolver' failed to satisfy constraint: "
+                   f"Member must satisfy enum value set: [{', '.join(RESOLVERS)}] (Resolver is dynviz's own parameter)")
     return TableSchema(name, pk, sk, tuple(KeyDef(n, t) for n, t in defs.items()), tuple(lsis), tuple(gsis),
-                       billing, rcu, wcu, view)
+                       billing, rcu, wcu, view, resolver)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from table_helpers import keys_table
 
 import dynviz.table as dt
@@ -98,3 +99,69 @@ def test_a_durable_cluster_keeps_its_tables_items_in_sqlite(tmp_path: Path) -> N
         assert [i["sk"]["S"] for i in down["Items"]] == ["pear", "fig", "cherry", "banana", "apple"]
     finally:
         cluster.close()
+
+
+def _split_cart(resolver: str, second: dict[str, Any] | None) -> tuple[Any, Any, dict[str, Any]]:
+    """alice's cart written on both sides of a partition: {milk, eggs} through its first
+    replica, then (that replica crashed) ``second`` through the other side (None:
+    deleted there). Returns the cluster, the client and the key, healed."""
+    cluster = Cluster(ClusterConfig(nodes=NODES, seed=4))
+    c = dt.client(cluster)
+    c.create_table(**keys_table("cart", ("user", "S")), Resolver=resolver)
+    key = {"user": {"S": "alice"}}
+    c.put_item(TableName="cart", Item={**key, "items": {"SS": ["milk"]}, "n": {"NS": ["1"]}})
+    (place,) = c.placement("cart")
+    a, b, d = place.preference_list
+    others = [n for n in NODES if n not in place.preference_list]
+    cluster.partition([[a, others[0]], [b, d, others[1]]])
+    c.put_item(TableName="cart", Item={**key, "items": {"SS": ["milk", "eggs"]}, "n": {"NS": ["1.0", "2"]}})
+    cluster.kill(a)
+    if second is None:
+        c.delete_item(TableName="cart", Key=key)
+    else:
+        c.put_item(TableName="cart", Item={**key, **second})
+    cluster.recover(a)
+    cluster.heal()
+    cluster.run(3 * SECOND)
+    ik = c.engine.tables["cart"].item_key(key["user"], None)
+    assert len(cluster.get(ik, r=3).siblings.versions) == 2  # both writes survive on the ring
+    return cluster, c, key
+
+
+def test_last_write_wins_loses_the_other_sides_addition() -> None:
+    _, c, key = _split_cart("LWW", {"items": {"SS": ["milk", "bread"]}})
+    assert c.describe_table(TableName="cart")["Table"].get("Resolver") is None  # DynamoDB's shape
+    item = c.get_item(TableName="cart", Key=key, ConsistentRead=True)["Item"]
+    assert sorted(item["items"]["SS"]) == ["bread", "milk"] and "n" not in item
+
+
+def test_merge_unions_the_sets_of_concurrent_versions() -> None:
+    cluster, c, key = _split_cart("MERGE", {"items": {"SS": ["milk", "bread"]}, "n": {"NS": ["1"]}})
+    assert c.describe_table(TableName="cart")["Table"]["Resolver"] == "MERGE"
+    item = c.get_item(TableName="cart", Key=key, ConsistentRead=True)["Item"]
+    assert sorted(item["items"]["SS"]) == ["bread", "eggs", "milk"]
+    assert sorted(float(x) for x in item["n"]["NS"]) == [1.0, 2.0]  # 1 and 1.0 are one number
+    scanned = c.scan(TableName="cart", ConsistentRead=True)["Items"]
+    assert sorted(scanned[0]["items"]["SS"]) == ["bread", "eggs", "milk"]
+    # the next write goes over the merged version and supersedes both siblings
+    c.update_item(TableName="cart", Key=key, UpdateExpression="ADD #i :x", ExpressionAttributeNames={"#i": "items"},
+                  ExpressionAttributeValues={":x": {"SS": ["jam"]}})
+    ik = c.engine.tables["cart"].item_key(key["user"], None)
+    assert len(cluster.get(ik, r=3).siblings.versions) == 1
+    item = c.get_item(TableName="cart", Key=key, ConsistentRead=True)["Item"]
+    assert sorted(item["items"]["SS"]) == ["bread", "eggs", "jam", "milk"]
+
+
+def test_merge_lets_a_concurrently_deleted_item_resurface() -> None:
+    _, c, key = _split_cart("MERGE", None)
+    item = c.get_item(TableName="cart", Key=key, ConsistentRead=True).get("Item")
+    assert item is not None and sorted(item["items"]["SS"]) == ["eggs", "milk"]  # the paper's anomaly
+    _, lww, key = _split_cart("LWW", None)
+    assert "Item" not in lww.get_item(TableName="cart", Key=key, ConsistentRead=True)  # the delete was later
+
+
+def test_an_unknown_resolver_is_a_validation_error() -> None:
+    c = dt.client(Cluster(ClusterConfig(nodes=NODES, seed=1)))
+    with pytest.raises(dt.ValidationException, match="LWW, MERGE"):
+        c.create_table(**keys_table("cart", ("user", "S")), Resolver="UNION")
+    assert c.list_tables()["TableNames"] == []
