@@ -182,6 +182,7 @@ class TableSnapshot:
     latest_sequence: str | None
     version: int
     cache: Any = None  # accelerator CacheStats when read through an accelerated client
+    resolver: str = "LWW"
 
 
 class Table:
@@ -1545,7 +1546,8 @@ class TableEngine:
         return TableSnapshot(
             t.name, "ACTIVE", t.schema.key_names, t.schema.billing_mode, t.item_count, t.size_bytes,
             len(t.partitions), gauge(t.read_bucket, t.write_bucket, t.stats), tuple(indexes),
-            st.arn if st else None, st.view_type if st else None, records, latest, t.version)
+            st.arn if st else None, st.view_type if st else None, records, latest, t.version,
+            resolver=t.schema.resolver)
 
     def placement(self, name: str) -> list[PartitionPlacement]:
         """Each partition key's item collection: its key group, token, replicas, items."""

@@ -57,6 +57,8 @@ def table_list(desk: TableDesk, selected: str | None) -> list[tuple[str, str, st
             extras.append("stream")
         if name in desk.accelerated:
             extras.append("accel")
+        if s.resolver != "LWW":
+            extras.append(s.resolver.lower())
         billing = "prov" if s.billing_mode == "PROVISIONED" else "on-demand"
         rows.append((name, ",".join(s.key_schema), billing, str(s.item_count), str(s.partitions), " ".join(extras)))
     return rows
@@ -85,8 +87,8 @@ def capacity_text(desk: TableDesk, table: str) -> tuple[Text, str]:
     s = desk.snapshot(table)
     out = Text()
     out.append(f"{table}", style="bold")
-    out.append(f"  {plural(s.item_count, 'item')}, {s.size_bytes} bytes, {plural(s.partitions, 'partition')}; "
-               f"tokens banked of the {BURST_SECONDS}s burst\n", style="grey70")
+    out.append(f"  {plural(s.item_count, 'item')}, {s.size_bytes} bytes, {plural(s.partitions, 'partition')}, "
+               f"resolver {s.resolver}; tokens banked of the {BURST_SECONDS}s burst\n", style="grey70")
     _gauge_lines(out, "table", s.capacity)
     for ix in s.indexes:
         if ix.capacity is not None:
