@@ -103,10 +103,16 @@ def tokenize(text: str, kind: str) -> list[Token]:
     return out
 
 
+def _one_line(text: str) -> str:
+    """Expression text quoted in an error, its line breaks escaped: errors are one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _syntax(kind: str, text: str, before: list[Token], tok: Token) -> None:
     start = before[-1].start if before else tok.start
     near = text[start:tok.end] if tok.kind != "eof" else text[start:]
-    raise ValidationException(f'Invalid {kind}: Syntax error; token: "{tok.text}", near: "{near}"')
+    raise ValidationException(f'Invalid {kind}: Syntax error; token: "{_one_line(tok.text)}", '
+                              f'near: "{_one_line(near)}"')
 
 
 # -------------------------------------------------------------------------- nodes
@@ -234,11 +240,11 @@ class Placeholders:
         self.names: dict[str, str] = dict(names or {})
         for k in self.names:
             if not k.startswith("#"):
-                raise ValidationException(f"ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\"")
+                raise ValidationException(f"ExpressionAttributeNames contains invalid key: Syntax error; key: \"{_one_line(k)}\"")
         self.values: dict[str, dict[str, Any]] = {}
         for k, v in (values or {}).items():
             if not isinstance(k, str) or not k.startswith(":"):
-                raise ValidationException(f"ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\"")
+                raise ValidationException(f"ExpressionAttributeValues contains invalid key: Syntax error; key: \"{_one_line(k)}\"")
             try:
                 self.values[k] = check_value(v, f"ExpressionAttributeValues.{k}")
             except ValidationException as exc:
@@ -282,10 +288,11 @@ class Parser:
         i = self.tokens.index(tok)
         start = self.tokens[i - 1].start if i > 0 else tok.start
         near = self.text[start:tok.end] if tok.kind != "eof" else self.text[start:]
-        return ValidationException(f'Invalid {self.kind}: Syntax error; token: "{tok.text}", near: "{near}"')
+        return ValidationException(f'Invalid {self.kind}: Syntax error; token: "{_one_line(tok.text)}", '
+                                   f'near: "{_one_line(near)}"')
 
     def fail(self, message: str) -> ValidationException:
-        return ValidationException(f"Invalid {self.kind}: {message}")
+        return ValidationException(_one_line(f"Invalid {self.kind}: {message}"))
 
     def advance(self) -> Token:
         tok = self.tokens[self.pos]
@@ -738,7 +745,7 @@ def _function(f: Func, item: Item) -> bool:
 
 
 def _upd_error(message: str) -> ValidationException:
-    return ValidationException(f"Invalid UpdateExpression: {message}")
+    return ValidationException(_one_line(f"Invalid UpdateExpression: {message}"))
 
 
 def _bad_operand() -> ValidationException:
