@@ -104,7 +104,10 @@ class Executor:
         handler = _HANDLERS.get(type(command))
         try:
             if handler is None:
-                raise ClusterError(f"'{command.name}' is not available in this version of dynviz")
+                if isinstance(command, (c.Pause, c.Expect)):
+                    raise ClusterError(f"'{command.name}' works in lessons only: run this file with "
+                                       "'dynviz lesson FILE' (add --check to test its expects)")
+                raise ClusterError(f"'{command.name}' is not available here")
             return handler(self, command)
         except (ClusterError, StorageError) as exc:
             now = self._cluster.now if self._cluster is not None else 0

@@ -87,3 +87,10 @@ def test_ring_json_matches_md5() -> None:
     data = json.loads(proc.stdout)
     assert data["token"] == hashlib.md5(b"cart:alice").hexdigest()
     assert len(set(data["preference_list"])) == 3
+
+
+def test_a_lesson_run_as_a_command_file_says_where_its_expects_work(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["run", str(SESSIONS / "lessons" / "15-table-cart.dyn")])
+    out = capsys.readouterr().out
+    assert "'expect' works in lessons only: run this file with 'dynviz lesson FILE'" in out
+    assert 'items: <<"milk", "bread", "eggs">>' in out  # the rest of the file still ran
