@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from dynviz.core.hashing import show_key
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -314,12 +316,7 @@ class Narration(Event):
 
 
 def _k(key: bytes | None) -> str:
-    if key is None:
-        return ""
-    try:
-        return key.decode("utf-8")
-    except UnicodeDecodeError:
-        return key.hex()
+    return "" if key is None else show_key(key)
 
 
 # -- the bus and the trace -----------------------------------------------------------

@@ -72,3 +72,23 @@ def token_hex(token: int) -> str:
 def as_key(key: bytes | str) -> bytes:
     """Accept a str at the API edge and turn it into the bytes Dynamo stores."""
     return key.encode("utf-8") if isinstance(key, str) else key
+
+
+def show_key(key: bytes) -> str:
+    """A key as text for logs and views: its UTF-8 text (hex when it is not UTF-8); a
+    grouped key as ``GROUP[SUFFIX]``, the suffix's control and non-UTF-8 bytes escaped
+    (a table item reads ``orders/ada[2024-05-01]``)."""
+    group = placement_of(key)
+    if group is key:
+        try:
+            return key.decode("utf-8")
+        except UnicodeDecodeError:
+            return key.hex()
+    suffix = key[3 + len(group):]
+    text = _printable(group)
+    return f"{text}[{_printable(suffix)}]" if suffix else text
+
+
+def _printable(data: bytes) -> str:
+    text = data.decode("utf-8", errors="backslashreplace")
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)

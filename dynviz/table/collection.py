@@ -1,7 +1,7 @@
 """Items as Dynamo objects, and a partition's items as a sorted in-memory view.
 
 Every item is its own Dynamo object (issue 7, section 2). Its key is a *grouped key*
-(core/hashing.py): the group ``<table> \x00 <partition-key bytes>`` places it, so all
+(core/hashing.py): the group ``<table>/<partition-key bytes>`` places it, so all
 items of one partition key share a token and a preference list, and the suffix is the
 sort-key value as order-preserving bytes (table/keys.py), so each node keeps a
 partition's items sorted by sort key and a Query is a range read of that run.

@@ -7,7 +7,7 @@ return boto3's low-level shapes; the client (``dynviz.table.client``) adds respo
 metadata and the operation name to errors.
 
 Placement (issue 7, §2): every item is its own Dynamo object under a grouped key
-placed by the MD5 of ``<table> \x00 <partition key>`` (collection.py), so a partition's
+placed by the MD5 of ``<table>/<partition key>`` (collection.py), so a partition's
 items share one preference list and each node keeps them sorted by sort key. GetItem
 is a get of one object; Query and Scan are range reads of a partition's run of keys
 (``Cluster.range_get``), read lazily in chunks as a page needs them.
@@ -213,9 +213,9 @@ class Table:
         self.live = True
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
-        """``<table> \\x00 <partition key bytes>``: the key group of a partition, whose
-        MD5 places every item of it."""
-        return self.name.encode() + b"\x00" + key_bytes(pk_av)
+        """``<table>/<partition key bytes>``: the key group of a partition, whose MD5
+        places every item of it (a table name never holds ``/``, schema.py)."""
+        return self.name.encode() + b"/" + key_bytes(pk_av)
 
     def item_key(self, pk_av: dict[str, Any], sk_av: dict[str, Any] | None) -> bytes:
         """An item's Dynamo key: its partition's group, then its sort key as bytes."""

@@ -7,7 +7,7 @@ have the table's consistency, and LSI entries count toward the item-collection s
 the table layer accounts per partition (spec §4).
 
 *Global* indexes are partitioned like tables, on the same ring: each entry is its own
-Dynamo object under the key group ``<table> \x01 <index> \x00 <index partition key>``,
+Dynamo object under the key group ``<table>#<index>@<incarnation>/<index partition key>``,
 its suffix the tuple (index sort key, table partition key, table sort key) as
 order-preserving bytes (``keys.tuple_bytes``), so pagination over equal index keys is
 exact (moto#7834, dynalite#43) and a GSI Query is a range read like a table's. Entries
@@ -98,8 +98,9 @@ class GlobalIndex:
         self.write_bucket = Bucket.new(ix.wcu, now) if provisioned else None
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
-        return (self.table.encode() + b"\x01" + self.ix.name.encode() + b"\x01" + self.incarnation.encode()
-                + b"\x00" + key_bytes(pk_av))
+        """``<table>#<index>@<incarnation>/<index partition key>`` (names never hold
+        ``# @ /``, so no table's or other index's group can be the same bytes)."""
+        return f"{self.table}#{self.ix.name}@{self.incarnation}/".encode() + key_bytes(pk_av)
 
     def token(self, pk_av: dict[str, Any]) -> int:
         return token_of(self.group(pk_av))

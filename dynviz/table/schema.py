@@ -212,17 +212,19 @@ def _req(params: dict[str, Any], name: str) -> Any:
     return params[name]
 
 
-def check_table_name(name: Any) -> str:
+def check_table_name(name: Any, param: str = "TableName", where: str = "tableName") -> str:
+    """Table and index names: 3 to 255 of ``[a-zA-Z0-9_.-]``. Keys on the ring rely on
+    it: ``/ # @`` can never be part of a name, so they can separate names in a group."""
     if not isinstance(name, str):
-        raise _bad(f"Invalid type for parameter TableName, value: {name!r}, type: {type(name)}, valid types: <class 'str'>")
+        raise _bad(f"Invalid type for parameter {param}, value: {name!r}, type: {type(name)}, valid types: <class 'str'>")
     if len(name) < 3:
-        raise _bad(f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: "
+        raise _bad(f"1 validation error detected: Value '{name}' at '{where}' failed to satisfy constraint: "
                    "Member must have length greater than or equal to 3")
     if len(name) > 255:
-        raise _bad(f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: "
+        raise _bad(f"1 validation error detected: Value '{name}' at '{where}' failed to satisfy constraint: "
                    "Member must have length less than or equal to 255")
     if not _TABLE_NAME.match(name):
-        raise _bad(f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: "
+        raise _bad(f"1 validation error detected: Value '{name}' at '{where}' failed to satisfy constraint: "
                    "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
     return name
 
@@ -325,7 +327,7 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
     if len(raw_lsis) > MAX_LSIS:
         raise _bad(f"One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
     for raw in raw_lsis:
-        iname = _req(raw, "IndexName")
+        iname = check_table_name(_req(raw, "IndexName"), "IndexName", "indexName")
         if iname in seen_names:
             raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
         seen_names.add(iname)
@@ -343,7 +345,7 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
     if len(raw_gsis) > MAX_GSIS:
         raise _bad(f"One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
     for raw in raw_gsis:
-        iname = _req(raw, "IndexName")
+        iname = check_table_name(_req(raw, "IndexName"), "IndexName", "indexName")
         if iname in seen_names:
             raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
         seen_names.add(iname)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dynviz.core.hashing import group_prefix, grouped_key, placement_of, token_of
+from dynviz.core.hashing import group_prefix, grouped_key, placement_of, show_key, token_of
 from dynviz.core.ring import build_ring
 from dynviz.storage.memory import MemoryStore
 
@@ -43,3 +43,11 @@ def test_a_group_shares_one_preference_list_and_sorts_by_suffix(group, suffixes)
 def test_group_size_is_bounded():
     with pytest.raises(ValueError, match="limit is 65535"):
         grouped_key(b"x" * 70_000)
+
+
+def test_keys_read_as_text_in_views() -> None:
+    assert show_key(b"cart:alice") == "cart:alice"
+    assert show_key(b"\xff\x00") == "ff00"  # not UTF-8: hex, as before
+    assert show_key(grouped_key(b"cart/alice")) == "cart/alice"
+    assert show_key(grouped_key(b"orders/ada", b"2024-05-01")) == "orders/ada[2024-05-01]"
+    assert show_key(grouped_key(b"orders/ada", b"\x03\x83\x01")) == "orders/ada[\\x03\\x83\\x01]"

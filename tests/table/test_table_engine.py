@@ -33,7 +33,7 @@ def test_every_item_is_its_own_object_on_its_partitions_preference_list(ddb: Any
     assert len(places) == 3
     cluster = ddb.cluster
     for p in places:
-        assert p.group == b"placed\x00" + p.partition_key["S"].encode()
+        assert p.group == b"placed/" + p.partition_key["S"].encode()
         assert int(p.token, 16) == token_of(p.group)
         prefix = group_prefix(p.group)
         for node in p.preference_list:
@@ -447,3 +447,13 @@ def test_numbers_hold_at_most_38_significant_digits(ddb: Any, text: str, ok: boo
         with pytest.raises(dt.ValidationException, match="38 significant digits"):
             ddb.put_item(TableName="num", Item=item)
         assert "Item" not in ddb.get_item(TableName="num", Key={"pk": {"S": "a"}})
+
+
+@pytest.mark.parametrize("name", ["a/b", "ix", "by#status", "x" * 256])
+def test_index_names_follow_the_table_name_rules(ddb: Any, name: str) -> None:
+    with pytest.raises(dt.ValidationException, match="indexName"):
+        ddb.create_table(**keys_table("ixn", ("pk", "S"), more_attributes=(("c", "S"),),
+                                      GlobalSecondaryIndexes=[{"IndexName": name,
+                                                               "KeySchema": [{"AttributeName": "c", "KeyType": "HASH"}],
+                                                               "Projection": {"ProjectionType": "ALL"}}]))
+    assert ddb.list_tables()["TableNames"] == []
