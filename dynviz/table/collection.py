@@ -20,7 +20,6 @@ sorted by sort key, with per-index views built on demand. It is never stored.
 
 from __future__ import annotations
 
-import bisect
 import json
 from decimal import Decimal
 from typing import Any
@@ -57,49 +56,24 @@ class Entry:
 
 
 class Collection:
-    """A partition's entries as one read saw them, sorted by sort key (immutable)."""
+    """A partition's live entries as one read saw them, sorted by sort key (immutable),
+    with per-index views built once each."""
 
-    __slots__ = ("entries", "keys", "_live", "_size", "_lsi")
+    __slots__ = ("entries", "_lsi")
 
     def __init__(self, entries: list[Entry]) -> None:
-        self.entries = entries  # sorted by sk
-        self.keys = [e.sk for e in entries]
-        self._live: list[Entry] | None = None
-        self._size: int | None = None
+        self.entries = entries
         self._lsi: dict[str, Any] = {}
 
-    EMPTY: Collection
-
     def live(self) -> list[Entry]:
-        if self._live is None:
-            self._live = [e for e in self.entries if e.item is not None]
-        return self._live
-
-    def get(self, sk: Any) -> Entry | None:
-        i = bisect.bisect_left(self.keys, sk)
-        if i < len(self.keys) and self.keys[i] == sk:
-            return self.entries[i]
-        return None
-
-    def item(self, sk: Any) -> Item | None:
-        e = self.get(sk)
-        return e.item if e is not None else None
-
-    def items_size(self) -> int:
-        """Bytes of the live items by DynamoDB's size formula."""
-        if self._size is None:
-            self._size = sum(e.size for e in self.live())
-        return self._size
+        return [e for e in self.entries if e.item is not None]
 
     def lsi_view(self, name: str, build: Any) -> Any:
-        """A per-index sorted view, built once per collection version."""
+        """A per-index sorted view, built once per collection."""
         found = self._lsi.get(name)
         if found is None:
             found = self._lsi[name] = build(self)
         return found
-
-
-Collection.EMPTY = Collection([])
 
 
 def newest(entries: list[Entry]) -> Entry:
