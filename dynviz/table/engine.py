@@ -13,8 +13,9 @@ is a get of one object; Query and Scan are range reads of a partition's run of k
 (``Cluster.range_get``), read lazily in chunks as a page needs them.
 
 Consistency: an eventually consistent read asks R=1 (whatever one replica holds);
-``ConsistentRead`` asks R=N (every replica of the preference list answers, so it sees
-every acknowledged write). A write reads the item with the cluster's R, applies the
+``ConsistentRead`` asks R=N (every replica answers, so while the preference list's
+own nodes answer it sees every acknowledged write; stand-ins of a sloppy quorum may
+not hold it, see lesson 12). A write reads the item with the cluster's R, applies the
 change, and puts it back with the cluster's W over the context it read.
 """
 
