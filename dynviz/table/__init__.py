@@ -22,6 +22,7 @@ from dynviz.table.engine import (
 )
 from dynviz.table.errors import (
     ConditionalCheckFailedException,
+    InternalServerError,
     ItemCollectionSizeLimitExceededException,
     ProvisionedThroughputExceededException,
     ResourceInUseException,
@@ -34,6 +35,7 @@ __all__ = [
     "CapacityGauge",
     "ConditionalCheckFailedException",
     "IndexSnapshot",
+    "InternalServerError",
     "ItemCollectionSizeLimitExceededException",
     "Paginator",
     "PartitionPlacement",

@@ -603,11 +603,15 @@ class TableEngine:
     def _apply(self, t: Table, pk_av: dict[str, Any], sk: Any, sk_av: Any, old: Item | None,
                new: Item | None) -> bool:
         """Write one item's change (``new`` None deletes) and, once acknowledged, record
-        it: counts, the partition directory, the stream and the GSI queues. False when
-        nothing changes (no write, no stream record)."""
-        if items_equal(old, new):
-            return False
-        if t.lsis:
+        it: counts, the partition directory, the stream and the GSI queues. Returns
+        whether the item changed.
+
+        A write that changes nothing (by what its read saw) is still written, with a
+        new time stamp: its read may have been stale (a sloppy quorum, a partition),
+        and an older concurrent write it did not see must not win over it under LWW.
+        Only the record is skipped: no stream record, no index update, as DynamoDB."""
+        changed = not items_equal(old, new)
+        if changed and t.lsis:
             c = t.collections.get(t.group(pk_av))
             size = (c[1] if c else 0) - self._collection_bytes(t, old) + self._collection_bytes(t, new)
             if size > self.item_collection_limit:
@@ -615,8 +619,9 @@ class TableEngine:
         self._seq += 1
         entry = Entry(sk, sk_av, self.now, self._seq, new, item_size(new) if new is not None else 0)
         self._write_entry(t, pk_av, entry)
-        self._record(t, pk_av, old, new)
-        return True
+        if changed:
+            self._record(t, pk_av, old, new)
+        return changed
 
     def _record(self, t: Table, pk_av: dict[str, Any], old: Item | None, new: Item | None) -> None:
         s = t.schema
