@@ -391,21 +391,26 @@ class Cluster:
             if len(value) > MAX_VALUE_BYTES:
                 raise StorageError(f"value is {len(value)} bytes; the limit is 1 MiB ({MAX_VALUE_BYTES} bytes)")
         entry = self._entry(client, key, via, n_eff)
-        self._next_req += 1
-        req = self._next_req
-        now = self.scheduler.now
-        pending = Pending(req, op, client, key, value, entry, now)
-        self.pending[req] = pending
+        pending = self._open(op, client, key, value, entry)
+        req = pending.req
         if op == "get":
             msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
         else:
             msg = ClientPut(req, client.endpoint, key, value if op == "put" else None,
                             client.contexts.get(key), n, quorum, primaries)
+        self.network.send(client.endpoint, entry, msg)
+        return pending
+
+    def _open(self, op: str, client: Client, key: bytes, value: bytes | None, entry: str) -> Pending:
+        """A new request in flight, with the deadline the client sweep enforces."""
+        self._next_req += 1
+        now = self.scheduler.now
+        pending = Pending(self._next_req, op, client, key, value, entry, now)
+        self.pending[pending.req] = pending
         # The client gives up a little after the coordinator's own deadline (+ a forward).
-        pending.deadline = now + cfg.request_timeout * 2 + 100 * MS
+        pending.deadline = now + self.config.request_timeout * 2 + 100 * MS
         if self._sweep is None:
             self._sweep = self.scheduler.at(pending.deadline, self._client_sweep)
-        self.network.send(client.endpoint, entry, msg)
         return pending
 
     def submit_put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
@@ -433,16 +438,9 @@ class Cluster:
             raise ClusterError(f"limit={limit} must be at least 1")
         prefix = group_prefix(group)
         entry = self._entry(client_obj, prefix, None, cfg.n)
-        self._next_req += 1
-        req = self._next_req
-        now = self.scheduler.now
-        pending = Pending(req, "range", client_obj, prefix, None, entry, now)
-        self.pending[req] = pending
-        msg = ClientRangeGet(req, client_obj.endpoint, prefix, prefix + start,
+        pending = self._open("range", client_obj, prefix, None, entry)
+        msg = ClientRangeGet(pending.req, client_obj.endpoint, prefix, prefix + start,
                              None if end is None else prefix + end, limit, reverse, None, r)
-        pending.deadline = now + cfg.request_timeout * 2 + 100 * MS
-        if self._sweep is None:
-            self._sweep = self.scheduler.at(pending.deadline, self._client_sweep)
         self.network.send(client_obj.endpoint, entry, msg)
         return pending
 

@@ -40,6 +40,15 @@ def group_prefix(group: bytes) -> bytes:
     return grouped_key(group)
 
 
+def after_prefix(prefix: bytes) -> bytes | None:
+    """The smallest bytes above every string that begins with ``prefix`` (None: none,
+    for an empty prefix or one of only 0xFF bytes): the end of a prefix's key range."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
 def placement_of(key: bytes) -> bytes:
     """The bytes that place ``key``: its group for a grouped key, else the whole key.
 

@@ -447,7 +447,7 @@ class RangeGetCoordinator(GetCoordinator):
     answered with less, but only inside the part of the range each replica covered.
     """
 
-    __slots__ = ("start_key", "end_key", "limit", "reverse", "entries", "covered", "more")
+    __slots__ = ("start_key", "end_key", "limit", "reverse", "entries", "covered", "more", "answered")
 
     def __init__(self, node: Node, msg: ClientRangeGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
@@ -460,6 +460,7 @@ class RangeGetCoordinator(GetCoordinator):
         self.entries: dict[bytes, Siblings] = {}
         self.covered: dict[str, bytes | None] = {}  # replica -> last key it covered (None: all)
         self.more = False
+        self.answered: list[bytes] = []  # the keys of the reply, in its order
 
     def ask(self, hint_for: str | None) -> object:
         return ReplicaRangeGet(self.req, self.key, self.start_key, self.end_key, self.limit, self.reverse, hint_for)
@@ -492,13 +493,9 @@ class RangeGetCoordinator(GetCoordinator):
         elif self.state == READ_REPAIR and not self.timers:
             self.repair()
 
-    def window(self) -> list[bytes]:
-        keys = sorted(self.entries, reverse=self.reverse)
-        return keys[:self.limit]
-
     def answer(self) -> None:
         node = self.node
-        keys = self.window()
+        keys = self.answered = sorted(self.entries, reverse=self.reverse)[:self.limit]
         more = self.more or len(self.entries) > self.limit
         self.reply(ClientRangeReply(
             self.req, self.key, True, node.name, tuple((k, self.entries[k]) for k in keys), more,
@@ -517,7 +514,7 @@ class RangeGetCoordinator(GetCoordinator):
             return
         node = self.node
         rt = node.runtime
-        keys = self.window()
+        keys = self.answered
         repaired: list[str] = []
         for target, entries in self.replies.items():
             held = dict(entries)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynviz.core.context import ContextError, decode_context
-from dynviz.core.hashing import token_of
+from dynviz.core.hashing import after_prefix, token_of
 from dynviz.core.ring import Ring
 from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
 from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionCreated, VersionStored
@@ -192,7 +192,7 @@ class Node:
         # One more than asked tells whether more remain. Keys of another group with the
         # same token (an MD5 collision) would sort apart from this group's prefix; the
         # bounds below keep to the prefix.
-        stop = end if end is not None else _after_prefix(prefix)
+        stop = end if end is not None else after_prefix(prefix)
         keys = [k for k in self.store.keys_at(token, max(start, prefix), stop, limit + 1, reverse)
                 if k.startswith(prefix)]
         if self.hints._by_key:  # keys this node holds only as hints for another
@@ -415,11 +415,3 @@ class Node:
             rt = self.runtime
             if rt.bus.active:
                 rt.bus.emit(HintDelivered(rt.now(), self.name, src, msg.key))
-
-
-def _after_prefix(prefix: bytes) -> bytes | None:
-    """The smallest key above every key that starts with ``prefix`` (None: no bound)."""
-    stripped = prefix.rstrip(b"\xff")
-    if not stripped:
-        return None
-    return stripped[:-1] + bytes([stripped[-1] + 1])

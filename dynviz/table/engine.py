@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynviz.cluster import Cluster
-from dynviz.core.hashing import group_prefix, grouped_key, token_hex, token_of
+from dynviz.core.hashing import after_prefix, group_prefix, grouped_key, token_hex, token_of
 from dynviz.core.versions import Siblings, Version
 from dynviz.table.capacity import Bucket, read_units, write_units
 from dynviz.table.collection import (
@@ -73,7 +73,7 @@ from dynviz.table.indexes import (
     index_write_units,
     key_bytes,
 )
-from dynviz.table.keys import after_prefix, escape, sort_key_bytes
+from dynviz.table.keys import escape, sort_key_bytes
 from dynviz.table.schema import IndexDef, KeyDef, TableSchema, parse_create_table
 from dynviz.table.streams import (
     ACCOUNT,
@@ -255,10 +255,10 @@ class TableEngine:
         versions = siblings.versions
         cache = self._decoded
         found: list[Entry] = []
+        hit = cache.get(key)
         for v in versions:
             if v.value is None:  # deleted with its table
                 continue
-            hit = cache.get(key)
             if hit is not None and hit[0] is v:
                 found.append(hit[1])
                 continue
@@ -277,12 +277,8 @@ class TableEngine:
 
     def _read_item(self, t: Table, pk_av: dict[str, Any], sk_av: dict[str, Any] | None,
                    consistent: bool) -> Entry | None:
-        """One item's entry (None if it never existed), by a quorum get of its object."""
-        key = t.item_key(pk_av, sk_av)
-        res = self.cluster.get(key, client=self.client_name, r=self._r(consistent))
-        if not res.ok:
-            raise InternalServerError(f"Internal server error (the cluster could not read {key!r}: {res.error})")
-        return self._entry_of(key, res.siblings, t.schema.sk.name if t.schema.sk else None, t.schema.resolver)
+        """One item's entry (None if it never existed), by a get of its object."""
+        return self._get_entry(t, pk_av, sk_av, self._r(consistent))
 
     def _read_for_write(self, t: Table, pk_av: dict[str, Any], sk_av: dict[str, Any] | None) -> Entry | None:
         """The read of a read-modify-write: a quorum (the cluster's R), not every
@@ -290,8 +286,12 @@ class TableEngine:
         and, like Dynamo, a write still goes through on the side of a partition that
         has R and W nodes (sloppy quorum); the other side's concurrent write becomes a
         sibling that the table's resolver settles on the next read."""
+        return self._get_entry(t, pk_av, sk_av, None)
+
+    def _get_entry(self, t: Table, pk_av: dict[str, Any], sk_av: dict[str, Any] | None,
+                   r: int | None) -> Entry | None:
         key = t.item_key(pk_av, sk_av)
-        res = self.cluster.get(key, client=self.client_name)
+        res = self.cluster.get(key, client=self.client_name, r=r)
         if not res.ok:
             raise InternalServerError(f"Internal server error (the cluster could not read {key!r}: {res.error})")
         return self._entry_of(key, res.siblings, t.schema.sk.name if t.schema.sk else None, t.schema.resolver)

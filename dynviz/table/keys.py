@@ -26,6 +26,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from dynviz.core.hashing import after_prefix
+
 _NEGATIVE = 0x01
 _ZERO = 0x02
 _POSITIVE = 0x03
@@ -98,11 +100,3 @@ def tuple_bytes(parts: list[bytes]) -> bytes:
     the other goes on (0x00 0xFF or a byte above 0x00), so it sorts first, as in the
     tuple; a global index entry's key is (index sort key, table keys) this way."""
     return b"".join(escape(p) + b"\x00\x00" for p in parts)
-
-
-def after_prefix(prefix: bytes) -> bytes | None:
-    """The smallest bytes above every string that begins with ``prefix`` (None: none)."""
-    stripped = prefix.rstrip(b"\xff")
-    if not stripped:
-        return None
-    return stripped[:-1] + bytes([stripped[-1] + 1])
