@@ -321,12 +321,13 @@ class GetCoordinator(_Coordinator):
         me = node.name
         self.set_state(WAITING_R)
         rt = node.runtime
-        for target, hint_for in self.targets.items():
+        req, key = self.req, self.key
+        for target, hint_for in self.targets.items():  # inline: every get runs this
             if target != me:
-                rt.send(target, self.ask(hint_for))
+                rt.send(target, ReplicaGet(req, key, hint_for))
                 self.start_timer(target)
         if me in self.targets:
-            self.add_reply(me, self.read_here())
+            self.add_reply(me, node.read_local(key))
 
     def ask(self, hint_for: str | None) -> object:
         """The message that asks one replica (standing in for ``hint_for``)."""
@@ -461,6 +462,16 @@ class RangeGetCoordinator(GetCoordinator):
         self.covered: dict[str, bytes | None] = {}  # replica -> last key it covered (None: all)
         self.more = False
         self.answered: list[bytes] = []  # the keys of the reply, in its order
+
+    def start(self) -> None:
+        me = self.node.name
+        self.set_state(WAITING_R)
+        for target, hint_for in self.targets.items():
+            if target != me:
+                self.node.runtime.send(target, self.ask(hint_for))
+                self.start_timer(target)
+        if me in self.targets:
+            self.add_reply(me, self.read_here())
 
     def ask(self, hint_for: str | None) -> object:
         return ReplicaRangeGet(self.req, self.key, self.start_key, self.end_key, self.limit, self.reverse, hint_for)
