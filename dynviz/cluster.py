@@ -393,6 +393,11 @@ class Cluster:
         entry = self._entry(client, key, via, n_eff)
         pending = self._open(op, client, key, value, entry)
         req = pending.req
+        # The request as the client made it, value and options included: the messages
+        # and dots that follow do not show the value, so without this record a session
+        # with one hand-edited (and later overwritten) value would still verify.
+        self.trace.append(("request", pending.started, req, op, client.name, key, value, n, quorum,
+                           primaries, via, entry))
         if op == "get":
             msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
         else:
@@ -439,6 +444,8 @@ class Cluster:
         prefix = group_prefix(group)
         entry = self._entry(client_obj, prefix, None, cfg.n)
         pending = self._open("range", client_obj, prefix, None, entry)
+        self.trace.append(("request", pending.started, pending.req, "range", client_obj.name, prefix, start, end,
+                           limit, reverse, r, entry))
         msg = ClientRangeGet(pending.req, client_obj.endpoint, prefix, prefix + start,
                              None if end is None else prefix + end, limit, reverse, None, r)
         self.network.send(client_obj.endpoint, entry, msg)
@@ -599,18 +606,18 @@ class Cluster:
         if not 0 <= p < 1:
             raise ClusterError(f"loss must be in [0, 1), got {p}")
         self.network.loss = p
-        self._emit(NetworkChanged(self.now, f"message loss {p:.1%}"))
+        self._emit(NetworkChanged(self.now, f"message loss {p:.1%}"), p)
 
     def set_latency(self, lo: int, hi: int) -> None:
         if lo < 0 or hi < lo:
             raise ClusterError(f"bad latency range {lo}..{hi} µs")
         self.network.latency = (lo, hi)
-        self._emit(NetworkChanged(self.now, f"latency {lo / MS:g}ms..{hi / MS:g}ms"))
+        self._emit(NetworkChanged(self.now, f"latency {lo / MS:g}ms..{hi / MS:g}ms"), lo, hi)
 
     def skew(self, node: str, micros: int) -> None:
         self._check_node(node)
         self.runtimes[node].skew = micros
-        self._emit(NetworkChanged(self.now, f"{node} clock skew {micros / SECOND:+g}s"))
+        self._emit(NetworkChanged(self.now, f"{node} clock skew {micros / SECOND:+g}s"), micros)
 
     # -- membership ----------------------------------------------------------------------
 
@@ -760,8 +767,11 @@ class Cluster:
                 out[name] = when
         return out
 
-    def _emit(self, event: Any) -> None:
-        self.trace.add((event.time, type(event).__name__, event.describe()))
+    def _emit(self, event: Any, *exact: int | float) -> None:
+        """Trace and publish a fault event. ``exact`` are the settings as given, for the
+        trace: the description rounds them (``message loss 10.0%``), and two sessions that
+        differ only in a setting's fourth decimal must not share a digest."""
+        self.trace.add((event.time, type(event).__name__, event.describe(), *exact))
         if self.bus.active:
             self.bus.emit(event)
 

@@ -3,8 +3,10 @@
 Events are frozen dataclasses stamped with virtual time. Emission sites check
 ``bus.active`` first, so a run nobody watches builds no event objects (the check
 campaigns run millions of steps). The *trace* is separate and always on: a compact
-record of every message delivery and drop and every command result, folded into a
-sha256 digest so that a replay can prove it went the same way (DESIGN §2).
+record of every client request as it was made (value and options included), every
+message delivery and drop, every fault with its exact settings and every request's
+result, folded into a sha256 digest so that a replay can prove it went the same way
+(DESIGN §2), and a session with one hand-edited value cannot.
 """
 
 from __future__ import annotations
@@ -325,9 +327,10 @@ def _k(key: bytes | None) -> str:
 class Trace:
     """An incremental digest over a canonical record of the run.
 
-    Records are tuples of ints, strs and bytes (whose reprs are the same in every
-    process); they are buffered and folded into sha256 in chunks to keep the hot path
-    to one list append.
+    Records are tuples of ints, floats, strs, bytes, bools and None (whose reprs are the
+    same in every process: never a set, a dict built in hash order or an object's
+    default repr); they are buffered and folded into sha256 in chunks to keep the hot
+    path to one list append.
     """
 
     __slots__ = ("_buffer", "_hash", "count", "append")

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from dynviz.session.cli import add_session_commands
 
@@ -53,3 +59,76 @@ def test_failing_lesson_names_the_line(tmp_path: Path, capsys: pytest.CaptureFix
     lesson.write_text("# bad\ncluster nodes=3 seed=1\nput k v\nexpect get k values=nope\n")
     assert run(["lesson", str(lesson), "--check"]) == 1
     assert f"{lesson}:4:" in capsys.readouterr().out
+
+
+# -- integrity: the digests cover every value a client wrote -----------------------------
+
+
+def _record_overwrite(path: Path, seed: int, first: str = "start") -> None:
+    """A session where ``k`` is written, read, then overwritten over the read's context:
+    the first value is gone from every replica when the recording ends."""
+    from dynviz.cluster import ClusterConfig
+    from dynviz.commands import parse_line
+    from dynviz.executor import Executor
+    from dynviz.session.recording import Recorder
+
+    executor = Executor(config=ClusterConfig(seed=seed))
+    cluster = executor.cluster
+    with Recorder.for_executor(path, executor) as rec:
+        for text in (f"put k {first}", "get k", "put k final", "get k r=3"):
+            rec.record(cluster, text, "setup")
+            outcome = executor.execute(parse_line(text))  # type: ignore[arg-type]
+            assert outcome.ok, outcome
+        cluster.run(1_000_000)
+        stored = {v.value for r in cluster.inspect("k").replicas for v in r.versions}
+        assert stored == {b"final"}
+        rec.close(cluster)
+
+
+def _replay_cli(path: Path, hashseed: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONHASHSEED": hashseed}
+    return subprocess.run([sys.executable, "-m", "dynviz", "replay", str(path), "--verify"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**31), value=st.text("abcXYZ019", min_size=1, max_size=12))
+def test_a_hand_edited_overwritten_value_fails_verification(seed: int, value: str) -> None:
+    """Editing a value that is later overwritten leaves the final state as it was, so
+    only a trace that records each request's value can tell the files apart."""
+    from dynviz.session.recording import load_session
+    from dynviz.session.replay import replay_session
+
+    assume(value != "start")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.jsonl"
+        _record_overwrite(path, seed)
+        edited = Path(tmp) / "edited.jsonl"
+        edited.write_text(path.read_text().replace('"put k start"', f'"put k {value}"'))
+        result = replay_session(load_session(edited))
+    assert result.state_digest == result.expected_state_digest  # the final state cannot see it...
+    assert result.digest != result.expected_digest  # ...the trace does
+    assert not result.verified
+
+
+def test_replay_verify_refuses_one_edited_value_and_names_the_digest(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _record_overwrite(path, seed=3)
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text(path.read_text().replace('"put k start"', '"put k HACK"'))
+    refused = _replay_cli(edited, hashseed="1")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "trace digest DIFFERS" in refused.stdout and "Traceback" not in refused.stderr
+    kept = _replay_cli(path, hashseed="31337")  # another process, another str hash: still the same run
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert "trace digest matches" in kept.stdout
+
+
+def test_the_shipped_setup_value_edit_from_the_issue_is_refused(tmp_path: Path) -> None:
+    """Issue 13: ``put k3 start`` -> ``put k3 HACK`` in a shipped recording (k3 is
+    overwritten by the workload later) used to verify."""
+    text = (ROOT / "sessions" / "recorded" / "crash-recover.jsonl").read_text()
+    assert text.count("put k3 start") == 1
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text(text.replace("put k3 start", "put k3 HACK"))
+    assert run(["replay", str(edited), "--verify"]) == 1
