@@ -80,6 +80,18 @@ def move_to(cluster: Cluster, time: int, events: int | None) -> None:
         sched.now = time  # nothing is due before it: time simply passes
 
 
+def place(cluster: Cluster, recorded: RecordedCommand, number: int) -> None:
+    """Run ``cluster`` to the instant command #``number`` (counted from 1) was recorded
+    at; a ``cluster`` command needs no placing (it starts a new cluster at time 0). A
+    divergence names the command as ``seek #N`` would."""
+    if isinstance(recorded.command, c.Cluster):
+        return
+    try:
+        move_to(cluster, recorded.time, recorded.events)
+    except ReplayDiverged as exc:
+        raise ReplayDiverged(f"{command_label(recorded, number)}: {exc}") from None
+
+
 def issue(executor: Executor, recorded: RecordedCommand,
           on_done: Callable[[Outcome], None] | None = None) -> None:
     """Issue a recorded command the way it was issued when it was recorded."""
@@ -88,6 +100,13 @@ def issue(executor: Executor, recorded: RecordedCommand,
         done(executor.execute(recorded.command))
     else:
         executor.submit(recorded.command, done)
+
+
+def command_label(recorded: RecordedCommand, number: int) -> str:
+    """How messages name a recorded command: ``command #N``, ``number`` counted from 1 as
+    ``seek #N`` takes it, with its file line when it was read from a file."""
+    where = f" (line {recorded.line})" if recorded.line else ""
+    return f"command #{number}{where}"
 
 
 def _ignore(outcome: Outcome) -> None:
@@ -110,13 +129,13 @@ def replay_session(session: Session, executor: Executor | None = None,
     on_done = outcomes.append if keep_outcomes else None
     error = ""
     try:
-        for recorded in session.commands:
-            if isinstance(recorded.command, c.Cluster):
-                issue(executor, recorded, on_done)  # a new cluster starts at time 0
-                continue
-            move_to(executor.cluster, recorded.time, recorded.events)
+        for number, recorded in enumerate(session.commands, start=1):
+            place(executor.cluster, recorded, number)
             issue(executor, recorded, on_done)
-        run_to_end(executor, session)
+        try:
+            run_to_end(executor, session)
+        except ReplayDiverged as exc:
+            raise ReplayDiverged(f"at the footer: {exc}") from None
     except ReplayDiverged as exc:
         error = str(exc)
     cluster = executor.cluster

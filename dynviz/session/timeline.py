@@ -57,7 +57,8 @@ from dynviz.session.recording import (
     check_command,
     write_session,
 )
-from dynviz.session.replay import issue, move_to, new_executor
+from dynviz.session.replay import issue, move_to, new_executor, place
+from dynviz.wording import plural
 
 _HASH_TYPE = type(hashlib.sha256())
 
@@ -234,8 +235,7 @@ class Timeline:
 
     def _issue_next(self, branch: Branch) -> None:
         rc = branch.commands[self.index]
-        if not isinstance(rc.command, c.Cluster):
-            move_to(self.cluster, rc.time, rc.events)
+        place(self.cluster, rc, self.index + 1)
         before = self.cluster.scheduler.events_run
         issue(self.executor, rc, self._outcome)
         if isinstance(rc.command, c.Cluster):
@@ -284,10 +284,15 @@ class Timeline:
         return self.now
 
     def seek_command(self, index: int) -> int:
-        """Go to just after command ``index`` (0-based) of the current branch was issued."""
+        """Go to just after command ``index`` (0-based) of the current branch was issued.
+
+        The index is 0-based like every list here, but a person counts commands from 1
+        (``seek #42`` is index 41): messages say ``#N`` = ``index + 1``, never the index."""
         branch = self.branch_data
         if not 0 <= index < len(branch.commands):
-            raise ValueError(f"no command {index}; the branch has {len(branch.commands)}")
+            count = len(branch.commands)
+            have = f"{plural(count, 'command')} (#1..#{count})" if count else "no commands"
+            raise ValueError(f"no command #{index + 1}; the branch has {have}")
         if self.index > index + 1 or (self.index == index + 1 and self.now > branch.starts[index]):
             self._restart(branch, index + 1)
         while self.index <= index:
@@ -422,8 +427,7 @@ class Timeline:
             index, offset = start.index, start.offset
         for i in range(index, len(branch.commands)):
             rc = branch.commands[i]
-            if not isinstance(rc.command, c.Cluster):
-                move_to(executor.cluster, rc.time, rc.events)
+            place(executor.cluster, rc, i + 1)
             issue(executor, rc)
             if isinstance(rc.command, c.Cluster):
                 offset = branch.starts[i]

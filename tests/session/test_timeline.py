@@ -92,3 +92,31 @@ def test_acting_at_the_end_extends_the_branch(session) -> None:
     tl.play_to_end()
     assert tl.branch("heal") == 0
     assert len(tl.branches()) == 1
+
+
+def test_seek_past_the_last_command_names_it_as_seek_does(session) -> None:
+    """``seek #999`` on a 998-command session must not say ``no command 998`` (the
+    0-based index): every message counts commands from #1, as ``seek #N`` does."""
+    tl = Timeline(session)
+    count = len(session.commands)
+    with pytest.raises(ValueError) as info:
+        tl.seek_command(count)  # the 0-based index of "#count+1"
+    assert str(info.value) == f"no command #{count + 1}; the branch has {count} commands (#1..#{count})"
+    tl.seek_command(count - 1)  # "#count" is the last one, and it exists
+    assert tl.index == count
+
+
+def test_a_diverged_replay_names_the_command_by_its_number_and_line(session, tmp_path: Path) -> None:
+    import json
+
+    from dynviz.session.recording import parse_session, write_session
+
+    path = tmp_path / "s.jsonl"
+    write_session(session, path)
+    lines = path.read_text().splitlines()
+    number = len(session.commands)  # line 1 is the header: command #N is on line N+1
+    row = json.loads(lines[number])
+    row["events"] = json.loads(lines[-1])["events"] + 10_000  # an instant the replay passes by
+    lines[number] = json.dumps(row)
+    result = replay_session(parse_session(("\n".join(lines) + "\n").encode()))
+    assert result.error.startswith(f"command #{number} (line {number + 1}): "), result.error
