@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from dynviz import __version__
+from dynviz.wording import plural
 
 
 class UserError(Exception):
@@ -50,7 +51,7 @@ def cmd_ring(args: argparse.Namespace) -> int:
         if args.n < 1:
             raise UserError(f"--n must be at least 1, got {args.n}")
         if args.n > len(nodes):
-            raise UserError(f"--n {args.n} is more than the {len(nodes)} nodes of the ring")
+            raise UserError(f"--n {args.n} is more than the {plural(len(nodes), 'node')} of the ring")
         ring = build_ring(
             nodes, args.strategy, partitions=args.partitions, vnodes=args.vnodes,
             seed=args.seed, n=args.n,

@@ -58,6 +58,9 @@ def test_hinted_handoff_session() -> None:
     ("args", "needle"),
     [
         (["ring", "--nodes", "0"], "at least 1 node"),
+        (["ring", "--nodes", "-3"], "need at least 1 node, got -3"),
+        (["ring", "--nodes=-x,n2"], "bad node name '-x'"),
+        (["ring", "--nodes", "1"], "--n 3 is more than the 1 node of the ring"),
         (["ring", "--n", "99"], "more than"),
         (["run", "does-not-exist.dyn"], "does not exist"),
     ],

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -394,9 +395,17 @@ def build_ring(
     raise RingError(f"unknown strategy {strategy!r}; expected one of: {', '.join(STRATEGIES)}")
 
 
+_COUNT = re.compile(r"\s*[-+]?[0-9]+\s*")
+NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+"""A node name: ASCII letters, digits, '-' and '_', not starting with '-' or '_'. The
+command language's words are ASCII, so a name outside it could not be typed in a
+command (``kill NAME``) or a recorded session; a leading '-' reads as an option or a
+negative count (``--nodes -3``)."""
+
+
 def node_names(spec: str | int) -> list[str]:
     """``5`` -> n1..n5; ``"Sx,Sy,Sz"`` -> those names (validated)."""
-    if isinstance(spec, int) or (isinstance(spec, str) and spec.strip().isdigit()):
+    if isinstance(spec, int) or _COUNT.fullmatch(spec):
         count = int(spec)
         if count < 1:
             raise RingError(f"need at least 1 node, got {count}")
@@ -407,8 +416,9 @@ def node_names(spec: str | int) -> list[str]:
     if not names or any(not s for s in names):
         raise RingError(f"bad node list {spec!r}: expected a count or comma-separated names")
     for name in names:
-        if not all(c.isalnum() or c in "-_" for c in name):
-            raise RingError(f"bad node name {name!r}: use letters, digits, '-' and '_'")
+        if not NODE_NAME.fullmatch(name):
+            raise RingError(f"bad node name {name!r}: use ASCII letters, digits, '-' and '_', "
+                            f"starting with a letter or digit")
     if len(set(names)) != len(names):
         raise RingError(f"node names repeat in {spec!r}")
     return names

@@ -128,3 +128,28 @@ def test_bad_rings_are_clear_errors() -> None:
         build_ring(node_names(3), "spiral")
     with pytest.raises(RingError, match="repeat"):
         node_names("a,b,a")
+
+
+@pytest.mark.parametrize("spec", ["-3", " -3 ", "0", "+0", -2])
+def test_a_count_below_one_is_refused_not_taken_as_a_name(spec: str | int) -> None:
+    with pytest.raises(RingError, match="need at least 1 node"):
+        node_names(spec)
+
+
+@pytest.mark.parametrize("spec", ["-x", "n1,-n2", "_a", "a,é", "n 1", "a;b"])
+def test_names_outside_the_command_language_are_refused(spec: str) -> None:
+    with pytest.raises(RingError, match="bad node name"):
+        node_names(spec)
+
+
+@given(st.text(st.characters(codec="utf-8"), max_size=12))
+def test_node_names_are_names_the_command_language_can_type(spec: str) -> None:
+    """Whatever the text, node_names gives names a command can name (``kill NAME``), or
+    refuses it with a RingError."""
+    import re
+
+    try:
+        names = node_names(spec)
+    except RingError:
+        return
+    assert names and all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) for name in names)
