@@ -686,6 +686,20 @@ def parse_faults(text: str) -> tuple[str, ...]:
     return names
 
 
+def _jobs(text: str) -> int:
+    """``--jobs``: a whole number of worker processes, at least 1. No "0 means one per
+    core": leaving the option out means that, and a 0 typed by mistake must not quietly
+    start every core."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes (>= 1), got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 worker process, got {value} "
+                                         f"(leave --jobs out for one per core)")
+    return value
+
+
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``dynviz check``'s options to a (sub)parser."""
     parser.add_argument("--seeds", type=int, default=20, help="how many seeds to run (default 20)")
@@ -702,8 +716,9 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where minimal reproductions of failing seeds are written as session files "
                              "(default ./dynviz-check-failures; at most 10)")
     parser.add_argument("--no-repro", action="store_true", help="do not shrink failing seeds")
-    parser.add_argument("--jobs", type=int, default=0,
-                        help="worker processes (default: one per core; 1 runs in this process)")
+    parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                        help="worker processes, a whole number >= 1 (default: one per core; "
+                             "1 runs in this process)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
 
 
@@ -718,10 +733,11 @@ def main_check(args: argparse.Namespace) -> int:
         versioning=args.versioning, resolver=args.resolver,
     )
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    jobs = getattr(args, "jobs", 1)
-    if jobs < 0:
-        raise ValueError(f"--jobs must be at least 1 (or 0 for one per core), got {jobs}")
-    jobs = jobs or (os.cpu_count() or 1)
+    jobs = getattr(args, "jobs", None)
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    elif isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"--jobs must be a whole number of worker processes, at least 1; got {jobs!r}")
     if args.json:
         campaign = run_campaign(seeds, base, jobs=jobs)
         out = campaign.as_json()

@@ -172,6 +172,36 @@ def test_main_check_prints_failing_seeds_with_their_command(capsys: pytest.Captu
         main_check(_args("--seeds", "0"))
 
 
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1.5"])
+def test_jobs_must_be_a_whole_number_of_at_least_one(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from dynviz.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "--jobs", text])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --jobs:" in err and "worker process" in err and err.count("\n") == 1
+    with pytest.raises(ValueError, match="at least 1"):  # a caller passing 0 past argparse
+        main_check(argparse.Namespace(**{**vars(_args("--seeds", "1")), "jobs": 0}))
+
+
+def test_jobs_left_out_means_one_worker_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dynviz.checker as checker
+
+    seen: list[int] = []
+
+    def campaign(seeds: object, base: object, progress: object = None, jobs: int = 1) -> checker.CampaignReport:
+        seen.append(jobs)
+        return checker.CampaignReport()
+
+    monkeypatch.setattr(checker, "run_campaign", campaign)
+    monkeypatch.setattr(checker.os, "cpu_count", lambda: 7)
+    main_check(_args("--seeds", "1", "--json"))
+    main_check(_args("--seeds", "1", "--json", "--jobs", "3"))
+    assert seen == [7, 3]
+    assert _args().jobs is None
+
+
 def test_a_stand_in_coordinator_never_reissues_a_dot() -> None:
     # Seed 101 once lost three writes in dvv mode: a load-balanced put made a stand-in
     # coordinate, it handed its hint back (forgetting the version), then coordinated
