@@ -70,7 +70,7 @@ def _parse(text: str) -> tuple[bool, dict[str, LessonProgress]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _FileProblem(f"it is not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+        raise _FileProblem(f"it is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
     if not isinstance(data, dict):
         raise _FileProblem("it does not hold a JSON object")
     version = data.get("version")
