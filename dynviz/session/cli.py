@@ -13,10 +13,13 @@ from pathlib import Path
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from dynviz.session.recording import load_session
+    from dynviz.session.recording import SessionError, load_session
     from dynviz.session.replay import replay_session, verify_report
 
-    session = load_session(args.file)  # SessionError is a ValueError with one line
+    try:
+        session = load_session(args.file)
+    except SessionError as exc:  # one line; say which file when the message does not
+        raise SessionError(str(exc) if repr(args.file) in str(exc) else f"{args.file}: {exc}") from None
     if not args.verify:
         try:
             from dynviz.tui.app import run_replay  # type: ignore[attr-defined]

@@ -367,6 +367,10 @@ def parse_session(data: bytes, path: str = "") -> Session:
         try:
             obj = json.loads(text, parse_constant=_no_constant)
         except (json.JSONDecodeError, ValueError) as exc:
+            if header is None:
+                instead = command_file_advice(data, path)
+                if instead:
+                    raise SessionError(instead) from None
             message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             column = exc.colno if isinstance(exc, json.JSONDecodeError) else 1
             cut = " (the file looks truncated)" if number == len(raw_lines) and not data.endswith(b"\n") else ""
@@ -423,6 +427,42 @@ def parse_session(data: bytes, path: str = "") -> Session:
         raise SessionError(f"unknown line type {json.dumps(kind)[:40]}; expected command or footer", number)
     assert header is not None
     return Session(header, commands, footer, path)
+
+
+def command_file_advice(data: bytes, path: str = "") -> str | None:
+    """When ``data`` (not JSON) is a command file rather than a session, a message saying
+    so and which subcommand runs it; None when it does not look like one.
+
+    A ``.dyn`` file, or text whose every line parses as a command, is a command file:
+    ``dynviz run`` executes it (``say`` included), ``dynviz lesson`` when it uses what
+    only a lesson can do (``pause``, ``expect``, ``wait``). Saying "not valid JSON" to someone who passed the
+    wrong kind of file does not tell them what to do."""
+    import shlex
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    commands: list[c.Command] = []
+    bad = 0
+    for number, line in enumerate(text.splitlines()[:10_000], start=1):
+        try:
+            command = c.parse_line(line.removesuffix("\r"), number)
+        except c.CommandError:
+            bad += 1
+            continue
+        if command is not None:
+            commands.append(command)
+    if not path.lower().endswith(".dyn") and (bad or not commands):
+        return None
+    name = shlex.quote(path) if path else "FILE"
+    words = sorted({command.name for command in commands if isinstance(command, _LESSON_ONLY)})
+    if words:
+        return (f"a lesson (it uses {', '.join(words)}), not a recorded session (.jsonl): open it with "
+                f"'dynviz lesson {name}' (add --check to run it headless)")
+    also = (f" (or 'dynviz lesson {name}' to read its narration in the app)"
+            if any(isinstance(command, c.Say) for command in commands) else "")
+    return f"a command file, not a recorded session (.jsonl): run it with 'dynviz run {name}'{also}"
 
 
 def _no_constant(name: str) -> Any:

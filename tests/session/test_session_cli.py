@@ -132,3 +132,50 @@ def test_the_shipped_setup_value_edit_from_the_issue_is_refused(tmp_path: Path) 
     edited = tmp_path / "edited.jsonl"
     edited.write_text(text.replace("put k3 start", "put k3 HACK"))
     assert run(["replay", str(edited), "--verify"]) == 1
+
+
+# -- a command file given where a session is expected --------------------------------------
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_replay_of_a_command_file_suggests_dynviz_run(tmp_path: Path, verify: bool) -> None:
+    script = tmp_path / "mine.dyn"
+    script.write_text("# a command file\ncluster nodes=3\nput k v\nget k\n")
+    with pytest.raises(ValueError) as info:
+        run(["replay", str(script), *(["--verify"] if verify else [])])
+    message = str(info.value)
+    assert f"run it with 'dynviz run {script}'" in message and "JSON" not in message
+    assert "\n" not in message
+
+
+def test_replay_of_a_lesson_suggests_dynviz_lesson() -> None:
+    lesson = ROOT / "sessions" / "lessons" / "04-hinted-handoff.dyn"
+    with pytest.raises(ValueError, match=f"open it with 'dynviz lesson {lesson}'"):
+        run(["replay", str(lesson), "--verify"])
+
+
+def test_a_command_file_without_the_suffix_is_recognised_and_other_text_is_not(tmp_path: Path) -> None:
+    from dynviz.session.recording import SessionError, load_session
+
+    commands = tmp_path / "notes.txt"
+    commands.write_text("put k v\nkill n2\n")
+    with pytest.raises(SessionError, match="a command file, not a recorded session"):
+        load_session(commands)
+    prose = tmp_path / "prose.txt"
+    prose.write_text("Dear diary, put the kettle on.\n")
+    with pytest.raises(SessionError, match="line 1: not valid JSON"):
+        load_session(prose)
+    broken = tmp_path / "broken.dyn"  # a .dyn with a mistake in it is still a command file
+    broken.write_text("put k v\nkill\nexpect get k values=v\n")
+    with pytest.raises(SessionError, match="a lesson .*'dynviz lesson"):
+        load_session(broken)
+
+
+def test_the_verify_module_gives_the_same_advice() -> None:
+    lesson = ROOT / "sessions" / "lessons" / "02-quorums.dyn"
+    script = ROOT / "sessions" / "hinted-handoff.dyn"
+    proc = subprocess.run([sys.executable, "-m", "dynviz.session.verify", str(lesson), str(script)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"dynviz lesson {lesson}" in proc.stdout
+    assert f"dynviz run {script}" in proc.stdout
