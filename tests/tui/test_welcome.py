@@ -14,20 +14,21 @@ from textual.widgets import Button, Checkbox, OptionList, Static
 
 from dynviz.session.lesson import list_lessons
 from dynviz.tui.progress import FILE_NAME, Progress
-from dynviz.tui.screens.welcome import TITLE, WelcomeChoice, WelcomeScreen
+from dynviz.tui.screens.welcome import TITLE, WelcomeChoice, WelcomeScreen, cut_at_word
 from dynviz.tui.widgets.lessonlist import LessonList
 
 SIZES = [(80, 24), (160, 50)]
 
 PANELS = [
-    ("Ring", "the nodes on the hash ring, and where the selected key lands"),
-    ("Preference list", "the N nodes that hold the selected key, in order"),
-    ("Versions", "every version of the key on every replica, with its vector clock"),
-    ("Log", "what happened, newest last: requests, replies, failures"),
-    ("Nodes", "each node's state: up or down, keys held, hints waiting"),
-    ("Messages", "messages between nodes over time, as a space-time diagram"),
-    ("Gossip", "what each node believes about the ring membership"),
-    ("Merkle", "the hash trees replicas compare to find what differs"),
+    ("Ring", "the hash ring: vnodes coloured by node, the selected key ◆ and its replicas"),
+    ("Preference list",
+     "the selected key's N replicas in order, who is down, who holds a hint for whom"),
+    ("Versions", "the selected key's versions: what supersedes what, siblings side by side"),
+    ("Log", "what the cluster did, line by line; enter on a line shows it in full"),
+    ("Nodes", "every node: up or down, keys and hints held, partition group, suspicions"),
+    ("Messages", "a space-time diagram of the messages of recent requests"),
+    ("Gossip", "who knows what about whom, and how a rumour spread round by round"),
+    ("Merkle", "the latest anti-entropy exchange: two replicas' trees, the differing paths"),
 ]
 ACTIONS = [
     ("get cart:alice", "read a key: see its replicas answer"),
@@ -83,12 +84,24 @@ async def test_shows_title_panels_actions_lessons(data_dir: Path, size: tuple[in
         screen = app.screen
         assert isinstance(screen, WelcomeScreen)
         assert str(screen.query_one("#welcome-title", Static).render()) == TITLE
-        panels = "\n".join(lines_of(screen.query_one("#welcome-panels")))
-        for title, _ in PANELS:
-            assert title in panels
+        panels = [line.strip() for line in lines_of(screen.query_one("#welcome-panels"))]
+        assert len(panels) == len(PANELS), "one line a panel"
+        for line, (title, about) in zip(panels, PANELS, strict=True):
+            assert line.startswith(title)
+            shown = line[len(title):].strip()
+            if size == (160, 50):
+                assert shown == about
+            else:  # whole words, then an ellipsis
+                assert shown == about or (shown.endswith("…")
+                                          and about.startswith(shown[:-1])
+                                          and about[len(shown) - 1] in " ,;:"), line
         actions = screen.query_one("#welcome-actions", OptionList)
         assert actions.has_focus
         assert actions.highlighted == 0
+        # What enter would do is in view when the screen opens, below the panels.
+        body = screen.query_one("#welcome-body")
+        assert body.scroll_y == 0
+        assert body.region.contains_region(actions.region)
         lessons = screen.query_one(LessonList)
         shown = lines_of(lessons)
         assert any(line.strip().startswith("✓ 01-consistent-hashing") for line in shown)
@@ -103,6 +116,16 @@ async def test_shows_title_panels_actions_lessons(data_dir: Path, size: tuple[in
                        screen.query_one("#welcome-title")):
             assert on_screen(widget, screen), widget
         assert screen.query_one(Checkbox).value is True
+
+
+def test_cut_at_word() -> None:
+    assert cut_at_word("read a key", 20) == "read a key"
+    assert cut_at_word("read a key", 10) == "read a key"
+    assert cut_at_word("read a key: see its replicas", 14) == "read a key…"
+    assert cut_at_word("read a key: see its replicas", 16) == "read a key: see…"
+    assert cut_at_word("unbreakable", 6) == "unbre…"
+    assert cut_at_word("anything", 1) == "…"
+    assert cut_at_word("anything", 0) == ""
 
 
 async def test_titles_are_cut_with_an_ellipsis_at_80_columns_and_whole_at_160(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -43,15 +44,36 @@ class WelcomeChoice:
     value: str
 
 
-def panels_table(panels: Sequence[tuple[str, str]]) -> Table:
-    """The panels, one a row: title, then what it shows (wrapped at words if the
-    screen is narrow, under its own column)."""
-    table = Table.grid(padding=(0, 2), expand=True)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(ratio=1)
-    for title, description in panels:
-        table.add_row(title, description)
-    return table
+def cut_at_word(text: str, width: int) -> str:
+    """``text`` if it fits in ``width`` cells, else as many whole words as fit and "…"
+    (a word cut in half reads as a typo; a trailing ellipsis reads as "there is more")."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = text[:width - 1]
+    if text[width - 1] != " " and " " in head:
+        head = head[:head.rindex(" ")]
+    return head.rstrip(" ,;:—-") + "…"
+
+
+class PanelLines:
+    """The panels, one a line: title, then what it shows, cut at a word to the width
+    it is drawn at. One line each so the whole list and the first suggestions fit at
+    80x24; the help screen and the panels themselves have the rest."""
+
+    def __init__(self, panels: Sequence[tuple[str, str]]) -> None:
+        self.panels = list(panels)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        title_width = max((len(title) for title, _ in self.panels), default=0)
+        room = max(options.max_width - title_width - 2, 0)
+        for title, about in self.panels:
+            line = Text(no_wrap=True, overflow="crop")
+            line.append(title.ljust(title_width), style="bold")
+            line.append("  " + cut_at_word(about, room))
+            line.truncate(options.max_width)
+            yield line
 
 
 def action_prompt(command: str, why: str, command_width: int) -> Table:
@@ -125,7 +147,7 @@ class WelcomeScreen(ModalScreen[WelcomeChoice | None]):
             with VerticalScroll(id="welcome-body", can_focus=False):
                 yield Static(INTRO, classes="welcome-intro")
                 yield Static("The panels", classes="welcome-heading")
-                yield Static(panels_table(self.panels), id="welcome-panels")
+                yield Static(PanelLines(self.panels), id="welcome-panels")
                 yield Static("Try one of these first (enter runs it)", classes="welcome-heading")
                 width = max((len(command) for command, _ in self.actions), default=0)
                 yield OptionList(*[Option(action_prompt(command, why, width), id=str(i))
