@@ -23,7 +23,7 @@ async def measure(frames: int = 60) -> tuple[dict[str, list[float]], list[float]
     from dynviz.tui.app import DynvizApp
 
     config = ClusterConfig(nodes=tuple(node_names(64)), n=3, r=2, w=2, partitions=1024, seed=1)
-    app = DynvizApp(seed=1, nodes=64, workload=True, playing=False, config=config, speed=1000)
+    app = DynvizApp.live(seed=1, nodes=64, workload=True, playing=False, config=config, speed=1000)
     cluster = app.cluster
     batch = []
     for i in range(10_000):
@@ -41,19 +41,20 @@ async def measure(frames: int = 60) -> tuple[dict[str, list[float]], list[float]
         await pilot.pause()
         for _ in range(frames):
             start = time.perf_counter()
-            app.advance(int(0.05 * 1000 * 1_000_000))  # one frame of x1000
+            app.driver.advance(int(0.05 * 1000 * 1_000_000))  # one frame of x1000
             sim = time.perf_counter() - start
+            frame = app.frame()
             for widget in app.screen.query(".view, StatusBar"):
                 if not (widget.display and widget.size.area):
                     continue
                 t0 = time.perf_counter()
-                widget.refresh_view()  # type: ignore[attr-defined]
+                widget.refresh_view(frame)  # type: ignore[attr-defined]
                 widget.render_lines(widget.region.reset_offset)
                 per_panel.setdefault(type(widget).__name__, []).append(time.perf_counter() - t0)
             whole.append(time.perf_counter() - start - sim)
             await pilot.pause()
         # The app's own loop for a few seconds at x1000: frames per second it holds.
-        app.playing = True
+        app.driver.playing = True
         app.frame_times.clear()
         t0 = time.perf_counter()
         await asyncio.sleep(3)

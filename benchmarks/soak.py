@@ -34,7 +34,7 @@ def rss_mb() -> float:
 async def soak(minutes: float, seed: int = 1, wipes: bool = True) -> dict[str, float]:
     from dynviz.tui.app import DynvizApp
 
-    app = DynvizApp(seed=seed, nodes=8, workload=True, playing=True, speed=1000)
+    app = DynvizApp.live(seed=seed, nodes=8, workload=True, playing=True, speed=1000)
     rng = stream(seed, "soak")
     errors: list[str] = []
     rss_samples: list[float] = []

@@ -175,11 +175,11 @@ def _history(text: str) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     """No subcommand: open the terminal app on the embedded default cluster, recording
     the session (to ``--record FILE``, else a temp file; ``--no-record`` turns it off)."""
-    from dynviz.tui.app import run_app
+    from dynviz.tui.launch import run_app
 
     record: str | bool = False if args.no_record else (args.record or True)
     return run_app(seed=args.app_seed, nodes=args.app_nodes, record=record, history=args.history,
-                   data=args.data)
+                   data=args.data, welcome=not args.no_welcome)
 
 
 def _port(text: str) -> int:
@@ -215,7 +215,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
     """``dynviz attach [HOST:PORT]``: the app on a live TCP cluster (``dynviz up``)."""
     from dynviz.net.address import parse_addr
     from dynviz.net.cli import resolve_secret
-    from dynviz.tui.attach import run_attach
+    from dynviz.tui.launch import run_attach
 
     if not 0.05 <= args.interval <= 60:
         raise UserError(f"--interval must be between 0.05 and 60 seconds, got {args.interval:g}")
@@ -253,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--record", metavar="FILE", default=None,
                         help="record the session to FILE (default: a temp file, printed on exit)")
     parser.add_argument("--no-record", action="store_true", help="do not record the session")
+    parser.add_argument("--no-welcome", action="store_true",
+                        help="open on the cluster, without the welcome screen (also a setting on that screen)")
     parser.add_argument("--history", type=_history, default=20_000,
                         help="events the app keeps for its log and message views (ring buffers; default 20000)")
     parser.add_argument("--data", metavar="DIR", default=None,

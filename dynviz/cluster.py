@@ -224,6 +224,7 @@ class Cluster:
         self.results: list[PutResult | GetResult] = []
         self.departed: set[str] = set()  # removed nodes: gone for good
         self._version_observer: Callable[[int, Any], None] | None = None
+        self.desk: Any = None  # the table layer's desk; it sits above the cluster, so untyped here
         for name in config.nodes:
             self._add_node(name)
 
@@ -317,9 +318,16 @@ class Cluster:
         return ran, False
 
     def step(self, count: int = 1) -> int:
+        """Run the next ``count`` events (fewer when nothing is left); returns how many
+        ran. The trace is folded as it goes, so a long step keeps memory flat."""
         ran = 0
-        while ran < count and self.scheduler.step():
+        step = self.scheduler.step
+        fold = self.trace.maybe_fold
+        while ran < count and step():
             ran += 1
+            if not ran & 1023:
+                fold()
+        fold()
         return ran
 
     def quiet(self) -> bool:
@@ -794,6 +802,27 @@ class Cluster:
             replicas.append(ReplicaView(name, role, self.is_up(name), version_views(stored), hinted))  # type: ignore[arg-type]
         replicas.sort(key=lambda r: (plist.index(r.node) if r.node in plist else len(plist), list(self.nodes).index(r.node)))
         return Inspection(key, token_hex(token_of(key)), plist, tuple(replicas))
+
+    def node_names(self) -> tuple[str, ...]:
+        return tuple(self.nodes)
+
+    def node_ring(self, name: str) -> Ring:
+        return self.nodes[name].ring
+
+    def partition_groups(self) -> dict[str, int]:
+        return self.network.groups
+
+    def observes_messages(self) -> bool:
+        return True
+
+    def table_desk(self) -> Any | None:
+        """The tables on this cluster, a :class:`~dynviz.table.console.TableDesk` made on
+        first use by ``dynviz.table.console.desk_for`` (None before any table command)."""
+        return self.desk
+
+    def busy(self) -> bool:
+        """A request is in progress somewhere (a client waiting or a coordinator running)."""
+        return bool(self.pending) or any(n.coordinators for n in self.nodes.values())
 
     def node_views(self) -> list[NodeView]:
         groups = self.network.groups

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "COMMAND_NAMES",
+    "Abort",
     "AntiEntropy",
     "Cluster",
     "Command",
@@ -310,10 +311,25 @@ class Inspect(Command):
 
 @dataclass(frozen=True, slots=True)
 class Say(Command):
-    """``say "text"``: narration for lessons and recorded sessions."""
+    """``say "text" [key=KEY] [node=NODE] [panel=PANEL]``: narration for lessons and
+    recorded sessions. The options are the narration's *cue*: what it is about. The app
+    selects the key and the node and brings the panel on screen while it is read."""
 
     name: ClassVar[str] = "say"
     text: str
+    key: str | None = None
+    node: str | None = None
+    panel: str | None = None
+    line: int = _LINE
+    source: str = _SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class Abort(Command):
+    """``abort``: stop a long ``step``/``run``/``settle`` the app is running in slices
+    (what escape does; recorded, so a replay shows where it stopped)."""
+
+    name: ClassVar[str] = "abort"
     line: int = _LINE
     source: str = _SOURCE
 
@@ -1183,11 +1199,25 @@ def _parse_skew(ctx: _Ctx) -> Command:
     return Skew(node, _skew(token.value, token.column, ctx.line, "the skew"))
 
 
+MAX_STEP = 100_000_000
+"""The most events one ``step`` runs (tens of minutes of work; more is surely a typo)."""
+MAX_RUN = 24 * 3600 * 1_000_000
+"""The longest ``run`` or ``settle``: one virtual day."""
+
+
+def _at_most(value: int, limit: int, token: _Token, line: int, what: str, shown: str) -> int:
+    if value > limit:
+        raise CommandError(line, token.column, f"{what} is at most {shown}, got {_show(token.value)} "
+                                               "(split the work; settle runs until nothing is pending)")
+    return value
+
+
 def _parse_run(ctx: _Ctx) -> Command:
     ctx.at_most(1, "run DURATION")
     token = ctx.expect(0, "a duration like '2s'")
     ctx.take_options({})
-    return Run(_duration(token.value, token.column, ctx.line, "the duration"))
+    micros = _duration(token.value, token.column, ctx.line, "the duration")
+    return Run(_at_most(micros, MAX_RUN, token, ctx.line, "a run", "1440m (a virtual day)"))
 
 
 def _parse_step(ctx: _Ctx) -> Command:
@@ -1196,7 +1226,8 @@ def _parse_step(ctx: _Ctx) -> Command:
     if not ctx.args:
         return Step()
     token = ctx.args[0]
-    return Step(_int(token.value, token.column, ctx.line, "the step count"))
+    count = _int(token.value, token.column, ctx.line, "the step count")
+    return Step(_at_most(count, MAX_STEP, token, ctx.line, "the step count", f"{MAX_STEP:,}"))
 
 
 def _parse_settle(ctx: _Ctx) -> Command:
@@ -1205,7 +1236,8 @@ def _parse_settle(ctx: _Ctx) -> Command:
     if not ctx.args:
         return Settle()
     token = ctx.args[0]
-    return Settle(_duration(token.value, token.column, ctx.line, "the time limit"))
+    micros = _duration(token.value, token.column, ctx.line, "the time limit")
+    return Settle(_at_most(micros, MAX_RUN, token, ctx.line, "settle's time limit", "1440m (a virtual day)"))
 
 
 def _parse_inspect(ctx: _Ctx) -> Command:
@@ -1223,12 +1255,34 @@ def _parse_inspect(ctx: _Ctx) -> Command:
     return Inspect(key, node)
 
 
+CUE_PANELS: tuple[str, ...] = ("ring", "preflist", "versions", "log", "nodes", "messages", "gossip", "merkle")
+"""Panels a narration's cue can name (the app's panel names, ``dynviz.tui.panels``)."""
+
+
+def _cue_panel(text: str, col: int, line: int, what: str) -> str:
+    if text not in CUE_PANELS:
+        hint = difflib.get_close_matches(text, CUE_PANELS, n=1)
+        maybe = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise CommandError(line, col, f"unknown panel {_show(text)}{maybe}; the panels are {', '.join(CUE_PANELS)}")
+    return text
+
+
+def _cue_key(text: str, col: int, line: int, what: str) -> str:
+    if not text:
+        raise CommandError(line, col, "expected a non-empty key after key=")
+    return text
+
+
+_SAY_CUES: dict[str, _Converter] = {"key": _cue_key, "node": _name, "panel": _cue_panel}
+
+
 def _parse_say(ctx: _Ctx) -> Command:
     tokens = ctx.args + ctx.options
     if not tokens:
         raise ctx.fail(ctx.end_column, "expected text to say after 'say', e.g. say \"hello\"")
-    if len(tokens) == 1 and tokens[0].quoted and tokens[0].key is None:
-        return Say(tokens[0].value)
+    if len(ctx.args) == 1 and tokens[0].quoted and tokens[0].key is None:
+        got = ctx.take_options(_SAY_CUES)
+        return Say(tokens[0].value, _opt(got, "key"), _opt(got, "node"), _opt(got, "panel"))  # type: ignore[arg-type]
     return Say(ctx.rest())
 
 
@@ -1833,7 +1887,8 @@ _COMMANDS: dict[str, tuple[_Parser, str, str]] = {
     ),
     "skew": (_parse_skew, "skew NODE +5s", "Offset a node's clock by a signed duration."),
     "run": (_parse_run, "run DURATION", "Advance virtual time, e.g. run 2s."),
-    "step": (_parse_step, "step [COUNT]", "Process the next event (or COUNT events)."),
+    "step": (_parse_step, "step [COUNT]", "Process the next event (or COUNT events, at most 100,000,000)."),
+    "abort": (_no_args(Abort), "abort", "Stop a long step, run or settle (escape in the app)."),
     "settle": (
         _parse_settle,
         "settle [DURATION]",
@@ -1844,7 +1899,8 @@ _COMMANDS: dict[str, tuple[_Parser, str, str]] = {
         "inspect KEY [on NODE]",
         "Show a key's preference list and stored versions.",
     ),
-    "say": (_parse_say, 'say "TEXT"', "Show narration text (lessons and sessions)."),
+    "say": (_parse_say, 'say "TEXT" [key=K] [node=N] [panel=P]',
+            "Show narration text (lessons and sessions); the options say what it is about."),
     "join": (_parse_join, "join NODE [vnodes=N]", "A new node joins: it claims partitions and pulls the ranges it gains."),
     "leave": (_one_node(Leave), "leave NODE", "A node leaves gracefully, handing off its data."),
     "remove": (_one_node(Remove), "remove NODE", "A node is gone for good; its ranges are rebuilt from the other replicas."),

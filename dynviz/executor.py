@@ -352,6 +352,12 @@ class Executor:
         out = self._out(command, result.ok, result.data, result.text, result.error)
         return replace(out, invalid=result.invalid) if result.invalid else out
 
+    def do_abort(self, command: c.Abort) -> Outcome:
+        """Headless, commands run to the end before the next is read: nothing is ever
+        running to abort. (The app stops its sliced step/run/settle on ``abort``; a
+        replay finds the effect in the next command's recorded instant.)"""
+        return self._out(command, True, {}, "nothing to abort")
+
     def do_say(self, command: c.Say) -> Outcome:
         cluster = self.cluster
         if self.bus.active:
@@ -408,6 +414,7 @@ _HANDLERS: dict[type, Callable[[Executor, Any], Outcome]] = {
     c.Settle: Executor.do_settle,
     c.Inspect: Executor.do_inspect,
     c.Say: Executor.do_say,
+    c.Abort: Executor.do_abort,
     c.Join: Executor.do_join,
     c.Leave: Executor.do_leave,
     c.Remove: Executor.do_remove,

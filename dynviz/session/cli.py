@@ -22,7 +22,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise SessionError(str(exc) if repr(args.file) in str(exc) else f"{args.file}: {exc}") from None
     if not args.verify:
         try:
-            from dynviz.tui.app import run_replay  # type: ignore[attr-defined]
+            from dynviz.tui.launch import run_replay
         except ImportError:
             print("dynviz: replaying in the terminal app is not available in this version; "
                   "use 'dynviz replay FILE --verify' to replay headless", file=sys.stderr)
@@ -65,13 +65,16 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     lesson = load_lesson(args.name, Path(args.dir) if args.dir else None)  # LessonError: ValueError
     if not args.check:
         try:
-            from dynviz.tui.app import run_lesson  # type: ignore[attr-defined]
+            from dynviz.tui.launch import run_lesson
         except ImportError:
             print("dynviz: lessons in the terminal app are not available in this version; "
                   f"use 'dynviz lesson {args.name} --check' to run it headless", file=sys.stderr)
             return 2
         return int(run_lesson(lesson) or 0)
-    result = check_lesson(lesson)
+    try:
+        result = check_lesson(lesson)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"lesson {lesson.name} interrupted; not checked") from None
     if args.verbose:
         for step in result.results:
             mark = "ok  " if step.ok else "FAIL"

@@ -1,23 +1,31 @@
 """Lessons: narrated ``.dyn`` scripts a class can step through, or check headless.
 
 A lesson is a command file (the one command language) that also uses ``say "..."``
-(narration), ``wait until PREDICATE [timeout=DURATION]`` (let virtual time run until
-something happens), ``pause`` (wait for the learner) and ``expect CHECK`` (assert what
-the lesson claims); predicates and checks are :mod:`dynviz.session.predicates`. Its
-name is the file name without ``.dyn``; its title is its first ``#`` comment line.
+(narration, with an optional cue: ``key=``, ``node=``, ``panel=``), ``wait until
+PREDICATE [timeout=DURATION]`` (let virtual time run until something happens),
+``pause`` (wait for the learner) and ``expect CHECK`` (assert what the lesson claims);
+predicates and checks are :mod:`dynviz.session.predicates`. Its name is the file name
+without ``.dyn``; its title is its first ``#`` comment line.
+
+**Stops.** In the app a lesson is read one narration at a time, like The Secret Lives of
+Data: every ``say`` is a *stop*. Everything before it has run when the learner reads
+it, and so have the ``expect`` lines right after it (they check what it claims); the
+player then waits for Next. A ``pause`` that does not follow a ``say`` is a stop of its
+own. :attr:`Lesson.stops` lists them; the narration describes what is on screen.
 
 :class:`LessonRunner` runs one step (one line) at a time so the app can drive it:
-``next()`` runs the next step, ``advance(µs)`` lets virtual time flow while a ``wait
-until`` is pending, ``back()`` re-runs the lesson from the start to the previous step
-(the simulation is deterministic, so that is the same state). ``check_lesson`` runs it
-headless: pauses are skipped, waits run virtual time until the predicate holds or
-their timeout (60 s by default) and every unmet ``expect`` or timed-out wait is a
-failure naming its line. Requests in lessons run synchronously (``Executor.execute``),
-as in ``dynviz run``.
+``run_to_stop()`` runs to the next stop (or until a ``wait until`` starts: the app then
+lets virtual time flow on screen through ``advance(µs)``), and ``checkpoint()`` /
+``restore()`` let the app go back to an earlier stop with the cluster exactly as it was.
+``check_lesson`` runs it headless: stops are passed, waits run virtual time until the
+predicate holds or their timeout (60 s by default) and every unmet ``expect`` or
+timed-out wait is a failure naming its line. Requests in lessons run synchronously
+(``Executor.execute``), as in ``dynviz run``.
 """
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +35,7 @@ from dynviz.events import Event, EventBus
 from dynviz.executor import Executor
 from dynviz.node.node import MS, SECOND
 from dynviz.session.predicates import Check, Context, Predicate, parse_check, parse_predicate
+from dynviz.session.timeline import Snapshot
 
 LESSONS_DIR = Path(__file__).resolve().parents[2] / "sessions" / "lessons"
 DEFAULT_TIMEOUT = 60 * SECOND
@@ -53,6 +62,34 @@ class Lesson:
     title: str
     path: str
     steps: tuple[Step, ...]
+
+    @property
+    def stops(self) -> tuple[int, ...]:
+        """Where the player stops: the number of steps run at each stop (see the
+        module docstring)."""
+        return lesson_stops(self.steps)
+
+
+def lesson_stops(steps: tuple[Step, ...]) -> tuple[int, ...]:
+    """A stop after every ``say`` and the ``expect`` lines (and one ``pause``) that
+    follow it, and at every other ``pause``."""
+    stops: list[int] = []
+    i, n = 0, len(steps)
+    while i < n:
+        command = steps[i].command
+        if isinstance(command, c.Say):
+            j = i + 1
+            while j < n and isinstance(steps[j].command, c.Expect):
+                j += 1
+            if j < n and isinstance(steps[j].command, c.Pause):
+                j += 1
+            stops.append(j)
+            i = j
+            continue
+        if isinstance(command, c.Pause):
+            stops.append(i + 1)
+        i += 1
+    return tuple(stops)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +169,37 @@ def list_lessons(directory: Path | None = None) -> list[tuple[str, str]]:
     return out
 
 
-class LessonRunner:
-    """Runs a lesson step by step (see the module docstring).
+@dataclass(frozen=True, slots=True)
+class RunnerCheckpoint:
+    """A runner and its cluster as they were at a stop (:meth:`LessonRunner.checkpoint`)."""
 
-    ``state`` is ``ready`` (``next()`` runs the next step), ``waiting`` (a ``wait until``
-    is pending: call ``advance``; ``next()`` finishes it at once), ``paused`` (at a
-    ``pause``: ``next()`` continues) or ``done``. ``narration`` is the text of the
-    last ``say``. ``results`` holds one entry per step run; failures are those not ok.
+    position: int
+    state: str
+    narration: str
+    said: Step | None
+    subject: str | None
+    results: tuple[StepResult, ...]
+    events: tuple[Event, ...]
+    cluster: Snapshot | None  # None: a cluster that cannot be copied (never in memory)
+
+
+_TRANSITIONS: dict[str, frozenset[str]] = {
+    "ready": frozenset({"ready", "waiting", "stopped", "done"}),
+    "waiting": frozenset({"ready", "stopped", "done"}),
+    "stopped": frozenset({"ready", "waiting", "stopped", "done"}),
+    "done": frozenset({"done"}),
+}
+"""The runner's states and the moves between them: ``ready`` (the next step can run),
+``waiting`` (a ``wait until`` holds the lesson while virtual time flows), ``stopped`` (at a
+stop, for the reader) and ``done``."""
+
+
+class LessonRunner:
+    """Runs a lesson step by step (see the module docstring and :data:`_TRANSITIONS`).
+
+    ``narration`` is the text of the last ``say`` and ``said`` its step (with its cue);
+    ``subject`` is the key of the last step that named one (what the narration is most
+    likely about). ``results`` holds one entry per step run; failures are those not ok.
     """
 
     def __init__(self, lesson: Lesson, bus: EventBus | None = None) -> None:
@@ -150,8 +211,16 @@ class LessonRunner:
         self.position = 0
         self.state = "ready"
         self.narration = ""
+        self.said: Step | None = None
+        self.subject: str | None = None
         self.results: list[StepResult] = []
+        self._stops = frozenset(lesson.stops)
         self._wait: tuple[Step, int] | None = None  # (step, deadline)
+
+    def _move(self, state: str) -> None:
+        if state not in _TRANSITIONS[self.state]:
+            raise AssertionError(f"lesson runner: {self.state} -> {state} is not a move it makes")
+        self.state = state
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -178,12 +247,17 @@ class LessonRunner:
         return self.state == "waiting"
 
     @property
-    def is_paused(self) -> bool:
-        return self.state == "paused"
+    def is_stopped(self) -> bool:
+        return self.state == "stopped"
 
     @property
     def done(self) -> bool:
         return self.state == "done"
+
+    @property
+    def stop_number(self) -> int:
+        """How many stops have been reached (1 at the first narration)."""
+        return sum(1 for stop in self.lesson.stops if stop <= self.position)
 
     @property
     def current_step(self) -> Step | None:
@@ -197,6 +271,17 @@ class LessonRunner:
     def failures(self) -> list[StepResult]:
         return [r for r in self.results if not r.ok]
 
+    def results_since_stop(self) -> list[StepResult]:
+        """What ran since the stop before the current one (the current narration's checks)."""
+        earlier = [stop for stop in self.lesson.stops if stop < self.position]
+        since = earlier[-1] if earlier else 0
+        first_line = self.lesson.steps[since].line if since < len(self.lesson.steps) else 1 << 30
+        return [r for r in self.results if r.line >= first_line]
+
+    def narrations(self) -> list[Step]:
+        """Every ``say`` run so far, in order (the narration history)."""
+        return [s for s in self.lesson.steps[: self.position] if isinstance(s.command, c.Say)]
+
     # -- stepping --------------------------------------------------------------------------
 
     def next(self) -> StepResult | None:
@@ -205,15 +290,17 @@ class LessonRunner:
             return self.finish_wait()
         steps = self.lesson.steps
         if self.position >= len(steps):
-            self.state = "done"
+            self._move("done")
             return None
         step = steps[self.position]
         self.position += 1
-        self.state = "ready"
+        self._move("ready")
         command = step.command
+        key = getattr(command, "key", None)
+        if isinstance(key, str) and key and not isinstance(command, c.Say):
+            self.subject = key
         result: StepResult | None
         if isinstance(command, c.Pause):
-            self.state = "paused"
             result = None
         elif isinstance(command, c.WaitUntil):
             problem = step.predicate.unknown_node(self.cluster, step.line)  # type: ignore[union-attr]
@@ -221,7 +308,7 @@ class LessonRunner:
                 result = StepResult(step.line, step.text, False, str(problem))
             else:
                 self._wait = (step, self.cluster.now + (command.timeout or DEFAULT_TIMEOUT))
-                self.state = "waiting"
+                self._move("waiting")
                 if step.predicate.holds(self.context):  # type: ignore[union-attr]
                     return self._end_wait(True)
                 return None
@@ -236,14 +323,30 @@ class LessonRunner:
         else:
             if isinstance(command, c.Say):
                 self.narration = command.text
+                self.said = step
             outcome = self.executor.execute(command)
             ok = not outcome.invalid
             result = StepResult(step.line, step.text, ok, outcome.text if ok else outcome.error)
         if result is not None:
             self.results.append(result)
-        if self.state == "ready" and self.position >= len(steps):
-            self.state = "done"
+        self._settle_state()
         return result
+
+    def _settle_state(self) -> None:
+        if self.position in self._stops:
+            self._move("stopped")
+        elif self.position >= len(self.lesson.steps):
+            self._move("done")
+
+    def run_to_stop(self) -> None:
+        """Run steps until the next stop, the end, or a wait that has to play out
+        (``advance`` it, then call this again)."""
+        while True:
+            if self.done or self.is_waiting:
+                return
+            self.next()
+            if self.is_waiting or self.is_stopped or self.done:
+                return
 
     def advance(self, duration: int) -> bool:
         """Let up to ``duration`` µs of virtual time pass while waiting; True when the
@@ -279,40 +382,46 @@ class LessonRunner:
                    f"timed out after {timeout / SECOND:g}s of virtual time")
         result = StepResult(step.line, step.text, held, message)
         self.results.append(result)
-        self.state = "done" if self.position >= len(self.lesson.steps) else "ready"
+        self._move("ready")
+        self._settle_state()
         return result
 
-    def run_to_pause(self) -> None:
-        """Run steps (finishing waits) until a ``pause`` is reached or the lesson ends:
-        what a Next button does."""
-        while True:
-            self.next()
-            if self._wait is not None:
-                self.finish_wait()
-            if self.state in ("paused", "done"):
-                return
-
     def run_all(self) -> list[StepResult]:
-        """Run the whole lesson headless (pauses skipped, waits run to completion)."""
-        while self.state != "done":
+        """Run the whole lesson headless (stops passed, waits run to completion)."""
+        while not self.done:
             self.next()
             if self._wait is not None:
                 self.finish_wait()
         return self.results
 
-    def back(self) -> LessonRunner:
-        """A runner at the previous step: the lesson re-run from the start (same seed,
-        same steps, so the same state). The app swaps it in for this one."""
-        target = max(0, self.position - 1)
-        self.close()
-        runner = LessonRunner(self.lesson, self.bus)
-        while runner.position < target:
-            runner.next()
-            if runner._wait is not None:
-                runner.finish_wait()
-        if runner.position and isinstance(self.lesson.steps[runner.position - 1].command, c.Pause):
-            runner.state = "paused"
-        return runner
+    # -- going back --------------------------------------------------------------------------
+
+    def checkpoint(self) -> RunnerCheckpoint:
+        """The runner and its cluster now (at a stop: never in the middle of a wait)."""
+        assert self._wait is None, "checkpoints are taken at stops"
+        try:
+            snapshot: Snapshot | None = Snapshot.take(self.cluster)
+        except (TypeError, AttributeError, pickle.PicklingError):
+            snapshot = None
+        return RunnerCheckpoint(self.position, self.state, self.narration, self.said, self.subject,
+                                tuple(self.results), tuple(self.events), snapshot)
+
+    def restore(self, point: RunnerCheckpoint) -> bool:
+        """Put the runner and the cluster back as they were at ``point``; False when the
+        cluster could not be copied (the caller re-runs the lesson instead)."""
+        if point.cluster is None:
+            return False
+        executor = self.executor
+        executor._cluster = point.cluster.restore()  # noqa: SLF001 - the executor's own cluster, swapped whole
+        self.events[:] = point.events  # after the swap: _on_cluster is not called for a restore
+        self.position = point.position
+        self.state = point.state
+        self.narration = point.narration
+        self.said = point.said
+        self.subject = point.subject
+        self.results[:] = point.results
+        self._wait = None
+        return True
 
 
 @dataclass(frozen=True, slots=True)

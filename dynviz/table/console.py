@@ -9,7 +9,7 @@ boto3-shaped client (through the accelerator for tables created with
 shape: numbers as strings, binary as base64) plus one human text. A table error is an
 unsuccessful result carrying DynamoDB's code and message.
 
-The desk lives on the cluster object (``cluster.table_desk``), so a snapshot of the
+The desk lives on the cluster object (``cluster.desk``), so a snapshot of the
 cluster (a replay's checkpoint pickles it) carries its tables, their pending index
 updates (timers on the cluster's scheduler) and the accelerator's caches with it. It
 also keeps what the views show: the last page of each table's scan and query, the
@@ -139,11 +139,11 @@ class TableDesk:
 
 def desk_for(cluster: Cluster) -> TableDesk:
     """The table desk of ``cluster`` (created on first use, kept on the cluster)."""
-    desk: TableDesk | None = getattr(cluster, "table_desk", None)
+    desk: TableDesk | None = cluster.desk
     if desk is None or desk.cluster is not cluster:
         engine = engine_for(cluster)
         desk = TableDesk(cluster, engine, TableClient(cluster, engine), AcceleratedClient(cluster, engine))
-        cluster.table_desk = desk  # type: ignore[attr-defined]
+        cluster.desk = desk
     elif engine_module._ENGINES.get(cluster) is not desk.engine:  # noqa: SLF001
         # a cluster restored from a snapshot brings its desk; make it the cluster's engine
         engine_module._ENGINES[cluster] = desk.engine  # noqa: SLF001

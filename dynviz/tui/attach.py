@@ -1,30 +1,28 @@
-"""``dynviz attach HOST:PORT``: the same app, drawn from a live TCP cluster.
+"""``dynviz attach HOST:PORT``: a live TCP cluster as the app's panels read it.
 
-The app's panels read a cluster object (``app.cluster``) and an event tape. Here the
-cluster is an :class:`AttachedCluster`: the read API the panels use (``nodes`` with
-their rings, ``ring``, ``node_views()``, ``inspect(key)``, ``gossip_matrix()``,
-``views()``, ``config``, ``now``...) answered from the last snapshots of the node
-processes' admin endpoints (``dynviz/net/admin.py``), never from sockets on the UI
+:class:`AttachedCluster` implements the app's cluster view (:class:`~dynviz.tui.view.
+ClusterView`: the ring, every node's own ring, ``node_views()``, ``inspect(key)``,
+``gossip_matrix()``, ``views()``, the partition groups...) from the last snapshots of the
+node processes' admin endpoints (``dynviz/net/admin.py``), never from sockets on the UI
 path. An :class:`Attachment` polls every node about twice a second on the app's event
-loop (snapshot, then the events since the last one seen through the admin ``feed``
-op, rebuilt as the simulator's event dataclasses and placed on the attach clock), and
-the selected key's replicas through ``inspect``; the frame only reads what the last
-poll left.
+loop (snapshot, then the events since the last one seen through the admin ``feed`` op,
+rebuilt as the simulator's event dataclasses and placed on the attach clock), and the
+selected key's replicas through ``inspect``; the frame only reads what the last poll
+left. The app's driver for it is :class:`~dynviz.tui.drivers.attached.AttachedDriver`.
 
 Time is real: ``now`` is wall-clock µs since attach, an event's time is its node's
-clock moved onto that scale (events from before the attach have negative times), and
-play/pause, step and speed do nothing but say so. Commands act for real: put/get/delete
-go through a :class:`~dynviz.net.client.NetClient` (contexts remembered per client, as
-the simulator's clients do), ``kill`` sends SIGKILL to the node's process when the
-cluster directory is known (``--data``) or asks the node to stop otherwise,
-``recover`` restarts it from the directory's command line, ``partition``/``heal``
-block and unblock the cross links on every node, ``antientropy A B`` runs an exchange
-now and reports when its sessions finish. Commands that only make sense in the
-simulator (``run``, ``step``, ``skew``, ``loss``, ``cluster``...) are refused with a
-clear message.
+clock moved onto that scale (events from before the attach have negative times).
+Commands act for real: put/get/delete go through a
+:class:`~dynviz.net.client.NetClient` (contexts remembered per client, as the
+simulator's clients do), ``kill`` sends SIGKILL to the node's process when the cluster
+directory is known (``--data``) or asks the node to stop otherwise, ``recover``
+restarts it from the directory's command line, ``partition``/``heal`` block and
+unblock the cross links on every node, ``antientropy A B`` runs an exchange now and
+reports when its sessions finish. Commands that only make sense in the simulator
+(``run``, ``step``, ``skew``, ``loss``, ``cluster``...) are refused with a clear message.
 
-Message traffic is not observed over TCP (nodes record no per-message events), so the
-ring draws no messages in flight and the Messages panel stays empty.
+Message traffic is not observed over TCP (nodes record no per-message events): the
+view says so (``observes_messages``), and the ring and the Messages panel say so too.
 """
 
 from __future__ import annotations
@@ -37,14 +35,9 @@ import re
 import signal
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from rich.text import Text
-from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Input
 
 from dynviz import commands as c
 from dynviz.client import VersionView, version_views
@@ -57,10 +50,7 @@ from dynviz.net.admin import MemberEntry, NodeSnapshot, RemoteCluster
 from dynviz.net.client import NetClient, NetError
 from dynviz.node.antientropy import AntiEntropyAbandoned, AntiEntropyExchange
 from dynviz.node.node import SECOND
-from dynviz.tui.app import DynvizApp, MainScreen
-from dynviz.tui.tape import DEFAULT_LIMIT
-from dynviz.tui.widgets.commandline import CommandLine
-from dynviz.tui.widgets.statusbar import StatusBar
+from dynviz.sim.network import InFlight
 
 POLL_INTERVAL = 0.5
 """Seconds between two polls of every node."""
@@ -150,18 +140,6 @@ class RemoteNode:
         return self.snapshot.coordinators if self.snapshot is not None and self.up else 0
 
 
-@dataclass(slots=True)
-class AttachedNetwork:
-    """The parts of the simulator's network the panels read."""
-
-    down: set[str] = field(default_factory=set)
-    groups: dict[str, int] = field(default_factory=dict)
-    in_flight: dict[int, tuple] = field(default_factory=dict)  # not observed over TCP
-
-    def flights(self) -> list[Any]:
-        return []
-
-
 _RINGS: dict[tuple[tuple[str, tuple[str, ...]], ...], Ring] = {}
 
 
@@ -196,9 +174,7 @@ class AttachedCluster:
         self.data = data
         self.config = config
         self.nodes: dict[str, RemoteNode] = nodes
-        self.network = AttachedNetwork()
-        self.pending: dict[int, Any] = {}
-        self.clients: dict[str, Any] = {}
+        self.groups: dict[str, int] = {}  # from the nodes' blocked links (update_groups)
         self.started = time.monotonic()
         self.polls = 0
         self.last_poll = 0  # attach-clock µs
@@ -206,7 +182,6 @@ class AttachedCluster:
         self._inspections: dict[bytes, dict[str, dict[str, Any]]] = {}  # key -> node -> admin inspect
         self.wanted: bytes | None = None  # the key the next poll should inspect
         self.wake: Callable[[], None] = lambda: None
-        self._update_down()
 
     # -- time --------------------------------------------------------------------------
 
@@ -233,11 +208,25 @@ class AttachedCluster:
         found = self.nodes.get(node)
         return found is not None and found.up
 
-    def _update_down(self) -> None:
-        self.network.down = {n for n, node in self.nodes.items() if not node.up}
+    def node_names(self) -> tuple[str, ...]:
+        return tuple(self.nodes)
+
+    def node_ring(self, name: str) -> Ring:
+        return self.nodes[name].ring
+
+    def partition_groups(self) -> dict[str, int]:
+        return self.groups
+
+    def table_desk(self) -> None:
+        """Tables live in the simulator; a live cluster has none."""
+        return None
+
+    def observes_messages(self) -> bool:
+        """Nodes record no per-message events over TCP: no message is ever seen."""
+        return False
 
     def node_views(self) -> list[NodeView]:
-        groups = self.network.groups
+        groups = self.groups
         out = []
         for name, node in self.nodes.items():
             snap = node.snapshot
@@ -248,8 +237,8 @@ class AttachedCluster:
             ))
         return out
 
-    def flights(self) -> list[Any]:
-        return []
+    def flights(self) -> list[InFlight]:
+        return []  # not observed over TCP (observes_messages)
 
     def views(self) -> dict[str, list[MemberEntry]]:
         """Each node's membership view (from its last snapshot)."""
@@ -316,7 +305,7 @@ class AttachedCluster:
         names = list(self.nodes)
         blocked = {n: set(node.snapshot.blocked) if node.snapshot else set() for n, node in self.nodes.items()}
         if not any(blocked.values()):
-            self.network.groups = {}
+            self.groups = {}
             return
         group: dict[str, int] = {}
         for start in names:
@@ -331,7 +320,7 @@ class AttachedCluster:
                     if b not in group and b not in blocked[a] and a not in blocked[b]:
                         group[b] = index
                         todo.append(b)
-        self.network.groups = group if len(set(group.values())) > 1 else {}
+        self.groups = group if len(set(group.values())) > 1 else {}
 
 
 # -- talking to the nodes ----------------------------------------------------------------------
@@ -461,7 +450,6 @@ class Attachment:
             fresh.extend(events)
         if key is not None:
             cluster.remember_inspection(key, found)
-        cluster._update_down()
         cluster.update_groups()
         cluster.polls += 1
         cluster.last_poll = now
@@ -813,170 +801,6 @@ class _Invalid(ValueError):
     """A command that is wrong as given (unknown node...), not a failure of the cluster."""
 
 
-# -- the app -------------------------------------------------------------------------------------
-
-
-class AttachedExecutor:
-    """What the app's constructor reads of an executor: the bus and the cluster."""
-
-    def __init__(self, cluster: AttachedCluster) -> None:
-        self.bus = EventBus()
-        self.cluster = cluster
-
-
-class AttachedStatusBar(StatusBar):
-    """The status line of an attached app: where, how fresh, N/R/W, who is down."""
-
-    def build(self, cluster: Any) -> Text:
-        app: Any = self.app
-        cfg = cluster.config
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t.append(" dynviz ", style="bold reverse")
-        t.append(f" t={cluster.now / 1e6:.1f}s ", style="bold")
-        age = (cluster.now - cluster.last_poll) / 1e6
-        if cluster.polls and age < 3:
-            t.append(" ● live ", style="bold green")
-        else:
-            t.append(" ● waiting for the nodes ", style="bold yellow")
-        t.append("│ ", style="dim")
-        t.append(f"attached to {cluster.via} ", style="bold")
-        t.append(f"N{cfg.n} R{cfg.r} W{cfg.w} {cfg.versioning} ")
-        down = len(cluster.network.down)
-        t.append(f"{len(cluster.nodes)} nodes" + (f" ({down} down)" if down else "") + " ",
-                 style="bold red" if down else "")
-        key = app.selected_key
-        if key is not None:
-            t.append("│ key ", style="dim")
-            t.append(key.decode("utf-8", errors="backslashreplace") + " ", style="bold")
-        node = app.selected_node
-        if node is not None:
-            t.append("│ node ", style="dim")
-            t.append(node + " ", style="bold")
-        return t
-
-
-class AttachedScreen(MainScreen):
-    """The main screen with the attached status line."""
-
-    def compose(self) -> Iterable[Any]:
-        for widget in super().compose():
-            yield AttachedStatusBar(id="status") if isinstance(widget, StatusBar) else widget
-
-
-_TIME_ACTIONS = {"toggle_play", "step", "step_request", "faster", "slower", "toggle_workload", "join", "leave",
-                 "tables"}
-
-
-class AttachedApp(DynvizApp):
-    """The dynviz app on a live TCP cluster (see the module docstring)."""
-
-    TITLE = "dynviz attach"
-    BINDINGS = [
-        dataclasses.replace(b, show=False, tooltip=f"({LIVE_ONLY}) {b.tooltip or b.description}")
-        if isinstance(b, Binding) and b.action in _TIME_ACTIONS else b
-        for b in DynvizApp.BINDINGS
-    ]
-
-    def __init__(self, cluster: AttachedCluster, secret: bytes, *, interval: float = POLL_INTERVAL,
-                 timeout: float = ADMIN_TIMEOUT, history: int = DEFAULT_LIMIT) -> None:
-        executor = AttachedExecutor(cluster)
-        super().__init__(workload=False, playing=True, preload_keys=False, record=None,
-                         executor=executor, history=history)  # type: ignore[arg-type]
-        self.attachment = Attachment(cluster, secret, executor.bus, interval, timeout)
-        self.attachment.on_change = self._changed
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    def get_default_screen(self) -> Screen:
-        return AttachedScreen()
-
-    def _changed(self) -> None:
-        self.tape.version += 1  # the panels redraw what the poll changed
-
-    def on_mount(self) -> None:
-        self.run_worker(self.attachment.run(), name="attach-poll", group="attach", exit_on_error=False)
-
-    async def on_unmount(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await self.attachment.close()
-
-    # -- time is real --------------------------------------------------------------------
-
-    def advance(self, duration: int) -> None:
-        return None
-
-    def run_for(self, duration: int) -> None:
-        raise RuntimeError(f"run_for is {LIVE_ONLY}: time is real")
-
-    def busy(self) -> bool:
-        return False
-
-    def _live_only(self, what: str, why: str = "time is real here") -> None:
-        self.notify(f"{what} is {LIVE_ONLY}: {why}", severity="warning", timeout=4)
-
-    def action_toggle_play(self) -> None:
-        self._live_only("play/pause")
-
-    def action_step(self) -> None:
-        self._live_only("stepping")
-
-    def action_step_request(self, limit: int = 20_000) -> None:
-        self._live_only("stepping")
-
-    def action_faster(self) -> None:
-        self._live_only("speed")
-
-    def action_slower(self) -> None:
-        self._live_only("speed")
-
-    def action_toggle_workload(self) -> None:
-        self._live_only("the background workload")
-
-    def action_join(self, origin: str = "key") -> None:
-        self._live_only("join")
-
-    def action_leave(self, origin: str = "key") -> None:
-        self._live_only("leave")
-
-    def action_tables(self) -> None:
-        self._live_only("the Tables screen", "tables live in the simulator")
-
-    def status_text(self) -> str:
-        return f"attached to {self.cluster.via}"  # type: ignore[attr-defined]
-
-    # -- commands act for real -------------------------------------------------------------
-
-    def on_command_line_submitted(self, message: CommandLine.Submitted) -> None:
-        """A simulator-only command is refused under the input (it stays there)."""
-        command = message.command
-        why = Attachment.refusal(command) if command is not None else None
-        if why is None:
-            return
-        message.prevent_default()
-        line = self.screen.query_one(CommandLine)
-        with line.input.prevent(Input.Changed):  # a change would clear the error
-            line.input.value = message.text
-        line.show_error(message.text, why)
-
-    def issue(self, text: str, command: c.Command, origin: str, done: Callable[[Outcome], None]) -> None:
-        async def go() -> None:
-            done(await self.attachment.execute(command))
-
-        task = asyncio.get_running_loop().create_task(go())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def run_setup(self, text: str) -> None:
-        raise RuntimeError(f"setup commands are {LIVE_ONLY}")
-
-    async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every command issued so far has finished (tests, scripts)."""
-        async with asyncio.timeout(timeout):
-            while self._tasks:
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-# -- the entry point ---------------------------------------------------------------------------
 
 
 async def open_attached(via: str, secret: bytes, data: str | None = None,
@@ -984,79 +808,3 @@ async def open_attached(via: str, secret: bytes, data: str | None = None,
     """Probe the cluster at ``via`` and build the :class:`AttachedCluster` the app shows."""
     entry, addresses, config, snaps = await probe(via, secret, timeout)
     return attached_cluster(via, entry, addresses, config, snaps, data)
-
-
-def run_attach(via: str, secret: bytes, data: str | None = None, interval: float = POLL_INTERVAL,
-               history: int = DEFAULT_LIMIT) -> int:
-    """``dynviz attach``: probe (its own loop, closed again), then run the app."""
-    from dynviz.sim.tuning import tune_for_app
-
-    try:
-        cluster = asyncio.run(open_attached(via, secret, data))
-    except NetError as exc:
-        raise ValueError(f"cannot attach to {via}: {exc}") from None
-    tune_for_app()
-    AttachedApp(cluster, secret, interval=interval, history=history).run()
-    return 0
-
-
-# -- a screenshot of the attached app (python -m dynviz.tui.attach OUT.svg) --------------------
-
-
-async def _attached_scene(out: Path, size: tuple[int, int], nodes: int) -> Path:
-    """Start a throwaway loopback cluster, attach, act on it, save an SVG; every process
-    started is stopped (SIGKILL as a last resort) whatever happens."""
-    import tempfile
-
-    from dynviz.net import launcher
-
-    fast = ["--gossip-ms", "300", "--suspect-after-ms", "1500", "--suspect-for-ms", "500",
-            "--handoff-ms", "300", "--antientropy-ms", "4000"]
-    with tempfile.TemporaryDirectory(prefix="dynviz-attach-") as tmp:
-        data = Path(tmp) / "cluster"
-        pids: set[int] = set()
-        try:
-            for _entry, pid, _ in await asyncio.to_thread(launcher.up, data, nodes, node_args=fast):
-                pids.add(pid)
-            secret = launcher.read_secret_file(data / launcher.SECRET_FILE)
-            cluster = await open_attached(launcher.load_cluster(data)[0].address, secret, str(data))
-            app = AttachedApp(cluster, secret, interval=0.3)
-            async with app.run_test(size=size) as pilot:
-                app.log_hidden = {"gossip"}
-                for line in ("as alice put cart:alice milk", "as bob get cart:alice",
-                             "partition n1,n2 | n3,n4,n5", "as alice put cart:alice eggs via=n1",
-                             "as bob put cart:alice bread via=n4", "heal", "kill n3",
-                             "as carol put cart:alice butter"):
-                    app.run_line(line)
-                    await app.settle(20)
-                    await asyncio.sleep(0.4)
-                await asyncio.sleep(1.5)
-                app.select_node("n1")
-                for _ in range(3):
-                    app.refresh_views()
-                    await pilot.pause()
-                    await asyncio.sleep(0.2)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                app.save_screenshot(out.name, str(out.parent))
-        finally:
-            for pidfile in data.glob("*.pid"):
-                pid = launcher.running_pid(data, pidfile.stem)
-                if pid is not None:
-                    pids.add(pid)
-            with contextlib.suppress(ValueError, OSError):
-                await asyncio.to_thread(launcher.down, data, 3.0)
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
-    return out
-
-
-def write_attach_screenshot(out: str | Path = "screenshots/attach.svg", size: tuple[int, int] = (150, 42),
-                            nodes: int = 5) -> Path:
-    return asyncio.run(_attached_scene(Path(out), size, nodes))
-
-
-if __name__ == "__main__":
-    import sys
-
-    print(write_attach_screenshot(*(sys.argv[1:2] or ["screenshots/attach.svg"])))

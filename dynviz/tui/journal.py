@@ -44,6 +44,15 @@ class Journal:
         self.lines.clear()
         self.epoch += 1
 
+    def save(self) -> tuple[LogLine, ...]:
+        return tuple(self.lines)
+
+    def load(self, saved: tuple[LogLine, ...]) -> None:
+        """Start over with ``saved`` (readers see ``epoch`` change and re-read it all)."""
+        self.clear()
+        self.lines.extend(saved)
+        self.count += len(saved)
+
     def add(self, time: int, kind: str, text: str, key: bytes | None = None, rank: int = 2) -> None:
         for part in text.splitlines() or [""]:
             self.lines.append(LogLine(time, kind, part, key, rank))

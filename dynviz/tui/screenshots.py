@@ -16,7 +16,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from dynviz.node.node import MS, SECOND
-from dynviz.tui.app import PANELS, DynvizApp
+from dynviz.tui.app import DynvizApp
+from dynviz.tui.panels import PANELS
 
 Scene = Callable[[DynvizApp, Pilot, Callable[[str], Awaitable[str]]], Awaitable[None]]
 
@@ -43,9 +44,9 @@ async def scene_main(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitab
     app.run_line("get cart:alice")
     app.cluster.step(4)  # a read in flight: messages on the ring and in the space-time view
     await shot("main")
-    for name, _, _ in PANELS:
-        app.maximize_panel(name)
-        await shot(f"panel-{name}")
+    for panel in PANELS:
+        app.maximize_panel(panel.name)
+        await shot(f"panel-{panel.name}")
         app.restore_panels()
 
 
@@ -64,7 +65,7 @@ async def scene_partition(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Aw
     app.run_for(500 * MS)
     app.select_key("cart:alice")
     await shot("partition-siblings")
-    app.maximize_panel("history")
+    app.maximize_panel("versions")
     await shot("partition-siblings-history")
 
 
@@ -139,7 +140,7 @@ SCENES: tuple[tuple[str, Scene], ...] = (
 
 async def run_scene(scene: Scene, out: Path, seed: int, nodes: int, size: tuple[int, int],
                     prefix: str = "", app: DynvizApp | None = None) -> list[Path]:
-    app = app or DynvizApp(seed=seed, nodes=nodes, workload=False, playing=False)
+    app = app or DynvizApp.live(seed=seed, nodes=nodes, workload=False, playing=False)
     written: list[Path] = []
     async with app.run_test(size=size) as pilot:
         await _settle(app, pilot)
@@ -184,8 +185,8 @@ async def _session_scenes(out: Path, seed: int, nodes: int, size: tuple[int, int
     ``lesson.svg``: the hinted-handoff lesson at its first pause."""
     from dynviz.session.lesson import load_lesson
     from dynviz.session.recording import load_session
-    from dynviz.tui.lesson import LessonApp
-    from dynviz.tui.replay import ReplayApp
+    from dynviz.tui.drivers.lesson import LessonDriver
+    from dynviz.tui.drivers.replay import ReplayDriver
 
     written: list[Path] = []
     if REPLAYED.exists():
@@ -195,13 +196,14 @@ async def _session_scenes(out: Path, seed: int, nodes: int, size: tuple[int, int
             await shot("replay")
 
         written += await run_scene(replay, out, seed, nodes, size,
-                                   app=ReplayApp(load_session(REPLAYED), playing=False))
+                                   app=DynvizApp(ReplayDriver(load_session(REPLAYED), playing=False)))
 
     async def lesson(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
         await pilot.press("n")  # through the first wait to the first pause
         await shot("lesson")
 
-    written += await run_scene(lesson, out, seed, nodes, size, app=LessonApp(load_lesson(LESSON), playing=False))
+    written += await run_scene(lesson, out, seed, nodes, size,
+                               app=DynvizApp(LessonDriver(load_lesson(LESSON), playing=False)))
     return written
 
 

@@ -55,6 +55,16 @@ class EventTape:
             buffer.clear()
         self.version += 1
 
+    def save(self) -> tuple[tuple[Event, ...], ...]:
+        """What the tape holds now, to :meth:`load` back (a lesson's Back)."""
+        return tuple(tuple(b) for b in (self.log, self.messages, self.versions, self.learned))
+
+    def load(self, saved: tuple[tuple[Event, ...], ...]) -> None:
+        for buffer, events in zip((self.log, self.messages, self.versions, self.learned), saved, strict=True):
+            buffer.clear()
+            buffer.extend(events)  # type: ignore[arg-type]
+        self.version += 1
+
     def recent(self, kinds: set[str] | None = None) -> Iterator[Event]:
         for event in self.log:
             if kinds is None or event.kind in kinds:

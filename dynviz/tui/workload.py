@@ -27,7 +27,14 @@ PRELOAD: tuple[tuple[str, str], ...] = (
     ("session:9f", "active"),
     ("config:theme", "dark"),
 )
-"""Keys written through the cluster at startup (key, value)."""
+"""Keys written through the cluster at startup (key, value): the user's to play with."""
+
+WORKLOAD_KEYS: tuple[str, ...] = (
+    "stock:widget", "stock:gadget", "visits:home", "visits:docs", "feed:news", "score:game1",
+)
+"""The workload's own keys. It never touches the preloaded ones, so what a user does to
+``cart:alice`` is all that happens to it (no siblings with writes they did not make,
+and a short version history)."""
 
 WORKLOAD_CLIENT = "workload"
 
@@ -51,7 +58,7 @@ def preload(cluster: Cluster, keys: tuple[tuple[str, str], ...] = PRELOAD) -> No
 
 
 class Workload:
-    """A few gets and puts per virtual second over the preloaded keys.
+    """A few gets and puts per virtual second over its own keys (:data:`WORKLOAD_KEYS`).
 
     ``due(now)`` says when the next operation falls; the app advances the simulation to
     that instant, then calls ``fire``. Times come from an exponential distribution
@@ -61,7 +68,7 @@ class Workload:
     def __init__(self, seed: int, rate: float = 3.0, keys: tuple[str, ...] | None = None) -> None:
         self.rng = stream(seed, "workload")
         self.rate = rate
-        self.keys = keys or tuple(k for k, _ in PRELOAD)
+        self.keys = keys or WORKLOAD_KEYS
         self.enabled = True
         self.next_at: int | None = None
         self.counter = 0

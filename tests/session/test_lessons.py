@@ -40,24 +40,47 @@ def test_unmet_expect_and_timed_out_wait_fail_with_their_line() -> None:
     assert "timed out" in result.failures[1].message
 
 
-def test_runner_steps_pauses_waits_and_back() -> None:
+def test_every_say_is_a_stop_with_the_expects_that_follow_it() -> None:
     lesson = parse_lesson('cluster nodes=5 seed=1\nsay "one"\npause\nkill n4\nput cart book\n'
-                          'wait until hint stored for n4\nsay "two"\nexpect hints=1\n')
+                          'wait until hint stored for n4\nsay "two" key=cart\nexpect hints=1\n'
+                          'heal\npause\nsay "three"\n')
+    # say one + its pause; say two + its expect; the lone pause; say three
+    assert lesson.stops == (3, 8, 10, 11)
     runner = LessonRunner(lesson)
-    runner.run_to_pause()
-    assert runner.is_paused and runner.narration == "one"
-    runner.next()  # kill
-    runner.next()  # put
-    runner.next()  # wait starts
-    assert runner.is_waiting or runner.results[-1].ok
+    runner.run_to_stop()
+    assert runner.is_stopped and runner.narration == "one" and runner.stop_number == 1
+    runner.run_to_stop()  # kill, put, then the wait starts
+    assert runner.is_waiting and runner.narration == "one"
     while runner.is_waiting:
         runner.advance(100_000)
-    runner.next()
-    assert runner.narration == "two"
-    previous = runner.back()
-    assert previous.position == runner.position - 1 and previous.narration == "one"
-    runner.run_all()
+    runner.run_to_stop()
+    assert runner.is_stopped and runner.narration == "two" and runner.stop_number == 2
+    assert runner.said is not None and runner.said.command.key == "cart"  # type: ignore[attr-defined]
+    assert runner.subject == "cart"
+    assert [r.text for r in runner.results_since_stop()] == [
+        "kill n4", "put cart book", "wait until hint stored for n4", 'say "two" key=cart', "expect hints=1"]
+    runner.run_to_stop()
+    assert runner.is_stopped and runner.narration == "two" and runner.stop_number == 3
+    runner.run_to_stop()
+    assert runner.is_stopped and runner.narration == "three" and runner.stop_number == 4
+    runner.run_to_stop()  # past the last narration: the lesson is over
     assert runner.done and not runner.failures
+
+
+def test_a_checkpoint_puts_the_runner_and_the_cluster_back_exactly() -> None:
+    lesson = parse_lesson('cluster nodes=5 seed=1\nput cart book\nsay "one"\nkill n4\n'
+                          'put cart lamp\nrun 2s\nsay "two"\nexpect hints=1\n')
+    runner = LessonRunner(lesson)
+    runner.run_to_stop()
+    point = runner.checkpoint()
+    digests = (runner.cluster.digest(), runner.cluster.state_digest())
+    runner.run_to_stop()
+    assert runner.narration == "two" and runner.cluster.digest() != digests[0]
+    assert runner.restore(point)
+    assert (runner.cluster.digest(), runner.cluster.state_digest()) == digests
+    assert runner.narration == "one" and runner.is_stopped and runner.stop_number == 1
+    runner.run_to_stop()  # and forward again, the same way
+    assert runner.narration == "two" and not runner.failures
 
 
 @pytest.mark.parametrize("text, column, message", [

@@ -22,7 +22,7 @@ SIZE = (120, 36)
 
 
 def quiet_app() -> DynvizApp:
-    return DynvizApp(seed=3, workload=False, playing=False)
+    return DynvizApp.live(seed=3, workload=False, playing=False)
 
 
 async def type_command(pilot, text: str) -> None:
@@ -49,7 +49,7 @@ async def test_put_reaches_log_and_history() -> None:
         log = app.screen.query_one(EventLog).visible_text()
         assert any("> put cart:alice milk" in line for line in log)
         assert any("put cart:alice ok: coordinator" in line for line in log)
-        await show_tab(app, pilot, "history")
+        await show_tab(app, pilot, "versions")
         history = app.screen.query_one(VersionHistory).plain_lines()
         assert any("milk" in line for line in history), history
 
@@ -84,7 +84,7 @@ async def test_partition_then_writes_on_both_sides_make_siblings() -> None:
         await pilot.pause()
         preflist = "\n".join(app.screen.query_one(PreferenceList).last_lines)
         assert "2 siblings: milk, eggs" in preflist or "2 siblings: eggs, milk" in preflist, preflist
-        await show_tab(app, pilot, "history")
+        await show_tab(app, pilot, "versions")
         history = "\n".join(app.screen.query_one(VersionHistory).plain_lines())
         assert "milk" in history and "eggs" in history
 
@@ -116,11 +116,11 @@ async def test_step_and_play_move_virtual_time() -> None:
         start = cluster.now
         upcoming = cluster.scheduler.next_time()
         await pilot.press("full_stop")
-        assert cluster.now == upcoming and not app.playing
+        assert cluster.now == upcoming and not app.driver.playing
         await pilot.pause(0.3)
         assert cluster.now == upcoming  # paused: time stands still
         await pilot.press("space")
-        assert app.playing
+        assert app.driver.playing
         await pilot.pause(0.4)
         await pilot.press("space")
         moved = cluster.now
@@ -128,18 +128,18 @@ async def test_step_and_play_move_virtual_time() -> None:
         await pilot.pause(0.2)
         assert cluster.now == moved
         await pilot.press("plus")
-        assert app.speed == 2
+        assert app.driver.speed == 2
         await pilot.press("minus", "minus")
-        assert app.speed == 0.5
+        assert app.driver.speed == 0.5
 
 
 async def test_step_to_end_of_request() -> None:
     app = quiet_app()
     async with app.run_test(size=SIZE) as pilot:
         app.run_line("get cart:alice")
-        assert app.busy()
+        assert app.cluster.busy()
         await pilot.press("greater_than_sign")
-        assert not app.busy()
+        assert not app.cluster.busy()
         assert any("get cart:alice: book" in line.text for line in app.journal.lines)
 
 

@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "net"))
 from netcluster import SECRET, LocalCluster  # noqa: E402
 
 from dynviz.events import NodeDown, VersionCreated  # noqa: E402
-from dynviz.tui.attach import AttachedApp, open_attached  # noqa: E402
+from dynviz.tui.app import DynvizApp  # noqa: E402
+from dynviz.tui.attach import open_attached  # noqa: E402
+from dynviz.tui.drivers.attached import AttachedDriver  # noqa: E402
 from dynviz.tui.widgets.commandline import CommandLine  # noqa: E402
 from dynviz.tui.widgets.eventlog import EventLog  # noqa: E402
 from dynviz.tui.widgets.nodes import NodesTable  # noqa: E402
@@ -45,7 +47,7 @@ async def type_command(pilot, text: str) -> None:  # type: ignore[no-untyped-def
     await pilot.press("enter")
 
 
-async def until(pilot, app: AttachedApp, check: Callable[[], bool], timeout: float = 8.0) -> None:  # type: ignore[no-untyped-def]
+async def until(pilot, app: DynvizApp, check: Callable[[], bool], timeout: float = 8.0) -> None:  # type: ignore[no-untyped-def]
     """Let the app poll and redraw until ``check()`` holds (bounded)."""
     async with asyncio.timeout(timeout):
         while True:
@@ -56,14 +58,14 @@ async def until(pilot, app: AttachedApp, check: Callable[[], bool], timeout: flo
             await asyncio.sleep(0.1)
 
 
-async def show_tab(app: AttachedApp, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+async def show_tab(app: DynvizApp, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
     app.screen.query_one("#tabs", TabbedContent).active = f"tab-{name}"
     await pilot.pause()
     app.refresh_views()
     await pilot.pause()
 
 
-def log_lines(app: AttachedApp) -> list[str]:
+def log_lines(app: DynvizApp) -> list[str]:
     return app.screen.query_one(EventLog).visible_text()
 
 
@@ -71,7 +73,8 @@ async def test_attach_shows_the_live_cluster_and_acts_on_it(live: LocalCluster, 
     async with asyncio.timeout(60):
         cluster = await open_attached(live.address("n1"), SECRET, data=str(live.data))
         assert list(cluster.nodes) == ["n1", "n2", "n3", "n4"]
-        app = AttachedApp(cluster, SECRET, interval=0.2)
+        driver = AttachedDriver(cluster, SECRET, interval=0.2)
+        app = DynvizApp(driver)
         async with app.run_test(size=SIZE) as pilot:
             # The nodes table: every node up, from the processes' snapshots.
             await show_tab(app, pilot, "nodes")
@@ -91,9 +94,9 @@ async def test_attach_shows_the_live_cluster_and_acts_on_it(live: LocalCluster, 
             # preference list, the version (rebuilt from the node's event) on the tape.
             await show_tab(app, pilot, "log")
             await type_command(pilot, "put cart:alice milk")
-            await app.settle()
+            await driver.settle()
             await type_command(pilot, "get cart:alice")
-            await app.settle()
+            await driver.settle()
             await until(pilot, app, lambda: any("get cart:alice: milk" in line for line in log_lines(app)))
             assert any("put cart:alice ok: coordinator" in line for line in log_lines(app))
             assert app.selected_key == b"cart:alice"
@@ -114,7 +117,7 @@ async def test_attach_shows_the_live_cluster_and_acts_on_it(live: LocalCluster, 
             # kill n2: its process gets SIGKILL; the table and the ring show it down.
             await show_tab(app, pilot, "nodes")
             await type_command(pilot, "kill n2")
-            await app.settle()
+            await driver.settle()
             await until(pilot, app, lambda: "down" in table.rows_text["n2"][1], timeout=5)
             assert "up" in table.rows_text["n1"][1]
             assert any(isinstance(e, NodeDown) and e.node == "n2" for e in app.tape.log)
@@ -123,7 +126,7 @@ async def test_attach_shows_the_live_cluster_and_acts_on_it(live: LocalCluster, 
 
             # recover n2 from the cluster directory: it comes back up as itself.
             await type_command(pilot, "recover n2")
-            await app.settle(timeout=20)
+            await driver.settle(timeout=20)
             await until(pilot, app, lambda: "up" in table.rows_text["n2"][1], timeout=10)
             live.pids.add(cluster.nodes["n2"].snapshot.pid)  # type: ignore[union-attr]
 
@@ -131,35 +134,36 @@ async def test_attach_shows_the_live_cluster_and_acts_on_it(live: LocalCluster, 
 async def test_partition_heal_and_antientropy_act_on_the_nodes(live: LocalCluster) -> None:
     async with asyncio.timeout(60):
         cluster = await open_attached(live.address("n3"), SECRET)
-        app = AttachedApp(cluster, SECRET, interval=0.2)
+        driver = AttachedDriver(cluster, SECRET, interval=0.2)
+        app = DynvizApp(driver)
         async with app.run_test(size=SIZE) as pilot:
             await show_tab(app, pilot, "log")
             app.run_line("partition n1,n2 | n3,n4")
-            await app.settle()
-            await until(pilot, app, lambda: cluster.network.groups.get("n1") is not None
-                        and cluster.network.groups["n1"] != cluster.network.groups["n3"])
+            await driver.settle()
+            await until(pilot, app, lambda: cluster.groups.get("n1") is not None
+                        and cluster.groups["n1"] != cluster.groups["n3"])
             assert set(cluster.nodes["n1"].snapshot.blocked) == {"n3", "n4"}  # type: ignore[union-attr]
             app.run_line("heal")
-            await app.settle()
-            await until(pilot, app, lambda: not cluster.network.groups)
+            await driver.settle()
+            await until(pilot, app, lambda: not cluster.groups)
 
             app.run_line("put k1 v1")
-            await app.settle()
+            await driver.settle()
             app.run_line("antientropy n1 n2")
-            await app.settle(timeout=20)
+            await driver.settle(timeout=20)
             await until(pilot, app, lambda: any("anti-entropy n1 <-> n2:" in line for line in log_lines(app)))
 
             # Without --data, kill asks the node to stop (admin stop) and recover cannot
             # restart a process: it says so.
             app.run_line("kill n4")
-            await app.settle()
+            await driver.settle()
             await until(pilot, app, lambda: not cluster.is_up("n4"), timeout=5)
             assert any("n4 asked to stop" in line.text for line in app.journal.lines)
             app.run_line("recover n4")
-            await app.settle()
+            await driver.settle()
             await until(pilot, app, lambda: any("attach with --data DIR" in line for line in log_lines(app)))
             app.run_line("skew n1 +1s")
-            await app.settle()
+            await driver.settle()
             await until(pilot, app, lambda: any("not available when attached" in line for line in log_lines(app)))
 
 

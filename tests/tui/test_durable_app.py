@@ -13,7 +13,7 @@ from dynviz.tui.workload import default_config
 
 async def test_durable_nodes_keep_what_the_app_wrote(tmp_path: Path) -> None:
     config = replace(default_config(3, 5), storage="sqlite", dir=str(tmp_path))
-    app = DynvizApp(seed=3, nodes=5, workload=False, playing=False, config=config)
+    app = DynvizApp.live(seed=3, nodes=5, workload=False, playing=False, config=config)
     async with app.run_test(size=(120, 36)) as pilot:
         cluster = app.cluster
         assert all(isinstance(node.store, SqliteStore) for node in cluster.nodes.values())

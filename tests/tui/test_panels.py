@@ -2,10 +2,10 @@
 merkle}.py): each draws what the running cluster and its event tape hold, says so
 plainly when there is nothing yet, and skips work when nothing changed.
 
-Each test mounts one panel in a tiny host app that has the attributes the real app
-gives panels (``cluster``, ``tape``, ``selected_key``, ``selected_node``), drives the
-cluster directly, calls ``refresh_view`` as the app does every frame, and reads both
-the laid-out lines and the strips ``render_line`` draws.
+Each test mounts one panel in a tiny host app that makes the frame the real app hands
+panels (the cluster, the tape, the selection), drives the cluster directly, calls
+``refresh_view(frame)`` as the app does every frame, and reads both the laid-out lines
+and the strips ``render_line`` draws.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from dynviz.core.merkle import MerkleTree, diff, version_digest
 from dynviz.events import EventBus
 from dynviz.net.codec import registered
 from dynviz.node.node import SECOND
+from dynviz.tui.journal import Journal
 from dynviz.tui.tape import EventTape
+from dynviz.tui.view import Clock, Frame
 from dynviz.tui.widgets.gossip import GossipPanel
 from dynviz.tui.widgets.history import VersionHistory
 from dynviz.tui.widgets.merkle import MerklePanel
@@ -48,6 +50,10 @@ class Host(App):
         self.cluster = self.cluster_class(ClusterConfig(**config), bus=self.bus)
         return self.cluster
 
+    def frame(self) -> Frame:
+        return Frame(self.cluster, self.tape, Journal(), self.selected_key, self.selected_node, None,
+                     frozenset(), Clock("paused"), None)
+
     def compose(self) -> ComposeResult:
         yield self.panel
 
@@ -65,18 +71,18 @@ def drawn(panel: Any) -> list[str]:
 
 
 async def test_history_asks_for_a_key_then_says_it_has_no_versions() -> None:
-    panel = VersionHistory(id="history")
+    panel = VersionHistory(id="versions")
     app = Host(panel)
     async with app.run_test(size=(120, 40)):
-        panel.refresh_view()
-        assert "select a key (type get KEY" in text(panel)
+        panel.refresh_view(app.frame())
+        assert "select a key: type get KEY" in text(panel)
         app.selected_key = b"cart"
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert "no version created" in text(panel) and "put cart VALUE" in text(panel)
 
 
 async def test_history_draws_siblings_side_by_side_and_the_reconciliation() -> None:
-    panel = VersionHistory(id="history")
+    panel = VersionHistory(id="versions")
     app = Host(panel)
     async with app.run_test(size=(120, 60)) as pilot:
         c = app.cluster
@@ -86,11 +92,12 @@ async def test_history_draws_siblings_side_by_side_and_the_reconciliation() -> N
         c.put("cart", "eggs", client="alice")  # both over the context that saw milk:
         c.put("cart", "ham", client="bob")  # concurrent siblings
         app.selected_key = b"cart"
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         lines = panel.plain_lines()
         assert "3 versions, 2 current siblings" in lines[0]
         assert "dotted version vectors" in lines[0]
-        row = next(line for line in lines if "eggs" in line)
+        assert lines[1].startswith("now: ● ") and "eggs" in lines[1] and "ham" in lines[1], "current first"
+        row = next(line for line in lines[2:] if "eggs" in line)
         assert "ham" in row, "siblings share a row"
         assert "● eggs" in row and "● ham" in row
         assert "○ milk" in text(panel)
@@ -98,14 +105,15 @@ async def test_history_draws_siblings_side_by_side_and_the_reconciliation() -> N
 
         c.get("cart", client="carol")
         c.put("cart", "milk,eggs,ham", client="carol")
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         body = text(panel)
         assert "4 versions, 1 current sibling" in body
         assert "● milk,eggs,ham" in body and "◆ reconciles 2" in body
         assert "○ eggs" in body and "○ ham" in body
         lines = panel.plain_lines()
-        merged = next(i for i, line in enumerate(lines) if "milk,eggs,ham" in line)
-        assert merged > next(i for i, line in enumerate(lines) if "eggs" in line and "ham" in line
+        assert lines[1].startswith("now: ● milk,eggs,ham"), "the current version first, however long the past"
+        merged = next(i for i, line in enumerate(lines) if i > 1 and "milk,eggs,ham" in line)
+        assert merged > next(i for i, line in enumerate(lines) if i > 1 and "eggs" in line and "ham" in line
                              and "milk" not in line), "the reconciliation is drawn below what it merges"
         holders = [line for line in lines[merged:merged + 6] if "on n" in line]
         assert holders, "a current version says which replicas hold it"
@@ -115,7 +123,7 @@ async def test_history_draws_siblings_side_by_side_and_the_reconciliation() -> N
 
 
 async def test_history_in_vclock_mode_shows_clocks_and_the_lost_write() -> None:
-    panel = VersionHistory(id="history")
+    panel = VersionHistory(id="versions")
     app = Host(panel, versioning="vclock")
     async with app.run_test(size=(120, 60)):
         c = app.cluster
@@ -127,7 +135,7 @@ async def test_history_in_vclock_mode_shows_clocks_and_the_lost_write() -> None:
         c.put("k", "v2", client="b", via=first.coordinator)
         c.put("k", "v3", client="c", via=first.coordinator)
         app.selected_key = b"k"
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         body = text(panel)
         assert "(vector clocks)" in body
         assert "{" + f"{first.coordinator}:2" + "}" in body
@@ -135,7 +143,7 @@ async def test_history_in_vclock_mode_shows_clocks_and_the_lost_write() -> None:
 
 
 async def test_history_lists_read_repairs_of_the_key() -> None:
-    panel = VersionHistory(id="history")
+    panel = VersionHistory(id="versions")
     app = Host(panel, handoff=False)
     async with app.run_test(size=(120, 60)):
         c = app.cluster
@@ -145,18 +153,18 @@ async def test_history_lists_read_repairs_of_the_key() -> None:
         c.put("k", "v2")  # the third replica misses it (no hinted handoff)
         c.recover(plist[2])
         app.selected_key = b"k"
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert "no read repair of k yet" in text(panel)
         c.get("k", r=3)
         c.run(SECOND)
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         body = text(panel)
         assert "read repairs of k:" in body
         assert f"→ {plist[2]}" in body
 
 
 async def test_history_skips_the_rebuild_when_nothing_changed() -> None:
-    panel = VersionHistory(id="history")
+    panel = VersionHistory(id="versions")
     app = Host(panel)
     async with app.run_test(size=(120, 40)):
         app.cluster.put("k", "v")
@@ -169,17 +177,17 @@ async def test_history_skips_the_rebuild_when_nothing_changed() -> None:
             return original(cluster, key, *rest)
 
         panel.build = counting  # type: ignore[method-assign]
-        panel.refresh_view()
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
+        panel.refresh_view(app.frame())
         assert builds == [b"k"]
         app.cluster.put("k", "w")
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert builds == [b"k", b"k"]
         app.cluster.put("other", "w")  # events about another key: nothing to redraw
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert builds == [b"k", b"k"]
         app.new_cluster()  # a new cluster (a reset) is a change even with an empty tape
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert len(builds) == 3 and "no version created" in text(panel)
 
 
@@ -200,11 +208,11 @@ async def test_spacetime_draws_one_arrow_per_message_and_marks_drops() -> None:
     panel = SpaceTime(id="spacetime")
     app = Host(panel)
     async with app.run_test(size=(130, 40)) as pilot:
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert "no messages yet" in text(panel)
         c = app.cluster
         result = c.put("k", "v")
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         lines = panel.plain_lines()
         header = lines[0]
         assert header.index("clients") < header.index("n1") < header.index("n5")
@@ -217,7 +225,7 @@ async def test_spacetime_draws_one_arrow_per_message_and_marks_drops() -> None:
         others = [n for n in c.nodes if n != result.coordinator]
         c.partition([[result.coordinator], others])
         c.put("k", "w", via=result.coordinator)
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         body = text(panel)
         assert "partition" in body
         dropped = [line for line in panel.plain_lines() if "✕ ReplicaPut" in line]
@@ -235,7 +243,7 @@ async def test_spacetime_highlights_the_selected_key_and_names_clients() -> None
         app.cluster.put("k", "v", client="bob")
         app.cluster.put("other", "v", client="bob")
         app.selected_key = b"k"
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         lines = panel.plain_lines()
         assert any("Put bob" in line for line in lines)
         assert any("ReplicaPut k" in line for line in lines)
@@ -249,7 +257,7 @@ async def test_spacetime_follows_the_newest_until_scrolled_up() -> None:
         c = app.cluster
         for i in range(5):
             c.put(f"k{i}", "v")
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         await pilot.pause()
         assert panel.follow and panel.max_scroll_y > 0
         assert panel.scroll_y == panel.max_scroll_y
@@ -258,13 +266,13 @@ async def test_spacetime_follows_the_newest_until_scrolled_up() -> None:
         assert not panel.follow
         assert "paused" in panel.plain_lines()[0]
         c.put("more", "v")
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         await pilot.pause()
         assert panel.scroll_y == 0, "a paused view stays where the user is reading"
         panel.focus()
         await pilot.press("end")
         c.put("even-more", "v")
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         await pilot.pause()
         assert panel.follow and "following newest" in panel.plain_lines()[0]
         assert panel.scroll_y == panel.max_scroll_y
@@ -276,17 +284,17 @@ async def test_spacetime_keeps_a_bounded_number_of_rows_and_reads_only_new_event
     async with app.run_test(size=(130, 20)):
         c = app.cluster
         c.put("a", "v")
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         first = panel.line_count()
         for i in range(10):
             c.put(f"k{i}", "v")
-            panel.refresh_view()
+            panel.refresh_view(app.frame())
         assert panel.line_count() == 40
         assert first < 40
         # the rows are the newest ones: the last put's reply is the last row
         assert "Reply" in panel.plain_lines()[-1]
         app.new_cluster()
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert "no messages yet" in text(panel)
 
 
@@ -299,7 +307,7 @@ async def test_gossip_matrix_shows_views_and_the_latest_rumour_spreading() -> No
     async with app.run_test(size=(130, 50)):
         c = app.cluster
         c.run(3 * SECOND)
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         lines = panel.plain_lines()
         assert "Who knows what about whom" in lines[0]
         n1 = next(line for line in lines if line.startswith("n1 "))
@@ -307,7 +315,7 @@ async def test_gossip_matrix_shows_views_and_the_latest_rumour_spreading() -> No
 
         c.kill("n3")
         c.run(12 * SECOND)
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         lines = panel.plain_lines()
         n1 = next(line for line in lines if line.startswith("n1 "))
         assert "✕up" in n1, "n1 suspects n3 after its heartbeats stopped"
@@ -316,35 +324,17 @@ async def test_gossip_matrix_shows_views_and_the_latest_rumour_spreading() -> No
 
         c.recover("n3")
         c.run(1)
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         body = text(panel)
         assert "Latest rumour: n3 is up" in body
         assert "n3 (made the change" in body
         assert "1/5 know" in body and "not yet: n1, n2, n4, n5" in body
 
         c.run(10 * SECOND)
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         body = text(panel)
         assert "5/5 know" in body and "every node knows" in body
         assert "told by" in body
-
-
-async def test_gossip_without_membership_views_shows_the_failure_detector_and_says_so() -> None:
-    class DetectorOnly(Cluster):
-        gossip_matrix = None  # type: ignore[assignment]
-        views = None  # type: ignore[assignment]
-
-    panel = GossipPanel(id="gossip")
-    app = Host(panel, cluster_class=DetectorOnly)
-    async with app.run_test(size=(130, 50)):
-        c = app.cluster
-        c.kill("n3")
-        c.run(12 * SECOND)
-        panel.refresh_view()
-        body = text(panel)
-        assert "Who suspects whom" in body and "failure detector" in body
-        n1 = next(line for line in panel.plain_lines() if line.startswith("n1 "))
-        assert "✕ suspect" in n1
 
 
 # -- merkle -------------------------------------------------------------------------------
@@ -382,7 +372,7 @@ async def test_merkle_says_when_no_exchange_happened() -> None:
     panel = MerklePanel(id="merkle")
     app = Host(panel)
     async with app.run_test(size=(120, 40)):
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert "no anti-entropy exchange yet — press a or type antientropy n1 n2" in text(panel)
 
 
@@ -395,7 +385,7 @@ async def test_merkle_draws_both_trees_the_differing_path_and_the_keys_exchanged
                                time=2 * SECOND)
         app.bus.emit(event)  # type: ignore[arg-type]
         app.selected_key = b"only-on-a"
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         lines = panel.plain_lines()
         body = text(panel)
         assert "latest exchange: n1 ⇄ n4" in lines[0] and "range 3" in lines[0]
@@ -413,7 +403,7 @@ async def test_merkle_draws_both_trees_the_differing_path_and_the_keys_exchanged
 
         in_sync = exchange_event("n2", "n5", shared, shared, time=3 * SECOND)
         app.bus.emit(in_sync)  # type: ignore[arg-type]
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         body = text(panel)
         assert "that found differences: n1 ⇄ n4" in body
         assert "since then 1 exchange found the replicas in sync (latest n2 ⇄ n5" in body
@@ -435,7 +425,7 @@ async def test_spacetime_can_hide_background_gossip_and_anti_entropy() -> None:
         c = app.cluster
         c.run(3 * SECOND)  # gossip rounds
         c.put("k", "v")
-        panel.refresh_view()
+        panel.refresh_view(app.frame())
         assert any("GPush" in line for line in panel.plain_lines())
         panel.focus()
         await pilot.press("b")

@@ -8,25 +8,23 @@ the same virtual times."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from textual.widgets import TabbedContent
 
 from dynviz.node.node import MS, SECOND
-from dynviz.session.lesson import load_lesson
 from dynviz.session.recording import load_session
 from dynviz.session.replay import replay_session
 from dynviz.session.timeline import Timeline
-from dynviz.tui.app import DynvizApp, default_recording_path
-from dynviz.tui.lesson import LessonApp
+from dynviz.tui.app import DynvizApp
+from dynviz.tui.drivers.live import default_recording_path
+from dynviz.tui.drivers.replay import ReplayDriver, parse_seek
 from dynviz.tui.palette import palette_entries
-from dynviz.tui.replay import ReplayApp, parse_seek
 from dynviz.tui.screens.session import BranchesScreen, SaveScreen
-from dynviz.tui.widgets.lesson import LessonPanel, panels_mentioned
 from dynviz.tui.widgets.nodes import NodesTable
 from dynviz.tui.widgets.preflist import PreferenceList
 from dynviz.tui.widgets.ring import RingView
@@ -50,10 +48,12 @@ async def type_command(pilot, text: str) -> None:
 
 
 def screen_facts(app: DynvizApp) -> dict[str, object]:
-    """What the state-driven panels show (ring, nodes table, preference list)."""
+    """What the state-driven panels show (the ring's node labels, whatever its size; the
+    nodes table; the preference list)."""
     screen = app.screen
+    ring = "\n".join(screen.query_one(RingView).plain_lines())
     return {
-        "ring": screen.query_one(RingView).plain_lines(),
+        "ring": sorted(re.findall(r"(?:\d:)?n\d+[●○][A-Z]?", ring)),
         "nodes": dict(screen.query_one(NodesTable).rows_text),
         "preflist": list(screen.query_one(PreferenceList).last_lines),
     }
@@ -62,7 +62,7 @@ def screen_facts(app: DynvizApp) -> dict[str, object]:
 async def record_in_app(path: Path) -> list[dict[str, object]]:
     """Drive a recording app: typed commands, k (kill/recover), the palette, real play
     time with the workload on. Returns the state at a few instants (for the replay)."""
-    app = DynvizApp(seed=3, workload=True, playing=False, record=path)
+    app = DynvizApp.live(seed=3, workload=True, playing=False, record=path)
     marks: list[dict[str, object]] = []
     async with app.run_test(size=SIZE) as pilot:
 
@@ -95,9 +95,9 @@ async def record_in_app(path: Path) -> list[dict[str, object]]:
         await type_command(pilot, "get cart:alice")
         app.run_for(1500 * MS)
         await mark()
-        assert app.recording
+        assert app.driver.recording
         await pilot.press("q")
-    assert not app.recording  # the footer was written on the way out
+    assert not app.driver.recording  # the footer was written on the way out
     return marks
 
 
@@ -142,15 +142,16 @@ def test_headless_timeline_reaches_the_recorded_states(recorded) -> None:
 
 async def test_replay_app_shows_the_same_screens_at_the_same_times(recorded) -> None:
     path, marks = recorded
-    app = ReplayApp(load_session(path), playing=False)
+    app = DynvizApp(ReplayDriver(load_session(path), playing=False))
+    replay = app.driver
     # two more rows for the timeline bar: the panels get the same room as when recording
     async with app.run_test(size=(SIZE[0], SIZE[1] + 2)) as pilot:
         for m in marks:  # playing forward
-            app.run_for(m["time"] - app.timeline.now)  # type: ignore[operator]
+            app.run_for(m["time"] - replay.timeline.now)  # type: ignore[operator]
             app.select_node("n3")
             app.select_key("cart:alice")
             await settle(app, pilot)
-            assert app.timeline.now == m["time"]
+            assert replay.timeline.now == m["time"]
             assert app.cluster.state_digest() == m["state"] and app.cluster.digest() == m["trace"]
             assert screen_facts(app) == m["screen"]
         for m in reversed(marks):  # and seeking back
@@ -162,7 +163,7 @@ async def test_replay_app_shows_the_same_screens_at_the_same_times(recorded) -> 
             assert screen_facts(app) == m["screen"]
         await pilot.press("end")
         await settle(app, pilot)
-        assert app.end_check.startswith("✓"), app.end_check
+        assert replay.end_check.startswith("✓"), replay.end_check
         bar = app.screen.query_one(TimelineBar)
         assert "digests match" in bar.build().plain
 
@@ -174,9 +175,10 @@ SHIPPED = ROOT / "sessions" / "recorded" / "crash-recover.jsonl"
 async def test_replay_keys_seek_branch_switch_and_save(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     session = load_session(SHIPPED)
-    app = ReplayApp(session, playing=False)
+    replay = ReplayDriver(session, playing=False)
+    app = DynvizApp(replay)
     async with app.run_test(size=SIZE) as pilot:
-        tl = app.timeline
+        tl = replay.timeline
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
         assert tl.now == 3 * SECOND
         await pilot.press("left_square_bracket")
@@ -201,11 +203,11 @@ async def test_replay_keys_seek_branch_switch_and_save(tmp_path: Path, monkeypat
         await pilot.press("b")
         assert isinstance(app.screen, BranchesScreen)
         await pilot.press("escape")
-        app.switch_branch(0)
+        replay.switch_branch(0)
         assert tl.current == 0
         await pilot.press("end")
-        assert app.end_check.startswith("✓")
-        app.switch_branch(1)
+        assert replay.end_check.startswith("✓")
+        replay.switch_branch(1)
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SaveScreen)
         await pilot.press("ctrl+a", "ctrl+k", *"mine.jsonl", "enter")
@@ -226,7 +228,7 @@ def test_parse_seek() -> None:
 
 async def test_ctrl_s_saves_the_live_recording(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    app = DynvizApp(seed=1, workload=False, playing=False, record=tmp_path / "live.jsonl")
+    app = DynvizApp.live(seed=1, workload=False, playing=False, record=tmp_path / "live.jsonl")
     async with app.run_test(size=SIZE) as pilot:
         await type_command(pilot, "put k v")
         app.run_for(200 * MS)
@@ -234,7 +236,7 @@ async def test_ctrl_s_saves_the_live_recording(tmp_path: Path, monkeypatch) -> N
         assert isinstance(app.screen, SaveScreen)
         await pilot.press("ctrl+a", "ctrl+k", *"named.jsonl", "enter")
         await pilot.pause()
-        assert app.recording  # saving does not stop the recording
+        assert app.driver.recording  # saving does not stop the recording
     named = load_session(tmp_path / "named.jsonl")
     assert [r.text for r in named.commands][-1] == "put k v"
     assert replay_session(named).verified
@@ -248,56 +250,13 @@ def test_default_recording_path_counts_up(tmp_path: Path) -> None:
     assert default_recording_path(4, tmp_path).name == "dynviz-seed4-2.jsonl"
 
 
-async def test_lesson_app_narrates_waits_checks_and_goes_back() -> None:
-    lesson = load_lesson("04-hinted-handoff")
-    app = LessonApp(lesson, playing=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        panel = app.screen.query_one(LessonPanel)
-        assert app.runner.is_waiting  # paused app: the wait shows, time does not run
-        assert "waiting until hint stored for n4 of cart" in panel.build().plain
-        await pilot.press("n")  # Next finishes the wait at once, then runs to the pause
-        await settle(app, pilot)
-        runner = app.runner
-        assert runner.is_paused
-        paused_at = runner.position
-        text = panel.build().plain
-        assert "Preference list panel" in text and "look at:" in text
-        assert "✓ wait until hint stored for n4 of cart" in text and "✓ expect hints=1" in text
-        assert app.screen.query_one("#panel-preflist").has_class("-pointed")
-        assert app.screen.query_one("#tabs", TabbedContent).active == "tab-nodes"
-        assert app.selected_key == b"cart"
-        await pilot.press("enter")  # enter continues after a pause too
-        await settle(app, pilot)
-        assert app.runner.is_waiting
-        assert "waiting until hint delivered to n4 of cart" in panel.build().plain
-        await pilot.press("space")  # play: the wait runs on screen
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if not app.runner.is_waiting:
-                break
-        assert app.runner.done and not app.runner.failures
-        await settle(app, pilot)
-        assert "lesson finished" in panel.build().plain
-        await pilot.press("b")  # back to the previous pause
-        assert app.runner.is_paused and app.runner.position == paused_at
-        assert app.runner is not runner  # re-run from the start
-
-
-def test_panels_mentioned() -> None:
-    assert panels_mentioned("Open the Version history panel; the Nodes panel counts") == ["history", "nodes"]
-    assert panels_mentioned("watch the Event log") == []
-
-
 def test_cli_opens_replay_and_lesson(monkeypatch, tmp_path: Path) -> None:
     from dynviz import cli
 
     seen: list[str] = []
-    monkeypatch.setattr(ReplayApp, "run", lambda self, *a, **k: seen.append("replay"))
-    monkeypatch.setattr(LessonApp, "run", lambda self, *a, **k: seen.append("lesson"))
+    monkeypatch.setattr(DynvizApp, "run", lambda self, *a, **k: seen.append(self.driver.kind))
     assert cli.main(["replay", str(SHIPPED)]) == 0
     assert cli.main(["lesson", "01-consistent-hashing"]) == 0
-    assert seen == ["replay", "lesson"]
-    monkeypatch.setattr(DynvizApp, "run", lambda self, *a, **k: seen.append("app"))
     assert cli.main(["--record", str(tmp_path / "r.jsonl")]) == 0
+    assert seen == ["replay", "lesson", "live"]
     assert load_session(tmp_path / "r.jsonl").footer is not None

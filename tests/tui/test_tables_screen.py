@@ -16,7 +16,7 @@ SIZE = (130, 40)
 
 
 def quiet_app() -> DynvizApp:
-    return DynvizApp(seed=3, workload=False, playing=False, preload_keys=False)
+    return DynvizApp.live(seed=3, workload=False, playing=False, preload=False)
 
 
 async def type_command(pilot, text: str) -> None:
@@ -99,7 +99,7 @@ async def test_tables_screen_browses_pages_queries_and_tails_the_stream() -> Non
 
         placement = pane(app, "placement-view")
         assert "2 partitions" in placement
-        places = app.executor.tables.placement("orders")
+        places = app.driver.executor.tables.placement("orders")
         assert sum(p.items for p in places) == 11  # 12 written, one deleted: one object each
         for p in places:
             assert ", ".join(p.preference_list) in placement
@@ -137,9 +137,9 @@ async def test_ring_marks_the_selected_tables_partitions() -> None:
             app.run_line(f"table put where id=k{i}")
         app.refresh_views()
         await pilot.pause()
-        marked = ring.table_tokens(app.cluster)
+        marked = ring.table_tokens(app.frame())
         assert marked is not None and marked[0] == "where"
-        desk = app.executor.tables
+        desk = app.driver.executor.tables
         assert sorted(marked[1]) == sorted(token_of(p.group) for p in desk.placement("where"))
         text = "\n".join(ring.plain_lines())
         assert text.count("▲") >= 1

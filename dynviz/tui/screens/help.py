@@ -29,9 +29,23 @@ def commands_table() -> Table:
     table.add_column("does", ratio=1)
     for syntax, description in [*command_help(), *table_help()]:
         table.add_row(syntax, description)
+    table.add_row("select KEY · select node NODE", "Select a key or a node (s opens a picker).")
+    table.add_row("lessons", "Pick a lesson (L).")
     table.add_row("tables", "Open the Tables screen (T).")
+    table.add_row("seek 12.5s · seek #42 · branches", "When replaying: go to a time or a command; the branches.")
     table.add_row("help", "Open this screen.")
     return table
+
+
+INTROS = {
+    "live": "You are on a live simulated cluster: time runs (space pauses it), a gentle workload writes "
+            "keys of its own, and everything you do is recorded (ctrl+s saves it).",
+    "lesson": "You are in a lesson: each narration waits for you. n (or enter) goes on, b goes back with the "
+              "cluster as it was, h lists every narration. You can type commands too: b undoes them.",
+    "replay": "You are replaying a recorded session: space plays, [ ] seek a second, { } jump between "
+              "commands, g seeks anywhere. Acting after seeking back starts a branch (b lists them).",
+    "attached": "You are attached to a live TCP cluster: time is real, commands act on the node processes.",
+}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -53,17 +67,19 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "close"),
     ]
 
-    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+    def __init__(self, bindings: list[tuple[str, str]], mode: str = "live") -> None:
         super().__init__()
         self.bindings = bindings
+        self.mode = mode
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "dynviz help  (esc to close)"
-            yield Static(Text.from_markup(
-                "Everything on screen comes from the running cluster. Click a node label to select "
-                "it, click a log line about a key to select the key; keys typed in put/get/delete/"
-                "inspect become the selected key. Ctrl+P opens the command palette."), id="help-intro")
+            yield Static(Text(
+                INTROS.get(self.mode, "") + " Everything on screen comes from the running cluster. s picks a "
+                "node or a key (or ← → and ↑ ↓ on the ring, or a click); keys typed in put/get/delete/inspect "
+                "become the selected key. L picks a lesson. Ctrl+P opens the command palette, with every "
+                "action below."), id="help-intro")
             yield Static(bindings_table(self.bindings), id="help-keys")
             yield Static(commands_table(), id="help-commands")
 

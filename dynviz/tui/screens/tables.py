@@ -16,6 +16,8 @@ app (logged, recorded, replayable); everything it shows comes from the table eng
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,6 +36,17 @@ from dynviz.tui.widgets.tables import (
 )
 
 PAGE_SIZE = 8
+
+
+class TablesHost(Protocol):
+    """What the screen needs of the app: the tables, the selected table, and a way to
+    run a command line (logged, recorded, its outcome shown, like a typed one)."""
+
+    selected_table: str | None
+
+    def table_desk(self) -> Any | None: ...
+
+    def run_line(self, text: str, origin: str = "script") -> str | None: ...
 
 
 class TablesScreen(Screen[None]):
@@ -57,8 +70,9 @@ class TablesScreen(Screen[None]):
         Binding("slash", "focus_query", "Query", key_display="/"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, host: TablesHost) -> None:
         super().__init__()
+        self.host = host
         self.page_history: list[str] = []  # the scan command of each page browsed, in order
         self._rows: list[tuple[str, ...]] = []
 
@@ -97,25 +111,28 @@ class TablesScreen(Screen[None]):
     # -- state -------------------------------------------------------------------------
 
     @property
-    def desk(self):  # noqa: ANN201 - a TableDesk, read fresh (a cluster command replaces it)
-        return self.app.executor.tables  # type: ignore[attr-defined]
+    def desk(self) -> Any | None:
+        """The cluster's TableDesk, read fresh (a cluster command replaces it); None
+        before the first table command."""
+        return self.host.table_desk()
 
     @property
     def table(self) -> str | None:
-        name = getattr(self.app, "selected_table", None)
-        return name if name in self.desk.engine.tables else None
+        desk = self.desk
+        name = self.host.selected_table
+        return name if desk is not None and name in desk.engine.tables else None
 
     def select(self, name: str | None) -> None:
-        self.app.selected_table = name  # type: ignore[attr-defined]
+        self.host.selected_table = name
         self.refresh_view()
 
     def refresh_view(self) -> None:
         desk = self.desk
-        names = desk.names()
+        names = desk.names() if desk is not None else []
         if self.table is None and names:
-            self.app.selected_table = names[0]  # type: ignore[attr-defined]
+            self.host.selected_table = names[0]
         table = self.table
-        rows = table_list(desk, table)
+        rows = table_list(desk, table) if desk is not None else []
         lst = self.query_one("#tables-list", DataTable)
         if rows != self._rows:
             self._rows = rows
@@ -131,7 +148,7 @@ class TablesScreen(Screen[None]):
         query = self.query_one("#query-view", TextPane)
         stream = self.query_one("#stream-view", TextPane)
         place = self.query_one("#placement-view", TextPane)
-        if table is None:
+        if table is None or desk is None:
             empty = "no tables yet: table create NAME pk=ATTR ... on the command line"
             for pane in (gauges, items, query, stream, place):
                 pane.show(empty, empty)
@@ -153,7 +170,7 @@ class TablesScreen(Screen[None]):
     # -- commands (each one a line of the language, run by the app) -------------------
 
     def _run(self, text: str, origin: str = "key") -> str | None:
-        problem = self.app.run_line(text, origin)  # type: ignore[attr-defined]
+        problem = self.host.run_line(text, origin)
         self.refresh_view()
         return problem
 
@@ -169,7 +186,8 @@ class TablesScreen(Screen[None]):
         table = self.table
         if table is None:
             return
-        page = self.desk.pages.get((table, "scan"))
+        desk = self.desk
+        page = desk.pages.get((table, "scan")) if desk is not None else None
         if not self.page_history or page is None:
             self.action_first_page()
             return
@@ -224,7 +242,8 @@ class TablesScreen(Screen[None]):
     def on_input_submitted(self, message: Input.Submitted) -> None:
         if message.input.id == "query-input" and message.value.strip():
             message.stop()
-            self.run_query(message.value)
+            if self.run_query(message.value) is None:
+                message.input.value = ""  # ran: the next condition starts on a clean line
 
     def on_key(self, event: events.Key) -> None:
         # letters typed into the query line are text, not the screen's bindings

@@ -1,10 +1,14 @@
 """The command line: the command language of DESIGN §4, typed.
 
 Completion (shown as a suggestion; Tab or → accepts it) knows the command names, the
-cluster's node names and the keys seen so far; Up/Down walk the history. The line is
-parsed here with ``dynviz.commands.parse_line``; a parse error is shown in red under
-the input with a caret at its column, and nothing runs. A parsed command is posted to
-the app (``CommandLine.Submitted``), which runs it and writes its result to the log.
+cluster's node names and the keys seen so far; Up/Down walk the history. Tab completes
+only a word the user has started typing, and never adds a word of its own: a line is
+never one Enter away from a command nobody typed (``cluster n1 n1`` was). ``/`` opens a
+clean line; typed into an empty line it is swallowed, since no command starts with it.
+
+The line is parsed here with ``dynviz.commands.parse_line``; a parse error is shown in
+red under the input with a caret at its column, and nothing runs. A parsed command is
+posted to the app (``CommandLine.Submitted``), which runs it and shows its outcome.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ from textual.widgets import Input, Static
 
 from dynviz.commands import COMMAND_NAMES, Command, CommandError, parse_line
 
-EXTRA_WORDS = ("help", "tables", "seek", "branches")
-"""Words the TUI understands besides the command language (``help`` opens the help;
-when replaying, ``seek 12.5s`` or ``seek #42`` and ``branches``)."""
+EXTRA_WORDS = ("help", "tables", "select", "lessons", "seek", "branches")
+"""Words the TUI understands besides the command language (``help`` opens the help,
+``select KEY``/``select node N`` selects, ``lessons`` opens the lesson picker; when
+replaying, ``seek 12.5s`` or ``seek #42`` and ``branches``)."""
 
 _NODE_ARGS = {"kill", "recover", "wipe", "skew", "leave", "remove", "gossip", "antientropy", "partition"}
-_KEY_ARGS = {"put", "get", "delete", "inspect"}
+_KEY_ARGS = {"put", "get", "delete", "inspect", "select"}
+_NO_ARGS = {"cluster", "help", "tables", "lessons", "views", "heal", "abort", "pause"}
+"""Commands whose arguments are never completed (``cluster`` rebuilds everything)."""
 
 
 class CommandSuggester(Suggester):
@@ -38,8 +45,11 @@ class CommandSuggester(Suggester):
         self.keys = keys
 
     def candidates(self, value: str) -> list[str]:
+        """Completions of the word being typed (none for an empty word)."""
         words = value.split(" ")
         last = words[-1]
+        if not last:
+            return []
         before = [w for w in words[:-1] if w]
         if before and before[0] == "as":
             before = before[2:]
@@ -47,7 +57,13 @@ class CommandSuggester(Suggester):
             pool: Iterable[str] = [*COMMAND_NAMES, *EXTRA_WORDS, "as"]
         else:
             command = before[0]
-            if command in _KEY_ARGS and len(before) == 1:
+            if command in _NO_ARGS:
+                return []
+            if command == "select" and len(before) == 1:
+                pool = ["node", *sorted(self.keys())]
+            elif command == "select" and before[1:] == ["node"]:
+                pool = list(self.nodes())
+            elif command in _KEY_ARGS and len(before) == 1:
                 pool = sorted(self.keys())
             elif command in _NODE_ARGS or "via=" in last or last.startswith("on"):
                 pool = list(self.nodes())
@@ -128,6 +144,9 @@ class CommandLine(Widget):
         return self.query_one("#cmd-input", Input)
 
     def focus_input(self) -> None:
+        """Open a clean line (what ``/`` does)."""
+        if self.input.value and not self.error:
+            self.input.value = ""
         self.input.focus()
 
     def show_error(self, text: str, message: str, column: int | None = None) -> None:
@@ -144,6 +163,9 @@ class CommandLine(Widget):
         self.remove_class("-error")
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.value == "/":  # the key that opens the line, typed again: not text
+            self.input.value = ""
+            return
         if self.error:
             self.clear_error()
 

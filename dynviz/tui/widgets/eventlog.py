@@ -6,12 +6,19 @@ user typed and their results. Each line keeps the key it is about, so clicking a
 selects that key. It is a ``ScrollView`` on the Line API: only visible lines are
 rendered, each line's strip is cached, and new lines are appended incrementally
 (the tape is read from its end back to the last event already shown).
+
+Keyboard: focused, ↑ ↓ (page up/down, home/end) move a cursor over the lines; enter
+shows the line under it in full (a line is cut at the panel's width) and selects the
+key it is about. While the cursor is on the newest line the log follows new lines.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
@@ -20,6 +27,9 @@ from textual.strip import Strip
 
 from dynviz.events import Event
 from dynviz.tui.journal import LogLine
+
+if TYPE_CHECKING:
+    from dynviz.tui.view import Frame
 
 KIND_STYLES: dict[str, str] = {
     "send": "blue",
@@ -68,12 +78,29 @@ class EventLog(ScrollView, can_focus=True):
     }
     """
 
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
+        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
+        Binding("home", "cursor_to(0)", "First line", show=False),
+        Binding("end", "cursor_to(-1)", "Newest line", show=False),
+        Binding("enter", "open_line", "Read the line", show=False),
+    ]
+
     class KeyClicked(Message):
         """The user clicked a line about a key."""
 
         def __init__(self, key: bytes) -> None:
             super().__init__()
             self.key = key
+
+    class LineOpened(Message):
+        """The user asked to read a line in full (enter on it)."""
+
+        def __init__(self, line: LogLine) -> None:
+            super().__init__()
+            self.line = line
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -87,14 +114,14 @@ class EventLog(ScrollView, can_focus=True):
         self._cache: dict[int, Strip] = {}
         self._styles: dict[str, Style] = {}
         self._follow = True  # stick to the newest line until the user scrolls up
+        self.cursor: int | None = None  # index into the shown lines; None: following the newest
 
     # -- contract with the app -------------------------------------------------------
 
-    def refresh_view(self) -> None:
-        app = self.app
-        tape = app.tape  # type: ignore[attr-defined]
-        journal = app.journal  # type: ignore[attr-defined]
-        hidden = frozenset(app.log_hidden)  # type: ignore[attr-defined]
+    def refresh_view(self, frame: Frame) -> None:
+        tape = frame.tape
+        journal = frame.journal
+        hidden = frame.log_hidden
         if hidden != self._hidden:
             self._hidden = hidden
             self._rebuild_view()
@@ -133,6 +160,8 @@ class EventLog(ScrollView, can_focus=True):
         else:
             self._view.extend(line for line in fresh if line.kind not in self._hidden)
         self._resize()
+        if at_end and self.cursor is not None:
+            self.cursor = len(self._view) - 1
         if at_end:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
             self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
@@ -142,7 +171,14 @@ class EventLog(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         self._follow = new_value >= self.max_scroll_y - 1
 
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
     def _rebuild_view(self) -> None:
+        self.cursor = None
         self._cache.clear()
         self._view = [line for line in self.lines if line.kind not in self._hidden]
         self._resize()
@@ -176,6 +212,10 @@ class EventLog(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         line = self._view[index]
         strip = self._cache.get(id(line))
+        if strip is None and index == self.cursor and self.has_focus:
+            cursor = base + self._style("reverse")
+            strip = Strip([Segment(f"{self.format(line)}".replace("\n", " ⏎ "), cursor)])
+            return strip.crop_extend(scroll_x, scroll_x + width, cursor)
         if strip is None:
             if len(self._cache) > 4 * MAX_LINES:
                 self._cache.clear()
@@ -193,7 +233,52 @@ class EventLog(ScrollView, can_focus=True):
     def on_click(self, event: Click) -> None:
         index = self.scroll_offset.y + event.y
         if 0 <= index < len(self._view):
+            self._move_cursor(index)
             key = self._view[index].key
             if key is not None:
                 self.post_message(self.KeyClicked(key))
                 event.stop()
+
+    # -- the cursor ----------------------------------------------------------------------
+
+    def _move_cursor(self, index: int) -> None:
+        if not self._view:
+            self.cursor = None
+            return
+        index = max(0, min(len(self._view) - 1, index))
+        old = self.cursor
+        self.cursor = index
+        self._follow = index == len(self._view) - 1
+        for changed in (old, index):
+            if changed is not None and changed < len(self._view):
+                self._cache.pop(id(self._view[changed]), None)
+        self.scroll_to_region_of(index)
+        self.refresh()
+
+    def scroll_to_region_of(self, index: int) -> None:
+        top = self.scroll_offset.y
+        height = max(1, self.size.height)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False)
+
+    def action_cursor(self, delta: int) -> None:
+        start = self.cursor if self.cursor is not None else len(self._view) - (1 if delta < 0 else 0)
+        self._move_cursor(start + delta if self.cursor is not None else start)
+
+    def action_cursor_page(self, delta: int) -> None:
+        start = self.cursor if self.cursor is not None else len(self._view) - 1
+        self._move_cursor(start + delta * max(1, self.size.height - 1))
+
+    def action_cursor_to(self, index: int) -> None:
+        self._move_cursor(len(self._view) - 1 if index < 0 else index)
+
+    def action_open_line(self) -> None:
+        if self.cursor is None or self.cursor >= len(self._view):
+            self._move_cursor(len(self._view) - 1)
+        if self.cursor is not None and self.cursor < len(self._view):
+            line = self._view[self.cursor]
+            if line.key is not None:
+                self.post_message(self.KeyClicked(line.key))
+            self.post_message(self.LineOpened(line))

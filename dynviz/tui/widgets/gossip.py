@@ -14,11 +14,13 @@ instead, and says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dynviz.tui.widgets.spacetime import SECOND, Line, LinesView, fmt_time
+
+if TYPE_CHECKING:
+    from dynviz.tui.view import ClusterView, Frame
 
 CELL = 10
 """Width of one matrix cell."""
@@ -97,20 +99,18 @@ class GossipPanel(LinesView):
         self._rumours: list[Rumour] = []
         self._rumours_of: tuple[object, ...] = ()
 
-    def refresh_view(self) -> None:
-        app: Any = self.app
-        cluster, tape = app.cluster, app.tape
-        if self.unchanged(cluster, tape, tape.version, cluster.now // self.REFRESH_EVERY,
-                          app.selected_node):
+    def refresh_view(self, frame: Frame) -> None:
+        cluster, tape = frame.view, frame.tape
+        if self.unchanged(cluster, tape, tape.version, cluster.now // self.REFRESH_EVERY, frame.node):
             return
         learned = tape.learned
         source = (cluster, tape, len(learned), learned[-1] if learned else None)
         if source != self._rumours_of:
             self._rumours_of = source
             self._rumours = group_rumours(learned)
-        self.set_lines(self.build(cluster, app.selected_node))
+        self.set_lines(self.build(cluster, frame.node))
 
-    def build(self, cluster: Any, selected: str | None) -> list[Line]:
+    def build(self, cluster: ClusterView, selected: str | None) -> list[Line]:
         lines = self._matrix(cluster, selected)
         lines.append(())
         lines.extend(self._curve(cluster))
@@ -118,28 +118,18 @@ class GossipPanel(LinesView):
 
     # -- who knows what about whom -------------------------------------------------------
 
-    def _matrix(self, cluster: Any, selected: str | None) -> list[Line]:
-        names = list(cluster.nodes)
-        matrix: Callable[[], dict[str, dict[str, tuple[str, int, bool]]]] | None = getattr(
-            cluster, "gossip_matrix", None)
-        if matrix is not None:
-            views = matrix()
-            lines: list[Line] = [
-                (("Who knows what about whom", "title"),
-                 ("  (row's view of column: status, age of its heartbeat news)", "note")),
-                (("fresh", "fresh"), ("  stale", "stale"), ("  ✕ suspected", "bad"),
-                 ("  not up (join/leave/left/rm)", "status"), ("  self", "self")),
-            ]
-        else:
-            views = {v.name: {s: ("up", 0, s in v.suspects) for s in names} for v in cluster.node_views()}
-            lines = [
-                (("Who suspects whom", "title"),
-                 ("  (no membership views here: each node's failure detector)", "note")),
-                (("ok", "fresh"), ("  ✕ suspected", "bad"), ("  self", "self")),
-            ]
+    def _matrix(self, cluster: ClusterView, selected: str | None) -> list[Line]:
+        names = list(cluster.node_names())
+        views = cluster.gossip_matrix()
+        lines: list[Line] = [
+            (("Who knows what about whom", "title"),
+             ("  (row's view of column: status, age of its heartbeat news)", "note")),
+            (("fresh", "fresh"), ("  stale", "stale"), ("  ✕ suspected", "bad"),
+             ("  not up (join/leave/left/rm)", "status"), ("  self", "self")),
+        ]
         config = cluster.config
-        fresh = 2 * getattr(config, "gossip_interval", SECOND)
-        stale = getattr(config, "suspect_after", 5 * SECOND)
+        fresh = 2 * config.gossip_interval
+        stale = config.suspect_after
         subjects = list(names)
         for row in views.values():
             subjects.extend(s for s in row if s not in subjects)
@@ -156,7 +146,7 @@ class GossipPanel(LinesView):
                 continue
             view = views.get(observer, {})
             for subject in subjects:
-                row.append(self._cell(observer, subject, view.get(subject), matrix is not None, fresh, stale))
+                row.append(self._cell(observer, subject, view.get(subject), fresh, stale))
             lines.append(tuple(row))
         down = [n for n in names if not cluster.is_up(n)]
         if down:
@@ -164,15 +154,13 @@ class GossipPanel(LinesView):
         return lines
 
     @staticmethod
-    def _cell(observer: str, subject: str, entry: tuple[str, int, bool] | None, views: bool,
+    def _cell(observer: str, subject: str, entry: tuple[str, int, bool] | None,
               fresh: int, stale: int) -> tuple[str, str]:
         if subject == observer:
             return "self".ljust(CELL), "self"
         if entry is None:
             return "?".ljust(CELL), "stale"
         status, age, suspected = entry
-        if not views:
-            return ("✕ suspect" if suspected else "ok").ljust(CELL), "bad" if suspected else "fresh"
         text = f"{'✕' if suspected else ''}{STATUS.get(status, status[:5])} {_age(age)}"
         if suspected:
             role = "bad"
@@ -184,12 +172,12 @@ class GossipPanel(LinesView):
 
     # -- the latest rumour's spread --------------------------------------------------------
 
-    def _curve(self, cluster: Any) -> list[Line]:
+    def _curve(self, cluster: ClusterView) -> list[Line]:
         if not self._rumours:
             return [(("no membership rumour on the tape yet: join, leave or restart a node "
                       "(join n6, leave n2, kill n3 then recover n3)", "note"),)]
         rumour = self._rumours[-1]
-        names = list(cluster.nodes)
+        names = list(cluster.node_names())
         total = len(names)
         knows = self._knowers(cluster, rumour)
         seen = {e.node for e in rumour.learned}
@@ -210,7 +198,7 @@ class GossipPanel(LinesView):
         missing = [n for n in names if n not in knows]
         know = len([n for n in names if n in knows])
         spread = rumour.learned[-1].time - rumour.started
-        interval = getattr(cluster.config, "gossip_interval", SECOND)
+        interval = cluster.config.gossip_interval
         lines.append(((f"{know}/{total} know", "title"),
                       (f"  spread over {spread / SECOND:.3f}s (about {spread / interval:.1f} gossip intervals)",
                        "note")))
@@ -231,15 +219,10 @@ class GossipPanel(LinesView):
         return lines
 
     @staticmethod
-    def _knowers(cluster: Any, rumour: Rumour) -> set[str]:
-        """Nodes whose view holds this rumour or a newer entry of its subject (from the
-        views when the cluster has them, else from the Learned events)."""
-        known = {e.node for e in rumour.learned}
-        views = getattr(cluster, "views", None)
-        if views is None:
-            return known
+    def _knowers(cluster: ClusterView, rumour: Rumour) -> set[str]:
+        """Nodes whose membership view holds this rumour or a newer entry of its subject."""
         out: set[str] = set()
-        for observer, members in views().items():
+        for observer, members in cluster.views().items():
             for member in members:
                 # A member entry's rumours are ordered by (version, generation), as
                 # dynviz.core.membership orders them.

@@ -17,11 +17,14 @@ horizontal tracks assigned so that unrelated connectors never share a track.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dynviz.events import ReadRepair
 from dynviz.tui.history import HistoryNode, build_history
 from dynviz.tui.widgets.spacetime import Canvas, Line, LinesView, fmt_time, new_since, printable
+
+if TYPE_CHECKING:
+    from dynviz.tui.view import ClusterView, Frame
 
 MAX_VERSIONS = 30
 """The newest versions of a key drawn (older ones are counted, not drawn)."""
@@ -83,9 +86,8 @@ class VersionHistory(LinesView):
         self._last_log: object = None
         self._drawn: tuple[object, ...] = ()
 
-    def refresh_view(self) -> None:
-        app: Any = self.app
-        cluster, tape, key = app.cluster, app.tape, app.selected_key
+    def refresh_view(self, frame: Frame) -> None:
+        cluster, tape, key = frame.view, frame.tape, frame.key
         versions, log = tape.versions, tape.log
         if self.unchanged(cluster, tape, key, len(versions), versions[-1] if versions else None,
                           len(log), log[-1] if log else None):
@@ -119,10 +121,10 @@ class VersionHistory(LinesView):
 
     # -- the picture -----------------------------------------------------------------------
 
-    def build(self, cluster: Any, key: bytes | None, events: list[Any], repairs: list[ReadRepair],
+    def build(self, cluster: ClusterView, key: bytes | None, events: list[Any], repairs: list[ReadRepair],
               holders: dict[tuple[tuple[str, int], bytes | None], list[str]]) -> list[Line]:
         if key is None:
-            return [(("select a key (type get KEY, or click a key in the log)", "note"),)]
+            return [(("select a key: type get KEY, press s, or ↑ ↓ on the ring", "note"),)]
         shown = printable(key, 40)
         if not events:
             return [(("key ", "note"), (shown, "title"), (": no version created since the app started "
@@ -131,11 +133,13 @@ class VersionHistory(LinesView):
         events = events[-MAX_VERSIONS:]
         vclock = cluster.config.versioning == "vclock"
         nodes = build_history(events, vclock=vclock)
-        current = sum(n.current for n in nodes)
+        current = [n for n in nodes if n.current]
         lines: list[Line] = [
             (("key ", "note"), (shown, "title"),
-             (f"  {total} version{'s' * (total != 1)}, {current} current sibling{'s' * (current != 1)}"
+             (f"  {total} version{'s' * (total != 1)}, {len(current)} current sibling{'s' * (len(current) != 1)}"
               f"  ({'vector clocks' if vclock else 'dotted version vectors'})", "note")),
+            # The current versions first, however long the past drawn below them.
+            (("now: ", "current"), *self._current_runs(current, vclock)),
             (("● current", "current"), ("  ○ superseded", "old"), ("  ◆ reconciles siblings", "reconcile"),
              ("  │ edges go down to what supersedes", "note")),
         ]
@@ -148,7 +152,19 @@ class VersionHistory(LinesView):
         return lines
 
     @staticmethod
-    def _holders(cluster: Any, key: bytes) -> dict[tuple[tuple[str, int], bytes | None], list[str]]:
+    def _current_runs(current: list[HistoryNode], vclock: bool) -> list[tuple[str, str]]:
+        if not current:
+            return [("no current version on the tape (every one was superseded)", "note")]
+        runs: list[tuple[str, str]] = []
+        for i, node in enumerate(current):
+            if i:
+                runs.append((" | ", "note"))
+            runs.append((f"● {_value(node)} ", "current"))
+            runs.append((_clock(node.clock) if vclock else f"dot {node.dot[0]}:{node.dot[1]}", "note"))
+        return runs
+
+    @staticmethod
+    def _holders(cluster: ClusterView, key: bytes) -> dict[tuple[tuple[str, int], bytes | None], list[str]]:
         """(dot, value) -> the nodes storing that version now (hints marked)."""
         out: dict[tuple[tuple[str, int], bytes | None], list[str]] = {}
         for replica in cluster.inspect(key).replicas:

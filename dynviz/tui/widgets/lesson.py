@@ -1,37 +1,37 @@
-"""The lesson panel: the narration, the step, what the lesson waits for, its checks
-(✓/✗) and which panel to look at. Read from the app's ``LessonRunner``."""
+"""The lesson panel: the narration, where the lesson is (narration 3 of 9), what it waits
+for, its checks (✓/✗) and which panel to look at.
+
+It reads a :class:`LessonState` (the lesson driver) handed to it when the driver makes
+it, and the frame the app hands every panel; it never reaches into the app.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rich.text import Text
 from textual.widget import Widget
 
 from dynviz import commands as c
+from dynviz.tui.panels import TITLES
 
 if TYPE_CHECKING:
-    from dynviz.tui.lesson import LessonApp
-
-_PANEL_WORDS = re.compile(
-    r"\b(Ring|Preference list|Version history|Versions|Event log|Log|Nodes|Messages|Gossip|Merkle)"
-    r"(?: panel| view| tab)", re.IGNORECASE)
-PANEL_NAMES = {
-    "ring": "ring", "preference list": "preflist", "version history": "history", "versions": "history",
-    "event log": "log", "log": "log", "nodes": "nodes", "messages": "messages", "gossip": "gossip",
-    "merkle": "merkle",
-}
+    from dynviz.session.lesson import Lesson, LessonRunner
+    from dynviz.tui.driver import Cue
+    from dynviz.tui.view import Frame
 
 
-def panels_mentioned(text: str) -> list[str]:
-    """The app's panel names a narration points at, in the order it mentions them."""
-    found: list[str] = []
-    for m in _PANEL_WORDS.finditer(text):
-        name = PANEL_NAMES[m.group(1).lower()]
-        if name not in found:
-            found.append(name)
-    return found
+class LessonState(Protocol):
+    """What the panel reads of the lesson being played."""
+
+    lesson: Lesson
+    runner: LessonRunner
+    playing: bool
+
+    @property
+    def total(self) -> int: ...
+
+    def cue(self) -> Cue: ...
 
 
 class LessonPanel(Widget):
@@ -40,76 +40,81 @@ class LessonPanel(Widget):
     DEFAULT_CSS = """
     LessonPanel {
         height: auto;
-        max-height: 14;
+        max-height: 12;
         border: round $warning;
         border-title-color: $text-warning;
         border-title-style: bold;
+        border-subtitle-color: $text-warning;
         background: $surface;
         padding: 0 1;
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, state: LessonState, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._key: tuple | None = None
+        self.state = state
+        self._key: tuple[object, ...] | None = None
         self._text = Text()
 
-    @property
-    def lesson_app(self) -> LessonApp:
-        return self.app  # type: ignore[return-value]
-
-    def refresh_view(self) -> None:
-        app = self.lesson_app
-        runner = app.runner
+    def refresh_view(self, frame: Frame) -> None:
+        state = self.state
+        runner = state.runner
         key = (id(runner), runner.position, runner.state, len(runner.results), runner.narration,
-               runner.cluster.now if runner.is_waiting else 0, self.size.width, app.playing)
+               runner.cluster.now if runner.is_waiting else 0, self.size.width, state.playing)
         if key == self._key:
             return
         self._key = key
-        lesson = app.lesson
+        lesson = state.lesson
         self.border_title = f"lesson {lesson.name}" + (f": {lesson.title}" if lesson.title else "")
-        total = len(lesson.steps)
-        self.border_subtitle = f"step {min(runner.position, total)}/{total}"
+        self.border_subtitle = (f"narration {runner.stop_number} of {state.total}" if not runner.done
+                                else "finished")
         self._text = self.build()
         self.refresh(layout=True)
 
+    def plain(self) -> str:
+        """What the panel shows, as text (tests)."""
+        return self._text.plain
+
     def build(self) -> Text:
-        app = self.lesson_app
-        runner = app.runner
+        state = self.state
+        runner = state.runner
         t = Text()
-        t.append((runner.narration or "(no narration yet)") + "\n", style="bold")
-        panels = panels_mentioned(runner.narration)
-        if panels:
-            titles = [app.panel_title(p) for p in panels]
+        t.append((runner.narration or "(the lesson is setting up)") + "\n", style="bold")
+        titles = [f"{TITLES.get(p, p)} panel" for p in state.cue().panels]
+        if titles:
             t.append("look at: ", style="dim")
             t.append(" · ".join(titles) + "\n", style="bold yellow")
-        for result in app.slide_results():
-            step = app.step_at(result.line)
-            if step is None or not isinstance(step.command, (c.Expect, c.WaitUntil)) and result.ok:
+        passed: list[str] = []
+        steps = {s.line: s for s in state.lesson.steps}
+        for result in runner.results_since_stop():
+            step = steps.get(result.line)
+            if result.ok:
+                if step is not None and isinstance(step.command, (c.Expect, c.WaitUntil)):
+                    passed.append(result.text.removeprefix("expect ").removeprefix("wait until "))
                 continue
-            mark, style = ("✓", "bold green") if result.ok else ("✗", "bold red")
-            t.append(f"{mark} ", style=style)
-            t.append(result.text, style="green" if result.ok else "red")
-            if result.message and (not result.ok or isinstance(step.command, c.WaitUntil)):
+            t.append("✗ ", style="bold red")
+            t.append(result.text, style="red")
+            if result.message:
                 t.append(f"  ({result.message.splitlines()[0]})", style="dim")
             t.append("\n")
+        if passed:
+            t.append("✓ ", style="bold green")
+            t.append(" · ".join(passed) + "\n", style="green")
         step = runner.current_step
         if runner.is_waiting and step is not None:
             t.append("⏳ waiting until ", style="bold cyan")
             t.append(step.command.predicate, style="bold")  # type: ignore[attr-defined]
             t.append(f"  t={runner.cluster.now / 1e6:.3f}s", style="cyan")
-            t.append("  (virtual time runs; space pauses it, n skips to the end of the wait)"
-                     if app.playing else "  (paused: space plays)", style="dim")
-        elif runner.is_paused:
-            t.append("▮▮ ", style="bold yellow")
-            t.append("n or enter: Next · b: Back", style="bold")
+            t.append("  (time runs: space pauses, n skips to the end)" if state.playing
+                     else "  (paused: space plays)", style="dim")
         elif runner.done:
             failed = len(runner.failures)
-            t.append("✓ lesson finished" if not failed else f"✗ lesson finished, {failed} step(s) failed",
+            t.append("✓ lesson finished" if not failed else f"✗ lesson finished, {failed} check(s) failed",
                      style="bold green" if not failed else "bold red")
-            t.append("  · b: Back · q: quit", style="dim")
+            t.append("  · b: Back · L: another lesson · q: quit", style="dim")
         else:
-            t.append("n: Next · b: Back", style="bold")
+            t.append("n or enter: Next", style="bold")
+            t.append(" · b: Back · h: every narration", style="dim")
         return t
 
     def render(self) -> Text:

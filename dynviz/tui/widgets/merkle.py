@@ -10,9 +10,12 @@ sent and what it cost.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dynviz.tui.widgets.spacetime import Line, LinesView, fmt_time, new_since, printable
+
+if TYPE_CHECKING:
+    from dynviz.tui.view import ClusterView, Frame
 
 KEEP = 200
 """Exchanges remembered (for picking the latest of a pair or of a node)."""
@@ -71,20 +74,20 @@ class MerklePanel(LinesView):
         self._events: list[Any] = []  # antientropy events, oldest first (completed or not)
         self._last_log: object = None
         self._source: tuple[object, object] = (None, None)
+        self._frame: Frame | None = None
 
     def show_pair(self, a: str | None, b: str | None = None) -> None:
         """Show the latest exchange between ``a`` and ``b`` (``None``: the latest of all)."""
         self.pair = (a, b) if a is not None and b is not None else None
         self._signature = None
-        if self.is_mounted:
-            self.refresh_view()
+        if self.is_mounted and self._frame is not None:
+            self.refresh_view(self._frame)
 
-    def refresh_view(self) -> None:
-        app: Any = self.app
-        cluster, tape, selected = app.cluster, app.tape, app.selected_node
+    def refresh_view(self, frame: Frame) -> None:
+        self._frame = frame
+        cluster, tape, selected = frame.view, frame.tape, frame.node
         log = tape.log
-        if self.unchanged(cluster, tape, len(log), log[-1] if log else None, selected,
-                          app.selected_key, self.pair):
+        if self.unchanged(cluster, tape, len(log), log[-1] if log else None, selected, frame.key, self.pair):
             return
         if (cluster, tape) != self._source:
             self._source = (cluster, tape)
@@ -95,7 +98,7 @@ class MerklePanel(LinesView):
         self._last_log = log[-1] if log else None
         self._events.extend(e for e in fresh if getattr(e, "kind", "") == "antientropy")
         del self._events[:-KEEP]
-        self.set_lines(self.build(cluster, selected, app.selected_key))
+        self.set_lines(self.build(cluster, selected, frame.key))
 
     # -- the picture -----------------------------------------------------------------------
 
@@ -120,9 +123,9 @@ class MerklePanel(LinesView):
                 return exchanges[i], what + (" that found differences" if later else ""), later
         return (exchanges[-1] if exchanges else None), what, []
 
-    def build(self, cluster: Any, selected: str | None, key: bytes | None) -> list[Line]:
+    def build(self, cluster: ClusterView, selected: str | None, key: bytes | None) -> list[Line]:
         lines: list[Line] = []
-        if not getattr(cluster.config, "antientropy", True):
+        if not cluster.config.antientropy:
             lines.append((("anti-entropy is off in this cluster (start one with antientropy=on)", "note"),))
         event, what, later = self._pick(selected)
         last = self._events[-1] if self._events else None

@@ -15,7 +15,8 @@ from textual.widgets import DataTable
 from dynviz.tui.widgets.ring import node_colour
 
 if TYPE_CHECKING:
-    from dynviz.cluster import Cluster, NodeView
+    from dynviz.cluster import NodeView
+    from dynviz.tui.view import Frame
 
 COLUMNS = ("node", "status", "keys", "hints", "group", "skew", "suspects", "active")
 
@@ -32,7 +33,7 @@ class NodesTable(DataTable):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._key: tuple | None = None
+        self._key: tuple[object, ...] | None = None
         self._rows: tuple[str, ...] = ()
         self.rows_text: dict[str, tuple[str, ...]] = {}
 
@@ -40,21 +41,20 @@ class NodesTable(DataTable):
         for name in COLUMNS:
             self.add_column(name, key=name)
 
-    def refresh_view(self) -> None:
-        app = self.app
-        cluster: Cluster = app.cluster  # type: ignore[attr-defined]
-        key = (id(cluster), app.tape.version, cluster.now // 250_000)  # type: ignore[attr-defined]
+    def refresh_view(self, frame: Frame) -> None:
+        view = frame.view
+        key = (id(view), frame.tape.version, view.now // 250_000)
         if key == self._key:
             return
         self._key = key
-        views = cluster.node_views()
+        views = view.node_views()
         suspected: dict[str, int] = {}
         for v in views:
             if v.up:
                 for s in v.suspects:
                     suspected[s] = suspected.get(s, 0) + 1
         names = tuple(v.name for v in views)
-        colours = {n: node_colour(i) for i, n in enumerate(cluster.nodes)}
+        colours = {n: node_colour(i) for i, n in enumerate(view.node_names())}
         cells = {v.name: self._cells(v, suspected, colours) for v in views}
         text = {name: tuple(str(c) for c in row) for name, row in cells.items()}
         if names != self._rows:

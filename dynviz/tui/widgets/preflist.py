@@ -20,7 +20,7 @@ from dynviz.tui.widgets.ring import node_colour
 
 if TYPE_CHECKING:
     from dynviz.client import VersionView
-    from dynviz.cluster import Cluster
+    from dynviz.tui.view import Frame
 
 
 def _show(value: bytes | None) -> str:
@@ -55,37 +55,35 @@ class PreferenceList(Widget, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._key: tuple | None = None
+        self._key: tuple[object, ...] | None = None
         self._text: Text = Text("")
         self.last_lines: list[str] = []
 
-    def refresh_view(self) -> None:
-        app = self.app
-        cluster: Cluster = app.cluster  # type: ignore[attr-defined]
-        key = (id(cluster), app.tape.version, app.selected_key, app.selected_node)  # type: ignore[attr-defined]
+    def refresh_view(self, frame: Frame) -> None:
+        key = (id(frame.view), frame.tape.version, frame.key, frame.node)
         if key == self._key:
             return
         self._key = key
-        self._text = self._build(cluster)
+        self._text = self._build(frame)
         self.last_lines = self._text.plain.splitlines()
         self.refresh(layout=True)
 
     def render(self) -> Text:
         return self._text
 
-    def _build(self, cluster: Cluster) -> Text:
-        app = self.app
-        selected: bytes | None = app.selected_key  # type: ignore[attr-defined]
+    def _build(self, frame: Frame) -> Text:
+        cluster = frame.view
+        selected = frame.key
         out = Text(no_wrap=True, overflow="ellipsis")
         if selected is None:
             out.append("no key selected", style="dim")
             out.append("\ntype ", style="dim")
             out.append("get KEY", style="bold")
-            out.append(" or click a key in the log", style="dim")
+            out.append(", press s, or ↑ ↓ on the ring", style="dim")
             return out
         key = as_key(selected)
         ins = cluster.inspect(key)
-        names = list(cluster.nodes)
+        names = list(cluster.node_names())
         colour = {n: node_colour(i) for i, n in enumerate(names)}
         out.append(_show(key), style="bold")
         out.append(f"  token {ins.token[:8]}…  N={cluster.config.n}\n", style="dim")
@@ -113,26 +111,27 @@ class PreferenceList(Widget, can_focus=True):
                 out.append(f"\n      holds hint for {intended}: ", style="magenta")
                 out.append(_versions(versions))
             out.append("\n")
-        last = self._last_request(key)
+        last = self._last_request(frame, key)
         if last is not None:
             out.append("last: ", style="dim")
             out.append(f"{last.op} {'ok' if last.ok else 'FAILED'}", style="green" if last.ok else "red")
             out.append(f" coordinated by {last.coordinator} @{last.time / 1e6:.3f}s\n")
         views: dict[tuple[str, ...], list[str]] = {}
-        for name, node in cluster.nodes.items():
-            views.setdefault(node.ring.preference_list(key, cluster.config.n), []).append(name)
+        for name in names:
+            views.setdefault(cluster.node_ring(name).preference_list(key, cluster.config.n), []).append(name)
         if len(views) > 1:
             out.append("nodes disagree on the preference list:\n", style="bold yellow")
             for plist, holders in sorted(views.items(), key=lambda kv: -len(kv[1])):
                 out.append(f"  {','.join(plist)}", style="bold")
                 out.append(f"  held by {','.join(holders)}\n", style="dim")
         else:
-            out.append(f"all {len(cluster.nodes)} nodes' rings agree on this list", style="dim")
+            out.append(f"all {len(names)} nodes' rings agree on this list", style="dim")
         out.rstrip()
         return out
 
-    def _last_request(self, key: bytes) -> RequestDone | None:
-        log = self.app.tape.log  # type: ignore[attr-defined]
+    @staticmethod
+    def _last_request(frame: Frame, key: bytes) -> RequestDone | None:
+        log = frame.tape.log
         for i, event in enumerate(reversed(log)):
             if i > 5000:
                 break

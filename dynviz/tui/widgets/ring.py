@@ -5,16 +5,21 @@ and the widget's size, so it is drawn once and copied each frame; nodes, the sel
 key and the messages in flight are laid over the copy. Nodes sit at even angles just
 outside the band (a node owns many scattered vnodes, so its label cannot sit on "its"
 arc); a message is a bright dot travelling the chord between its two nodes' anchors,
-placed by interpolating ``cluster.now`` between its send and arrival times. Clients sit
-at the centre. The widget uses the Line API: ``render_line`` returns cached strips.
+placed by interpolating ``now`` between its send and arrival times. Clients sit at the
+centre. The widget uses the Line API: ``render_line`` returns cached strips.
+
+Keyboard: with the ring focused (it is when the app starts), ← and → select the previous
+and next node round the ring, ↑ and ↓ the previous and next known key; the app receives
+these as messages, like a click on a node's label.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
+from textual.binding import Binding
 from textual.events import Click
 from textual.message import Message
 from textual.strip import Strip
@@ -24,7 +29,7 @@ from dynviz.core.hashing import RING_SIZE, as_key, token_of
 from dynviz.tui.widgets.canvas import BrailleCanvas
 
 if TYPE_CHECKING:
-    from dynviz.cluster import Cluster
+    from dynviz.tui.view import ClusterView, Frame
 
 NODE_COLOURS = (
     "#e06c75", "#61afef", "#98c379", "#e5c07b", "#c678dd", "#56b6c2", "#d19a66", "#be5046",
@@ -55,54 +60,84 @@ class RingView(Widget, can_focus=True):
     COMPONENT_CLASSES = {"ringview--label", "ringview--down", "ringview--suspect", "ringview--up",
                          "ringview--key", "ringview--message", "ringview--dim"}
 
+    BINDINGS = [
+        Binding("left", "cycle_node(-1)", "Previous node", show=False),
+        Binding("right", "cycle_node(1)", "Next node", show=False),
+        Binding("up", "cycle_key(-1)", "Previous key", show=False),
+        Binding("down", "cycle_key(1)", "Next key", show=False),
+    ]
+
     class NodeClicked(Message):
-        """The user clicked a node's label."""
+        """The user picked a node (its label clicked, or ← → on the ring)."""
 
         def __init__(self, node: str) -> None:
             super().__init__()
             self.node = node
 
+    class KeyCycled(Message):
+        """The user asked for the previous (-1) or next (1) key (↑ ↓ on the ring)."""
+
+        def __init__(self, delta: int) -> None:
+            super().__init__()
+            self.delta = delta
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._strips: list[Strip] = []
         self._base: BrailleCanvas | None = None
-        self._base_key: tuple | None = None
-        self._frame_key: tuple | None = None
+        self._base_key: tuple[object, ...] | None = None
+        self._frame_key: tuple[object, ...] | None = None
+        self._frame: Frame | None = None
         self._labels: list[tuple[int, int, int, str]] = []  # (row, x0, x1, node)
         self._styles: dict[str, Style] = {}
 
     # -- contract with the app -------------------------------------------------------
 
-    def refresh_view(self) -> None:
-        app = self.app
-        cluster: Cluster = app.cluster  # type: ignore[attr-defined]
-        flights = cluster.network.in_flight
+    def refresh_view(self, frame: Frame) -> None:
+        self._frame = frame
+        view = frame.view
+        flights = view.flights()
         key = (
-            id(cluster), cluster.ring, self.size, app.tape.version,  # type: ignore[attr-defined]
-            cluster.now if flights else -1, app.selected_key, app.selected_node,  # type: ignore[attr-defined]
-            self._table_key(app, cluster),
+            id(view), view.ring, self.size, frame.tape.version,
+            view.now if flights else -1, frame.key, frame.node, self._table_key(frame),
         )
         if key == self._frame_key:
             return
         self._frame_key = key
-        self._draw(cluster)
+        self._draw(frame, flights)
         self.refresh()
 
-    def _table_key(self, app: object, cluster: Cluster) -> tuple | None:
+    @staticmethod
+    def _table_key(frame: Frame) -> tuple[object, ...] | None:
         """(table, its version): the selected table whose partitions are marked."""
-        name = getattr(app, "selected_table", None)
-        desk = getattr(cluster, "table_desk", None)
+        name = frame.table
+        desk = frame.view.table_desk()
         if name is None or desk is None or name not in desk.engine.tables:
             return None
         return name, desk.engine.tables[name].version, len(desk.engine.tables[name].partitions)
 
-    def table_tokens(self, cluster: Cluster) -> tuple[str, list[int]] | None:
+    @staticmethod
+    def table_tokens(frame: Frame) -> tuple[str, list[int]] | None:
         """The selected table and the ring tokens of its item collections (placement)."""
-        key = self._table_key(self.app, cluster)
-        if key is None:
+        key = RingView._table_key(frame)
+        desk = frame.view.table_desk()
+        if key is None or desk is None:
             return None
-        desk = cluster.table_desk  # type: ignore[attr-defined]
-        return key[0], [int(p.token, 16) for p in desk.placement(key[0])]
+        name = str(key[0])
+        return name, [int(p.token, 16) for p in desk.placement(name)]
+
+    def action_cycle_node(self, delta: int) -> None:
+        frame = self._frame
+        if frame is None:
+            return
+        names = list(frame.view.node_names())
+        if not names:
+            return
+        at = names.index(frame.node) if frame.node in names else (-1 if delta > 0 else 0)
+        self.post_message(self.NodeClicked(names[(at + delta) % len(names)]))
+
+    def action_cycle_key(self, delta: int) -> None:
+        self.post_message(self.KeyCycled(delta))
 
     def plain_lines(self) -> list[str]:
         """The drawing as text (tests, captions)."""
@@ -115,8 +150,8 @@ class RingView(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self._frame_key = None
-        if self.is_attached:
-            self.refresh_view()
+        if self.is_attached and self._frame is not None:
+            self.refresh_view(self._frame)
 
     def on_click(self, event: Click) -> None:
         for row, x0, x1, node in self._labels:
@@ -141,13 +176,14 @@ class RingView(Widget, can_focus=True):
         radius = min((w * 2 - label_margin * 2) / 2, (h * 4 - 10) / 2)
         return cx, cy, max(radius, 4.0)
 
-    def _draw(self, cluster: Cluster) -> None:
+    def _draw(self, frame: Frame, flights: list[Any]) -> None:
+        view: ClusterView = frame.view
         w, h = self.size.width, self.size.height
         if w <= 0 or h <= 0:
             self._strips = []
             return
-        ring = cluster.ring
-        names = list(cluster.nodes)
+        ring = view.ring
+        names = list(view.node_names())
         colour = {n: node_colour(i) for i, n in enumerate(names)}
         cx, cy, radius = self._geometry()
         base_key = (ring, w, h, tuple(names))
@@ -163,10 +199,9 @@ class RingView(Widget, can_focus=True):
             self._base, self._base_key = base, base_key
         canvas = self._base.copy()
 
-        app = self.app
-        selected_key: bytes | None = app.selected_key  # type: ignore[attr-defined]
-        selected_node: str | None = app.selected_node  # type: ignore[attr-defined]
-        views = {v.name: v for v in cluster.node_views()}
+        selected_key = frame.key
+        selected_node = frame.node
+        views = {v.name: v for v in view.node_views()}
         suspected: set[str] = set()
         for v in views.values():
             if v.up:
@@ -174,7 +209,7 @@ class RingView(Widget, can_focus=True):
         replicas: tuple[str, ...] = ()
         if selected_key is not None:
             key = as_key(selected_key)
-            replicas = ring.preference_list(key, cluster.config.n)
+            replicas = ring.preference_list(key, view.config.n)
             angle = token_angle(token_of(key))
             rng_index = ring.range_index(token_of(key))
             lo = token_angle(ring.tokens[rng_index - 1])
@@ -185,7 +220,7 @@ class RingView(Widget, can_focus=True):
             canvas.write(int(kx / 2), int(ky / 4), "◆", self._style("bright_white", bold=True))
 
         # The selected table's partitions (item collections): a mark at each one's token.
-        marked = self.table_tokens(cluster)
+        marked = self.table_tokens(frame)
         if marked is not None:
             mark = self._style("bright_yellow", bold=True)
             for tok in marked[1]:
@@ -207,10 +242,10 @@ class RingView(Widget, can_focus=True):
                     canvas.dot(ax + dx, ay + dy, style, layer=3)
 
         # Messages in flight: a dim chord and a bright head.
-        now = cluster.now
+        now = view.now
         dim = self._style("grey50", dim=True)
-        for flight in cluster.network.in_flight.values():
-            src, dst, msg, sent, arrives = flight
+        for flight in flights:
+            src, dst, sent, arrives = flight.src, flight.dst, flight.sent, flight.arrives
             p0 = anchors.get(src, (cx, cy))
             p1 = anchors.get(dst, (cx, cy))
             span = max(1, arrives - sent)
@@ -230,8 +265,8 @@ class RingView(Widget, can_focus=True):
             a = math.tau * i / count
             lx = cx + (radius + 5) * math.sin(a)
             ly = cy - (radius + 4) * math.cos(a)
-            view = views.get(name)
-            if view is not None and not view.up:
+            node_view = views.get(name)
+            if node_view is not None and not node_view.up:
                 glyph, gstyle = "○", self._style("red", bold=True)
             elif name in suspected:
                 glyph, gstyle = "●", self._style("yellow", bold=True)
@@ -254,7 +289,7 @@ class RingView(Widget, can_focus=True):
             row = max(0, min(h - 1, row))
             emphasis = name in replicas or name == selected_node
             lstyle = self._style(colour[name], bold=True, reverse=name == selected_node,
-                                 dim=view is not None and not view.up and not emphasis)
+                                 dim=node_view is not None and not node_view.up and not emphasis)
             if name in replicas and name != selected_node:
                 lstyle = lstyle + Style(underline=True)
             canvas.write(x0, row, label, lstyle)
@@ -270,10 +305,11 @@ class RingView(Widget, can_focus=True):
             canvas.write(0, h - 1, "●", self._style("green", bold=True))
             canvas.write(5, h - 1, "●", self._style("yellow", bold=True))
             canvas.write(15, h - 1, "○", self._style("red", bold=True))
-            flying = len(cluster.network.in_flight)
-            info = f"{len(ring)} vnodes  {flying} msg"
+            flying = len(flights)
+            info = f"{len(ring)} vnodes" + (f"  {flying} msg" if view.observes_messages() else "")
             if marked is not None:
-                info = f"▲ {marked[0]}: {len(marked[1])} partitions  " + info
+                count = len(marked[1])
+                info = f"▲ {marked[0]}: {count} partition{'s' * (count != 1)}  " + info
             if w - len(info) > len(legend) + 1:
                 canvas.write(w - len(info), h - 1, info, self._style("grey62"))
         base_style = self.rich_style

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -31,6 +31,9 @@ from dynviz.events import (
     NodeDown,
     NodeUp,
 )
+
+if TYPE_CHECKING:
+    from dynviz.tui.view import ClusterView, Frame
 
 Run = tuple[str, str]
 """``(text, role)``: text drawn in the style of the widget's ``<prefix>--<role>`` component
@@ -421,6 +424,7 @@ class SpaceTime(LinesView):
         self._source: tuple[object, object] = (None, None)
         self._selected: bytes | None = None
         self._row_strips: dict[int, tuple[int, Strip]] = {}  # id(row) -> (id(previous row), strip)
+        self._observed = True
         self.follow = True
 
     def _follow_changed(self, follow: bool) -> None:
@@ -430,10 +434,10 @@ class SpaceTime(LinesView):
 
     # -- reading the tape ----------------------------------------------------------------
 
-    def refresh_view(self) -> None:
-        app: Any = self.app
-        cluster, tape = app.cluster, app.tape
-        selected = app.selected_key
+    def refresh_view(self, frame: Frame) -> None:
+        cluster, tape = frame.view, frame.tape
+        selected = frame.key
+        self._observed = cluster.observes_messages()
         if self.unchanged(cluster, tape, tape.version, selected, self.size.width):
             return
         if (cluster, tape) != self._source:
@@ -529,10 +533,11 @@ class SpaceTime(LinesView):
     def action_toggle_background(self) -> None:
         self.show_background = not self.show_background
 
-    def _columns_for(self, cluster: Any) -> list[str]:
-        columns = list(cluster.nodes)
+    def _columns_for(self, cluster: ClusterView) -> list[str]:
+        names = cluster.node_names()
+        columns = list(names)
         # nodes no longer in the cluster keep their column while their rows are shown
-        columns += [c for c in self._endpoints if c != CLIENTS and c not in cluster.nodes]
+        columns += [c for c in self._endpoints if c != CLIENTS and c not in names]
         return [CLIENTS, *columns] if CLIENTS in self._endpoints else columns
 
     def _column_width(self, count: int | None = None) -> int:
@@ -577,6 +582,9 @@ class SpaceTime(LinesView):
 
     def line_at(self, index: int) -> Line:
         if not self._shown:
+            if not self._observed:
+                return (("messages are not observed over TCP: the nodes record no per-message events "
+                         "(attach shows the ring, the nodes, versions, gossip and the log)", "note"),)
             return (("no messages yet: put or get a key (put KEY VALUE) and watch them flow"
                      if not self._rows else "only gossip/anti-entropy so far (b shows them)", "note"),)
         row = self._shown[index]

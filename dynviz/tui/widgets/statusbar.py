@@ -1,4 +1,5 @@
-"""The status line at the top: virtual time, play state, speed, seed, N/R/W, selection."""
+"""The status line at the top: time, how it moves (playing, paused, a lesson waiting for
+the reader, a long command working, live), N/R/W, the nodes, the selection."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from rich.text import Text
 from textual.widget import Widget
 
 if TYPE_CHECKING:
-    from dynviz.cluster import Cluster
+    from dynviz.tui.view import Frame
+
+STATES: dict[str, tuple[str, str]] = {
+    "playing": ("● playing", "bold green"),
+    "paused": ("▮▮ paused", "bold yellow"),
+    "waiting": ("▮▮ waiting for you", "bold yellow"),
+    "working": ("⏳ working", "bold cyan"),
+    "live": ("● live", "bold green"),
+    "stale": ("● no answer", "bold red"),
+}
+"""How each clock state reads (see :class:`~dynviz.tui.view.Clock`)."""
 
 
 def format_speed(speed: float) -> str:
@@ -16,7 +27,7 @@ def format_speed(speed: float) -> str:
 
 
 class StatusBar(Widget):
-    """One line of facts about the running simulation."""
+    """One line of facts about the running cluster."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -29,48 +40,54 @@ class StatusBar(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._key: tuple | None = None
+        self._key: tuple[object, ...] | None = None
         self._text = Text()
 
-    def refresh_view(self) -> None:
-        app = self.app
-        cluster: Cluster = app.cluster  # type: ignore[attr-defined]
-        key = (cluster.now, app.playing, app.speed, app.selected_key, app.selected_node,  # type: ignore[attr-defined]
-               app.workload.enabled, id(cluster), len(cluster.nodes), self.size.width)  # type: ignore[attr-defined]
+    def refresh_view(self, frame: Frame) -> None:
+        view = frame.view
+        key = (view.now, frame.clock, frame.key, frame.node, frame.workload, id(view),
+               len(view.node_names()), self.size.width)
         if key == self._key:
             return
         self._key = key
-        self._text = self.build(cluster)
+        self._text = self.build(frame)
         self.refresh()
 
-    def build(self, cluster: Cluster) -> Text:
-        app = self.app
-        cfg = cluster.config
+    @staticmethod
+    def build(frame: Frame) -> Text:
+        view, clock = frame.view, frame.clock
+        cfg = view.config
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(" dynviz ", style="bold reverse")
-        t.append(f" t={cluster.now / 1e6:.3f}s ", style="bold")
-        if app.playing:  # type: ignore[attr-defined]
-            t.append(" ● playing ", style="bold green")
-        else:
-            t.append(" ▮▮ paused ", style="bold yellow")
-        t.append(f"{format_speed(app.speed)} ", style="bold")  # type: ignore[attr-defined]
+        t.append(f" t={view.now / 1e6:.3f}s ", style="bold")
+        label, style = STATES.get(clock.state, (clock.state, "bold"))
+        t.append(f" {label} ", style=style)
+        if clock.state in ("playing", "paused", "working"):
+            t.append(f"{format_speed(clock.speed)} ", style="bold")
+        if clock.detail:
+            t.append(f"{clock.detail} ", style=style.replace("bold ", ""))
         t.append("│ ", style="dim")
-        t.append(f"seed {cfg.seed} ")
+        if clock.state not in ("live", "stale"):
+            t.append(f"seed {cfg.seed} ")
         t.append(f"N{cfg.n} R{cfg.r} W{cfg.w} {cfg.versioning} ")
-        down = len(cluster.network.down)
-        t.append(f"{len(cluster.nodes)} nodes" + (f" ({down} down)" if down else "") + " ")
-        t.append("│ ", style="dim")
-        t.append("workload " + ("on " if app.workload.enabled else "off "),  # type: ignore[attr-defined]
-                 style="green" if app.workload.enabled else "dim")  # type: ignore[attr-defined]
-        key = app.selected_key  # type: ignore[attr-defined]
-        if key is not None:
+        names = view.node_names()
+        down = sum(1 for n in names if not view.is_up(n))
+        t.append(f"{len(names)} nodes" + (f" ({down} down)" if down else "") + " ",
+                 style="bold red" if down else "")
+        if frame.workload is not None:
+            t.append("│ ", style="dim")
+            t.append("workload " + ("on " if frame.workload else "off "),
+                     style="green" if frame.workload else "dim")
+        if frame.key is not None:
             t.append("│ key ", style="dim")
-            t.append(key.decode("utf-8", errors="backslashreplace") + " ", style="bold")
-        node = app.selected_node  # type: ignore[attr-defined]
-        if node is not None:
+            t.append(frame.key.decode("utf-8", errors="backslashreplace") + " ", style="bold")
+        if frame.node is not None:
             t.append("│ node ", style="dim")
-            t.append(node + " ", style="bold")
+            t.append(frame.node + " ", style="bold")
         return t
+
+    def plain(self) -> str:
+        return self._text.plain
 
     def render(self) -> Text:
         return self._text

@@ -87,8 +87,10 @@ def capacity_text(desk: TableDesk, table: str) -> tuple[Text, str]:
     s = desk.snapshot(table)
     out = Text()
     out.append(f"{table}", style="bold")
+    banked = (f"; the gauges show tokens banked of the {BURST_SECONDS}s burst"
+              if s.capacity.mode == "PROVISIONED" else "")
     out.append(f"  {plural(s.item_count, 'item')}, {s.size_bytes} bytes, {plural(s.partitions, 'partition')}, "
-               f"resolver {s.resolver}; tokens banked of the {BURST_SECONDS}s burst\n", style="grey70")
+               f"resolver {s.resolver}{banked}\n", style="grey70")
     _gauge_lines(out, "table", s.capacity)
     for ix in s.indexes:
         if ix.capacity is not None:

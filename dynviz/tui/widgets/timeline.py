@@ -6,14 +6,25 @@ command, ``home``/``end``, ``g`` seek, ``b`` branches)."""
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rich.text import Text
 from textual.events import Click
 from textual.widget import Widget
 
 if TYPE_CHECKING:
-    from dynviz.tui.replay import ReplayApp
+    from dynviz.session.timeline import Timeline
+    from dynviz.tui.view import Frame
+
+
+class ReplayState(Protocol):
+    """What the bar reads of the replay (the replay driver)."""
+
+    timeline: Timeline
+    playing: bool
+    end_check: str
+
+    def seek_to(self, time: int) -> None: ...
 
 USER_MARK = "┃"
 WORKLOAD_MARK = "╷"
@@ -35,16 +46,13 @@ class TimelineBar(Widget):
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, replay: ReplayState, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._key: tuple | None = None
+        self.replay = replay
+        self._key: tuple[object, ...] | None = None
         self._text = Text()
 
-    @property
-    def replay(self) -> ReplayApp:
-        return self.app  # type: ignore[return-value]
-
-    def refresh_view(self) -> None:
+    def refresh_view(self, frame: Frame) -> None:
         app = self.replay
         tl = app.timeline
         branch = tl.branch_data
@@ -68,7 +76,8 @@ class TimelineBar(Widget):
         t.append("⏵ replay " if app.playing else "▮▮ replay ", style="bold green" if app.playing else "bold yellow")
         t.append(f"{_s(now)} / {_s(tl.end)} ", style="bold")
         t.append("│ ", style="dim")
-        t.append(f"command {tl.index}/{len(branch.commands)} ")
+        t.append(f"command #{tl.index} of {len(branch.commands)} " if tl.index else
+                 f"no command yet of {len(branch.commands)} ")
         t.append("│ ", style="dim")
         count = len(tl.branches())
         t.append(f"branch {tl.current}" + (f" of {count}" if count > 1 else "") + " ",
