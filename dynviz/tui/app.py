@@ -148,17 +148,17 @@ class DynvizApp(App[None]):
 
     BINDINGS = [
         Binding("escape", "drive('abort')", "Stop", priority=True, tooltip="Stop the long step/run/settle"),
-        Binding("space", "drive('play')", "Play/pause", tooltip="Run or stop virtual time"),
+        Binding("space", "drive('play')", "Play", tooltip="Run or stop virtual time"),
         Binding("n", "drive('next')", "Next", tooltip="Lesson: the next narration"),
         Binding("enter", "drive('next')", "Next", show=False, tooltip="Lesson: the next narration"),
         Binding("b", "drive('back')", "Back", tooltip="Lesson: back to the previous narration, as it was"),
         Binding("h", "drive('history')", "Narrations", show=False, tooltip="Lesson: every narration so far"),
         Binding("full_stop", "drive('step')", "Step", key_display=".", tooltip="Process the next event (pauses)"),
-        Binding("greater_than_sign", "drive('step_request')", "Step request", key_display=">",
+        Binding("greater_than_sign", "drive('step_request')", "Step request", key_display=">", show=False,
                 tooltip="Run events until no request is in progress (pauses)"),
-        Binding("plus,equals_sign", "drive('faster')", "Faster", key_display="+",
+        Binding("plus,equals_sign", "drive('faster')", "Faster", key_display="+", show=False,
                 tooltip="Speed up: x0.1 .. x1000"),
-        Binding("minus", "drive('slower')", "Slower", key_display="-", tooltip="Slow down"),
+        Binding("minus", "drive('slower')", "Slower", key_display="-", show=False, tooltip="Slow down"),
         Binding("left_square_bracket", "drive('seek_back')", "-1s", key_display="[",
                 tooltip="Replay: seek back one second"),
         Binding("right_square_bracket", "drive('seek_forward')", "+1s", key_display="]",
@@ -172,8 +172,8 @@ class DynvizApp(App[None]):
         Binding("g", "drive('seek')", "Seek", tooltip="Replay: seek to a time (12.5s) or a command (#42)"),
         Binding("b", "drive('branches')", "Branches", tooltip="Replay: list the branches; switch or save one"),
         Binding("s", "select", "Select", tooltip="Pick a node or a key (also ← → ↑ ↓ on the ring)"),
-        Binding("k", "kill_toggle", "Kill/recover", tooltip="Crash the selected node, or recover it"),
-        Binding("p", "partition", "Partition", tooltip="Partition editor: pick groups, apply or heal"),
+        Binding("k", "kill_toggle", "Kill", tooltip="Crash the selected node, or recover it"),
+        Binding("p", "partition", "Partition", show=False, tooltip="Partition editor: pick groups, apply or heal"),
         Binding("j", "join", "Join", show=False, tooltip="Join the next new node (join nX)"),
         Binding("l", "leave", "Leave", show=False, tooltip="The selected node leaves (leave nX)"),
         Binding("a", "antientropy", "Anti-entropy", show=False,
@@ -184,7 +184,7 @@ class DynvizApp(App[None]):
                 tooltip="Tables screen: items page by page, queries, stream, capacity, cache, placement"),
         Binding("L", "lessons", "Lessons", key_display="L", tooltip="Pick a lesson (your progress is kept)"),
         Binding("m", "maximize_toggle", "Maximise", show=False, tooltip="Maximise the focused panel, or restore"),
-        Binding("slash", "focus_command", "Command", key_display="/", tooltip="Type a command"),
+        Binding("slash", "focus_command", "Cmd", key_display="/", tooltip="Type a command"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the session so far under a name"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key and command"),
         Binding("q", "quit", "Quit", show=False, tooltip="Leave dynviz"),
@@ -373,7 +373,7 @@ class DynvizApp(App[None]):
             for name in names:
                 self._bring_forward(screen, name)
         else:
-            self.maximize_panel(names[0], focus=False)
+            self.maximize_panel(names[0])
             self._cue_maximized = True
         self.refresh_views()
 

@@ -134,8 +134,7 @@ class LessonDriver(SimDriver):
             return Clock("playing" if self.playing else "paused", self.speed, f"lesson: waiting until {what}")
         if runner.done:
             return Clock("waiting", self.speed, "lesson finished · b: Back · L: another lesson")
-        return Clock("waiting", self.speed,
-                     f"lesson {runner.stop_number}/{self.total}: read, then n for Next")
+        return Clock("waiting", self.speed, f"lesson {runner.stop_number}/{self.total} · n: Next")
 
     # -- moving through the lesson ----------------------------------------------------------
 
