@@ -66,6 +66,7 @@ from dynviz.cluster import Cluster, ClusterConfig, Pending
 from dynviz.core.versions import Dot, Version
 from dynviz.node.node import MS, SECOND
 from dynviz.sim.rng import stream
+from dynviz.wording import plural
 
 VERSIONINGS = ("dvv", "vclock")
 RESOLVERS = ("siblings", "lww")
@@ -634,11 +635,26 @@ def run_campaign(seeds: Iterable[int], base: CheckConfig,
     configs = [_with_seed(base, seed) for seed in seeds]
     if jobs > 1 and len(configs) > 1:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        import signal
 
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            results = pool.map(check_seed, configs, chunksize=max(1, min(16, len(configs) // (jobs * 8))))
+        # A Pool, not a ProcessPoolExecutor: leaving its block for any reason (Ctrl+C
+        # included) terminates the workers instead of waiting for their chunks. Workers
+        # ignore SIGINT (Ctrl+C reaches the whole process group): only this process
+        # reacts, so the stop is one line, not a traceback per worker, and no worker dies
+        # holding the task queue's lock (which would hang the pool's terminate). While
+        # the pool starts, a Ctrl+C is only noted (a forked worker inherits that handler
+        # until it ignores SIGINT), then acted on once the pool can be terminated.
+        caught: list[int] = []
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+        try:
+            pool = context.Pool(jobs, initializer=_ignore_interrupts)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with pool:
+            if caught:
+                raise KeyboardInterrupt
+            results = pool.imap(check_seed, configs, chunksize=max(1, min(16, len(configs) // (jobs * 8))))
             for config, report in zip(configs, results, strict=True):
                 campaign.add(report)
                 if progress is not None:
@@ -650,6 +666,13 @@ def run_campaign(seeds: Iterable[int], base: CheckConfig,
         if progress is not None:
             progress(config.seed, report)
     return campaign
+
+
+def _ignore_interrupts() -> None:
+    """A check worker's first act: leave Ctrl+C to the parent (see ``run_campaign``)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _with_seed(base: CheckConfig, seed: int) -> CheckConfig:
@@ -738,8 +761,21 @@ def main_check(args: argparse.Namespace) -> int:
         jobs = os.cpu_count() or 1
     elif isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"--jobs must be a whole number of worker processes, at least 1; got {jobs!r}")
+    finished = 0
+
+    def count(seed: int, report: SeedReport) -> None:
+        nonlocal finished
+        finished += 1
+
+    def stopped() -> KeyboardInterrupt:
+        return KeyboardInterrupt(f"check interrupted after {finished} of {plural(args.seeds, 'seed')}; "
+                                 f"nothing reported")
+
     if args.json:
-        campaign = run_campaign(seeds, base, jobs=jobs)
+        try:
+            campaign = run_campaign(seeds, base, count, jobs=jobs)
+        except KeyboardInterrupt:
+            raise stopped() from None
         out = campaign.as_json()
         out["reproduce"] = {str(s): reproduce_command(s, base) for s in campaign.failing_seeds}
         out["sessions"] = {str(seed): path for seed, path in _shrink_failures(campaign, base, args)}
@@ -752,16 +788,20 @@ def main_check(args: argparse.Namespace) -> int:
 
     err = Console(stderr=True)
     with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("check", total=args.seeds, status="")
         failed = 0
 
         def progress(seed: int, report: SeedReport) -> None:
             nonlocal failed
             failed += not report.ok
+            count(seed, report)
             bar.update(task, advance=1, status=f"seed {seed}, {failed} failing")
 
-        campaign = run_campaign(seeds, base, progress, jobs=jobs)
+        try:
+            campaign = run_campaign(seeds, base, progress, jobs=jobs)
+        except KeyboardInterrupt:
+            raise stopped() from None
     out = Console()
     faults = ",".join(base.faults) or "none"
     table = Table(title=f"dynviz check: {base.versioning}/{base.resolver}, {base.nodes} nodes, "

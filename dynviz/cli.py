@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from dynviz import __version__
 from dynviz.wording import plural
@@ -131,15 +132,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.file}: {exc}") from None
     executor = Executor(seed=args.seed)
     invalid = 0
-    for outcome in executor.run_script(script):
-        invalid += outcome.invalid
-        if args.json:
-            print(json.dumps(outcome.as_json(), sort_keys=True))
-        else:
-            lines = outcome.text.splitlines() or [""]
-            print(f"[{fmt_time(outcome.time)}] {lines[0]}")
-            for extra in lines[1:]:
-                print(f"{'':12}{extra}")
+    done = 0  # commands whose outcome is printed in full
+    try:
+        for command in script:
+            outcome = executor.execute(command)
+            invalid += outcome.invalid
+            with _holding_interrupts():  # an outcome is printed whole or not at all
+                if args.json:
+                    print(json.dumps(outcome.as_json(), sort_keys=True))
+                else:
+                    lines = outcome.text.splitlines() or [""]
+                    print(f"[{fmt_time(outcome.time)}] {lines[0]}")
+                    for extra in lines[1:]:
+                        print(f"{'':12}{extra}")
+                sys.stdout.flush()  # each outcome as it happens, also into a pipe: a long step shows progress
+                done += 1
+    except KeyboardInterrupt:
+        command = script[done]
+        text = " ".join((command.source or command.name).split())
+        raise KeyboardInterrupt(f"interrupted at line {command.line} of {args.file} ({text[:60]}); "
+                                f"{plural(done, 'command')} of {len(script)} finished") from None
     cluster = executor.cluster
     if args.json:
         print(json.dumps({"summary": True, "commands": len(script), "time_us": cluster.now,
@@ -147,6 +159,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(f"{len(script)} commands, virtual time {cluster.now / 1e6:.3f}s, trace digest {cluster.digest()[:16]}")
     return 1 if invalid else 0
+
+
+@contextmanager
+def _holding_interrupts() -> Iterator[None]:
+    """Hold SIGINT back for the length of the block (POSIX): a Ctrl+C meanwhile raises as
+    the block ends, so what the block prints and counts stays consistent."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -328,28 +356,49 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dynviz.sim.tuning import tune_for_simulation
-
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    tune_for_simulation()
-    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
-    if func is None:
-        parser.print_help()
-        return 0
     try:
+        from dynviz.sim.tuning import tune_for_simulation
+
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        tune_for_simulation()
+        func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+        if func is None:
+            parser.print_help()
+            return 0
         return func(args)
     except (UserError, ValueError) as exc:
         # Subcommands raise ValueError (or a subclass) for input a user got wrong.
         print(f"dynviz: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:
+        return interrupted(str(exc))
     except BrokenPipeError:  # e.g. `dynviz check --json | head`: the reader left
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         return 0
+
+
+def interrupted(message: str = "") -> int:
+    """End a run that Ctrl+C stopped: keep what was printed, say so in one line, exit 130
+    (128 + SIGINT, what a shell reports). A second Ctrl+C while this runs is ignored, so
+    it cannot turn the clean stop into a traceback. Subcommands re-raise
+    ``KeyboardInterrupt(message)`` to say where they were."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    print(f"dynviz: {message or 'interrupted'}", file=sys.stderr, flush=True)
+    return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import selectors
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -97,3 +101,109 @@ def test_a_lesson_run_as_a_command_file_says_where_its_expects_work(capsys: pyte
     out = capsys.readouterr().out
     assert "'expect' works in lessons only: run this file with 'dynviz lesson FILE'" in out
     assert 'items: <<"milk", "bread", "eggs">>' in out  # the rest of the file still ran
+
+
+# -- Ctrl+C ends a headless run cleanly ------------------------------------------------------
+
+
+def _start(*args: str) -> subprocess.Popen[bytes]:
+    """``python -m dynviz ARGS`` in its own process group, with SIGINT at its default
+    (a shell that started this test in the background may have ignored it)."""
+    return subprocess.Popen([sys.executable, "-m", "dynviz", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _read_first_line(proc: subprocess.Popen[bytes], seconds: float = 60) -> bytes:
+    """Bytes from ``proc``'s stdout up to its first line break, read unbuffered (what is
+    read here is kept), or fail at the deadline."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + seconds
+    got = b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while b"\n" not in got:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no output line within {seconds}s: {got!r}"
+            if sel.select(left):
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                assert chunk, f"stdout closed before a line: {got!r}"
+                got += chunk
+    return got
+
+
+def _interrupt(proc: subprocess.Popen[bytes], already: bytes = b"") -> tuple[str, str]:
+    """Ctrl+C as a terminal sends it (to the whole process group); the rest of the output.
+    A run that does not stop within the deadline is killed (group and all) and fails."""
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("Ctrl+C did not end the run within 60 s")
+    return (already + out).decode(), err.decode()
+
+
+@pytest.fixture
+def long_script(tmp_path: Path) -> Path:
+    script = tmp_path / "long.dyn"
+    script.write_text("cluster nodes=3\nput k v\nget k\n" + "step 200000\n" * 200)
+    return script
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_ctrl_c_ends_run_with_one_line_and_status_130(long_script: Path, json_mode: bool) -> None:
+    proc = _start("run", str(long_script), *(["--json"] if json_mode else []))
+    first = _read_first_line(proc)
+    out, err = _interrupt(proc, first)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    match = re.fullmatch(rf"dynviz: interrupted at line (\d+) of {re.escape(str(long_script))} \(.+\); "
+                         r"(\d+) commands? of 203 finished\n", err)
+    assert match, err
+    line, finished = int(match.group(1)), int(match.group(2))
+    assert line == finished + 1  # one command per line: the one that was running is the next
+    printed = out.splitlines()
+    assert len(printed) == finished  # every finished command's outcome, flushed, and no more
+    if json_mode:
+        assert [json.loads(row)["line"] for row in printed] == list(range(1, finished + 1))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to see the worker processes")
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_ctrl_c_ends_a_parallel_check_without_a_traceback_per_worker(json_mode: bool) -> None:
+    proc = _start("check", "--seeds", "100000", "--jobs", "2", *(["--json"] if json_mode else []))
+    deadline = time.monotonic() + 60
+
+    def workers() -> list[str]:
+        found: list[str] = []
+        for task in Path(f"/proc/{proc.pid}/task").iterdir():
+            found += (task / "children").read_text().split()
+        return found
+
+    while len(workers()) < 2:  # the pool is up: the campaign is running
+        assert time.monotonic() < deadline and proc.poll() is None, "the check never started its workers"
+        time.sleep(0.01)
+    out, err = _interrupt(proc)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert re.fullmatch(r"dynviz: check interrupted after \d+ of 100000 seeds; nothing reported\n", err), err
+    assert out == ""
+
+
+def test_ctrl_c_in_lesson_check_and_replay_verify_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import dynviz.session.lesson as lesson
+    import dynviz.session.replay as replay
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lesson, "check_lesson", stop)
+    monkeypatch.setattr(replay, "replay_session", stop)
+    assert main(["lesson", "02-quorums", "--check"]) == 130
+    assert capsys.readouterr().err == "dynviz: lesson 02-quorums interrupted; not checked\n"
+    session = SESSIONS / "recorded" / "crash-recover.jsonl"
+    assert main(["replay", str(session), "--verify"]) == 130
+    assert capsys.readouterr().err == f"dynviz: replay of {session} interrupted; not verified\n"

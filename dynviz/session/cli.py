@@ -31,7 +31,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if session.footer is None:
         raise ValueError(f"{args.file}: the session has no footer (the recording was cut short); "
                          f"there is nothing to verify against")
-    result = replay_session(session)
+    try:
+        result = replay_session(session)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"replay of {args.file} interrupted; not verified") from None
     lines = verify_report(result)
     if result.verified:
         print(f"{args.file}: verified: {result.commands} commands, virtual time "
@@ -125,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"dynviz: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:
+        from dynviz.cli import interrupted
+
+        return interrupted(str(exc))
 
 
 if __name__ == "__main__":

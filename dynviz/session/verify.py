@@ -26,7 +26,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: {exc}")
             status = max(status, 2)
             continue
-        result = replay_session(session)
+        try:
+            result = replay_session(session)
+        except KeyboardInterrupt:
+            from dynviz.cli import interrupted
+
+            return interrupted(f"replay of {path} interrupted; not verified")
         print(f"{path}: {'verified' if result.verified else 'MISMATCH'}")
         for line in verify_report(result):
             print(f"  {line}")
