@@ -605,7 +605,7 @@ def check_seed(config: CheckConfig, script: list[tuple[int, str]] | None = None)
             unconverged.append(key.decode())
     hints = sum(len(node.hints) for node in cluster.nodes.values())
     if hints:
-        unconverged.append(f"({hints} hints left)")
+        unconverged.append(f"({plural(hints, 'hint')} left)")
     verdict = judge(run.writes, final, run.reads)
     report = SeedReport(
         seed=config.seed,
@@ -804,8 +804,8 @@ def main_check(args: argparse.Namespace) -> int:
             raise stopped() from None
     out = Console()
     faults = ",".join(base.faults) or "none"
-    table = Table(title=f"dynviz check: {base.versioning}/{base.resolver}, {base.nodes} nodes, "
-                        f"{base.ops} ops per seed, faults {faults}")
+    table = Table(title=f"dynviz check: {base.versioning}/{base.resolver}, {plural(base.nodes, 'node')}, "
+                        f"{plural(base.ops, 'op')} per seed, faults {faults}")
     table.add_column("seeds", justify="right")
     table.add_column("ops", justify="right")
     table.add_column("acked writes", justify="right")
@@ -824,7 +824,7 @@ def main_check(args: argparse.Namespace) -> int:
         if report.lost:
             what.append(f"{report.lost} lost ({', '.join(report.lost_values[:5])}{', ...' if report.lost > 5 else ''})")
         if report.phantoms:
-            what.append(f"{report.phantoms} phantoms")
+            what.append(plural(report.phantoms, "phantom"))
         if not report.converged:
             what.append(f"not converged: {', '.join(report.unconverged_keys)}")
         out.print(f"seed {report.seed}: {'; '.join(what)}", markup=False, highlight=False, soft_wrap=True)

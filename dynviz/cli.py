@@ -81,7 +81,8 @@ def cmd_ring(args: argparse.Namespace) -> int:
         print(json.dumps(result))
         return 0
     console = Console()
-    table = Table(title=f"ring: {len(ring.nodes)} nodes, {len(ring)} vnodes, strategy {args.strategy}")
+    table = Table(title=f"ring: {plural(len(ring.nodes), 'node')}, {plural(len(ring), 'vnode')}, "
+                        f"strategy {args.strategy}")
     table.add_column("node")
     table.add_column("vnodes", justify="right")
     table.add_column("share of ring", justify="right")
@@ -157,7 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps({"summary": True, "commands": len(script), "time_us": cluster.now,
                           "digest": cluster.digest(), "state_digest": cluster.state_digest()}, sort_keys=True))
     else:
-        print(f"{len(script)} commands, virtual time {cluster.now / 1e6:.3f}s, trace digest {cluster.digest()[:16]}")
+        print(f"{plural(len(script), 'command')}, virtual time {cluster.now / 1e6:.3f}s, trace digest {cluster.digest()[:16]}")
     return 1 if invalid else 0
 
 

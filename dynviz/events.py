@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from dynviz.core.hashing import show_key
+from dynviz.wording import noun, plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,7 @@ class VersionStored(Event):
     dots: tuple[tuple[str, int], ...] = ()
 
     def describe(self) -> str:
-        return f"{self.node} stores {_k(self.key)} ({self.siblings} sibling{'s' if self.siblings != 1 else ''}, {self.cause})"
+        return f"{self.node} stores {_k(self.key)} ({plural(self.siblings, 'sibling')}, {self.cause})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,8 +305,8 @@ class TransferProgress(Event):
     segments: int = 0
 
     def describe(self) -> str:
-        return (f"{self.change}: {self.source} -> {self.target} {self.keys} keys "
-                f"({self.segments_done}/{self.segments} ranges)")
+        return (f"{self.change}: {self.source} -> {self.target} {plural(self.keys, 'key')} "
+                f"({self.segments_done}/{self.segments} {noun(self.segments, 'range')})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 Every message that puts a number before a noun goes through here, so none says
 "1 partitions" or "1 waits held". Only the regular English plural (add "s") is
 guessed; an irregular one is passed explicitly (``plural(n, "entry", "entries")``), so
-nothing here needs a dictionary or can guess wrong.
+nothing here needs a dictionary or can guess wrong. It imports nothing, so any layer
+above ``core`` may use it (``core`` imports nothing of dynviz at all).
 """
 
 from __future__ import annotations

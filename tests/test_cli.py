@@ -207,3 +207,14 @@ def test_ctrl_c_in_lesson_check_and_replay_verify_is_one_line(monkeypatch: pytes
     session = SESSIONS / "recorded" / "crash-recover.jsonl"
     assert main(["replay", str(session), "--verify"]) == 130
     assert capsys.readouterr().err == f"dynviz: replay of {session} interrupted; not verified\n"
+
+
+def test_counts_of_one_are_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one = tmp_path / "one.dyn"
+    one.write_text("put k v\n")
+    assert main(["run", str(one)]) == 0
+    assert "1 command, virtual time" in capsys.readouterr().out
+    assert main(["ring", "--nodes", "1", "--n", "1"]) == 0
+    assert "ring: 1 node, 64 vnodes" in capsys.readouterr().out
+    assert main(["check", "--seeds", "1", "--ops", "1", "--faults", "none", "--jobs", "1", "--no-repro"]) in (0, 1)
+    assert "1 op per seed" in capsys.readouterr().out

@@ -393,3 +393,12 @@ def test_lesson_table_checks() -> None:
         with pytest.raises(CommandError) as info:
             parse_check(text, 3, 1)
         assert info.value.column == column and fragment in info.value.message and info.value.line == 3
+
+
+def test_table_texts_count_one_in_the_singular() -> None:
+    ex = Executor()
+    out = run(ex, "table create t01 pk=id stream=NEW_AND_OLD_IMAGES", "table put t01 id=a v=1", "table describe t01")
+    assert "1 item" in out.text and "1 items" not in out.text and "1 records" not in out.text
+    assert "1 record, latest" in out.text
+    assert run(ex, "table list").text.startswith("1 table:")
+    assert run(ex, "table stream t01 from=trim_horizon").text.splitlines()[0].endswith(": 1 new record")

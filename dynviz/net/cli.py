@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dynviz.net.address import parse_addr, parse_peers, parse_seeds
+from dynviz.wording import plural
 
 DEFAULT_DATA = ".dynviz"
 MS = 1000
@@ -298,7 +299,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         flag = " suspected" if m.suspected else ""
         print(f"  {m.name:8} {m.status:8} {m.generation:>4} {m.heartbeat_age_us / 1e6:>7.1f}s {m.tokens:>6}  "
               f"{addr:22} {keys:>6} {hints:>5}  {proc}{flag}")
-    print(f"ring: {sum(len(t) for t in first.ring.values())} vnodes; share of the ring: "
+    print(f"ring: {plural(sum(len(t) for t in first.ring.values()), 'vnode')}; share of the ring: "
           + ", ".join(f"{n} {s:.1%}" for n, s in ring_share.items()))
     return 0
 

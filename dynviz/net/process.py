@@ -36,6 +36,7 @@ from dynviz.node.assembly import NodeSettings, assemble_node
 from dynviz.node.gossip import Gossip
 from dynviz.node.node import MS, SECOND, Node, NodeConfig
 from dynviz.storage.sqlite import SqliteStore
+from dynviz.wording import plural
 
 log = logging.getLogger("dynviz.net")
 
@@ -92,7 +93,7 @@ class NodeOptions:
         if self.id not in self.initial_members:
             raise ValueError(f"{self.id} is not among the cluster's members ({', '.join(self.initial_members)})")
         if len(self.initial_members) < self.n:
-            raise ValueError(f"n={self.n} needs at least {self.n} members, got {len(self.initial_members)}")
+            raise ValueError(f"n={self.n} needs at least {plural(self.n, 'member')}, got {len(self.initial_members)}")
 
     @property
     def initial_members(self) -> tuple[str, ...]:

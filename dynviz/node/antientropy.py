@@ -39,6 +39,7 @@ from dynviz.core.ring import Range, Ring
 from dynviz.core.versions import Siblings, digest_siblings, encode_siblings
 from dynviz.events import Event
 from dynviz.node.component import Component
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from dynviz.node.node import Node
@@ -170,10 +171,15 @@ class ExchangeReport:
         if not self.path:
             return f"{head}: in sync (1 hash compared)"
         return (
-            f"{head}: {self.hashes_compared} hashes compared, {len(self.leaves)} leaves "
-            f"differ, {len(self.keys_sent_by_a)} keys {self.a}->{self.b}, "
-            f"{len(self.keys_sent_by_b)} keys {self.b}->{self.a}, {self.bytes_moved} bytes"
+            f"{head}: {plural(self.hashes_compared, 'hash', 'hashes')} compared, {_differ(len(self.leaves))}, "
+            f"{plural(len(self.keys_sent_by_a), 'key')} {self.a}->{self.b}, "
+            f"{plural(len(self.keys_sent_by_b), 'key')} {self.b}->{self.a}, {plural(self.bytes_moved, 'byte')}"
         )
+
+
+def _differ(leaves: int) -> str:
+    """"1 leaf differs", "3 leaves differ": the verb agrees with the count too."""
+    return f"{plural(leaves, 'leaf', 'leaves')} {'differs' if leaves == 1 else 'differ'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,9 +219,9 @@ class AntiEntropyExchange(Event):
         keys = sorted(set(self.keys_sent_by_a) | set(self.keys_sent_by_b))
         shown = ", ".join(_shown(k) for k in keys[:3]) + (", ..." if len(keys) > 3 else "")
         return (
-            f"{head}: {self.hashes_compared} hashes, {len(self.leaves)} leaves differ, "
-            f"{len(keys)} keys exchanged" + (f" ({shown})" if keys else "")
-            + f", {self.bytes_moved} bytes"
+            f"{head}: {plural(self.hashes_compared, 'hash', 'hashes')}, {_differ(len(self.leaves))}, "
+            f"{plural(len(keys), 'key')} exchanged" + (f" ({shown})" if keys else "")
+            + f", {plural(self.bytes_moved, 'byte')}"
         )
 
 

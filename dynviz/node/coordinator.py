@@ -38,6 +38,7 @@ from dynviz.node.messages import (
     ReplicaRangeReply,
 )
 from dynviz.node.quorum import Tally
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from dynviz.node.node import Node
@@ -200,7 +201,7 @@ class PutCoordinator(_Coordinator):
 
     def describe_state(self) -> str:
         if self.state == WAITING_W:
-            return f"need {self.w} acks"
+            return f"need {plural(self.w, 'ack')}"
         return f"{self.tally.describe()} acks"
 
     def start(self, version: Version) -> None:
@@ -313,7 +314,7 @@ class GetCoordinator(_Coordinator):
 
     def describe_state(self) -> str:
         if self.state == WAITING_R:
-            return f"need {self.r} replies"
+            return f"need {plural(self.r, 'reply', 'replies')}"
         return f"{self.tally.describe()} replies"
 
     def start(self) -> None:

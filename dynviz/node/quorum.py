@@ -8,6 +8,8 @@ in its tests. ``needed`` counts any replica (primary or stand-in, as in the pape
 
 from __future__ import annotations
 
+from dynviz.wording import noun
+
 
 class Tally:
     """Answers counted so far against what a request needs."""
@@ -38,5 +40,5 @@ class Tally:
     def describe(self) -> str:
         text = f"{len(self.ok)}/{self.needed}"
         if self.needed_primaries:
-            text += f" ({self.primaries_ok}/{self.needed_primaries} primaries)"
+            text += f" ({self.primaries_ok}/{self.needed_primaries} {noun(self.needed_primaries, 'primary', 'primaries')})"
         return text

@@ -37,6 +37,7 @@ from dynviz.core.versions import Siblings
 from dynviz.events import RingChange as RingChangeEvent
 from dynviz.events import TransferProgress
 from dynviz.node.component import Component
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from dynviz.node.gossip import Gossip
@@ -230,7 +231,8 @@ class Rebalance(Component):
         self.gossip.change_entries(changed)
         plan = _Plan(change, kind, subject, set(tasks), {g: tuple(t) for g, t in tasks.items()})
         self.plan = plan
-        self._emit(change, "planned", f"{sum(len(t) for t in tasks.values())} stretches move to "
+        self._emit(change, "planned", f"{plural(sum(len(t) for t in tasks.values()), 'stretch', 'stretches')} "
+                   f"move to "
                    f"{', '.join(sorted(tasks)) or 'nobody'}")
         if not tasks:
             self._commit(plan)
@@ -296,7 +298,7 @@ class Rebalance(Component):
         self.gossip.change_entries(changed)
         self.node.runtime.cancel(plan.timer)
         self.plan = None
-        self._emit(plan.change, "committed", f"{plan.moved} keys moved")
+        self._emit(plan.change, "committed", f"{plural(plan.moved, 'key')} moved")
         for fn in self.on_committed:
             fn(plan.change)
 

@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from dynviz.wording import plural
+
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from dynviz.session.recording import SessionError, load_session
@@ -37,8 +39,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt(f"replay of {args.file} interrupted; not verified") from None
     lines = verify_report(result)
     if result.verified:
-        print(f"{args.file}: verified: {result.commands} commands, virtual time "
-              f"{result.time / 1e6:.3f}s, {result.events} events")
+        print(f"{args.file}: verified: {plural(result.commands, 'command')}, virtual time "
+              f"{result.time / 1e6:.3f}s, {plural(result.events, 'event')}")
         for line in lines:
             print(f"  {line}")
         return 0
@@ -87,9 +89,9 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     expects = sum(1 for s in lesson.steps if s.check is not None)
     waits = sum(1 for s in lesson.steps if s.predicate is not None)
     if result.ok:
-        print(f"lesson {lesson.name}: ok ({expects} expects met, {waits} waits held)")
+        print(f"lesson {lesson.name}: ok ({plural(expects, 'expect')} met, {plural(waits, 'wait')} held)")
         return 0
-    print(f"lesson {lesson.name}: {len(result.failures)} step(s) failed")
+    print(f"lesson {lesson.name}: {plural(len(result.failures), 'step')} failed")
     return 1
 
 

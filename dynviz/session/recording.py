@@ -47,6 +47,7 @@ from typing import IO, Any
 from dynviz import __version__
 from dynviz import commands as c
 from dynviz.cluster import Cluster, ClusterConfig, ClusterError
+from dynviz.wording import plural
 
 FORMAT = "dynviz-session"
 VERSION = 1
@@ -417,7 +418,7 @@ def parse_session(data: bytes, path: str = "") -> Session:
                 raise SessionError(f"the footer's time {obj['time_us']} µs is before the last "
                                    f"command's ({last_time} µs)", number)
             if obj["commands"] != len(commands):
-                raise SessionError(f"the footer counts {obj['commands']} commands but the file "
+                raise SessionError(f"the footer counts {plural(obj['commands'], 'command')} but the file "
                                    f"has {len(commands)}", number)
             footer = Footer(obj["time_us"], obj.get("events"), obj["commands"], obj["digest"],
                             obj["state_digest"])

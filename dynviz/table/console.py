@@ -31,6 +31,7 @@ from dynviz.table.accelerator import AcceleratedClient, AcceleratorStats
 from dynviz.table.client import TableClient
 from dynviz.table.engine import PartitionPlacement, TableEngine, TableSnapshot, engine_for
 from dynviz.table.errors import TableError, ValidationException
+from dynviz.wording import plural
 
 USER_ERRORS = frozenset({"ValidationException", "ResourceNotFoundException", "ResourceInUseException",
                          "LimitExceededException"})
@@ -515,7 +516,7 @@ def _stream(desk: TableDesk, cmd: c.TableStream) -> TableResult:
     if cmd.start == "latest":
         text = f"table stream {cmd.table}: positioned at the end; the next read returns new records"
     else:
-        lines = [f"table stream {cmd.table}: {len(records)} new record{'s' if len(records) != 1 else ''}"]
+        lines = [f"table stream {cmd.table}: {plural(len(records), 'new record')}"]
         for r in records[:SHOWN_ITEMS]:
             lines.append("  " + show_record(r, t.schema.key_names))
         if len(records) > SHOWN_ITEMS:
@@ -537,7 +538,7 @@ def show_record(r: dict[str, Any], first: tuple[str, ...] = ()) -> str:
 
 def _list(desk: TableDesk, cmd: c.TableList) -> TableResult:
     names = desk.plain.list_tables()["TableNames"]
-    lines = [f"{len(names)} table{'s' if len(names) != 1 else ''}" + (":" if names else "")]
+    lines = [plural(len(names), "table") + (":" if names else "")]
     rows = []
     for n in names:
         s = desk.snapshot(n)
@@ -552,20 +553,21 @@ def _describe(desk: TableDesk, cmd: c.TableDescribe) -> TableResult:
     desc = desk.plain.describe_table(TableName=cmd.table)["Table"]
     s = desk.snapshot(cmd.table)
     g = s.capacity
-    lines = [f"table {cmd.table}: keys {', '.join(s.key_schema)}; {plural(s.item_count, 'item')}, {s.size_bytes} bytes, "
+    lines = [f"table {cmd.table}: keys {', '.join(s.key_schema)}; {plural(s.item_count, 'item')}, "
+             f"{plural(s.size_bytes, 'byte')}, "
              f"{plural(s.partitions, 'partition')}"]
     if g.mode == "PROVISIONED":
         lines.append(f"  capacity: {g.read_rate:g} RCU/s ({g.read_available:.1f} of {g.read_burst_max:g} banked), "
                      f"{g.write_rate:g} WCU/s ({g.write_available:.1f} of {g.write_burst_max:g} banked); "
-                     f"throttled {g.throttled_reads} reads, {g.throttled_writes} writes")
+                     f"throttled {plural(g.throttled_reads, 'read')}, {plural(g.throttled_writes, 'write')}")
     else:
         lines.append(f"  capacity: on-demand; consumed {g.consumed_read:g} RCU, {g.consumed_write:g} WCU")
     for ix in s.indexes:
-        lag = f", {ix.pending_updates} updates pending" if ix.pending_updates else ""
+        lag = f", {plural(ix.pending_updates, 'update')} pending" if ix.pending_updates else ""
         lines.append(f"  {ix.kind} index {ix.name}: keys {', '.join(ix.key_schema)}, {ix.projection}, "
-                     f"{ix.item_count} entries{lag}")
+                     f"{plural(ix.item_count, 'entry', 'entries')}{lag}")
     if s.stream_arn:
-        lines.append(f"  stream {s.stream_view_type}: {s.stream_records} records, latest #{s.latest_sequence}")
+        lines.append(f"  stream {s.stream_view_type}: {plural(s.stream_records, 'record')}, latest #{s.latest_sequence}")
     if cmd.table in desk.accelerated and s.cache is not None:
         lines.append(f"  accelerator: items {s.cache.items.hit_rate:.0%} hits, queries {s.cache.queries.hit_rate:.0%} hits")
     return TableResult(True, {"op": "DescribeTable", "table": cmd.table, "description": to_wire(desc),
@@ -594,7 +596,3 @@ _HANDLERS: dict[type, Any] = {
     c.TableDescribe: _describe,
     c.TableDrop: _drop,
 }
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -179,3 +179,24 @@ def test_the_verify_module_gives_the_same_advice() -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"dynviz lesson {lesson}" in proc.stdout
     assert f"dynviz run {script}" in proc.stdout
+
+
+def test_a_lesson_with_one_expect_and_one_wait_says_so_in_the_singular(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lesson = tmp_path / "one.dyn"
+    lesson.write_text("# one of each\ncluster nodes=3 seed=1\nput k v\nwait until quiet\nexpect get k values=v\n")
+    assert run(["lesson", str(lesson), "--check"]) == 0
+    assert "ok (1 expect met, 1 wait held)" in capsys.readouterr().out
+
+
+def test_a_footer_counting_one_command_says_command(tmp_path: Path) -> None:
+    import json
+
+    from dynviz.session.recording import SessionError, load_session
+
+    lines = (ROOT / "sessions" / "recorded" / "crash-recover.jsonl").read_text().splitlines()
+    footer = {**json.loads(lines[-1]), "commands": 1}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([*lines[:3], json.dumps(footer)]) + "\n")
+    with pytest.raises(SessionError, match="the footer counts 1 command but the file has 2"):
+        load_session(bad)
