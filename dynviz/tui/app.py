@@ -44,6 +44,7 @@ from dynviz.tui import panels as registry
 from dynviz.tui.driver import FPS, Cue, Driver, Saving
 from dynviz.tui.drivers.lesson import LessonDriver
 from dynviz.tui.drivers.live import LiveDriver
+from dynviz.tui.jobs import LONG_COMMANDS
 from dynviz.tui.journal import Journal, LogLine
 from dynviz.tui.palette import DynvizCommands, Entry, palette_entries
 from dynviz.tui.progress import Progress
@@ -135,7 +136,7 @@ class MainScreen(Screen[None]):
         self.set_class(self.wide, "-wide")
 
     def watch_wide(self) -> None:
-        self.host.call_after_refresh(self.host.show_cue)
+        self.host.layout_changed()
 
 
 class DynvizApp(App[None]):
@@ -159,9 +160,9 @@ class DynvizApp(App[None]):
         Binding("plus,equals_sign", "drive('faster')", "Faster", key_display="+", show=False,
                 tooltip="Speed up: x0.1 .. x1000"),
         Binding("minus", "drive('slower')", "Slower", key_display="-", show=False, tooltip="Slow down"),
-        Binding("left_square_bracket", "drive('seek_back')", "-1s", key_display="[",
+        Binding("left_square_bracket", "drive('seek_back')", "-1s", key_display="[", show=False,
                 tooltip="Replay: seek back one second"),
-        Binding("right_square_bracket", "drive('seek_forward')", "+1s", key_display="]",
+        Binding("right_square_bracket", "drive('seek_forward')", "+1s", key_display="]", show=False,
                 tooltip="Replay: seek forward one second"),
         Binding("left_curly_bracket", "drive('prev_command')", "Prev cmd", key_display="{", show=False,
                 tooltip="Replay: go to the previous command of the user"),
@@ -169,8 +170,8 @@ class DynvizApp(App[None]):
                 tooltip="Replay: go to the next command of the user"),
         Binding("home", "drive('seek_start')", "Start", show=False, tooltip="Replay: go to the start"),
         Binding("end", "drive('seek_end')", "End", show=False, tooltip="Replay: go to the end"),
-        Binding("g", "drive('seek')", "Seek", tooltip="Replay: seek to a time (12.5s) or a command (#42)"),
-        Binding("b", "drive('branches')", "Branches", tooltip="Replay: list the branches; switch or save one"),
+        Binding("g", "drive('seek')", "Seek", show=False, tooltip="Replay: seek to a time (12.5s) or a command (#42)"),
+        Binding("b", "drive('branches')", "Branches", show=False, tooltip="Replay: list the branches; switch or save one"),
         Binding("s", "select", "Select", tooltip="Pick a node or a key (also ← → ↑ ↓ on the ring)"),
         Binding("k", "kill_toggle", "Kill", tooltip="Crash the selected node, or recover it"),
         Binding("p", "partition", "Partition", show=False, tooltip="Partition editor: pick groups, apply or heal"),
@@ -229,6 +230,7 @@ class DynvizApp(App[None]):
         self.frame_times: list[float] = []
         self._failed_views: set[str] = set()
         self._settles = 0
+        self._placeholder = ""
         self.suggester = CommandSuggester(lambda: list(self.driver.view.node_names()), self.known_keys)
         self.title = driver.title
         self.set_reactive(DynvizApp.selected_key, self._first_key(driver))
@@ -274,6 +276,7 @@ class DynvizApp(App[None]):
         if main is not None:
             main.minimize()
             main.mode += 1
+        self._placeholder = ""
         driver.start(self)
         self.refresh_bindings()
 
@@ -402,9 +405,30 @@ class DynvizApp(App[None]):
         self._last_frame = now
         self.driver.tick(elapsed)
         self.refresh_views()
+        self._update_placeholder()
         self.frame_times.append(time.perf_counter() - now)
         if len(self.frame_times) > 200:
             del self.frame_times[:100]
+
+    def layout_changed(self) -> None:
+        """The main screen was recomposed (a resize across the wide threshold)."""
+        self._placeholder = ""
+        self.call_after_refresh(self.show_cue)
+
+    def _update_placeholder(self) -> None:
+        """The command line's hint names this cluster's nodes and a key it knows (a
+        lesson on nodes Sx, Sy, Sz must not suggest ``kill n3``)."""
+        names = self.driver.view.node_names()
+        keys = self.known_keys()
+        key = keys[0] if keys else "cart"
+        node = names[min(2, len(names) - 1)] if names else "n1"
+        hint = f"/ to type a command: get {key} · put {key} milk · kill {node} · help"
+        if hint != self._placeholder:
+            screen = self.main_screen()
+            if screen is not None and screen.is_mounted:
+                for line in screen.query(CommandLine):
+                    line.input.placeholder = hint
+                self._placeholder = hint
 
     def frame(self) -> Frame:
         workload = getattr(self.driver, "workload", None)
@@ -501,7 +525,9 @@ class DynvizApp(App[None]):
         now = self.driver.view.now
         self.journal.add(now, "command", f"> {text.strip()}", key_bytes, rank=0)
         pane = self._result_pane()
-        serial = pane.pending(text) if pane is not None else 0
+        note = ("running a slice per frame: the status line shows how far; escape stops it"
+                if isinstance(command, LONG_COMMANDS) else "waiting for the cluster's answer…")
+        serial = pane.pending(text, note) if pane is not None else 0
 
         def done(outcome: Outcome) -> None:
             out_key = outcome.data.get("key") if isinstance(outcome.data, dict) else None

@@ -43,6 +43,8 @@ class TimelineBar(Widget):
         height: 2;
         background: $panel;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -87,7 +89,7 @@ class TimelineBar(Widget):
         if app.end_check:
             t.append("│ ", style="dim")
             t.append(app.end_check + " ", style="bold green" if app.end_check.startswith("✓") else "bold red")
-        t.append("│ [ ] ±1s  { } command  home end  g seek  b branches", style="dim")
+        t.append("│ [ ] ±1s · { } command · g seek · b branches · home end", style="dim")
         t.append("\n")
         width = self.bar_width()
         cells: list[tuple[str, str]] = [("─", "grey35")] * width
