@@ -402,3 +402,22 @@ def test_table_texts_count_one_in_the_singular() -> None:
     assert "1 record, latest" in out.text
     assert run(ex, "table list").text.startswith("1 table:")
     assert run(ex, "table stream t01 from=trim_horizon").text.splitlines()[0].endswith(": 1 new record")
+
+
+def test_the_log_names_table_items_by_their_sort_key_values() -> None:
+    """Issue 13: event descriptions showed a number sort key as escaped bytes
+    (``orders/bob[\\x03\\...``); they read ``scores/ann[42]``, and index entries show
+    their values too."""
+    from dynviz.events import EventBus
+
+    bus = EventBus()
+    seen: list[str] = []
+    bus.subscribe(lambda event: seen.append(event.describe()))
+    ex = Executor(bus=bus)
+    run(ex, "table create scores pk=player sk=points:N gsi=bypoints:points:N",
+        "table put scores player=ann points=42", "table put scores player=bob points=-1.5")
+    ex.cluster.run(5_000_000)  # the index entries follow
+    text = "\n".join(seen)
+    assert "scores/ann[42]" in text and "scores/bob[-1.5]" in text
+    assert "/42[ann, 42]" in text  # the index entry: (its partition's) table keys, read back
+    assert "\\x" not in text

@@ -19,6 +19,8 @@ from __future__ import annotations
 from functools import lru_cache
 from hashlib import md5
 
+from dynviz.core.sortkey import show_suffix
+
 RING_BITS = 128
 RING_SIZE = 1 << RING_BITS
 """Number of positions on the ring; tokens are in ``[0, RING_SIZE)``."""
@@ -85,8 +87,10 @@ def as_key(key: bytes | str) -> bytes:
 
 def show_key(key: bytes) -> str:
     """A key as text for logs and views: its UTF-8 text (hex when it is not UTF-8); a
-    grouped key as ``GROUP[SUFFIX]``, the suffix's control and non-UTF-8 bytes escaped
-    (a table item reads ``orders/ada[2024-05-01]``)."""
+    grouped key as ``GROUP[SUFFIX]``, the suffix read back from the table layer's
+    order-preserving encoding (:func:`dynviz.core.sortkey.show_suffix`): a table item
+    reads ``orders/ada[2024-05-01]`` or ``scores/ann[42]``, an index entry
+    ``orders#bystatus@1/open[2024-05-01, ada]``."""
     group = placement_of(key)
     if group is key:
         try:
@@ -95,7 +99,7 @@ def show_key(key: bytes) -> str:
             return key.hex()
     suffix = key[3 + len(group):]
     text = _printable(group)
-    return f"{text}[{_printable(suffix)}]" if suffix else text
+    return f"{text}[{show_suffix(suffix)}]" if suffix else text
 
 
 def _printable(data: bytes) -> str:

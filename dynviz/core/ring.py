@@ -384,7 +384,8 @@ def build_ring(
         if q < 1 or q & (q - 1):
             raise RingError(f"partitions must be a power of two, got {q}")
         if q < len(nodes):
-            raise RingError(f"{q} partitions cannot be shared by {len(nodes)} nodes; use more")
+            raise RingError(f"{q} partition{'s' if q != 1 else ''} cannot be shared by {len(nodes)} nodes; "
+                            f"use more")  # (core imports nothing of dynviz, so not wording.plural)
         owners = claim_initial(nodes, q, spread=n)
         tokens = tokens_from_partition_owners(owners)
         return Ring({node: tokens.get(node, ()) for node in nodes})

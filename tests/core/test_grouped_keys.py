@@ -50,4 +50,5 @@ def test_keys_read_as_text_in_views() -> None:
     assert show_key(b"\xff\x00") == "ff00"  # not UTF-8: hex, as before
     assert show_key(grouped_key(b"cart/alice")) == "cart/alice"
     assert show_key(grouped_key(b"orders/ada", b"2024-05-01")) == "orders/ada[2024-05-01]"
-    assert show_key(grouped_key(b"orders/ada", b"\x03\x83\x01")) == "orders/ada[\\x03\\x83\\x01]"
+    assert show_key(grouped_key(b"orders/ada", b"\x03\x83\x01")) == "orders/ada[10]"  # N sort key 10, decoded
+    assert show_key(grouped_key(b"files/x", b"\xff\x00")) == "files/x[0xff00]"  # B, not text: hex
