@@ -227,16 +227,14 @@ def serve_command(seed: int, nodes: int) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """``dynviz serve``: the app in a web browser, through textual-serve."""
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        raise UserError("'dynviz serve' needs textual-serve: pip install textual-serve") from None
+    """``dynviz serve``: the app in a web browser, through textual-serve, on a page that
+    needs nothing from the internet (``dynviz.serve``)."""
+    from dynviz.serve import serve, textual_serve_dir
+
+    textual_serve_dir()  # ServeError (one line) when textual-serve is not installed
     url = f"http://{args.host}:{args.port}"
     print(f"dynviz: serving the app on {url} (Ctrl+C stops)", flush=True)
-    server = Server(serve_command(args.app_seed, args.app_nodes), host=args.host, port=args.port,
-                    title="dynviz", public_url=args.public_url or url)
-    server.serve()
+    serve(serve_command(args.app_seed, args.app_nodes), args.host, args.port, "dynviz", args.public_url or url)
     return 0
 
 

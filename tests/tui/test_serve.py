@@ -6,8 +6,10 @@ the app (its status bar, the ring's colours), not the splash screen.
 has started and drawn (xterm.js draws into a canvas, after the websocket's first
 bytes), so this test drives Chromium over the DevTools protocol instead: navigate,
 wait for textual-serve's ``-first-byte`` marker, then take screenshots until the app's
-colours are on screen. Skipped, with the reason, when chromium or textual-serve is not
-installed. Every process it starts is ended (by process group) and time-bounded.
+colours are on screen. Chromium resolves no host but 127.0.0.1, as in an offline
+classroom: the page must get everything, its font included, from dynviz serve. Skipped,
+with the reason, when chromium or textual-serve is not installed. Every process it
+starts is ended (by process group) and time-bounded.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -102,15 +105,17 @@ def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:
     return width, height, pixels  # type: ignore[return-value]
 
 
-async def browse(url: str, profile: Path, out: Path, deadline: float) -> tuple[bool, Counter]:
-    """Open ``url`` in headless Chromium over the DevTools protocol; write the final
-    screenshot to ``out``. Returns (the app's terminal appeared, colour counts)."""
+async def browse(url: str, profile: Path, out: Path, deadline: float) -> tuple[bool, Counter, bool]:
+    """Open ``url`` in headless Chromium over the DevTools protocol, offline (no host
+    but 127.0.0.1 resolves); write the final screenshot to ``out``. Returns (the app's
+    terminal appeared, colour counts, the page's Roboto Mono font face loaded)."""
     import aiohttp
 
     chrome = subprocess.Popen(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         "--window-size=1400,900", "--remote-debugging-port=0", "about:blank"],
+         "--window-size=1400,900", "--remote-debugging-port=0",
+         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         port_file = profile / "DevToolsActivePort"
@@ -146,13 +151,16 @@ async def browse(url: str, profile: Path, out: Path, deadline: float) -> tuple[b
                     await asyncio.sleep(0.25)
                 assert await evaluate("!!document.querySelector('#terminal')"), "no terminal container"
                 colours: Counter = Counter()
+                font = ("[...document.fonts].some(f => f.family.replace(/[\"']/g, '') === 'Roboto Mono'"
+                        " && f.status === 'loaded')")
                 while True:  # the app draws a moment after its first bytes
                     shot = base64.b64decode((await call("Page.captureScreenshot", format="png"))["data"])
                     out.write_bytes(shot)
                     _, _, pixels = png_pixels(shot)
                     colours = Counter(pixels)
-                    if colours[STATUS_BLUE] > 5000 or time.monotonic() > deadline:
-                        return started, colours
+                    loaded = bool(await evaluate(font))
+                    if (colours[STATUS_BLUE] > 5000 and loaded) or time.monotonic() > deadline:
+                        return started, colours, loaded
                     await asyncio.sleep(0.5)
     finally:
         stop(chrome)
@@ -179,9 +187,14 @@ def test_serve_shows_the_app_in_headless_chromium(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "dynviz serve did not answer"
                 time.sleep(0.2)
         assert "textual-terminal" in page and "dynviz" in page
+        fetched = re.findall(r"""(?:href|src)\s*=\s*["']([^"']+)|url\(\s*["']?([^"')]+)""", page)
+        urls = [a or b for a, b in fetched]
+        assert urls and all(u.startswith(url) for u in urls), f"the page fetches from elsewhere: {urls}"
+        assert "fonts.googleapis" not in page
         png = tmp_path / "serve.png"
-        started, colours = asyncio.run(browse(url, tmp_path / "profile", png, time.monotonic() + 45))
+        started, colours, font = asyncio.run(browse(url, tmp_path / "profile", png, time.monotonic() + 45))
         assert started, "the app never sent its first bytes to the page"
+        assert font, "the page's Roboto Mono did not load from dynviz serve (offline)"
         total = sum(colours.values())
         assert colours[STATUS_BLUE] > 5000, f"no status bar in {png}: {colours.most_common(5)}"
         assert colours[SPLASH] < total // 2, f"{png} still shows textual-serve's splash"
