@@ -1,5 +1,6 @@
-"""``dynviz serve``'s page needs nothing from the internet (an offline classroom):
-textual-serve's external font stylesheet is replaced by the fonts it ships."""
+"""``dynviz serve``'s page (``dynviz/serve.py``) needs nothing from the internet (an
+offline classroom): textual-serve's external font stylesheet is replaced by the fonts
+it ships. (Named apart from tests/tui/test_serve.py: tests/ has no packages.)"""
 
 from __future__ import annotations
 
