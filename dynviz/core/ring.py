@@ -396,7 +396,7 @@ def build_ring(
     raise RingError(f"unknown strategy {strategy!r}; expected one of: {', '.join(STRATEGIES)}")
 
 
-_COUNT = re.compile(r"\s*[-+]?[0-9]+\s*")
+_COUNT = re.compile(r" *([-+]?[0-9]+) *")
 NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """A node name: ASCII letters, digits, '-' and '_', not starting with '-' or '_'. The
 command language's words are ASCII, so a name outside it could not be typed in a
@@ -406,8 +406,9 @@ negative count (``--nodes -3``)."""
 
 def node_names(spec: str | int) -> list[str]:
     """``5`` -> n1..n5; ``"Sx,Sy,Sz"`` -> those names (validated)."""
-    if isinstance(spec, int) or _COUNT.fullmatch(spec):
-        count = int(spec)
+    count_text = None if isinstance(spec, int) else _COUNT.fullmatch(spec)
+    if isinstance(spec, int) or count_text:
+        count = spec if isinstance(spec, int) else int(count_text.group(1))  # type: ignore[union-attr]
         if count < 1:
             raise RingError(f"need at least 1 node, got {count}")
         if count > 4096:
