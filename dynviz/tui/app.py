@@ -128,7 +128,7 @@ class MainScreen(Screen[None]):
             widget.add_class("mode-widget")
             yield widget
         yield ResultPane(id="result")
-        yield CommandLine(self.host.suggester, id="command")
+        yield CommandLine(self.host.suggester, placeholder=self.host.command_hint(), id="command")
         yield Footer()
 
     def on_resize(self) -> None:
@@ -293,7 +293,7 @@ class DynvizApp(App[None]):
         self.driver.start(self)
         self.refresh_views()
         if self.welcome and self.progress.show_welcome:
-            self.action_welcome()
+            self.call_after_refresh(self.action_welcome)  # over the main screen, drawn once
 
     def on_unmount(self) -> None:
         self.driver.close()
@@ -415,14 +415,17 @@ class DynvizApp(App[None]):
         self._placeholder = ""
         self.call_after_refresh(self.show_cue)
 
-    def _update_placeholder(self) -> None:
-        """The command line's hint names this cluster's nodes and a key it knows (a
-        lesson on nodes Sx, Sy, Sz must not suggest ``kill n3``)."""
+    def command_hint(self) -> str:
+        """The command line's hint: this cluster's nodes and a key it knows (a lesson on
+        nodes Sx, Sy, Sz must not suggest ``kill n3``)."""
         names = self.driver.view.node_names()
         keys = self.known_keys()
         key = keys[0] if keys else "cart"
         node = names[min(2, len(names) - 1)] if names else "n1"
-        hint = f"/ to type a command: get {key} · put {key} milk · kill {node} · help"
+        return f"/ to type a command: get {key} · put {key} milk · kill {node} · help"
+
+    def _update_placeholder(self) -> None:
+        hint = self.command_hint()
         if hint != self._placeholder:
             screen = self.main_screen()
             if screen is not None and screen.is_mounted:

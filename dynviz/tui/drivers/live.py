@@ -22,7 +22,7 @@ from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.events import EventBus
 from dynviz.executor import Executor, Outcome
 from dynviz.session.recording import Footer, Recorder, SessionError, parse_session, write_session
-from dynviz.tui.driver import FRAME_BUDGET_S, MAX_EVENTS_PER_FRAME
+from dynviz.tui.driver import FRAME_BUDGET_S, MAX_EVENTS_PER_FRAME, Host
 from dynviz.tui.drivers.sim import SimDriver, ignore
 from dynviz.tui.workload import PRELOAD, Workload, default_config, preload_commands
 
@@ -64,10 +64,20 @@ class LiveDriver(SimDriver):
         if record:
             self.start_recording(default_recording_path(seed) if record is True else Path(record))
         self.preloaded = preload
-        if preload:
+        self._preload_pending = preload
+        self.workload.reset(self.cluster.now)
+
+    def start(self, host: Host) -> None:
+        """Write the starter keys now, when the app's tape listens (their versions then
+        show in the Versions panel like any other), once."""
+        super().start(host)
+        self.preload()
+
+    def preload(self) -> None:
+        if self._preload_pending:
+            self._preload_pending = False
             for text in preload_commands():
                 self.run_setup(text)
-        self.workload.reset(self.cluster.now)
 
     @property
     def title(self) -> str:

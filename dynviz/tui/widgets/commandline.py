@@ -127,16 +127,16 @@ class CommandLine(Widget):
             self.text = text
             self.command = command
 
-    def __init__(self, suggester: CommandSuggester, *, id: str | None = None) -> None:
+    def __init__(self, suggester: CommandSuggester, *, placeholder: str = "", id: str | None = None) -> None:
         super().__init__(id=id)
         self.suggester = suggester
+        self.placeholder = placeholder or "/ to type a command · help lists them"
         self.history: list[str] = []
         self._history_at = 0
         self.error: str = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ to type a command: put cart:alice milk · get cart:alice · kill n3 · help",
-                    suggester=self.suggester, id="cmd-input")
+        yield Input(placeholder=self.placeholder, suggester=self.suggester, id="cmd-input")
         yield Static("", id="cmd-error")
 
     @property
