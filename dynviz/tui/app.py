@@ -26,8 +26,10 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import platformdirs
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -748,6 +750,22 @@ class DynvizApp(App[None]):
             self.notify(message, timeout=5)
 
         self.push_screen(SaveScreen(driver.save_name(), driver.save_title()), apply)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """The palette's Screenshot: an SVG in the Downloads directory when there is one,
+        else in the current directory, and a notice saying where (or why not)."""
+        if self.is_web:  # the browser downloads it
+            super().action_screenshot(filename, path)
+            return
+        if path is None:
+            downloads = Path(platformdirs.user_downloads_dir())
+            path = str(downloads if downloads.is_dir() else Path.cwd())
+        try:
+            saved = self.save_screenshot(filename, path)
+        except OSError as exc:
+            self.notify(f"no screenshot: {exc.strerror or exc} ({path})", severity="error", timeout=8)
+            return
+        self.notify(f"screenshot saved to {saved}", timeout=6)
 
     def help_bindings(self) -> list[tuple[str, str]]:
         """The bindings that work in this mode, then the other ways in."""

@@ -267,3 +267,18 @@ async def test_the_recording_stays_data_after_these_changes(tmp_path: Path) -> N
         await pilot.press("q")
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert all("select" not in str(row.get("text", "")) for row in rows), "selection is not a command"
+
+
+async def test_the_palettes_screenshot_says_where_it_went_without_a_downloads_dir(
+        tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import platformdirs
+
+    monkeypatch.setattr(platformdirs, "user_downloads_dir", lambda: str(tmp_path / "no-such-dir"))
+    monkeypatch.chdir(tmp_path)
+    app = quiet()
+    async with app.run_test(size=SMALL) as pilot:
+        app.action_screenshot()
+        await pilot.pause()
+        shots = list(tmp_path.glob("*.svg"))
+        assert len(shots) == 1
+        assert any(f"saved to {shots[0]}" in n.message for n in app._notifications)

@@ -95,7 +95,7 @@ async def test_history_draws_siblings_side_by_side_and_the_reconciliation() -> N
         panel.refresh_view(app.frame())
         lines = panel.plain_lines()
         assert "3 versions, 2 current siblings" in lines[0]
-        assert "dotted version vectors" in lines[0]
+        assert "(dotted version vectors;" in lines[3]
         assert lines[1].startswith("now: ● ") and "eggs" in lines[1] and "ham" in lines[1], "current first"
         row = next(line for line in lines[2:] if "eggs" in line)
         assert "ham" in row, "siblings share a row"
@@ -137,7 +137,7 @@ async def test_history_in_vclock_mode_shows_clocks_and_the_lost_write() -> None:
         app.selected_key = b"k"
         panel.refresh_view(app.frame())
         body = text(panel)
-        assert "(vector clocks)" in body
+        assert "(vector clocks;" in body
         assert "{" + f"{first.coordinator}:2" + "}" in body
         assert "held nowhere (lost)" in body
 

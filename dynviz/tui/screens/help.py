@@ -15,8 +15,8 @@ from dynviz.commands import command_help, table_help
 
 def bindings_table(bindings: list[tuple[str, str]]) -> Table:
     table = Table(title="Keys", title_style="bold", box=None, expand=True, pad_edge=False)
-    table.add_column("key", style="bold cyan", no_wrap=True)
-    table.add_column("action")
+    table.add_column("key", style="bold cyan", ratio=1)
+    table.add_column("action", ratio=3)
     for key, description in bindings:
         table.add_row(key, description)
     return table

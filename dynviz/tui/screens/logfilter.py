@@ -20,6 +20,7 @@ class LogFilterScreen(ModalScreen[set[str] | None]):
     }
     LogFilterScreen SelectionList { height: auto; max-height: 16; }
     LogFilterScreen Horizontal { height: auto; }
+    LogFilterScreen Horizontal > Button { width: 1fr; min-width: 6; }
     """
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
@@ -30,11 +31,12 @@ class LogFilterScreen(ModalScreen[set[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "log: kinds shown"
+            box.border_subtitle = "space toggles · esc cancels"
             yield SelectionList[str](*[(k, k, k not in self.hidden) for k in EVENT_KINDS], id="kinds")
             with Horizontal():
                 yield Button("Apply", id="apply", variant="primary")
                 yield Button("All", id="all")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Cancel", id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":

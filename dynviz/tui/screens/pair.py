@@ -14,7 +14,7 @@ class PairScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     PairScreen { align: center middle; }
     PairScreen > Vertical {
-        width: 56; height: auto; border: round $accent; background: $surface; padding: 0 1;
+        width: 56; max-width: 100%; height: auto; border: round $accent; background: $surface; padding: 0 1;
     }
     PairScreen Horizontal { height: auto; }
     PairScreen Select { width: 1fr; }

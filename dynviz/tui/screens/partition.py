@@ -31,7 +31,7 @@ class PartitionScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     PartitionScreen { align: center middle; }
     PartitionScreen > Vertical {
-        width: 64; height: auto; max-height: 90%;
+        width: 64; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     PartitionScreen Grid { grid-size: 4; grid-gutter: 0 1; height: auto; }
@@ -41,6 +41,8 @@ class PartitionScreen(ModalScreen[str | None]):
     PartitionScreen Button.-group-2 { background: $success-darken-2; }
     PartitionScreen #preview { color: $text-accent; height: auto; margin: 1 0; }
     PartitionScreen Horizontal { height: auto; }
+    PartitionScreen Horizontal > Button { width: 1fr; min-width: 8; }
+    PartitionScreen Label { width: 1fr; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "cancel"),
@@ -61,7 +63,8 @@ class PartitionScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "partition editor"
-            yield Label("Click a node (or tab to it, space) to move it to the next group (A, B, C).")
+            yield Label("Space (or a click) on a node moves it to the next group: A, B, C. "
+                        "Tab moves between nodes.")
             with Grid():
                 for n in self.nodes:
                     yield Button(self._label(n), id=f"node-{n}", classes=f"-group-{self.groups[n]}")

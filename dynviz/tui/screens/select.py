@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 Choice = tuple[str, str]  # ("node", name) or ("key", key)
@@ -28,8 +28,7 @@ class SelectScreen(ModalScreen[Choice | None]):
         width: 60; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    SelectScreen OptionList { height: auto; max-height: 20; }
-    SelectScreen Label { color: $text-muted; }
+    SelectScreen OptionList { height: auto; max-height: 100%; }
     """
     BINDINGS = [Binding("escape", "cancel", "Close")]
 
@@ -54,8 +53,8 @@ class SelectScreen(ModalScreen[Choice | None]):
             options.append(Option(f" {mark} {key}", id=f"key:{key}"))
         with Vertical() as box:
             box.border_title = "select a node or a key"
+            box.border_subtitle = "↑ ↓ · enter selects · esc closes"
             yield OptionList(*options, id="select-list")
-            yield Label("↑ ↓ move · enter selects · esc closes · or type select NAME")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -13,10 +13,10 @@ from textual.widgets.option_list import Option
 _CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: 84; height: auto; max-height: 90%;
+    width: 84; max-width: 100%; height: auto; max-height: 90%;
     border: round $accent; background: $surface; padding: 0 1;
 }}
-{name} Label {{ color: $text-muted; }}
+{name} Label {{ color: $text-muted; width: 1fr; }}
 {name} OptionList {{ height: auto; max-height: 16; }}
 """
 

@@ -136,12 +136,13 @@ class VersionHistory(LinesView):
         current = [n for n in nodes if n.current]
         lines: list[Line] = [
             (("key ", "note"), (shown, "title"),
-             (f"  {total} version{'s' * (total != 1)}, {len(current)} current sibling{'s' * (len(current) != 1)}"
-              f"  ({'vector clocks' if vclock else 'dotted version vectors'})", "note")),
+             (f"  {total} version{'s' * (total != 1)}, {len(current)} current sibling{'s' * (len(current) != 1)}",
+              "note")),
             # The current versions first, however long the past drawn below them.
             (("now: ", "current"), *self._current_runs(current, vclock)),
-            (("● current", "current"), ("  ○ superseded", "old"), ("  ◆ reconciles siblings", "reconcile"),
-             ("  │ edges go down to what supersedes", "note")),
+            (("● current", "current"), ("  ○ superseded", "old"), ("  ◆ reconciles siblings", "reconcile")),
+            ((f"({'vector clocks' if vclock else 'dotted version vectors'}; "
+              "an edge goes down to what supersedes)", "note"),),
         ]
         if total > len(events):
             lines.append(((f"(the {total - len(events)} oldest versions are not drawn)", "note"),))
