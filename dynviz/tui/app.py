@@ -370,16 +370,21 @@ class DynvizApp(App[None]):
             if self._cue_maximized:
                 screen.minimize()
                 self._cue_maximized = False
-            return
-        if screen.wide:
+        elif screen.wide:
             if self._cue_maximized:
                 screen.minimize()
                 self._cue_maximized = False
             for name in names:
                 self._bring_forward(screen, name)
         else:
-            self.maximize_panel(names[0])
+            self.maximize_panel(names[0], focus=False)
             self._cue_maximized = True
+        # The narration holds the focus: n, b, h and enter are the lesson's, whichever
+        # panel is shown (the Log would take enter, the Messages panel a letter).
+        for widget in screen.query(".mode-widget"):
+            if widget.can_focus:
+                widget.focus()
+                break
         self.refresh_views()
 
     @staticmethod

@@ -428,10 +428,10 @@ async def test_spacetime_can_hide_background_gossip_and_anti_entropy() -> None:
         panel.refresh_view(app.frame())
         assert any("GPush" in line for line in panel.plain_lines())
         panel.focus()
-        await pilot.press("b")
+        await pilot.press("o")
         lines = panel.plain_lines()
         assert not any("GPush" in line or "GPull" in line for line in lines)
         assert any("RPut" in line for line in lines)
-        assert "gossip/AE hidden (b)" in lines[0]
-        await pilot.press("b")
+        assert "gossip/AE hidden (o)" in lines[0]
+        await pilot.press("o")
         assert any("GPush" in line for line in panel.plain_lines())

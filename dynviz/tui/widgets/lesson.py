@@ -34,8 +34,9 @@ class LessonState(Protocol):
     def cue(self) -> Cue: ...
 
 
-class LessonPanel(Widget):
-    """The lesson's narration and progress, above the command line."""
+class LessonPanel(Widget, can_focus=True):
+    """The lesson's narration and progress, above the command line. It takes the focus
+    at each narration, so the lesson's keys reach the app whatever panel is shown."""
 
     DEFAULT_CSS = """
     LessonPanel {
@@ -47,6 +48,7 @@ class LessonPanel(Widget):
         border-subtitle-color: $text-warning;
         background: $surface;
         padding: 0 1;
+        &:focus { border: round $warning; background-tint: $foreground 3%; }
     }
     """
 

@@ -405,7 +405,7 @@ class SpaceTime(LinesView):
     """Message types (by prefix) of background traffic: gossip and anti-entropy, which
     run all the time; ``b`` hides them to follow the requests."""
 
-    BINDINGS = [Binding("b", "toggle_background", "Gossip/anti-entropy messages", show=False)]
+    BINDINGS = [Binding("o", "toggle_background", "Gossip/anti-entropy messages", show=False)]
     show_background: var[bool] = var(True)
 
     def __init__(self, *, max_rows: int = 2000, name: str | None = None, id: str | None = None,
@@ -586,7 +586,7 @@ class SpaceTime(LinesView):
                 return (("messages are not observed over TCP: the nodes record no per-message events "
                          "(attach shows the ring, the nodes, versions, gossip and the log)", "note"),)
             return (("no messages yet: put or get a key (put KEY VALUE) and watch them flow"
-                     if not self._rows else "only gossip/anti-entropy so far (b shows them)", "note"),)
+                     if not self._rows else "only gossip/anti-entropy so far (o shows them)", "note"),)
         row = self._shown[index]
         previous = self._shown[index - 1].time if index else None
         return self._format(row, previous)
@@ -599,7 +599,7 @@ class SpaceTime(LinesView):
             canvas.text(x - len(name) // 2, 0, name, "head")
         status = "following newest" if self.follow else "paused: End follows again"
         if not self.show_background:
-            status += ", gossip/AE hidden (b)"
+            status += ", gossip/AE hidden (o)"
         canvas.text(self._notes_x(), 0, status, "note")
         return canvas.line()
 
