@@ -170,3 +170,20 @@ def test_same_seed_same_trace() -> None:
         return cluster.digest() + cluster.state_digest()
 
     assert run() == run()
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("w", [1, 2, 3])
+def test_a_put_on_a_healthy_cluster_leaves_no_hint_and_no_suspicion(w: int, seed: int) -> None:
+    """Every replica answers, whatever W: none may time out. (At W=1 the coordinator used
+    to answer on its own write before asking the others, finish, then ignore their acks:
+    each 'timed out', was suspected, and a stand-in got a needless hint.)"""
+    c = Cluster(ClusterConfig(nodes=("n1", "n2", "n3", "n4", "n5"), n=3, r=1, w=w, seed=seed))
+    for i in range(5):
+        assert c.put(f"k{i}", f"v{i}").ok
+    c.run(1 * SECOND)
+    for i in range(5):
+        ins = c.inspect(f"k{i}")
+        assert all(not r.hints for r in ins.replicas), ins
+        assert sorted(r.node for r in ins.replicas if r.versions) == sorted(ins.preference_list)
+    assert all(not v.suspects for v in c.node_views())

@@ -210,10 +210,6 @@ class PutCoordinator(_Coordinator):
         self.set_state(WAITING_W)
         merged = node.store_version(self.key, version, self.targets.get(me))
         self.merged = merged
-        self.ack(me)
-        if self.state != WAITING_W and not self.timers and len(self.targets) == 1:
-            self.finish()
-            return
         for target, hint_for in list(self.targets.items()):
             if target == me:
                 continue
@@ -226,8 +222,11 @@ class PutCoordinator(_Coordinator):
             for target in pending.preference_list(self.key, self.n):
                 if target not in self.targets:
                     node.runtime.send(target, ReplicaPut(0, self.key, merged, None))
-        if self.state != WAITING_W and not self.timers:
-            self.finish()
+        # The local write counts last: at W=1 it answers the client, and the replicas'
+        # timers must already be running, or the coordinator would finish before asking
+        # them and their acks would find nobody (each then "timed out": a false
+        # suspicion and a needless hint on a stand-in).
+        self.ack(me)
 
     def ack(self, target: str) -> None:
         self.stop_timer(target)
