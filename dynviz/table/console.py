@@ -324,8 +324,13 @@ def run(desk: TableDesk, command: c.Command) -> TableResult:
                                                 exc.message))
         data = {"op": exc.operation_name, "table": table, "code": code, "message": exc.message}
         shown = f" {table}" if table else ""
-        text = f"table {command.verb}{shown} FAILED: {code}: {exc.message}"  # type: ignore[attr-defined]
-        return TableResult(False, data, text, f"{code}: {exc.message}", code in USER_ERRORS)
+        hint = ""
+        if code == "ResourceNotFoundException" and isinstance(table, str) and table not in desk.names():
+            names = desk.names()
+            hint = (f" (no table {table!r}: " + (f"the tables are {', '.join(names)}" if names else "none yet")
+                    + f"; table create {table} pk=ATTR makes one)")
+        text = f"table {command.verb}{shown} FAILED: {code}: {exc.message}{hint}"  # type: ignore[attr-defined]
+        return TableResult(False, data, text, f"{code}: {exc.message}{hint}", code in USER_ERRORS)
 
 
 def _create(desk: TableDesk, cmd: c.TableCreate) -> TableResult:

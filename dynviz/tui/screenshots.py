@@ -162,6 +162,9 @@ async def _all(out: Path, seed: int, nodes: int, size: tuple[int, int]) -> list[
 
     async def small(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
         app.run_for(2 * SECOND)
+        await _type(pilot, "as bob put cart:alice eggs")
+        await _type(pilot, "get cart:alice")
+        app.run_for(300 * MS)
         await shot("main-80x24")
 
     async def wide(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
@@ -182,7 +185,8 @@ LESSON = "04-hinted-handoff"
 
 async def _session_scenes(out: Path, seed: int, nodes: int, size: tuple[int, int]) -> list[Path]:
     """``replay.svg``: a shipped session replayed to the middle of its partition;
-    ``lesson.svg``: the hinted-handoff lesson at its first pause."""
+    ``lesson.svg`` and ``lesson-80x24.svg``: the hinted-handoff lesson at its second
+    narration; ``welcome.svg``: what a plain ``dynviz`` opens on."""
     from dynviz.session.lesson import load_lesson
     from dynviz.session.recording import load_session
     from dynviz.tui.drivers.lesson import LessonDriver
@@ -199,8 +203,21 @@ async def _session_scenes(out: Path, seed: int, nodes: int, size: tuple[int, int
                                    app=DynvizApp(ReplayDriver(load_session(REPLAYED), playing=False)))
 
     async def lesson(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
-        await pilot.press("n")  # through the first wait to the first pause
+        await pilot.press("n")  # the second narration (a wait played out on the way)
         await shot("lesson")
+
+    async def lesson_small(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+        await pilot.press("n")
+        await shot("lesson-80x24")
+
+    async def welcome(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+        await shot("welcome")
+
+    written += await run_scene(welcome, out, seed, nodes, (100, 32),
+                               app=DynvizApp.live(seed=seed, nodes=nodes, workload=False, playing=False,
+                                                  welcome=True))
+    written += await run_scene(lesson_small, out, seed, nodes, (80, 24),
+                               app=DynvizApp(LessonDriver(load_lesson(LESSON), playing=False)))
 
     written += await run_scene(lesson, out, seed, nodes, size,
                                app=DynvizApp(LessonDriver(load_lesson(LESSON), playing=False)))

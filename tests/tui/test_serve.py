@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from dynviz.tui.progress import Progress
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 STATUS_BLUE = (0, 83, 170)  # the status bar ($primary-darken-2 of the default theme)
@@ -170,7 +172,14 @@ def test_serve_shows_the_app_in_headless_chromium(tmp_path: Path) -> None:
     pytest.importorskip("textual_serve", reason="textual-serve is not installed")
     pytest.importorskip("aiohttp", reason="aiohttp (a textual-serve dependency) is not installed")
     port = free_port()
-    env = {**os.environ, "TMPDIR": str(tmp_path)}  # the served app's recordings land here
+    # The served app's recordings land in TMPDIR; its lesson progress in DYNVIZ_DATA_DIR,
+    # saying the welcome was turned off, so the page opens on the main screen (the
+    # welcome has tests of its own).
+    data = tmp_path / "data"
+    progress = Progress.load(data)
+    progress.set_show_welcome(False)
+    assert progress.save(), progress.problem
+    env = {**os.environ, "TMPDIR": str(tmp_path), "DYNVIZ_DATA_DIR": str(data)}
     server = subprocess.Popen([sys.executable, "-m", "dynviz", "serve", "--host", "127.0.0.1",
                                "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, start_new_session=True)
