@@ -20,11 +20,22 @@ class UserError(Exception):
     """An error caused by the user's input; printed as one line, exit status 2."""
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str) -> int:
+    """A whole number, 0 or more (seeds)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """A whole number, 1 or more (counts, sizes)."""
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
     return value
 
 
@@ -188,14 +199,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _app_nodes(text: str) -> int:
-    value = _positive_int(text)
+    value = _whole(text)
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError(f"--nodes must be between 1 and 64, got {value}")
     return value
 
 
 def _history(text: str) -> int:
-    value = _positive_int(text)
+    value = _whole(text)
     if not 100 <= value <= 10_000_000:
         raise argparse.ArgumentTypeError(f"--history must be between 100 and 10000000 events, got {value}")
     return value
@@ -212,7 +223,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def _port(text: str) -> int:
-    value = _positive_int(text)
+    value = _whole(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"--port must be between 0 and 65535, got {value}")
     return value
@@ -273,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Dynamo-style key-value store you can watch.",
     )
     parser.add_argument("--version", action="version", version=f"dynviz {__version__}")
-    parser.add_argument("--seed", dest="app_seed", type=_positive_int, default=0,
+    parser.add_argument("--seed", dest="app_seed", type=_whole, default=0,
                         help="seed of the app's cluster and workload (default 0)")
     parser.add_argument("--nodes", dest="app_nodes", type=_app_nodes, default=8,
                         help="nodes in the app's cluster (default 8)")
@@ -295,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     serve.add_argument("--public-url", default=None,
                        help="the URL browsers use, when behind a proxy (default http://HOST:PORT)")
-    serve.add_argument("--seed", dest="app_seed", type=_positive_int, default=0, help="seed (default 0)")
+    serve.add_argument("--seed", dest="app_seed", type=_whole, default=0, help="seed (default 0)")
     serve.add_argument("--nodes", dest="app_nodes", type=_app_nodes, default=8, help="nodes (default 8)")
     serve.set_defaults(func=cmd_serve)
 
@@ -314,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     shots = sub.add_parser("screenshots", help="run scripted scenes of the app headless and write SVG screenshots")
     shots.add_argument("--out", default="screenshots", help="directory for the SVGs (default screenshots/)")
-    shots.add_argument("--seed", dest="app_seed", type=_positive_int, default=0, help="seed (default 0)")
+    shots.add_argument("--seed", dest="app_seed", type=_whole, default=0, help="seed (default 0)")
     shots.add_argument("--nodes", dest="app_nodes", type=_app_nodes, default=8, help="nodes (default 8)")
     shots.add_argument("--width", type=_positive_int, default=120, help="terminal columns (default 120)")
     shots.add_argument("--height", type=_positive_int, default=36, help="terminal rows (default 36)")
@@ -328,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="Q, the number of equal partitions (power of two; default max(64, 8 per node))")
     ring.add_argument("--vnodes", type=_positive_int, default=8, help="T, tokens per node for --strategy random (default 8)")
     ring.add_argument("--n", type=_positive_int, default=3, help="replicas per key (default 3)")
-    ring.add_argument("--seed", type=_positive_int, default=0, help="seed for random tokens (default 0)")
+    ring.add_argument("--seed", type=_whole, default=0, help="seed for random tokens (default 0)")
     ring.add_argument("--key", help="show this key's token and preference list")
     ring.add_argument("--json", action="store_true", help="print one JSON object")
     ring.set_defaults(func=cmd_ring)
@@ -336,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="execute a command file headless (see 'Command language' in the README)")
     run.add_argument("file", help="a text file of commands, one per line ('#' comments)")
     run.add_argument("--json", action="store_true", help="print one JSON object per command result")
-    run.add_argument("--seed", type=_positive_int, default=None, help="override the cluster's seed")
+    run.add_argument("--seed", type=_whole, default=None, help="override the cluster's seed")
     run.set_defaults(func=cmd_run)
 
     from dynviz.net.cli import add_net_commands

@@ -673,7 +673,7 @@ TABLE_COMMANDS: tuple[type[Command], ...] = (
 # --------------------------------------------------------------------------------------
 
 _OPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
-_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -887,7 +887,8 @@ def _name(text: str, col: int, line: int, what: str) -> str:
         raise CommandError(
             line,
             col,
-            f"expected {what} made of letters, digits, '-' and '_', got {_show(text)}",
+            f"expected {what} made of letters, digits, '-' and '_' (starting with a letter or digit), "
+            f"got {_show(text)}",
         )
     return text
 

@@ -18,6 +18,7 @@ from dynviz.cluster import Cluster, ClusterConfig, ClusterError, Inspection
 from dynviz.events import EventBus, Narration
 from dynviz.node.node import MS, SECOND
 from dynviz.storage.base import StorageError
+from dynviz.wording import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +168,7 @@ class Executor:
             "versioning": cfg.versioning, "resolver": cfg.resolver, "seed": cfg.seed,
             "vnodes": len(cluster.ring),
         }
-        text = (f"cluster of {len(cfg.nodes)} nodes ({', '.join(cfg.nodes)}), N={cfg.n} R={cfg.r} W={cfg.w}, "
+        text = (f"cluster of {plural(len(cfg.nodes), 'node')} ({', '.join(cfg.nodes)}), N={cfg.n} R={cfg.r} W={cfg.w}, "
                 f"{cfg.versioning}, {cfg.strategy} ring of {len(cluster.ring)} vnodes, seed {cfg.seed}")
         return self._out(command, True, data, text)
 
@@ -330,9 +331,9 @@ class Executor:
             "ranges_differing": differing, "hashes_compared": hashes,
             "keys_exchanged": [show_bytes(k) for k in keys], "bytes_moved": moved,
         }
-        text = (f"anti-entropy {command.a} <-> {command.b}: {len(reports)} shared ranges, "
-                f"{len(differing)} differed, {hashes} hashes compared, {len(keys)} keys exchanged, "
-                f"{moved} bytes")
+        text = (f"anti-entropy {command.a} <-> {command.b}: {plural(len(reports), 'shared range')}, "
+                f"{len(differing)} differed, {plural(hashes, 'hash', 'hashes')} compared, "
+                f"{plural(len(keys), 'key')} exchanged, {plural(moved, 'byte')}")
         ok = len(done) == len(reports)
         return self._out(command, ok, data, text, "" if ok else "some exchanges did not finish")
 

@@ -51,6 +51,7 @@ from dynviz.net.client import NetClient, NetError
 from dynviz.node.antientropy import AntiEntropyAbandoned, AntiEntropyExchange
 from dynviz.node.node import SECOND
 from dynviz.sim.network import InFlight
+from dynviz.wording import plural
 
 POLL_INTERVAL = 0.5
 """Seconds between two polls of every node."""
@@ -723,7 +724,7 @@ class Attachment:
         shown = " | ".join(",".join(g) for g in listed)
         self._emit(NetworkChanged(self.cluster.now, f"partition {shown} (links blocked on the nodes)"))
         blocked = len([1 for _, op, _ in calls if op == "block"])
-        text = f"partitioned: {shown} ({blocked} links blocked)"
+        text = f"partitioned: {shown} ({plural(blocked, 'link')} blocked)"
         down = [n for n in self.cluster.nodes if not self.cluster.is_up(n)]
         if down:
             text += f"; {','.join(down)} down: not told (restarted nodes start unblocked)"
@@ -761,9 +762,9 @@ class Attachment:
         done = [r for r in reports if isinstance(r, AntiEntropyExchange)]
         keys = sorted({k for r in done for k in (*r.keys_sent_by_a, *r.keys_sent_by_b)})
         differing = [r.range_index for r in done if r.leaves]
-        text = (f"anti-entropy {a} <-> {b}: {sessions} shared ranges, {len(differing)} differed, "
-                f"{sum(r.hashes_compared for r in done)} hashes compared, {len(keys)} keys exchanged, "
-                f"{sum(r.bytes_moved for r in done)} bytes")
+        text = (f"anti-entropy {a} <-> {b}: {plural(sessions, 'shared range')}, {len(differing)} differed, "
+                f"{plural(sum(r.hashes_compared for r in done), 'hash', 'hashes')} compared, "
+                f"{plural(len(keys), 'key')} exchanged, {plural(sum(r.bytes_moved for r in done), 'byte')}")
         ok = len(done) == sessions
         if not ok:
             text += f" ({sessions - len(done)} sessions did not finish within {ANTIENTROPY_WAIT:g}s)"

@@ -203,11 +203,11 @@ async def _session_scenes(out: Path, seed: int, nodes: int, size: tuple[int, int
                                    app=DynvizApp(ReplayDriver(load_session(REPLAYED), playing=False)))
 
     async def lesson(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
-        await pilot.press("n")  # the second narration (a wait played out on the way)
+        await pilot.press("n", "n")  # into the wait, then to its end: the second narration
         await shot("lesson")
 
     async def lesson_small(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
-        await pilot.press("n")
+        await pilot.press("n", "n")
         await shot("lesson-80x24")
 
     async def welcome(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:

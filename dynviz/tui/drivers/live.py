@@ -25,6 +25,7 @@ from dynviz.session.recording import Footer, Recorder, SessionError, parse_sessi
 from dynviz.tui.driver import FRAME_BUDGET_S, MAX_EVENTS_PER_FRAME, Host
 from dynviz.tui.drivers.sim import SimDriver, ignore
 from dynviz.tui.workload import PRELOAD, Workload, default_config, preload_commands
+from dynviz.wording import plural
 
 LESSON_ONLY = (c.WaitUntil, c.Pause, c.Expect)
 
@@ -206,4 +207,4 @@ class LiveDriver(SimDriver):
                                     Footer(cluster.now, cluster.scheduler.events_run, len(session.commands),
                                            cluster.digest(), cluster.state_digest()), str(path))
         write_session(session, path)
-        return f"saved {len(session.commands)} commands to {path}"
+        return f"saved {plural(len(session.commands), 'command')} to {path}"

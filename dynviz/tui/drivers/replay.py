@@ -37,6 +37,7 @@ from dynviz.tui.drivers.sim import SimDriver
 from dynviz.tui.jobs import LONG_COMMANDS
 from dynviz.tui.screens.session import BranchesScreen, SeekScreen
 from dynviz.tui.widgets.timeline import TimelineBar
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -372,8 +373,8 @@ class ReplayDriver(SimDriver):
         rows = []
         for info in self.timeline.branches():
             mark = "▶" if info.current else " "
-            origin = "the recording" if info.parent is None else f"from {info.parent} at command #{info.fork}"
-            rows.append((info.id, f"{mark} branch {info.id}: {info.commands} commands, ends at "
+            origin = "the recording" if info.parent is None else f"branched from {info.parent} after command #{info.fork}"
+            rows.append((info.id, f"{mark} branch {info.id}: {plural(info.commands, 'command')}, ends at "
                                   f"{info.end / SECOND:.3f}s ({origin})"))
         return rows
 
@@ -417,4 +418,4 @@ class ReplayDriver(SimDriver):
         bid = self.timeline.current if self._save_branch is None else self._save_branch
         self._save_branch = None
         session = self.timeline.save(bid, path)
-        return f"saved branch {bid} ({len(session.commands)} commands) to {path}"
+        return f"saved branch {bid} ({plural(len(session.commands), 'command')}) to {path}"

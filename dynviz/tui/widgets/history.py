@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from dynviz.events import ReadRepair
 from dynviz.tui.history import HistoryNode, build_history
 from dynviz.tui.widgets.spacetime import Canvas, Line, LinesView, fmt_time, new_since, printable
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from dynviz.tui.view import ClusterView, Frame
@@ -145,7 +146,7 @@ class VersionHistory(LinesView):
               "an edge goes down to what supersedes)", "note"),),
         ]
         if total > len(events):
-            lines.append(((f"(the {total - len(events)} oldest versions are not drawn)", "note"),))
+            lines.append(((f"(the {plural(total - len(events), 'oldest version')} not drawn)", "note"),))
         lines.append(())
         lines.extend(self._draw(nodes, holders, vclock))
         lines.append(())

@@ -104,7 +104,7 @@ class LessonPanel(Widget, can_focus=True):
             t.append(" · ".join(passed) + "\n", style="green")
         step = runner.current_step
         if runner.is_waiting and step is not None:
-            t.append("⏳ waiting until ", style="bold cyan")
+            t.append("◔ waiting until ", style="bold cyan")
             t.append(step.command.predicate, style="bold")  # type: ignore[attr-defined]
             t.append(f"  t={runner.cluster.now / 1e6:.3f}s", style="cyan")
             t.append("  (time runs: space pauses, n skips to the end)" if state.playing

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dynviz.tui.widgets.spacetime import Line, LinesView, fmt_time, new_since, printable
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from dynviz.tui.view import ClusterView, Frame
@@ -161,9 +162,9 @@ class MerklePanel(LinesView):
             return [head, (("in sync: the roots are equal (1 hash compared), nothing to exchange", "head"),)]
         digests = getattr(event, "key_digests", None)
         return [head, (
-            (f"{getattr(event, 'hashes_compared', '?')} hashes compared", "head"),
+            (f"{plural(getattr(event, 'hashes_compared', 0), 'hash', 'hashes')} compared", "head"),
             (f" · {len(leaves)} {'leaf differs' if len(leaves) == 1 else 'leaves differ'}", "leaf"),
-            (f" · {len(sent_a) + len(sent_b)} keys exchanged", "key"),
+            (f" · {plural(len(sent_a) + len(sent_b), 'key')} exchanged", "key"),
             (f" · {_size(getattr(event, 'bytes_moved', 0))} moved", "head"),
             (f" · {digests} key digests" if digests is not None else "", "note"),
         )]

@@ -116,7 +116,7 @@ class ResultPane(VerticalScroll):
         """Show ``command`` as started; returns the serial its outcome must carry."""
         self.serial += 1
         self.command = command.strip()
-        self._show(Text(f"⏳ {note}", style="cyan"))
+        self._show(Text(f"◔ {note}", style="cyan"))
         return self.serial
 
     def outcome(self, serial: int, outcome: Outcome) -> None:

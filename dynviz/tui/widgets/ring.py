@@ -27,6 +27,7 @@ from textual.widget import Widget
 
 from dynviz.core.hashing import RING_SIZE, as_key, token_of
 from dynviz.tui.widgets.canvas import BrailleCanvas
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from dynviz.tui.view import ClusterView, Frame
@@ -306,7 +307,7 @@ class RingView(Widget, can_focus=True):
             canvas.write(5, h - 1, "●", self._style("yellow", bold=True))
             canvas.write(15, h - 1, "○", self._style("red", bold=True))
             flying = len(flights)
-            info = f"{len(ring)} vnodes" + (f"  {flying} msg" if view.observes_messages() else "")
+            info = plural(len(ring), "vnode") + (f"  {flying} msg" if view.observes_messages() else "")
             if marked is not None:
                 count = len(marked[1])
                 info = f"▲ {marked[0]}: {count} partition{'s' * (count != 1)}  " + info

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widget import Widget
 
+from dynviz.wording import plural
+
 if TYPE_CHECKING:
     from dynviz.tui.view import Frame
 
@@ -15,7 +17,7 @@ STATES: dict[str, tuple[str, str]] = {
     "playing": ("● playing", "bold green"),
     "paused": ("▮▮ paused", "bold yellow"),
     "waiting": ("▮▮ waiting for you", "bold yellow"),
-    "working": ("⏳ working", "bold cyan"),
+    "working": ("◔ working", "bold cyan"),
     "live": ("● live", "bold green"),
     "stale": ("● no answer", "bold red"),
 }
@@ -72,7 +74,7 @@ class StatusBar(Widget):
         t.append(f"N{cfg.n} R{cfg.r} W{cfg.w} {cfg.versioning} ")
         names = view.node_names()
         down = sum(1 for n in names if not view.is_up(n))
-        t.append(f"{len(names)} nodes" + (f" ({down} down)" if down else "") + " ",
+        t.append(plural(len(names), "node") + (f" ({down} down)" if down else "") + " ",
                  style="bold red" if down else "")
         if frame.workload is not None:
             t.append("│ ", style="dim")

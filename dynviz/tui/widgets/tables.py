@@ -89,14 +89,14 @@ def capacity_text(desk: TableDesk, table: str) -> tuple[Text, str]:
     out.append(f"{table}", style="bold")
     banked = (f"; the gauges show tokens banked of the {BURST_SECONDS}s burst"
               if s.capacity.mode == "PROVISIONED" else "")
-    out.append(f"  {plural(s.item_count, 'item')}, {s.size_bytes} bytes, {plural(s.partitions, 'partition')}, "
+    out.append(f"  {plural(s.item_count, 'item')}, {plural(s.size_bytes, 'byte')}, {plural(s.partitions, 'partition')}, "
                f"resolver {s.resolver}{banked}\n", style="grey70")
     _gauge_lines(out, "table", s.capacity)
     for ix in s.indexes:
         if ix.capacity is not None:
             _gauge_lines(out, f"gsi {ix.name}", ix.capacity)
         lag = f", {ix.pending_updates} pending" if ix.pending_updates else ""
-        out.append(f"{ix.kind} index {ix.name}: {ix.item_count} entries{lag}\n", style="grey70")
+        out.append(f"{ix.kind} index {ix.name}: {plural(ix.item_count, 'entry', 'entries')}{lag}\n", style="grey70")
     if table in desk.accelerated and s.cache is not None:
         for label, st in (("item cache ", s.cache.items), ("query cache", s.cache.queries)):
             out.append(f"accelerator {label} ")
@@ -175,12 +175,12 @@ def placement_text(desk: TableDesk, table: str) -> tuple[Text, str]:
     """Where the table's item collections live: per node and per partition key."""
     places = desk.placement(table)
     out = Text()
-    out.append(f"{len(places)} partitions, marked ▲ on the ring: each item is its own object, placed by its "
+    out.append(f"{plural(len(places), 'partition')}, marked ▲ on the ring: each item is its own object, placed by its "
                "partition key's MD5\n", style="bold")
     primaries = Counter(p.preference_list[0] for p in places if p.preference_list)
     replicas = Counter(n for p in places for n in p.preference_list)
     for node in sorted(replicas):
-        out.append(f"  {node}: {replicas[node]} replicas, {primaries[node]} as first\n")
+        out.append(f"  {node}: {plural(replicas[node], 'replica')}, {primaries[node]} as first\n")
     for p in sorted(places, key=lambda p: p.token)[:40]:
         out.append(f"  {show_value(p.partition_key):<20} {plural(p.items, 'item'):>9}  token {p.token[:10]}…  → "
                    f"{', '.join(p.preference_list)}\n", style="grey70")
