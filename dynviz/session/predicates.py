@@ -60,6 +60,7 @@ from dynviz.core.hashing import as_key
 from dynviz.core.membership import STATUSES
 from dynviz.events import Event, HintDelivered, HintStored, ReadRepair, RingChange
 from dynviz.executor import Executor, show_bytes
+from dynviz.wording import plural
 
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
 _DURATION = re.compile(r"([0-9]+)(us|ms|s|m)")
@@ -435,13 +436,13 @@ def _get_check(r: _Reader, text: str) -> Check:
         values = sorted(v if v is not None else "" for v in outcome.data.get("values", []))
         siblings = outcome.data.get("siblings", 0)
         seen = (f"get {key} {'ok' if outcome.ok else 'failed'}" +
-                (f": {siblings} sibling(s), values {','.join(values) or '(none)'}" if outcome.ok else
+                (f": {plural(siblings, 'sibling')}, values {','.join(values) or '(none)'}" if outcome.ok else
                  f": {outcome.error}"))
         problems = []
         if want_ok is not None and outcome.ok != want_ok:
             problems.append("expected it to " + ("succeed" if want_ok else "fail"))
         if outcome.ok and "siblings" in options and siblings != options["siblings"]:
-            problems.append(f"expected {options['siblings']} sibling(s)")
+            problems.append(f"expected {plural(options['siblings'], 'sibling')}")
         if outcome.ok and "values" in options and values != options["values"]:
             problems.append(f"expected values {','.join(options['values']) or '(none)'}")
         return CheckResult(not problems, seen + ("; " + "; ".join(problems) if problems else ""))
@@ -550,7 +551,7 @@ def parse_check(text: str, line: int = 1, column: int = 1) -> Check:
 
         def hints(ctx: Context) -> CheckResult:
             held = sum(len(node.hints) for node in ctx.cluster.nodes.values())
-            return CheckResult(held == n, f"{held} hint(s) held")
+            return CheckResult(held == n, f"{plural(held, 'hint')} held")
 
         return Check(text.strip(), hints)
     if head == "node":

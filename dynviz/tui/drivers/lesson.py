@@ -35,6 +35,7 @@ from dynviz.tui.panels import panels_mentioned
 from dynviz.tui.screens.reading import narration_history
 from dynviz.tui.view import Clock
 from dynviz.tui.widgets.lesson import LessonPanel
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -190,7 +191,7 @@ class LessonDriver(SimDriver):
             self.progress.record(self.lesson.name, self.total, self.total)
             self.progress.save()
         failed = len(self.runner.failures)
-        self.tell("lesson finished" + (f": {failed} check(s) failed" if failed else ": every check held")
+        self.tell("lesson finished" + (f": {plural(failed, 'check')} failed" if failed else ": every check held")
                   + " · L: another lesson", "error" if failed else "information", 6)
 
     def cue(self) -> Cue:

@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from dynviz import commands as c
 from dynviz.tui.panels import TITLES
+from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from dynviz.session.lesson import Lesson, LessonRunner
@@ -111,7 +112,7 @@ class LessonPanel(Widget, can_focus=True):
                      else "  (paused: space plays)", style="dim")
         elif runner.done:
             failed = len(runner.failures)
-            t.append("✓ lesson finished" if not failed else f"✗ lesson finished, {failed} check(s) failed",
+            t.append("✓ lesson finished" if not failed else f"✗ lesson finished, {plural(failed, 'check')} failed",
                      style="bold green" if not failed else "bold red")
             t.append("  · b: Back · L: another lesson · q: quit", style="dim")
         else:
