@@ -140,6 +140,9 @@ class MainScreen(Screen[None]):
     def watch_wide(self) -> None:
         self.host.layout_changed()
 
+    def watch_mode(self) -> None:
+        self.host.layout_changed()
+
 
 class DynvizApp(App[None]):
     """The terminal app on ``driver`` (see the module docstring)."""
@@ -418,9 +421,17 @@ class DynvizApp(App[None]):
             del self.frame_times[:100]
 
     def layout_changed(self) -> None:
-        """The main screen was recomposed (a resize across the wide threshold)."""
+        """The main screen was recomposed (a resize across the wide threshold, a new
+        mode): the ring takes the focus again (← → select nodes), then any cue."""
         self._placeholder = ""
-        self.call_after_refresh(self.show_cue)
+        self.call_after_refresh(self._after_layout)
+
+    def _after_layout(self) -> None:
+        screen = self.main_screen()
+        if screen is not None and screen.is_mounted and screen.focused is None:
+            for ring in screen.query(RingView):
+                ring.focus()
+        self.show_cue()
 
     def command_hint(self) -> str:
         """The command line's hint: this cluster's nodes and a key it knows (a lesson on
@@ -614,6 +625,13 @@ class DynvizApp(App[None]):
 
     def on_ring_view_node_clicked(self, message: RingView.NodeClicked) -> None:
         self.select_node(message.node)
+
+    def on_ring_view_node_cycled(self, message: RingView.NodeCycled) -> None:
+        names = list(self.driver.view.node_names())
+        if not names:
+            return
+        at = names.index(self.selected_node) if self.selected_node in names else (-1 if message.delta > 0 else 0)
+        self.select_node(names[(at + message.delta) % len(names)])
 
     def on_ring_view_key_cycled(self, message: RingView.KeyCycled) -> None:
         keys = self.known_keys()

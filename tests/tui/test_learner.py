@@ -251,6 +251,12 @@ async def test_tab_completes_only_what_was_started_and_slash_opens_a_clean_line(
         assert line.input.value == "cluster ", "no node appended to cluster"
         await pilot.press("ctrl+a", "ctrl+k", *"kil", "tab", "tab")
         assert line.input.value == "kill ", "the node is not chosen for the user"
+        await pilot.press("n", "tab")
+        assert line.input.value == "kill n", "eight nodes start with n: none is picked"
+        await pilot.press("3", "tab")
+        assert line.input.value == "kill n3"
+        await pilot.press("ctrl+a", "ctrl+k", *"get cart:a", "tab")
+        assert line.input.value == "get cart:alice "
         await pilot.press("escape", "slash")
         assert line.input.value == "" and line.input.has_focus
         await pilot.press("slash")

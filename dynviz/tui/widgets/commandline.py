@@ -1,9 +1,11 @@
 """The command line: the command language of DESIGN §4, typed.
 
-Completion (shown as a suggestion; Tab or → accepts it) knows the command names, the
-cluster's node names and the keys seen so far; Up/Down walk the history. Tab completes
-only a word the user has started typing, and never adds a word of its own: a line is
-never one Enter away from a command nobody typed (``cluster n1 n1`` was). ``/`` opens a
+Completion knows the command names, the cluster's node names and the keys seen so far
+(the first match shows in grey; → accepts it); Up/Down walk the history. Tab completes
+only a word the user has started typing, and only as far as the matches agree (``n``
+stays ``n`` with eight nodes, ``cart:a`` becomes ``cart:alice``), never adding a word of
+its own: a line is never one Enter away from a command nobody typed (``cluster n1 n1``
+was). ``/`` opens a
 clean line; typed into an empty line it is swallowed, since no command starts with it.
 
 The line is parsed here with ``dynviz.commands.parse_line``; a parse error is shown in
@@ -13,6 +15,7 @@ posted to the app (``CommandLine.Submitted``), which runs it and shows its outco
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 from rich.text import Text
@@ -202,12 +205,19 @@ class CommandLine(Widget):
         if not self.input.has_focus:
             self.screen.focus_next()
             return
-        found = self.suggester.candidates(self.input.value)
-        if found:
-            value = self.input.value
-            head = value[: len(value) - len(value.split(" ")[-1])]
+        value = self.input.value
+        found = self.suggester.candidates(value)
+        last = value.split(" ")[-1]
+        head = value[: len(value) - len(last)]
+        if len(found) == 1:
             self.input.value = head + found[0] + " "
-            self.input.cursor_position = len(self.input.value)
+        elif found:
+            # Several fit (n -> n1..n8): go as far as they agree, as a shell does, and
+            # let the user choose; never pick one for them (→ accepts the grey hint).
+            common = os.path.commonprefix(found)
+            if len(common) > len(last):
+                self.input.value = head + common
+        self.input.cursor_position = len(self.input.value)
 
     def action_leave(self) -> None:
         self.screen.set_focus(None)

@@ -75,6 +75,15 @@ class RingView(Widget, can_focus=True):
             super().__init__()
             self.node = node
 
+    class NodeCycled(Message):
+        """The user asked for the previous (-1) or next (1) node round the ring (← →).
+        The app owns the selection, so it picks the node: keys pressed faster than the
+        frames still move one node each."""
+
+        def __init__(self, delta: int) -> None:
+            super().__init__()
+            self.delta = delta
+
     class KeyCycled(Message):
         """The user asked for the previous (-1) or next (1) key (↑ ↓ on the ring)."""
 
@@ -128,14 +137,7 @@ class RingView(Widget, can_focus=True):
         return name, [int(p.token, 16) for p in desk.placement(name)]
 
     def action_cycle_node(self, delta: int) -> None:
-        frame = self._frame
-        if frame is None:
-            return
-        names = list(frame.view.node_names())
-        if not names:
-            return
-        at = names.index(frame.node) if frame.node in names else (-1 if delta > 0 else 0)
-        self.post_message(self.NodeClicked(names[(at + delta) % len(names)]))
+        self.post_message(self.NodeCycled(delta))
 
     def action_cycle_key(self, delta: int) -> None:
         self.post_message(self.KeyCycled(delta))
