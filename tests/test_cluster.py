@@ -187,3 +187,30 @@ def test_a_put_on_a_healthy_cluster_leaves_no_hint_and_no_suspicion(w: int, seed
         assert all(not r.hints for r in ins.replicas), ins
         assert sorted(r.node for r in ins.replicas if r.versions) == sorted(ins.preference_list)
     assert all(not v.suspects for v in c.node_views())
+
+
+def test_a_read_whose_primaries_cannot_answer_fails_at_once_with_the_reason() -> None:
+    """pr=2 with two of three primaries down: the fallbacks answer, R is met but pr is
+    not, and nobody is left to ask. The coordinator says so then, instead of falling
+    silent until the client gives up ("no reply from n3 (is it down?)")."""
+    c = Cluster(ClusterConfig(nodes=("n1", "n2", "n3", "n4", "n5"), seed=1))
+    assert c.put("cart", "book").ok
+    plist = c.ring.preference_list(b"cart", 3)
+    c.kill(plist[1])
+    c.kill(plist[2])
+    c.run(200_000)
+    result = c.get("cart", pr=2)
+    assert not result.ok
+    assert "not enough" in result.error and "1/2 primaries" in result.error, result.error
+    assert result.coordinator == plist[0]
+    assert c.get("cart").ok  # without pr the fallbacks' answers make R
+
+
+def test_a_put_whose_primaries_cannot_ack_fails_at_once_with_the_reason() -> None:
+    c = Cluster(ClusterConfig(nodes=("n1", "n2", "n3", "n4", "n5"), seed=1))
+    plist = c.ring.preference_list(b"cart", 3)
+    c.kill(plist[1])
+    c.kill(plist[2])
+    c.run(200_000)
+    result = c.put("cart", "book", pw=2)
+    assert not result.ok and "not enough" in result.error and "1/2 primaries" in result.error, result.error

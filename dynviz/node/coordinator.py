@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from dynviz.core.context import context_for, encode_context
+from dynviz.core.hashing import show_key
 from dynviz.core.versions import Siblings, Version
 from dynviz.events import CoordinatorState, ReadRepair, RequestDone
 from dynviz.node.messages import (
@@ -248,6 +249,9 @@ class PutCoordinator(_Coordinator):
                 replier=node.name, acks=tuple(self.tally.ok), hints=tuple(self.acked_hints),
                 hops=self.hops,
             ))
+        elif self.state == WAITING_W and not self.timers:
+            self.exhausted()  # every replica asked has answered, and W (pw=) is not met
+            return
         if self.replied and not self.timers:
             self.finish()
 
@@ -269,7 +273,7 @@ class PutCoordinator(_Coordinator):
         self.timers.pop(target, None)
         node = self.node
         if suspect:
-            node.detector.suspect(target, f"no ack for put of {self.key!r}")
+            node.detector.suspect(target, f"no ack for put of {show_key(self.key)}")
         self.tally.add_failure(target)
         fallback = self.next_fallback(target)
         if fallback is not None and self.merged is not None:
@@ -280,16 +284,18 @@ class PutCoordinator(_Coordinator):
             else:
                 node.runtime.send(f, ReplicaPut(self.req, self.key, self.merged, primary))
                 self.start_timer(f)
-        if self.replied and not self.timers:
+        if self.state == WAITING_W and not self.timers:
+            self.exhausted()
+        elif self.replied and not self.timers:
             self.finish()
 
     def exhausted(self) -> None:
         if self.state == WAITING_W:
-            self.timeout()
+            self.timeout(f"not enough: {self.tally.describe()} acks, and every replica asked has answered")
 
-    def timeout(self) -> None:
+    def timeout(self, why: str | None = None) -> None:
         if self.state == WAITING_W:
-            detail = f"timeout with {self.tally.describe()} acks"
+            detail = why or f"timeout with {self.tally.describe()} acks"
             self.set_state(FAILED, detail)
             self.reply(ClientReply(
                 self.req, self.key, self.op, False, self.node.name,
@@ -349,6 +355,8 @@ class GetCoordinator(_Coordinator):
         self.tally.add_ok(src, self.targets.get(src) is None and src in self.primaries)
         if self.state == WAITING_R and self.tally.enough():
             self.answer()
+        elif self.state == WAITING_R and not self.timers:
+            self.exhausted()  # everyone asked has answered, and the quorum (pr=) is not met
         elif self.state == READ_REPAIR and not self.timers:
             self.repair()
 
@@ -378,7 +386,7 @@ class GetCoordinator(_Coordinator):
     def replica_timeout(self, target: str) -> None:
         self.timers.pop(target, None)
         node = self.node
-        node.detector.suspect(target, f"no reply to get of {self.key!r}")
+        node.detector.suspect(target, f"no reply to get of {show_key(self.key)}")
         self.tally.add_failure(target)
         if self.state == WAITING_R:
             fallback = self.next_fallback(target)
@@ -418,13 +426,13 @@ class GetCoordinator(_Coordinator):
 
     def exhausted(self) -> None:
         if self.state == WAITING_R:
-            self.timeout()
+            self.timeout(f"not enough: {self.tally.describe()} replies, and every replica asked has answered")
         elif self.state == READ_REPAIR:
             self.repair()
 
-    def timeout(self) -> None:
+    def timeout(self, why: str | None = None) -> None:
         if self.state == WAITING_R:
-            detail = f"timeout with {self.tally.describe()} replies"
+            detail = why or f"timeout with {self.tally.describe()} replies"
             self.set_state(FAILED, detail)
             self.reply(self.failure(detail))
             self.finish()
@@ -501,6 +509,8 @@ class RangeGetCoordinator(GetCoordinator):
         self.tally.add_ok(src, self.targets.get(src) is None and src in self.primaries)
         if self.state == WAITING_R and self.tally.enough():
             self.answer()
+        elif self.state == WAITING_R and not self.timers:
+            self.exhausted()  # everyone asked has answered, and the quorum (pr=) is not met
         elif self.state == READ_REPAIR and not self.timers:
             self.repair()
 

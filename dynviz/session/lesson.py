@@ -94,10 +94,15 @@ def lesson_stops(steps: tuple[Step, ...]) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class StepResult:
+    """What one step came to. ``started`` and ``time`` are the virtual times it began and
+    ended (a synchronous put takes a few ms), so a log can place it among its events."""
+
     line: int
     text: str
     ok: bool
     message: str = ""
+    started: int = 0
+    time: int = 0
 
 
 def lesson_title(text: str) -> str:
@@ -295,6 +300,7 @@ class LessonRunner:
         step = steps[self.position]
         self.position += 1
         self._move("ready")
+        started = self.cluster.now
         command = step.command
         key = getattr(command, "key", None)
         if isinstance(key, str) and key and not isinstance(command, c.Say):
@@ -305,7 +311,7 @@ class LessonRunner:
         elif isinstance(command, c.WaitUntil):
             problem = step.predicate.unknown_node(self.cluster, step.line)  # type: ignore[union-attr]
             if problem is not None:
-                result = StepResult(step.line, step.text, False, str(problem))
+                result = StepResult(step.line, step.text, False, str(problem), started, started)
             else:
                 self._wait = (step, self.cluster.now + (command.timeout or DEFAULT_TIMEOUT))
                 self._move("waiting")
@@ -316,17 +322,18 @@ class LessonRunner:
             assert step.check is not None
             problem = step.check.unknown_node(self.cluster, step.line)
             if problem is not None:
-                result = StepResult(step.line, step.text, False, str(problem))
+                result = StepResult(step.line, step.text, False, str(problem), started, started)
             else:
                 checked = step.check(self.context)
-                result = StepResult(step.line, step.text, checked.ok, checked.message)
+                result = StepResult(step.line, step.text, checked.ok, checked.message, started, self.cluster.now)
         else:
             if isinstance(command, c.Say):
                 self.narration = command.text
                 self.said = step
             outcome = self.executor.execute(command)
             ok = not outcome.invalid
-            result = StepResult(step.line, step.text, ok, outcome.text if ok else outcome.error)
+            result = StepResult(step.line, step.text, ok, outcome.text if ok else outcome.error, started,
+                                self.cluster.now)
         if result is not None:
             self.results.append(result)
         self._settle_state()
@@ -375,12 +382,12 @@ class LessonRunner:
 
     def _end_wait(self, held: bool) -> StepResult:
         assert self._wait is not None
-        step, _ = self._wait
+        step, deadline = self._wait
         self._wait = None
         timeout = step.command.timeout or DEFAULT_TIMEOUT  # type: ignore[attr-defined]
         message = (f"held at {self.cluster.now / SECOND:.3f}s" if held else
                    f"timed out after {timeout / SECOND:g}s of virtual time")
-        result = StepResult(step.line, step.text, held, message)
+        result = StepResult(step.line, step.text, held, message, deadline - timeout, self.cluster.now)
         self.results.append(result)
         self._move("ready")
         self._settle_state()

@@ -35,7 +35,6 @@ from dynviz.tui.panels import panels_mentioned
 from dynviz.tui.screens.reading import narration_history
 from dynviz.tui.view import Clock
 from dynviz.tui.widgets.lesson import LessonPanel
-from dynviz.wording import plural
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -144,23 +143,24 @@ class LessonDriver(SimDriver):
         if self.host is None:
             return
         steps = {s.line: s for s in self.lesson.steps}
-        now = self.cluster.now
         for result in self.runner.results[before:]:
-            self._journal(steps[result.line], result, now)
+            self._journal(steps[result.line], result)
 
-    def _journal(self, step: Step, result: StepResult, now: int) -> None:
+    def _journal(self, step: Step, result: StepResult) -> None:
+        """A step's command at the instant it began, its result at the instant it ended,
+        so they sit among the events they caused."""
         assert self.host is not None
         journal = self.host.journal
         command = step.command
         if isinstance(command, c.Say):
             return  # the narration is on screen (and a Narration event is in the log)
         if not isinstance(command, (c.Expect, c.WaitUntil)):
-            journal.add(now, "command", f"> {step.text}", rank=0)
+            journal.add(result.started, "command", f"> {step.text}", rank=0)
         text = result.message.splitlines()[0] if result.message else ""
         if isinstance(command, (c.Expect, c.WaitUntil)):
             text = f"{'✓' if result.ok else '✗'} {step.text}" + (f": {text}" if text else "")
         if text:
-            journal.add(now, "result" if result.ok else "error", text, rank=2)
+            journal.add(result.time, "result" if result.ok else "error", text, rank=2)
 
     def _forward(self) -> None:
         """Run to the next stop (or into a wait, which the frames then play)."""
@@ -190,9 +190,7 @@ class LessonDriver(SimDriver):
         if self.progress is not None:
             self.progress.record(self.lesson.name, self.total, self.total)
             self.progress.save()
-        failed = len(self.runner.failures)
-        self.tell("lesson finished" + (f": {plural(failed, 'check')} failed" if failed else ": every check held")
-                  + " · L: another lesson", "error" if failed else "information", 6)
+        # The lesson panel says it is finished (a toast would cover the narration at 80x24).
 
     def cue(self) -> Cue:
         """What the current narration is about: its cue, else the panels its text names

@@ -57,7 +57,11 @@ def group_rumours(learned: Any) -> list[Rumour]:
     for event in learned:
         groups.setdefault((event.subject, event.generation, event.version), []).append(event)
     rumours = [Rumour(s, g, v, events[-1].status, tuple(events)) for (s, g, v), events in groups.items()]
-    rumours.sort(key=lambda r: (r.started, r.learned[-1].time))
+    # A leave or a join bumps every member's entry at once (their tokens move): among
+    # rumours started together, the status change itself (joining, leaving, left...)
+    # is the news, so it sorts last, as the latest; then the subject, so ties never
+    # depend on the tape's order.
+    rumours.sort(key=lambda r: (r.started, r.status != "up", r.subject, r.learned[-1].time))
     return rumours
 
 

@@ -134,7 +134,7 @@ class VersionHistory(LinesView):
         events = events[-MAX_VERSIONS:]
         vclock = cluster.config.versioning == "vclock"
         nodes = build_history(events, vclock=vclock)
-        current = [n for n in nodes if n.current]
+        current = self._now(nodes, holders)
         lines: list[Line] = [
             (("key ", "note"), (shown, "title"),
              (f"  {total} version{'s' * (total != 1)}, {len(current)} current sibling{'s' * (len(current) != 1)}",
@@ -152,6 +152,28 @@ class VersionHistory(LinesView):
         lines.append(())
         lines.extend(self._repair_lines(repairs, shown))
         return lines
+
+    @staticmethod
+    def _now(nodes: list[HistoryNode], holders: dict[tuple[tuple[str, int], bytes | None], list[str]]
+             ) -> list[HistoryNode]:
+        """What a read of every replica would return now: the versions some replica
+        holds that no other held version supersedes. Not the causal frontier alone: a
+        version nothing supersedes can still be gone (the vector-clock lost update; a
+        last-write-wins resolver keeping the other write), and the panel must not call
+        it current. Without any holder (not read yet), the causal frontier."""
+        held = [n for n in nodes if holders.get((n.dot, n.value))]
+        if not held:
+            return [n for n in nodes if n.current]
+        parents = {n.dot: n.supersedes for n in nodes}
+        covered: set[tuple[str, int]] = set()
+        for node in held:
+            todo = list(node.supersedes)
+            while todo:
+                dot = todo.pop()
+                if dot not in covered and dot != node.dot:
+                    covered.add(dot)
+                    todo.extend(parents.get(dot, ()))
+        return [n for n in held if n.dot not in covered]
 
     @staticmethod
     def _current_runs(current: list[HistoryNode], vclock: bool) -> list[tuple[str, str]]:
