@@ -4,6 +4,8 @@ seed, so the runs are deterministic; virtual time moves only when a test moves i
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.widgets import TabbedContent
 
 from dynviz.node.node import MS, SECOND
@@ -29,6 +31,13 @@ async def type_command(pilot, text: str) -> None:
     await pilot.press("slash")
     await pilot.press(*text)
     await pilot.press("enter")
+
+
+async def until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until ``check()`` holds (a deadline, not a fixed sleep)."""
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.02)
 
 
 async def show_tab(app: DynvizApp, pilot, name: str) -> None:
@@ -117,15 +126,16 @@ async def test_step_and_play_move_virtual_time() -> None:
         upcoming = cluster.scheduler.next_time()
         await pilot.press("full_stop")
         assert cluster.now == upcoming and not app.driver.playing
-        await pilot.pause(0.3)
+        frames = len(app.frame_times)
+        await until(lambda: len(app.frame_times) >= frames + 5)  # five frames go by
         assert cluster.now == upcoming  # paused: time stands still
         await pilot.press("space")
         assert app.driver.playing
-        await pilot.pause(0.4)
+        await until(lambda: cluster.now > start + 100 * MS)  # playing: it moves
         await pilot.press("space")
         moved = cluster.now
-        assert moved > start + 100 * MS
-        await pilot.pause(0.2)
+        frames = len(app.frame_times)
+        await until(lambda: len(app.frame_times) >= frames + 5)
         assert cluster.now == moved
         await pilot.press("plus")
         assert app.driver.speed == 2

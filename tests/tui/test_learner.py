@@ -189,7 +189,7 @@ async def test_a_long_step_shows_progress_and_escape_stops_it_and_is_recorded(tm
         await type_line(pilot, "step 99999999")
         status = app.screen.query_one(StatusBar)
         await until(pilot, lambda: "working" in status.plain() and "/99,999,999 events" in status.plain())
-        await pilot.pause(0.2)  # some frames of work
+        await until(pilot, lambda: app.driver.job is not None and app.driver.job.done_events > 10_000)
         events = app.cluster.scheduler.events_run
         await pilot.press("escape")
         assert app.driver.job is None  # type: ignore[attr-defined]

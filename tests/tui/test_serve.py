@@ -194,7 +194,7 @@ def test_serve_shows_the_app_in_headless_chromium(tmp_path: Path) -> None:
             except OSError:
                 assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
                 assert time.monotonic() < deadline, "dynviz serve did not answer"
-                time.sleep(0.2)
+                time.sleep(0.05)  # a poll interval: the loop waits on the server, with a deadline
         assert "textual-terminal" in page and "dynviz" in page
         fetched = re.findall(r"""(?:href|src)\s*=\s*["']([^"']+)|url\(\s*["']?([^"')]+)""", page)
         urls = [a or b for a, b in fetched]
