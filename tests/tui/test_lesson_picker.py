@@ -4,12 +4,11 @@ returns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from screenhost import Host
 from textual.app import App, ComposeResult
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -19,7 +18,6 @@ from dynviz.tui.screens.lessons import LessonPickerScreen
 from dynviz.tui.widgets.lessonlist import LessonList, suggested_lesson
 
 SIZES = [(80, 24), (160, 50), (60, 14)]
-UNSET = object()
 LESSONS = [
     ("01-first", "The first lesson"),
     ("02-second", "The second lesson, with a title long enough to need cutting at eighty "
@@ -28,19 +26,6 @@ LESSONS = [
 ]
 
 
-class Host(App[None]):
-    """Pushes one screen at start and keeps what it was dismissed with."""
-
-    def __init__(self, make_screen: Callable[[], Screen[object]]) -> None:
-        super().__init__()
-        self.make_screen = make_screen
-        self.result: object = UNSET
-
-    def on_mount(self) -> None:
-        self.push_screen(self.make_screen(), callback=self._dismissed)
-
-    def _dismissed(self, result: object) -> None:
-        self.result = result
 
 
 class ListHost(App[None]):

@@ -3,11 +3,10 @@ shows, that nothing is cut off, and the ``WelcomeChoice`` each way out dismisses
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.app import App
+from screenhost import Host
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, OptionList, Static
@@ -35,22 +34,8 @@ ACTIONS = [
     ("kill n3", "stop a node, then read again: the quorum copes"),
     ("put cart:alice milk", "write a key: watch the coordinator gather W acknowledgements"),
 ]
-UNSET = object()
 
 
-class Host(App[None]):
-    """Pushes one screen at start and keeps what it was dismissed with."""
-
-    def __init__(self, make_screen: Callable[[], Screen[object]]) -> None:
-        super().__init__()
-        self.make_screen = make_screen
-        self.result: object = UNSET
-
-    def on_mount(self) -> None:
-        self.push_screen(self.make_screen(), callback=self._dismissed)
-
-    def _dismissed(self, result: object) -> None:
-        self.result = result
 
 
 @pytest.fixture
