@@ -291,7 +291,7 @@ class PutCoordinator(_Coordinator):
 
     def exhausted(self) -> None:
         if self.state == WAITING_W:
-            self.timeout(f"not enough: {self.tally.describe()} acks, and every replica asked has answered")
+            self.timeout(f"not enough: {self.tally.describe()} acks; every replica asked has answered or timed out")
 
     def timeout(self, why: str | None = None) -> None:
         if self.state == WAITING_W:
@@ -426,7 +426,7 @@ class GetCoordinator(_Coordinator):
 
     def exhausted(self) -> None:
         if self.state == WAITING_R:
-            self.timeout(f"not enough: {self.tally.describe()} replies, and every replica asked has answered")
+            self.timeout(f"not enough: {self.tally.describe()} replies; every replica asked has answered or timed out")
         elif self.state == READ_REPAIR:
             self.repair()
 
