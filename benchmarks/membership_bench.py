@@ -20,8 +20,8 @@ import time
 
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.ring import node_names
+from dynviz.core.units import SECOND
 from dynviz.node.gossip import choose_peer
-from dynviz.node.node import SECOND
 from dynviz.sim.rng import stream
 from dynviz.sim.tuning import tune_for_simulation
 

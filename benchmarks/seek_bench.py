@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 from dynviz.session.recording import load_session
 from dynviz.session.replay import replay_session
 from dynviz.session.shipped import Scenario, record

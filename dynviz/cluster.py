@@ -18,13 +18,14 @@ from dynviz.client import Client, GetResult, PutResult, RangeResult, VersionView
 from dynviz.core.hashing import as_key, group_prefix, token_hex, token_of
 from dynviz.core.membership import Member
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
+from dynviz.core.units import MS, SECOND
 from dynviz.core.versions import versioning
 from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
 from dynviz.node.antientropy import AntiEntropy, ExchangeReport
 from dynviz.node.assembly import NodeSettings, assemble_node
 from dynviz.node.gossip import Gossip
 from dynviz.node.messages import ClientGet, ClientPut, ClientRangeGet, ClientRangeReply, ClientReply
-from dynviz.node.node import MS, SECOND, Node, NodeConfig
+from dynviz.node.node import Node, NodeConfig
 from dynviz.node.rebalance import Rebalance
 from dynviz.sim.network import InFlight, Network
 from dynviz.sim.rng import stream

@@ -15,8 +15,8 @@ from typing import Any
 from dynviz import commands as c
 from dynviz.client import GetResult, PutResult, VersionView
 from dynviz.cluster import Cluster, ClusterConfig, ClusterError, Inspection
+from dynviz.core.units import MS, SECOND
 from dynviz.events import EventBus, Narration
-from dynviz.node.node import MS, SECOND
 from dynviz.storage.base import StorageError
 from dynviz.wording import plural
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dynviz.cluster import Cluster, ClusterConfig, ClusterError
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 from dynviz.storage.base import StorageError
 
 

@@ -15,11 +15,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dynviz.core.units import MS
 from dynviz.net.address import parse_addr, parse_peers, parse_seeds
 from dynviz.wording import plural
 
 DEFAULT_DATA = ".dynviz"
-MS = 1000
 
 
 def _ms(text: str) -> int:

@@ -24,6 +24,7 @@ from typing import Any
 
 from dynviz.core.membership import Member
 from dynviz.core.ring import RingError, build_ring
+from dynviz.core.units import MS, SECOND
 from dynviz.core.versions import versioning
 from dynviz.events import Event, EventBus
 from dynviz.net.address import check_node_id, parse_addr
@@ -34,7 +35,7 @@ from dynviz.net.runtime import TcpRuntime
 from dynviz.net.transport import Transport
 from dynviz.node.assembly import NodeSettings, assemble_node
 from dynviz.node.gossip import Gossip
-from dynviz.node.node import MS, SECOND, Node, NodeConfig
+from dynviz.node.node import Node, NodeConfig
 from dynviz.storage.sqlite import SqliteStore
 from dynviz.wording import plural
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from dynviz.core.hashing import token_of
 from dynviz.core.merkle import HASH_BYTES, MerkleTree
 from dynviz.core.ring import Range, Ring
+from dynviz.core.units import SECOND
 from dynviz.core.versions import Siblings, digest_siblings, encode_siblings
 from dynviz.events import Event
 from dynviz.node.component import Component
@@ -44,7 +45,6 @@ from dynviz.wording import plural
 if TYPE_CHECKING:
     from dynviz.node.node import Node
 
-SECOND = 1_000_000
 DEFAULT_INTERVAL = 10 * SECOND
 """Time between two periodic exchanges started by one node (µs)."""
 DEFAULT_SESSION_TIMEOUT = 2 * SECOND

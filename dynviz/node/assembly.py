@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dynviz.core.membership import Member, View
+from dynviz.core.units import SECOND
 from dynviz.core.versions import Versioning
 from dynviz.node.antientropy import AntiEntropy
 from dynviz.node.gossip import Gossip
 from dynviz.node.handoff import HintStore
-from dynviz.node.node import SECOND, Node, NodeConfig
+from dynviz.node.node import Node, NodeConfig
 from dynviz.node.rebalance import Rebalance
 from dynviz.node.runtime import Runtime
 from dynviz.storage.base import Store

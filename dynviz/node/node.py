@@ -15,6 +15,7 @@ from typing import Any
 from dynviz.core.context import ContextError, decode_context
 from dynviz.core.hashing import after_prefix, token_of
 from dynviz.core.ring import Ring
+from dynviz.core.units import MS, SECOND
 from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
 from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionCreated, VersionStored
 from dynviz.node.component import Component
@@ -44,9 +45,6 @@ from dynviz.node.messages import (
 )
 from dynviz.node.runtime import Runtime
 from dynviz.storage.base import MAX_VALUE_BYTES, Store
-
-MS = 1000
-SECOND = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

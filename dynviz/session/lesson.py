@@ -31,9 +31,9 @@ from pathlib import Path
 
 from dynviz import commands as c
 from dynviz.cluster import Cluster
+from dynviz.core.units import MS, SECOND
 from dynviz.events import Event, EventBus
 from dynviz.executor import Executor
-from dynviz.node.node import MS, SECOND
 from dynviz.session.predicates import Check, Context, Predicate, parse_check, parse_predicate
 from dynviz.session.timeline import Snapshot
 

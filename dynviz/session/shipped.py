@@ -17,9 +17,9 @@ from pathlib import Path
 
 from dynviz.cluster import ClusterConfig
 from dynviz.commands import parse_line
+from dynviz.core.units import MS, SECOND
 from dynviz.events import EventBus
 from dynviz.executor import Executor
-from dynviz.node.node import MS, SECOND
 from dynviz.session.recording import Recorder
 from dynviz.sim.rng import stream
 

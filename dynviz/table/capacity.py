@@ -16,10 +16,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from dynviz.core.units import SECOND
+
 READ_UNIT = 4096
 WRITE_UNIT = 1024
 BURST_SECONDS = 300
-SECOND = 1_000_000
 
 
 def read_units(size: int, consistent: bool) -> float:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dynviz.core.units import SECOND
 from dynviz.table.errors import (
     ExpiredIteratorException,
     ResourceNotFoundException,
@@ -26,7 +27,6 @@ from dynviz.table.errors import (
 )
 from dynviz.table.values import Item, copy_item, item_size
 
-SECOND = 1_000_000
 HOUR = 3600 * SECOND
 RETENTION = 24 * HOUR
 SHARD_LIFETIME = 4 * HOUR

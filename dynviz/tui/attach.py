@@ -44,12 +44,12 @@ from dynviz.client import VersionView, version_views
 from dynviz.cluster import Inspection, NodeView, ReplicaView
 from dynviz.core.hashing import as_key, token_hex, token_of
 from dynviz.core.ring import Ring
+from dynviz.core.units import SECOND
 from dynviz.events import Event, EventBus, Narration, NetworkChanged, NodeDown, NodeUp
 from dynviz.executor import Outcome, fmt_clock, inspection_text, show_bytes
 from dynviz.net.admin import MemberEntry, NodeSnapshot, RemoteCluster
 from dynviz.net.client import NetClient, NetError
 from dynviz.node.antientropy import AntiEntropyAbandoned, AntiEntropyExchange
-from dynviz.node.node import SECOND
 from dynviz.sim.network import InFlight
 from dynviz.wording import plural
 

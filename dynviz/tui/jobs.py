@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from dynviz import commands as c
 from dynviz.cluster import Cluster
+from dynviz.core.units import MS, SECOND
 from dynviz.executor import Outcome
-from dynviz.node.node import MS, SECOND
 
 LONG_COMMANDS = (c.Run, c.Step, c.Settle)
 SETTLE_TICK = 100 * MS

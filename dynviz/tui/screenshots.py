@@ -15,7 +15,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from dynviz.node.node import MS, SECOND
+from dynviz.core.units import MS, SECOND
 from dynviz.tui.app import DynvizApp
 from dynviz.tui.panels import PANELS
 

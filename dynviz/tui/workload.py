@@ -16,7 +16,7 @@ it like any other command, with origin ``workload``).
 from __future__ import annotations
 
 from dynviz.cluster import Cluster, ClusterConfig
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 from dynviz.sim.rng import stream
 
 PRELOAD: tuple[tuple[str, str], ...] = (

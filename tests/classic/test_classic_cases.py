@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dynviz.checker import CheckConfig, run_campaign
 from dynviz.cluster import Cluster, ClusterConfig
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 
 
 def five(**kw) -> Cluster:

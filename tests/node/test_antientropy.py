@@ -6,6 +6,7 @@ lost messages (paper section 4.7)."""
 from __future__ import annotations
 
 from dynviz.cluster import Cluster, ClusterConfig
+from dynviz.core.units import SECOND
 from dynviz.core.versions import (
     EMPTY_CONTEXT,
     CausalContext,
@@ -21,7 +22,6 @@ from dynviz.node.antientropy import (
     AntiEntropyExchange,
     ExchangeReport,
 )
-from dynviz.node.node import SECOND
 
 NODES = ("n1", "n2", "n3", "n4", "n5")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dynviz.cluster import Cluster, ClusterConfig, ClusterError
+from dynviz.core.units import SECOND
 from dynviz.events import EventBus, Learned, RingChange
-from dynviz.node.node import SECOND
 
 
 def loaded(nodes: int = 8, keys: int = 600, **kw) -> Cluster:

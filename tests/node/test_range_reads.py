@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.hashing import grouped_key
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 
 
 def make(**kw) -> Cluster:

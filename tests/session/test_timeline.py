@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 from dynviz.session.recording import load_session
 from dynviz.session.replay import replay_session
 from dynviz.session.shipped import Scenario, record

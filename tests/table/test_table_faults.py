@@ -13,7 +13,7 @@ from table_helpers import keys_table
 import dynviz.table as dt
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.hashing import group_prefix
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 
 NODES = tuple(f"n{i}" for i in range(1, 6))
 

@@ -8,7 +8,7 @@ import asyncio
 
 from textual.widgets import TabbedContent
 
-from dynviz.node.node import MS, SECOND
+from dynviz.core.units import MS, SECOND
 from dynviz.tui.app import DynvizApp
 from dynviz.tui.palette import palette_entries
 from dynviz.tui.screens.help import HelpScreen

@@ -8,7 +8,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from dynviz.node.node import MS, SECOND
+from dynviz.core.units import MS, SECOND
 from dynviz.session.recording import load_session
 from dynviz.session.replay import replay_session
 from dynviz.tui.app import DynvizApp

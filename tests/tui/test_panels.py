@@ -19,9 +19,9 @@ from textual.widget import Widget
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.hashing import token_of
 from dynviz.core.merkle import MerkleTree, diff, version_digest
+from dynviz.core.units import SECOND
 from dynviz.events import EventBus
 from dynviz.net.codec import registered
-from dynviz.node.node import SECOND
 from dynviz.tui.journal import Journal
 from dynviz.tui.tape import EventTape
 from dynviz.tui.view import Clock, Frame

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dynviz.node.node import MS, SECOND
+from dynviz.core.units import MS, SECOND
 from dynviz.session.recording import load_session
 from dynviz.session.replay import replay_session
 from dynviz.session.timeline import Timeline

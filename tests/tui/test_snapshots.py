@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dynviz.node.node import MS, SECOND
+from dynviz.core.units import MS, SECOND
 from dynviz.session.lesson import parse_lesson
 from dynviz.session.recording import load_session
 from dynviz.tui.app import DynvizApp

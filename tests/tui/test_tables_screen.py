@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from dynviz.core.hashing import token_of
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 from dynviz.tui.app import DynvizApp
 from dynviz.tui.palette import palette_entries
 from dynviz.tui.screens.tables import TablesScreen

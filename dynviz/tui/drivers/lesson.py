@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz import commands as c
 from dynviz.core.hashing import as_key
+from dynviz.core.units import SECOND
 from dynviz.events import EventBus
 from dynviz.executor import Outcome
-from dynviz.node.node import SECOND
 from dynviz.session.lesson import Lesson, LessonRunner, RunnerCheckpoint, Step, StepResult
 from dynviz.tui.driver import Cue
 from dynviz.tui.drivers.sim import SimDriver

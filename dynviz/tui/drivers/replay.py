@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz import commands as c
 from dynviz.core.hashing import as_key
+from dynviz.core.units import SECOND
 from dynviz.events import EventBus
 from dynviz.executor import Executor, Outcome
-from dynviz.node.node import SECOND
 from dynviz.session.recording import Session, SessionError
 from dynviz.session.replay import ReplayDiverged
 from dynviz.session.timeline import Timeline

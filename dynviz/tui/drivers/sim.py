@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz import commands as c
 from dynviz.cluster import Cluster
+from dynviz.core.units import SECOND
 from dynviz.events import EventBus
 from dynviz.executor import Executor, Outcome
-from dynviz.node.node import SECOND
 from dynviz.tui.driver import FRAME_BUDGET_S, MAX_EVENTS_PER_FRAME, SPEEDS, Host
 from dynviz.tui.jobs import LONG_COMMANDS, TimeJob
 from dynviz.tui.view import Clock

@@ -23,6 +23,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from dynviz.core.units import SECOND
 from dynviz.events import (
     MessageDelivered,
     MessageDropped,
@@ -40,7 +41,6 @@ Run = tuple[str, str]
 class (``""``: the widget's own style)."""
 Line = tuple[Run, ...]
 
-SECOND = 1_000_000
 
 
 def fmt_time(us: int, digits: int = 3) -> str:

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from dynviz.node.node import SECOND
+from dynviz.core.units import SECOND
 from dynviz.table.capacity import BURST_SECONDS
 from dynviz.table.console import Page, TableDesk, plural, show_record, show_value
 from dynviz.table.engine import CapacityGauge
