@@ -25,15 +25,15 @@ import time
 
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.merkle import HASH_BYTES
+from dynviz.core.units import SECOND
 from dynviz.node.antientropy import AntiEntropy, ExchangeReport
 
 TARGET_RATIO = 0.01
-SECOND = 1_000_000
 BATCH = 1000
 
 
 def _component(cluster: Cluster, name: str) -> AntiEntropy:
-    found = cluster.nodes[name].components["antientropy"]
+    found = cluster.nodes[name].antientropy
     assert isinstance(found, AntiEntropy)
     return found
 
@@ -41,11 +41,8 @@ def _component(cluster: Cluster, name: str) -> AntiEntropy:
 def build(keys: int, nodes: int, seed: int) -> Cluster:
     """A cluster with ``keys`` keys written and settled, anti-entropy installed (idle)."""
     names = tuple(f"n{i}" for i in range(1, nodes + 1))
-    cluster = Cluster(ClusterConfig(nodes=names, handoff=False, readrepair=False,
+    cluster = Cluster(ClusterConfig(nodes=names, handoff=False, readrepair=False, antientropy=False,
                                     latency=(0, 0), seed=seed))
-    for node in cluster.nodes.values():
-        node.install(AntiEntropy(node, enabled=False))
-        node.components["antientropy"].start()
     for start in range(0, keys, BATCH):
         pending = [cluster.submit_put(f"user:{i:07d}", f"value-{i}")
                    for i in range(start, min(keys, start + BATCH))]

@@ -18,14 +18,15 @@ from dynviz.client import Client, GetResult, PutResult, RangeResult, VersionView
 from dynviz.core.hashing import as_key, group_prefix, token_hex, token_of
 from dynviz.core.membership import Member
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
+from dynviz.core.settings import ProtocolSettings, SettingsError
 from dynviz.core.units import MS, SECOND
 from dynviz.core.versions import versioning
 from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
-from dynviz.node.antientropy import AntiEntropy, ExchangeReport
-from dynviz.node.assembly import NodeSettings, assemble_node
+from dynviz.node.antientropy import ExchangeReport
+from dynviz.node.assembly import assemble_node
 from dynviz.node.gossip import Gossip
 from dynviz.node.messages import ClientGet, ClientPut, ClientRangeGet, ClientRangeReply, ClientReply
-from dynviz.node.node import Node, NodeConfig
+from dynviz.node.node import Node
 from dynviz.node.rebalance import Rebalance
 from dynviz.sim.network import InFlight, Network
 from dynviz.sim.rng import stream
@@ -39,49 +40,30 @@ class ClusterError(ValueError):
     """A request the cluster cannot carry out as asked (unknown node, bad option...)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ClusterConfig:
-    """Everything that shapes a cluster; with the seed, it fixes the whole run."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterConfig(ProtocolSettings):
+    """Everything that shapes a cluster on the simulator: the protocol's settings (shared
+    with every other way of running nodes) plus the nodes, the seed, the simulated
+    network and where nodes keep their data. With the seed, it fixes the whole run."""
 
     nodes: tuple[str, ...] = ("n1", "n2", "n3", "n4", "n5")
-    n: int = 3
-    r: int = 2
-    w: int = 2
-    strategy: str = "equal"
-    partitions: int | None = None
-    vnodes: int = 8
-    versioning: str = "dvv"
-    resolver: str = "siblings"
     seed: int = 0
     latency: tuple[int, int] = (1 * MS, 5 * MS)
     loss: float = 0.0
     seeds: tuple[str, ...] = ()
-    handoff: bool = True
-    readrepair: bool = True
-    antientropy: bool = True
     routing: str = "aware"
     storage: str = "memory"
     dir: str | None = None
-    secret: bytes = b"dynviz-cluster-secret"
-    replica_timeout: int = 50 * MS
-    request_timeout: int = 500 * MS
-    handoff_interval: int = 1 * SECOND
-    suspect_for: int = 2 * SECOND
-    gossip_interval: int = 1 * SECOND
-    suspect_after: int = 5 * SECOND
-    antientropy_interval: int = 10 * SECOND
 
     def __post_init__(self) -> None:
         if not self.nodes:
             raise ClusterError("a cluster needs at least one node")
         if not 1 <= self.n <= len(self.nodes):
             raise ClusterError(f"n={self.n} must be between 1 and the {len(self.nodes)} nodes")
-        if not 1 <= self.r <= self.n or not 1 <= self.w <= self.n:
-            raise ClusterError(f"need 1 <= r <= n and 1 <= w <= n (got n={self.n} r={self.r} w={self.w})")
-        if self.versioning not in ("dvv", "vclock"):
-            raise ClusterError(f"versioning must be dvv or vclock, not {self.versioning!r}")
-        if self.resolver not in ("siblings", "lww"):
-            raise ClusterError(f"resolver must be siblings or lww, not {self.resolver!r}")
+        try:
+            ProtocolSettings.__post_init__(self)
+        except SettingsError as exc:
+            raise ClusterError(str(exc)) from None
         if self.routing not in ("aware", "lb"):
             raise ClusterError(f"routing must be aware or lb, not {self.routing!r}")
         if not 0 <= self.loss < 1:
@@ -115,22 +97,14 @@ class ClusterConfig:
             values[name] = value
         if "n" in values and "r" not in values and "w" not in values:
             n = values["n"]
-            values.setdefault("r", min(cls.r, n))
-            values.setdefault("w", min(cls.w, n))
+            defaults = ProtocolSettings()
+            values.setdefault("r", min(defaults.r, n))
+            values.setdefault("w", min(defaults.w, n))
         return cls(**values)
 
     @property
     def seed_nodes(self) -> tuple[str, ...]:
         return self.seeds or self.nodes[:2]
-
-    def node_config(self) -> NodeConfig:
-        return NodeConfig(
-            n=self.n, r=self.r, w=self.w, replica_timeout=self.replica_timeout,
-            request_timeout=self.request_timeout,
-            handoff_interval=self.handoff_interval, suspect_for=self.suspect_for,
-            hinted_handoff=self.handoff, read_repair=self.readrepair, resolver=self.resolver,
-            secret=self.secret,
-        )
 
 
 @dataclass(slots=True)
@@ -210,11 +184,7 @@ class Cluster:
         self.partitions = len(initial) if config.strategy == "equal" else 0
         self._members = tuple(Member(name, tokens=initial.tokens_of(name)) for name in config.nodes)
         self.versioning = versioning(config.versioning)
-        self.node_config = config.node_config()
-        self.settings = NodeSettings(
-            self.node_config, config.seed_nodes, config.strategy, self.partitions, config.vnodes, config.seed,
-            config.gossip_interval, config.suspect_after, config.antientropy, config.antientropy_interval,
-        )
+        self.protocol = config.protocol()
         self.nodes: dict[str, Node] = {}
         self.runtimes: dict[str, SimRuntime] = {}
         self.clients: dict[str, Client] = {}
@@ -247,7 +217,7 @@ class Cluster:
                              self.bus, self.trace)
         store, hints = self._open_stores(name)
         node = assemble_node(name, runtime, store, hints, members if members is not None else self._members,
-                             self.versioning, self.settings)
+                             self.protocol, seeds=cfg.seed_nodes, ring_seed=cfg.seed, partitions=self.partitions)
         node.version_observer = self._version_observer
         self.nodes[name] = node
         self.runtimes[name] = runtime
@@ -277,7 +247,7 @@ class Cluster:
         return next(iter(nodes.values())).ring
 
     def gossip_of(self, node: str) -> Gossip:
-        return self._check_node(node).components["gossip"]  # type: ignore[return-value]
+        return self._check_node(node).gossip
 
     def close(self) -> None:
         for node in self.nodes.values():
@@ -631,7 +601,7 @@ class Cluster:
     # -- membership ----------------------------------------------------------------------
 
     def _rebalance(self, node: str) -> Rebalance:
-        return self._check_node(node).components["rebalance"]  # type: ignore[return-value]
+        return self._check_node(node).rebalance
 
     def ring_change_in_progress(self) -> str | None:
         """What stops a new join/leave/remove from starting now, or None.
@@ -640,7 +610,7 @@ class Cluster:
         committed *and* its commit must have reached every live node, since the next
         plan is computed from one node's view and must not be based on a stale ring."""
         for node in self.nodes.values():
-            plan = node.components["rebalance"].plan  # type: ignore[attr-defined]
+            plan = node.rebalance.plan
             if plan is not None:
                 return f"{plan.change} is still moving data"
         seen = None
@@ -677,7 +647,7 @@ class Cluster:
             raise ClusterError("no live seed node to contact")
         entries = self.gossip_of(seed).view.entries()
         node = self._add_node(name, (*entries, Member(name, status="joining")))
-        change = node.components["rebalance"].begin("join", name, vnodes)  # type: ignore[attr-defined]
+        change = node.rebalance.begin("join", name, vnodes)
         return change
 
     def leave(self, name: str) -> str:
@@ -690,7 +660,7 @@ class Cluster:
         busy = self.ring_change_in_progress()
         if busy:
             raise ClusterError(f"{busy}; try again after it settles (run 5s, or settle)")
-        return node.components["rebalance"].begin("leave", name)  # type: ignore[attr-defined]
+        return node.rebalance.begin("leave", name)
 
     def remove(self, name: str) -> str:
         """Permanent failure: the node and its disk are gone; its ranges are rebuilt
@@ -735,7 +705,7 @@ class Cluster:
             self._check_node(name)
             if name in self.network.down:
                 raise ClusterError(f"{name} is down")
-        engine: AntiEntropy = self.nodes[a].components["antientropy"]  # type: ignore[assignment]
+        engine = self.nodes[a].antientropy
         reports: list[ExchangeReport] = []
         expected: list[int] = []
 

@@ -343,7 +343,8 @@ class AdminEndpoint:
 
     def antientropy(self, arg: str) -> Any:
         peer = self._peer(arg)
-        engine = self.process.node.components["antientropy"]  # type: ignore[union-attr]
+        assert self.process.node is not None
+        engine = self.process.node.antientropy
         started = engine.exchange_with(peer)  # type: ignore[attr-defined]
         return {"sessions": started}
 

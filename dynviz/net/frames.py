@@ -44,7 +44,7 @@ def wire_key(secret: bytes) -> bytes:
 
 
 def context_secret(secret: bytes) -> bytes:
-    """The key every node signs get/put contexts with (``NodeConfig.secret``)."""
+    """The key every node signs get/put contexts with (``ProtocolSettings.secret`` of every node)."""
     return hashlib.sha256(b"dynviz-context\x00" + secret).digest()
 
 

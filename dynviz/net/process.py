@@ -18,14 +18,14 @@ import os
 import signal
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dynviz.core.membership import Member
 from dynviz.core.ring import RingError, build_ring
-from dynviz.core.units import MS, SECOND
-from dynviz.core.versions import versioning
+from dynviz.core.settings import ProtocolSettings
+from dynviz.core.units import MS
 from dynviz.events import Event, EventBus
 from dynviz.net.address import check_node_id, parse_addr
 from dynviz.net.codec import AdminRequest, Hello, decode_message, encode_message
@@ -33,9 +33,9 @@ from dynviz.net.durable import NodeState
 from dynviz.net.frames import context_secret, read_frame, seal, wire_key
 from dynviz.net.runtime import TcpRuntime
 from dynviz.net.transport import Transport
-from dynviz.node.assembly import NodeSettings, assemble_node
+from dynviz.node.assembly import assemble_node
 from dynviz.node.gossip import Gossip
-from dynviz.node.node import Node, NodeConfig
+from dynviz.node.node import Node
 from dynviz.storage.sqlite import SqliteStore
 from dynviz.wording import plural
 
@@ -49,44 +49,29 @@ survives the process being killed, not the machine losing power. ``off``: neithe
 VIEW_SAVE_INTERVAL = 200 * MS
 
 
-@dataclass(frozen=True, slots=True)
-class NodeOptions:
-    """Everything ``dynviz node`` is told (times in µs)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeOptions(ProtocolSettings):
+    """Everything ``dynviz node`` is told: the protocol's settings (the simulator's too,
+    with the same defaults; ``dynviz node``'s flags pass TCP's own timings explicitly)
+    plus where this node listens, whom it knows and where it keeps its data. ``secret``
+    is the cluster secret; the node signs contexts with a key derived from it."""
 
     id: str
     data: str
-    secret: bytes
     listen: str = "127.0.0.1:7001"
     peers: dict[str, str] = field(default_factory=dict)
     seeds: tuple[str, ...] = ()
     members: tuple[str, ...] = ()
-    n: int = 3
-    r: int = 2
-    w: int = 2
-    strategy: str = "equal"
-    partitions: int | None = None
-    vnodes: int = 8
     ring_seed: int = 0
-    versioning: str = "dvv"
-    resolver: str = "siblings"
     fsync: str = "full"
-    gossip_interval: int = 1 * SECOND
-    suspect_after: int = 5 * SECOND
-    suspect_for: int = 2 * SECOND
-    replica_timeout: int = 200 * MS
-    request_timeout: int = 1 * SECOND
-    handoff_interval: int = 1 * SECOND
-    antientropy: bool = True
-    antientropy_interval: int = 10 * SECOND
     events: int = 512
 
     def __post_init__(self) -> None:
+        ProtocolSettings.__post_init__(self)
         check_node_id(self.id)
         parse_addr(self.listen, "listen address")
         if self.fsync not in FSYNC:
             raise ValueError(f"--fsync must be one of {', '.join(FSYNC)}, not {self.fsync!r}")
-        if not 1 <= self.r <= self.n or not 1 <= self.w <= self.n:
-            raise ValueError(f"need 1 <= r <= n and 1 <= w <= n (got n={self.n} r={self.r} w={self.w})")
         if not self.secret:
             raise ValueError("the cluster secret is empty")
         for name in self.initial_members:
@@ -148,7 +133,7 @@ class NodeProcess:
     @property
     def gossip(self) -> Gossip:
         assert self.node is not None
-        return self.node.components["gossip"]  # type: ignore[return-value]
+        return self.node.gossip
 
     async def start(self) -> None:
         from dynviz.net.admin import AdminEndpoint
@@ -176,22 +161,14 @@ class NodeProcess:
         members = state.load_view() or initial_view(opts)
         if opts.id not in {m.name for m in members}:
             raise ValueError(f"the saved view in {self.db_path} does not list {opts.id}")
-        config = NodeConfig(
-            n=opts.n, r=opts.r, w=opts.w, replica_timeout=opts.replica_timeout,
-            request_timeout=opts.request_timeout, handoff_interval=opts.handoff_interval,
-            suspect_for=opts.suspect_for, resolver=opts.resolver, secret=context_secret(opts.secret),
-        )
+        protocol = replace(opts.protocol(), secret=context_secret(opts.secret))
         names = [m.name for m in members]
         seeds = tuple(n for n, a in opts.peers.items() if a in opts.seeds) or tuple(names[:2])
         partitions = len(build_ring(list(opts.initial_members), opts.strategy, partitions=opts.partitions,
                                     vnodes=opts.vnodes, seed=opts.ring_seed, n=opts.n)) \
             if opts.strategy == "equal" else 0
-        settings = NodeSettings(
-            config, seeds, opts.strategy, partitions, opts.vnodes, opts.ring_seed,
-            opts.gossip_interval, opts.suspect_after, opts.antientropy, opts.antientropy_interval,
-        )
-        node = assemble_node(opts.id, runtime, store, hints, members, versioning(opts.versioning), settings,
-                             epoch=state.epoch)
+        node = assemble_node(opts.id, runtime, store, hints, members, protocol, seeds=seeds,
+                             ring_seed=opts.ring_seed, partitions=partitions, epoch=state.epoch)
         node.issued = state.counters()
         self.node = node
         self._admin = AdminEndpoint(self)

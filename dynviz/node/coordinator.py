@@ -369,7 +369,7 @@ class GetCoordinator(_Coordinator):
             self.req, self.key, "get", True, node.name, siblings=merged, context=token,
             replier=self.first, acks=tuple(self.tally.ok), hops=self.hops,
         ))
-        if node.config.read_repair:
+        if node.config.readrepair:
             self.set_state(READ_REPAIR)
             # Wait for the remaining replies, each up to its per-replica deadline (the
             # short window of DESIGN §7), then repair whoever answered with less.
@@ -522,7 +522,7 @@ class RangeGetCoordinator(GetCoordinator):
             self.req, self.key, True, node.name, tuple((k, self.entries[k]) for k in keys), more,
             acks=tuple(self.tally.ok), hops=self.hops,
         ))
-        if node.config.read_repair:
+        if node.config.readrepair:
             self.set_state(READ_REPAIR)
             if not self.timers:
                 self.repair()

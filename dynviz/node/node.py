@@ -9,13 +9,13 @@ for unreachable primaries with hints and hands them back (section 4.6).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dynviz.core.context import ContextError, decode_context
 from dynviz.core.hashing import after_prefix, token_of
 from dynviz.core.ring import Ring
-from dynviz.core.units import MS, SECOND
+from dynviz.core.settings import ProtocolSettings
+from dynviz.core.units import MS, SECOND  # noqa: F401 - still imported from here by older modules
 from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
 from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionCreated, VersionStored
 from dynviz.node.component import Component
@@ -46,34 +46,22 @@ from dynviz.node.messages import (
 from dynviz.node.runtime import Runtime
 from dynviz.storage.base import MAX_VALUE_BYTES, Store
 
-
-@dataclass(frozen=True, slots=True)
-class NodeConfig:
-    """Per-cluster protocol settings every node shares (times in µs)."""
-
-    n: int = 3
-    r: int = 2
-    w: int = 2
-    replica_timeout: int = 50 * MS
-    request_timeout: int = 500 * MS
-    handoff_interval: int = 1 * SECOND
-    handoff_batch: int = 64
-    suspect_for: int = 2 * SECOND
-    hinted_handoff: bool = True
-    read_repair: bool = True
-    resolver: str = "siblings"  # or "lww"
-    secret: bytes = b"dynviz"
-    max_siblings: int = 64
-    """A put whose result would hold more siblings is refused: reconcile first."""
-    max_hints: int = 100_000
-    """A stand-in holding this many hints refuses more; the coordinator tries the next."""
+if TYPE_CHECKING:
+    from dynviz.node.antientropy import AntiEntropy
+    from dynviz.node.gossip import Gossip
+    from dynviz.node.rebalance import Rebalance
 
 
 class Node:
-    """A Dynamo storage node."""
+    """A Dynamo storage node. Its parts (gossip, rebalancing, anti-entropy) are attached
+    once by :func:`~dynviz.node.assembly.assemble_node` and reached as typed attributes."""
+
+    gossip: Gossip
+    rebalance: Rebalance
+    antientropy: AntiEntropy
 
     def __init__(self, name: str, runtime: Runtime, store: Store, hints: HintStore, ring: Ring,
-                 versioning: Versioning, config: NodeConfig, epoch: int = 0) -> None:
+                 versioning: Versioning, config: ProtocolSettings, epoch: int = 0) -> None:
         self.name = name
         self.runtime = runtime
         self.store = store
@@ -111,19 +99,21 @@ class Node:
             ReplicaRangeGet: self.on_replica_range_get,
             ReplicaRangeReply: self.on_replica_range_reply,
         }
-        self.components: dict[str, Component] = {}
+        self.parts: tuple[Component, ...] = ()
         self._write_watchers: list[Callable[[bytes, Siblings | None], None]] = []
         # Replicas a ring change in progress will add (Cassandra's pending ranges):
         # writes go to them too, uncounted, so nothing written during a transfer is
         # missed by the new owner. None when no change is in progress.
         self.pending_ring: Ring | None = None
 
-    def install(self, component: Component) -> None:
-        """Add a part (gossip, anti-entropy, rebalance) with its handlers."""
-        self.components[component.name] = component
-        self._handlers.update(component.handlers())
-        if component.watches_writes:
-            self._write_watchers.append(component.stored)
+    def attach(self, gossip: Gossip, rebalance: Rebalance, antientropy: AntiEntropy) -> None:
+        """Add the node's parts, with their message handlers (once, at assembly)."""
+        self.gossip, self.rebalance, self.antientropy = gossip, rebalance, antientropy
+        self.parts = (gossip, rebalance, antientropy)
+        for part in self.parts:
+            self._handlers.update(part.handlers())
+            if part.watches_writes:
+                self._write_watchers.append(part.stored)
 
     @property
     def actor(self) -> str:
@@ -138,7 +128,7 @@ class Node:
         rt = self.runtime
         interval = self.config.handoff_interval
         rt.set_timer(rt.rng.randrange(interval) + 1, self._handoff_tick)
-        for component in self.components.values():
+        for component in self.parts:
             component.start()
 
     def crash(self) -> None:
@@ -146,7 +136,7 @@ class Node:
         self.coordinators.clear()
         self.detector.clear()
         self._handoff_sent.clear()
-        for component in self.components.values():
+        for component in self.parts:
             component.crash()
 
     def wipe(self) -> None:
@@ -156,7 +146,7 @@ class Node:
         self.hints.clear()
         self.issued.clear()
         self.epoch += 1
-        for component in self.components.values():
+        for component in self.parts:
             component.wipe()
 
     # -- dispatch ----------------------------------------------------------------------
@@ -390,7 +380,7 @@ class Node:
         cfg = self.config
         rt = self.runtime
         rt.set_timer(cfg.handoff_interval, self._handoff_tick)
-        if not cfg.hinted_handoff or not len(self.hints):
+        if not cfg.handoff or not len(self.hints):
             return
         sent = 0
         for intended, key, siblings in self.hints.items():

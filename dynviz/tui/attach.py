@@ -44,6 +44,7 @@ from dynviz.client import VersionView, version_views
 from dynviz.cluster import Inspection, NodeView, ReplicaView
 from dynviz.core.hashing import as_key, token_hex, token_of
 from dynviz.core.ring import Ring
+from dynviz.core.settings import ProtocolSettings
 from dynviz.core.units import SECOND
 from dynviz.events import Event, EventBus, Narration, NetworkChanged, NodeDown, NodeUp
 from dynviz.executor import Outcome, fmt_clock, inspection_text, show_bytes
@@ -89,28 +90,14 @@ def natural(name: str) -> tuple[Any, ...]:
 # -- the read API the panels use ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AttachedConfig:
-    """What the panels read of a cluster's config, from a node's admin ``config``."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttachedConfig(ProtocolSettings):
+    """A live cluster's settings as its nodes report them (admin ``config``): the
+    protocol's (the same type every config extends) plus the nodes, and how the
+    processes keep their data."""
 
     nodes: tuple[str, ...] = ()
-    n: int = 3
-    r: int = 2
-    w: int = 2
-    versioning: str = "dvv"
-    resolver: str = "siblings"
-    strategy: str = "equal"
-    partitions: int | None = None
-    vnodes: int = 8
     seed: int = 0
-    gossip_interval: int = 1 * SECOND
-    suspect_after: int = 5 * SECOND
-    suspect_for: int = 2 * SECOND
-    antientropy: bool = True
-    antientropy_interval: int = 10 * SECOND
-    handoff_interval: int = 1 * SECOND
-    request_timeout: int = 1 * SECOND
-    replica_timeout: int = 200_000
     fsync: str = "full"
     data: str = ""
 

@@ -29,10 +29,8 @@ NODES = ("n1", "n2", "n3", "n4", "n5")
 def make(keys: int = 0, interval: int = 10 * SECOND, enabled: bool = False, **kw) -> Cluster:
     kw.setdefault("seed", 11)
     kw.setdefault("nodes", NODES)
-    cluster = Cluster(ClusterConfig(handoff=False, readrepair=False, **kw))
-    for node in cluster.nodes.values():
-        node.install(AntiEntropy(node, interval=interval, enabled=enabled))
-        node.components["antientropy"].start()
+    cluster = Cluster(ClusterConfig(handoff=False, readrepair=False, antientropy=enabled,
+                                    antientropy_interval=interval, **kw))
     for start in range(0, keys, 100):
         pending = [cluster.submit_put(f"key:{i:04d}", f"v{i}") for i in range(start, min(keys, start + 100))]
         for p in pending:
@@ -42,7 +40,7 @@ def make(keys: int = 0, interval: int = 10 * SECOND, enabled: bool = False, **kw
 
 
 def ae(cluster: Cluster, name: str) -> AntiEntropy:
-    component = cluster.nodes[name].components["antientropy"]
+    component = cluster.nodes[name].antientropy
     assert isinstance(component, AntiEntropy)
     return component
 
