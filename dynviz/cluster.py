@@ -196,6 +196,7 @@ class Cluster:
         self.departed: set[str] = set()  # removed nodes: gone for good
         self._version_observer: Callable[[int, Any], None] | None = None
         self.desk: Any = None  # the table layer's desk; it sits above the cluster, so untyped here
+        self._awaited: list[Pending] = []  # requests ``wait`` runs the simulation for (nested: several)
         for name in config.nodes:
             self._add_node(name)
 
@@ -274,31 +275,21 @@ class Cluster:
         for a UI frame: returns (events run, whether the full duration was reached).
         When the cap is hit, the clock stops at the last event run, so no event is
         skipped and the run stays identical to an uncapped one."""
-        sched = self.scheduler
-        end = sched.now + duration
-        ran = 0
-        while ran < max_events:
-            upcoming = sched.next_time()
-            if upcoming is None or upcoming > end:
-                sched.now = max(sched.now, end)
-                self.trace.maybe_fold()
-                return ran, True
-            sched.step()
-            ran += 1
+        result = self.scheduler.run(self.scheduler.now + duration, max_events)
         self.trace.maybe_fold()
-        return ran, False
+        return result
 
     def step(self, count: int = 1) -> int:
         """Run the next ``count`` events (fewer when nothing is left); returns how many
         ran. The trace is folded as it goes, so a long step keeps memory flat."""
         ran = 0
-        step = self.scheduler.step
-        fold = self.trace.maybe_fold
-        while ran < count and step():
-            ran += 1
-            if not ran & 1023:
-                fold()
-        fold()
+        run = self.scheduler.run
+        while ran < count:
+            done, _ = run(max_events=min(1024, count - ran))
+            ran += done
+            self.trace.maybe_fold()
+            if not done:
+                break
         return ran
 
     def quiet(self) -> bool:
@@ -435,8 +426,21 @@ class Cluster:
         return self.wait(self.submit_range_get(group, start, end, limit, reverse, client, r))  # type: ignore[return-value]
 
     def wait(self, pending: Pending) -> PutResult | GetResult | RangeResult:
-        """Run the simulation until ``pending`` completes (it always does: it has a timeout)."""
-        self.scheduler.run_until_set(pending, "result")
+        """Run the simulation until ``pending`` completes (it always does: it has a
+        timeout); its completion halts the run (``_complete``)."""
+        sched = self.scheduler
+        awaited = self._awaited
+        awaited.append(pending)
+        try:
+            while pending.result is None:
+                sched.halted = False
+                if sched.run()[1] and pending.result is None:
+                    break  # nothing left to run (a request always has a timeout: unreachable)
+        finally:
+            awaited.pop(next(i for i, p in enumerate(awaited) if p is pending))
+            # A wait inside an event (nested) may have seen an outer request complete:
+            # its halt must still end the outer run.
+            sched.halted = any(p.result is not None for p in awaited)
         assert pending.result is not None
         return pending.result
 
@@ -462,6 +466,9 @@ class Cluster:
         trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
+        for awaited in self._awaited:
+            if awaited is pending:
+                self.scheduler.halt()
 
     def _on_client_message(self, src: str, msg: Any) -> None:
         if not isinstance(msg, ClientReply):

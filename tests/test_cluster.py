@@ -214,3 +214,19 @@ def test_a_put_whose_primaries_cannot_ack_fails_at_once_with_the_reason() -> Non
     c.run(200_000)
     result = c.put("cart", "book", pw=2)
     assert not result.ok and "not enough" in result.error and "1/2 primaries" in result.error, result.error
+
+
+def test_a_blocking_request_inside_an_event_returns_and_so_does_the_one_around_it() -> None:
+    """``wait`` runs the simulation until its request's completion halts it; a wait
+    nested in an event (a callback that reads synchronously) must end, and an outer
+    request that completed during it must still end the outer wait."""
+    c = Cluster(ClusterConfig(seed=4))
+    inner: list[bool] = []
+    trigger = c.submit_put("b", "2")
+    trigger.callbacks.append(lambda p: inner.append(c.put("c", "3").ok))
+    outer = c.submit_put("a", "1")
+    assert c.wait(outer).ok
+    assert c.wait(trigger).ok and inner == [True]
+    assert c.get("c").values == (b"3",)
+    start = c.now
+    assert c.put("d", "4").ok and c.now - start < 100_000, "the next wait stops at its own answer"

@@ -1,24 +1,30 @@
 """Coordinator state machines for put and get (paper sections 4.5 and 5; riak_kv's FSMs).
 
 A coordinator is created per client request at the node that coordinates it. Its
-state is explicit and visible (the TUI shows it):
+state is explicit, visible (the TUI shows it) and moves only along :data:`TRANSITIONS`;
+any other move raises :class:`IllegalTransition`:
 
-    put:    waiting_w  -> done | failed            (then it keeps counting late acks)
-    get:    waiting_r  -> read_repair -> done | failed
-    range:  waiting_r  -> read_repair -> done | failed   (a get over a key group)
+    put:    starting -> waiting_w -> done | failed            (then it keeps counting late acks)
+    get:    starting -> waiting_r -> read_repair -> done | failed
+    range:  starting -> waiting_r -> read_repair -> done | failed   (a get over a key group)
 
-Whether enough replicas answered is decided by the pure ``Tally`` (quorum.py); this
-module only sequences messages and timers. Sloppy quorum: replicas are the first N
-nodes of the extended preference list that this node believes reachable; a stand-in
-carries a hint naming the primary it replaces. A replica that does not answer within
-the per-replica timeout is suspected, and the next fallback is tried, well inside the
-request deadline.
+What to decide is not here: whether enough replicas answered is the pure ``Tally``
+(quorum.py), and what a read's answers add up to, what the client is told and which
+replicas read repair must fix is the pure :class:`~dynviz.node.readcore.ReadCore`. These
+classes only sequence messages and timers around them (riak_kv's get_fsm around its
+get_core), against a narrow :class:`CoordinatorHost`, not the whole node.
+
+Sloppy quorum: replicas are the first N nodes of the extended preference list that this
+node believes reachable; a stand-in carries a hint naming the primary it replaces. A
+replica that does not answer within the per-replica timeout is suspected, and the next
+fallback is tried, well inside the request deadline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dynviz.core.context import context_for, encode_context
 from dynviz.core.hashing import show_key
@@ -39,19 +45,69 @@ from dynviz.node.messages import (
     ReplicaRangeReply,
 )
 from dynviz.node.quorum import Tally
+from dynviz.node.readcore import Entries, ReadCore, Repair
 from dynviz.wording import plural
 
 if TYPE_CHECKING:
-    from dynviz.node.node import Node
-
-WAITING_W = "waiting_w"
-WAITING_R = "waiting_r"
-READ_REPAIR = "read_repair"
-DONE = "done"
-FAILED = "failed"
+    from dynviz.core.ring import Ring
+    from dynviz.core.settings import ProtocolSettings
+    from dynviz.core.versions import Versioning
+    from dynviz.node.detector import FailureDetector
+    from dynviz.node.runtime import Runtime
 
 
-def choose_replicas(node: Node, extended: Sequence[str], n: int) -> dict[str, str | None]:
+class State(Enum):
+    """Where a coordinator is (the values are what the TUI and the events show)."""
+
+    STARTING = "starting"
+    WAITING_W = "waiting_w"
+    WAITING_R = "waiting_r"
+    READ_REPAIR = "read_repair"
+    DONE = "done"
+    FAILED = "failed"
+
+
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.STARTING: frozenset({State.WAITING_W, State.WAITING_R}),
+    State.WAITING_W: frozenset({State.DONE, State.FAILED}),
+    State.WAITING_R: frozenset({State.READ_REPAIR, State.DONE, State.FAILED}),
+    State.READ_REPAIR: frozenset({State.DONE}),
+    State.DONE: frozenset(),
+    State.FAILED: frozenset(),
+}
+"""Every move a coordinator may make; nothing else."""
+
+WAITING_W, WAITING_R, READ_REPAIR, DONE, FAILED = (
+    State.WAITING_W, State.WAITING_R, State.READ_REPAIR, State.DONE, State.FAILED)
+
+
+class IllegalTransition(AssertionError):
+    """A coordinator tried a move :data:`TRANSITIONS` does not allow (a bug, not input)."""
+
+
+class CoordinatorHost(Protocol):
+    """What a coordinator may use of the node it runs on."""
+
+    name: str
+    runtime: Runtime
+    config: ProtocolSettings
+    versioning: Versioning
+    detector: FailureDetector
+    coordinators: dict[int, Any]
+    pending_ring: Ring | None
+    merge: Callable[[Siblings, Siblings], Siblings]
+
+    def store_version(self, key: bytes, version: Version, hint_for: str | None) -> Siblings: ...
+
+    def store_siblings(self, key: bytes, siblings: Siblings, hint_for: str | None, cause: str) -> Siblings: ...
+
+    def read_local(self, key: bytes) -> Siblings | None: ...
+
+    def read_range(self, prefix: bytes, start: bytes, end: bytes | None, limit: int,
+                   reverse: bool) -> tuple[tuple[tuple[bytes, Siblings], ...], bool]: ...
+
+
+def choose_replicas(node: CoordinatorHost, extended: Sequence[str], n: int) -> dict[str, str | None]:
     """The first ``n`` reachable nodes of ``extended``, each mapped to the primary it
     stands in for (None for a primary serving as itself).
 
@@ -61,10 +117,10 @@ def choose_replicas(node: Node, extended: Sequence[str], n: int) -> dict[str, st
     """
     me = node.name
     primaries = extended[:n]
-    suspects = node.detector._until
-    if not suspects:  # the common case: nobody suspected
+    detector = node.detector
+    if not detector.suspected_until:  # the common case: nobody suspected
         return dict.fromkeys(primaries)
-    reachable = node.detector.reachable
+    reachable = detector.reachable
     chosen: dict[str, str | None] = {}
     missing: list[str] = []
     for p in primaries:
@@ -93,8 +149,9 @@ class _Coordinator:
         "timers", "rtimer", "deadline", "hops", "replied",
     )
 
-    def __init__(self, node: Node, req: int, key: bytes, client: str, n: int,
+    def __init__(self, node: CoordinatorHost, req: int, key: bytes, client: str, n: int,
                  extended: Sequence[str], targets: dict[str, str | None], hops: int) -> None:
+        self.op = ""
         self.node = node
         self.req = req
         self.key = key
@@ -105,17 +162,20 @@ class _Coordinator:
         self.primaries = extended[:n]
         self.timers: dict[str, int] = {}  # target -> its per-replica deadline
         self.rtimer: object = None  # one timer for the earliest of those deadlines
-        self.state = ""
+        self.state = State.STARTING
         self.deadline = node.runtime.now() + node.config.request_timeout  # a time, not a timer
         self.hops = hops
         self.replied = False
 
-    def set_state(self, state: str, detail: str | None = None) -> None:
+    def set_state(self, state: State, detail: str | None = None) -> None:
+        if state not in TRANSITIONS[self.state]:
+            raise IllegalTransition(f"{self.op} coordinator {self.req} at {self.node.name}: "
+                                    f"{self.state.value} -> {state.value}")
         self.state = state
         rt = self.node.runtime
         if rt.bus.active:  # the detail text is only built when someone watches
             text = self.describe_state() if detail is None else detail
-            rt.bus.emit(CoordinatorState(rt.now(), self.req, self.op, self.key, self.node.name, state, text))
+            rt.bus.emit(CoordinatorState(rt.now(), self.req, self.op, self.key, self.node.name, state.value, text))
 
     def describe_state(self) -> str:
         return ""
@@ -169,6 +229,9 @@ class _Coordinator:
         """Nobody left to wait for: if the quorum is not met, it never will be."""
         raise NotImplementedError
 
+    def timeout(self, why: str | None = None) -> None:
+        raise NotImplementedError
+
     def replica_timeout(self, target: str) -> None:
         raise NotImplementedError
 
@@ -179,7 +242,7 @@ class _Coordinator:
         self.timers.clear()
         node.coordinators.pop(self.req, None)
 
-    def reply(self, msg: ClientReply) -> None:
+    def reply(self, msg: ClientReply | ClientRangeReply) -> None:
         self.replied = True
         node = self.node
         node.runtime.send(self.client, msg)
@@ -187,11 +250,16 @@ class _Coordinator:
         if rt.bus.active:
             rt.bus.emit(RequestDone(rt.now(), self.req, self.op, self.key, msg.ok, node.name, msg.error))
 
+    def not_enough(self, what: str, tally: Tally) -> str:
+        return f"not enough: {tally.describe()} {what}; every replica asked has answered or timed out"
+
 
 class PutCoordinator(_Coordinator):
+    """A put: the new version stored here, sent to the other replicas, W acks awaited."""
+
     __slots__ = ("tally", "merged", "w", "acked_hints")
 
-    def __init__(self, node: Node, msg: ClientPut, n: int, w: int, pw: int,
+    def __init__(self, node: CoordinatorHost, msg: ClientPut, n: int, w: int, pw: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         super().__init__(node, msg.req, msg.key, msg.client, n, extended, targets, msg.hops)
         self.w = w
@@ -232,7 +300,7 @@ class PutCoordinator(_Coordinator):
     def ack(self, target: str) -> None:
         self.stop_timer(target)
         hint_for = self.targets.get(target)
-        self.tally.add_ok(target, self.targets.get(target) is None and target in self.primaries)
+        self.tally.add_ok(target, hint_for is None and target in self.primaries)
         if hint_for is not None and (target, hint_for) not in self.acked_hints:
             self.acked_hints.append((target, hint_for))
         if self.state == WAITING_W and self.tally.enough():
@@ -274,7 +342,6 @@ class PutCoordinator(_Coordinator):
         node = self.node
         if suspect:
             node.detector.suspect(target, f"no ack for put of {show_key(self.key)}")
-        self.tally.add_failure(target)
         fallback = self.next_fallback(target)
         if fallback is not None and self.merged is not None:
             f, primary = fallback
@@ -291,7 +358,7 @@ class PutCoordinator(_Coordinator):
 
     def exhausted(self) -> None:
         if self.state == WAITING_W:
-            self.timeout(f"not enough: {self.tally.describe()} acks; every replica asked has answered or timed out")
+            self.timeout(self.not_enough("acks", self.tally))
 
     def timeout(self, why: str | None = None) -> None:
         if self.state == WAITING_W:
@@ -304,72 +371,64 @@ class PutCoordinator(_Coordinator):
         self.finish()
 
 
-class GetCoordinator(_Coordinator):
-    __slots__ = ("tally", "replies", "r", "merged", "first")
+class _ReadCoordinator(_Coordinator):
+    """The sequencing a get and a range read share: ask the replicas, count answers in
+    the read core, answer at R, wait out the rest for read repair, fall back on time-outs.
+    What differs (the message that asks, the local answer, the reply, how a repair is
+    announced) is in the subclasses."""
 
-    def __init__(self, node: Node, msg: ClientGet, n: int, r: int, pr: int,
-                 extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        super().__init__(node, msg.req, msg.key, msg.client, n, extended, targets, msg.hops)
-        self.op = "get"
+    __slots__ = ("core", "r")
+
+    def __init__(self, node: CoordinatorHost, req: int, key: bytes, client: str, n: int, r: int, pr: int,
+                 extended: Sequence[str], targets: dict[str, str | None], hops: int, core: ReadCore) -> None:
+        super().__init__(node, req, key, client, n, extended, targets, hops)
         self.r = r
-        self.tally = Tally(r, pr)
-        self.replies: dict[str, Siblings | None] = {}
-        self.merged: Siblings = Siblings.EMPTY
-        self.first: str | None = None
+        self.core = core
+
+    @property
+    def tally(self) -> Tally:
+        return self.core.tally
 
     def describe_state(self) -> str:
         if self.state == WAITING_R:
             return f"need {plural(self.r, 'reply', 'replies')}"
-        return f"{self.tally.describe()} replies"
+        return f"{self.core.tally.describe()} replies"
+
+    def ask(self, hint_for: str | None) -> object:
+        """The message that asks one replica (standing in for ``hint_for``)."""
+        raise NotImplementedError
+
+    def read_here(self) -> tuple[Entries, bool]:
+        """This node's own answer, as a replica: its entries and whether it has more."""
+        raise NotImplementedError
 
     def start(self) -> None:
         node = self.node
         me = node.name
         self.set_state(WAITING_R)
-        rt = node.runtime
-        req, key = self.req, self.key
-        for target, hint_for in self.targets.items():  # inline: every get runs this
+        send = node.runtime.send
+        for target, hint_for in self.targets.items():  # every read runs this
             if target != me:
-                rt.send(target, ReplicaGet(req, key, hint_for))
+                send(target, self.ask(hint_for))
                 self.start_timer(target)
         if me in self.targets:
-            self.add_reply(me, node.read_local(key))
+            self.add_reply(me, *self.read_here())
 
-    def ask(self, hint_for: str | None) -> object:
-        """The message that asks one replica (standing in for ``hint_for``)."""
-        return ReplicaGet(self.req, self.key, hint_for)
-
-    def read_here(self) -> object:
-        """This node's own answer, as a replica."""
-        return self.node.read_local(self.key)
-
-    def add_reply(self, src: str, siblings: Siblings | None) -> None:
+    def add_reply(self, src: str, entries: Entries, more: bool = False) -> None:
         self.stop_timer(src)
-        if src in self.replies:
+        if not self.core.add_result(src, entries, more, self.is_primary(src)):
             return
-        if self.first is None:
-            self.first = src
-        self.replies[src] = siblings
-        if siblings is not None:
-            self.merged = self.node.merge(self.merged, siblings)
-        self.tally.add_ok(src, self.targets.get(src) is None and src in self.primaries)
-        if self.state == WAITING_R and self.tally.enough():
+        state = self.state
+        if state == WAITING_R and self.core.enough():
             self.answer()
-        elif self.state == WAITING_R and not self.timers:
+        elif state == WAITING_R and not self.timers:
             self.exhausted()  # everyone asked has answered, and the quorum (pr=) is not met
-        elif self.state == READ_REPAIR and not self.timers:
+        elif state == READ_REPAIR and not self.timers:
             self.repair()
 
     def answer(self) -> None:
-        node = self.node
-        merged = self.merged
-        causal = node.versioning.context_of(merged)
-        token = encode_context(context_for(self.key, causal, self.first), node.config.secret)
-        self.reply(ClientReply(
-            self.req, self.key, "get", True, node.name, siblings=merged, context=token,
-            replier=self.first, acks=tuple(self.tally.ok), hops=self.hops,
-        ))
-        if node.config.readrepair:
+        self.reply_ok()
+        if self.node.config.readrepair:
             self.set_state(READ_REPAIR)
             # Wait for the remaining replies, each up to its per-replica deadline (the
             # short window of DESIGN §7), then repair whoever answered with less.
@@ -379,21 +438,22 @@ class GetCoordinator(_Coordinator):
             self.set_state(DONE)
             self.finish()
 
-    def on_reply(self, src: str, msg: ReplicaGetReply) -> None:
-        if src in self.targets:
-            self.add_reply(src, msg.siblings)
+    def reply_ok(self) -> None:
+        raise NotImplementedError
+
+    def reply_failed(self, detail: str) -> None:
+        raise NotImplementedError
 
     def replica_timeout(self, target: str) -> None:
         self.timers.pop(target, None)
         node = self.node
         node.detector.suspect(target, f"no reply to get of {show_key(self.key)}")
-        self.tally.add_failure(target)
         if self.state == WAITING_R:
             fallback = self.next_fallback(target)
             if fallback is not None:
                 f, primary = fallback
                 if f == node.name:
-                    self.add_reply(f, self.read_here())
+                    self.add_reply(f, *self.read_here())
                 else:
                     node.runtime.send(f, self.ask(primary))
                     self.start_timer(f)
@@ -401,165 +461,130 @@ class GetCoordinator(_Coordinator):
             self.repair()
 
     def repair(self) -> None:
-        """Push the merged siblings to every replica that answered with less (DESIGN §7)."""
+        """Carry out the read core's repairs (DESIGN §7), then done."""
         if self.state != READ_REPAIR:
             return
         node = self.node
-        merged = self.merged
-        stale: list[str] = []
-        if not merged.is_empty():
-            for target, siblings in self.replies.items():
-                if siblings is not merged and siblings != merged:
-                    stale.append(target)
-        for target in stale:
-            hint_for = self.targets.get(target)
-            if target == node.name:
-                node.store_siblings(self.key, merged, hint_for, cause="repair")
-            else:
-                node.runtime.send(target, ReadRepairPut(self.key, merged, hint_for))
         rt = node.runtime
-        if stale and rt.bus.active:
-            rt.bus.emit(ReadRepair(rt.now(), node.name, self.key, tuple(stale)))
+        repairs = self.core.final_action()
+        for rep in repairs:
+            hint_for = self.targets.get(rep.target)
+            if rep.target == node.name:
+                node.store_siblings(rep.key, rep.siblings, hint_for, cause="repair")
+            else:
+                rt.send(rep.target, ReadRepairPut(rep.key, rep.siblings, hint_for))
+        targets = list(dict.fromkeys(rep.target for rep in repairs))
+        if repairs and rt.bus.active:
+            self.announce(repairs)
         self.set_state(DONE, None if not rt.bus.active else (
-            f"repaired {', '.join(stale)}" if stale else "replicas agree"))
+            f"repaired {', '.join(targets)}" if targets else "replicas agree"))
         self.finish()
+
+    def announce(self, repairs: list[Repair]) -> None:
+        """Tell the watchers what read repair fixed."""
+        raise NotImplementedError
 
     def exhausted(self) -> None:
         if self.state == WAITING_R:
-            self.timeout(f"not enough: {self.tally.describe()} replies; every replica asked has answered or timed out")
+            self.timeout(self.not_enough("replies", self.core.tally))
         elif self.state == READ_REPAIR:
             self.repair()
 
     def timeout(self, why: str | None = None) -> None:
         if self.state == WAITING_R:
-            detail = why or f"timeout with {self.tally.describe()} replies"
+            detail = why or f"timeout with {self.core.tally.describe()} replies"
             self.set_state(FAILED, detail)
-            self.reply(self.failure(detail))
+            self.reply_failed(detail)
             self.finish()
         elif self.state == READ_REPAIR:
             self.repair()
 
-    def failure(self, detail: str) -> object:
-        return ClientReply(self.req, self.key, "get", False, self.node.name, acks=tuple(self.tally.ok),
-                           error=detail, hops=self.hops)
+
+class GetCoordinator(_ReadCoordinator):
+    """A get of one key: R replies merged, the client told every sibling and a context."""
+
+    __slots__ = ()
+
+    def __init__(self, node: CoordinatorHost, msg: ClientGet, n: int, r: int, pr: int,
+                 extended: Sequence[str], targets: dict[str, str | None]) -> None:
+        core = ReadCore(Tally(r, pr), node.merge, key=msg.key)
+        super().__init__(node, msg.req, msg.key, msg.client, n, r, pr, extended, targets, msg.hops, core)
+        self.op = "get"
+
+    def ask(self, hint_for: str | None) -> object:
+        return ReplicaGet(self.req, self.key, hint_for)
+
+    def read_here(self) -> tuple[Entries, bool]:
+        return _one(self.key, self.node.read_local(self.key)), False
+
+    def on_reply(self, src: str, msg: ReplicaGetReply) -> None:
+        if src in self.targets:
+            self.add_reply(src, _one(self.key, msg.siblings))
+
+    def reply_ok(self) -> None:
+        node, core = self.node, self.core
+        core.response()
+        merged = core.merged(self.key)
+        token = encode_context(context_for(self.key, node.versioning.context_of(merged), core.first),
+                               node.config.secret)
+        self.reply(ClientReply(
+            self.req, self.key, "get", True, node.name, siblings=merged, context=token,
+            replier=core.first, acks=tuple(core.tally.ok), hops=self.hops,
+        ))
+
+    def reply_failed(self, detail: str) -> None:
+        self.reply(ClientReply(self.req, self.key, "get", False, self.node.name, acks=tuple(self.core.tally.ok),
+                               error=detail, hops=self.hops))
+
+    def announce(self, repairs: list[Repair]) -> None:
+        rt = self.node.runtime
+        rt.bus.emit(ReadRepair(rt.now(), self.node.name, self.key, tuple(rep.target for rep in repairs)))
 
 
+def _one(key: bytes, siblings: Siblings | None) -> Entries:
+    return ((key, siblings),) if siblings is not None else ()
 
-class RangeGetCoordinator(GetCoordinator):
+
+class RangeGetCoordinator(_ReadCoordinator):
     """A get over a key group's range (the table layer's Query and Scan).
 
     Each of R replicas answers with at most ``limit`` keys of the range in order, and
-    whether it has more; the coordinator merges them key by key, as a get merges one
-    key's siblings, and answers with the first ``limit`` keys of the union. That is
-    exact: a key among the union's first ``limit`` is among the first ``limit`` of any
-    replica that holds it. Read repair then pushes each merged key to the replicas that
-    answered with less, but only inside the part of the range each replica covered.
+    whether it has more; the read core merges them key by key and answers with the first
+    ``limit`` keys of the union, then repairs only inside what each replica covered.
     """
 
-    __slots__ = ("start_key", "end_key", "limit", "reverse", "entries", "covered", "more", "answered")
+    __slots__ = ("start_key", "end_key", "limit", "reverse")
 
-    def __init__(self, node: Node, msg: ClientRangeGet, n: int, r: int, pr: int,
+    def __init__(self, node: CoordinatorHost, msg: ClientRangeGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        super().__init__(node, msg, n, r, pr, extended, targets)  # type: ignore[arg-type]
+        core = ReadCore(Tally(r, pr), node.merge, limit=msg.limit, reverse=msg.reverse)
+        super().__init__(node, msg.req, msg.key, msg.client, n, r, pr, extended, targets, msg.hops, core)
         self.op = "range"
         self.start_key = msg.start
         self.end_key = msg.end
         self.limit = msg.limit
         self.reverse = msg.reverse
-        self.entries: dict[bytes, Siblings] = {}
-        self.covered: dict[str, bytes | None] = {}  # replica -> last key it covered (None: all)
-        self.more = False
-        self.answered: list[bytes] = []  # the keys of the reply, in its order
-
-    def start(self) -> None:
-        me = self.node.name
-        self.set_state(WAITING_R)
-        for target, hint_for in self.targets.items():
-            if target != me:
-                self.node.runtime.send(target, self.ask(hint_for))
-                self.start_timer(target)
-        if me in self.targets:
-            self.add_reply(me, self.read_here())
 
     def ask(self, hint_for: str | None) -> object:
         return ReplicaRangeGet(self.req, self.key, self.start_key, self.end_key, self.limit, self.reverse, hint_for)
 
-    def read_here(self) -> object:
+    def read_here(self) -> tuple[Entries, bool]:
         return self.node.read_range(self.key, self.start_key, self.end_key, self.limit, self.reverse)
 
     def on_range_reply(self, src: str, msg: ReplicaRangeReply) -> None:
         if src in self.targets:
-            self.add_reply(src, (msg.entries, msg.more))
+            self.add_reply(src, msg.entries, msg.more)
 
-    def add_reply(self, src: str, answer: object) -> None:
-        self.stop_timer(src)
-        if src in self.replies:
-            return
-        if self.first is None:
-            self.first = src
-        entries, more = answer  # type: ignore[misc]
-        self.replies[src] = entries
-        self.covered[src] = entries[-1][0] if more and entries else None
-        self.more = self.more or more
-        merge = self.node.merge
-        found = self.entries
-        for key, siblings in entries:
-            have = found.get(key)
-            found[key] = siblings if have is None else merge(have, siblings)
-        self.tally.add_ok(src, self.targets.get(src) is None and src in self.primaries)
-        if self.state == WAITING_R and self.tally.enough():
-            self.answer()
-        elif self.state == WAITING_R and not self.timers:
-            self.exhausted()  # everyone asked has answered, and the quorum (pr=) is not met
-        elif self.state == READ_REPAIR and not self.timers:
-            self.repair()
+    def reply_ok(self) -> None:
+        entries, more = self.core.response()
+        self.reply(ClientRangeReply(self.req, self.key, True, self.node.name, entries, more,
+                                    acks=tuple(self.core.tally.ok), hops=self.hops))
 
-    def answer(self) -> None:
-        node = self.node
-        keys = self.answered = sorted(self.entries, reverse=self.reverse)[:self.limit]
-        more = self.more or len(self.entries) > self.limit
-        self.reply(ClientRangeReply(
-            self.req, self.key, True, node.name, tuple((k, self.entries[k]) for k in keys), more,
-            acks=tuple(self.tally.ok), hops=self.hops,
-        ))
-        if node.config.readrepair:
-            self.set_state(READ_REPAIR)
-            if not self.timers:
-                self.repair()
-        else:
-            self.set_state(DONE)
-            self.finish()
+    def reply_failed(self, detail: str) -> None:
+        self.reply(ClientRangeReply(self.req, self.key, False, self.node.name, acks=tuple(self.core.tally.ok),
+                                    error=detail, hops=self.hops))
 
-    def repair(self) -> None:
-        if self.state != READ_REPAIR:
-            return
-        node = self.node
-        rt = node.runtime
-        keys = self.answered
-        repaired: list[str] = []
-        for target, entries in self.replies.items():
-            held = dict(entries)  # type: ignore[arg-type]
-            last = self.covered.get(target)
-            hint_for = self.targets.get(target)
-            for key in keys:
-                if last is not None and (key > last if not self.reverse else key < last):
-                    break
-                merged = self.entries[key]
-                mine = held.get(key)
-                if mine is merged or mine == merged:
-                    continue
-                if target == node.name:
-                    node.store_siblings(key, merged, hint_for, cause="repair")
-                else:
-                    rt.send(target, ReadRepairPut(key, merged, hint_for))
-                if rt.bus.active:
-                    rt.bus.emit(ReadRepair(rt.now(), node.name, key, (target,)))
-                if target not in repaired:
-                    repaired.append(target)
-        self.set_state(DONE, None if not rt.bus.active else (
-            f"repaired {', '.join(repaired)}" if repaired else "replicas agree"))
-        self.finish()
-
-    def failure(self, detail: str) -> object:
-        return ClientRangeReply(self.req, self.key, False, self.node.name, acks=tuple(self.tally.ok),
-                                error=detail, hops=self.hops)
+    def announce(self, repairs: list[Repair]) -> None:
+        rt = self.node.runtime
+        for rep in repairs:
+            rt.bus.emit(ReadRepair(rt.now(), self.node.name, rep.key, (rep.target,)))

@@ -22,15 +22,19 @@ FOREVER = 1 << 62
 
 
 class FailureDetector:
-    __slots__ = ("runtime", "suspect_for", "_until")
+    """One node's opinion of its peers."""
+
+    __slots__ = ("runtime", "suspect_for", "suspected_until")
 
     def __init__(self, runtime: Runtime, suspect_for: int) -> None:
         self.runtime = runtime
         self.suspect_for = suspect_for
-        self._until: dict[str, int] = {}
+        self.suspected_until: dict[str, int] = {}
+        """peer -> the time its suspicion ends. Read-only outside: the hot paths (every
+        message, every replica choice) test it directly; empty, nobody is suspected."""
 
     def reachable(self, peer: str) -> bool:
-        until = self._until.get(peer)
+        until = self.suspected_until.get(peer)
         return until is None or self.runtime.now() >= until
 
     def suspect(self, peer: str, reason: str, duration: int | None = None) -> None:
@@ -38,13 +42,13 @@ class FailureDetector:
         for a stalled heartbeat: until the peer is heard from again)."""
         rt = self.runtime
         fresh = self.reachable(peer)
-        self._until[peer] = rt.now() + (self.suspect_for if duration is None else duration)
+        self.suspected_until[peer] = rt.now() + (self.suspect_for if duration is None else duration)
         if fresh and rt.bus.active:
             rt.bus.emit(Suspected(rt.now(), rt.name, peer, True, reason))
 
     def heard_from(self, peer: str) -> None:
-        if peer in self._until:
-            del self._until[peer]
+        if peer in self.suspected_until:
+            del self.suspected_until[peer]
             rt = self.runtime
             if rt.bus.active:
                 rt.bus.emit(Suspected(rt.now(), rt.name, peer, False, "it answered"))
@@ -52,7 +56,7 @@ class FailureDetector:
     def suspected(self) -> list[str]:
         """Peers this node currently believes unreachable, sorted."""
         now = self.runtime.now()
-        return sorted(p for p, until in self._until.items() if now < until)
+        return sorted(p for p, until in self.suspected_until.items() if now < until)
 
     def clear(self) -> None:
-        self._until.clear()
+        self.suspected_until.clear()

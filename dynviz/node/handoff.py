@@ -17,42 +17,46 @@ _SEP = b"\x00"
 
 
 class HintStore:
-    __slots__ = ("store", "_by_key")
+    """The hints one node holds (module docstring)."""
+
+    __slots__ = ("store", "by_key")
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._by_key: dict[bytes, list[str]] = {}
+        self.by_key: dict[bytes, list[str]] = {}
+        """key -> the nodes this node holds hints of it for. Read-only outside: a read
+        tests it first (``key in hints.by_key``), the common case being no hint."""
         for composite, _ in store.items():
             intended, key = _split(composite)
-            self._by_key.setdefault(key, []).append(intended)
+            self.by_key.setdefault(key, []).append(intended)
 
     def get(self, intended: str, key: bytes) -> Siblings | None:
         return self.store.get(intended.encode() + _SEP + key)  # type: ignore[return-value]
 
     def put(self, intended: str, key: bytes, siblings: Siblings) -> None:
-        holders = self._by_key.setdefault(key, [])
+        holders = self.by_key.setdefault(key, [])
         if intended not in holders:
             holders.append(intended)
         self.store.put(intended.encode() + _SEP + key, siblings)
 
     def remove(self, intended: str, key: bytes) -> None:
         self.store.delete(intended.encode() + _SEP + key)
-        holders = self._by_key.get(key)
+        holders = self.by_key.get(key)
         if holders and intended in holders:
             holders.remove(intended)
             if not holders:
-                del self._by_key[key]
+                del self.by_key[key]
 
     def for_key(self, key: bytes) -> list[tuple[str, Siblings]]:
         """Every hint held for ``key`` (any intended node)."""
-        holders = self._by_key.get(key)
+        holders = self.by_key.get(key)
         if not holders:
             return []
         return [(i, s) for i in holders if (s := self.get(i, key)) is not None]
 
     def items(self) -> Iterator[tuple[str, bytes, Siblings]]:
         """(intended, key, siblings) for every hint, in a stable order."""
-        for key, holders in list(self._by_key.items()):
+        for key, holders in list(self.by_key.items()):
             for intended in list(holders):
                 siblings = self.get(intended, key)
                 if siblings is not None:
@@ -63,7 +67,7 @@ class HintStore:
 
     def clear(self) -> None:
         self.store.clear()
-        self._by_key.clear()
+        self.by_key.clear()
 
 
 def _split(composite: bytes) -> tuple[str, bytes]:

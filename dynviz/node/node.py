@@ -71,7 +71,7 @@ class Node:
         self.config = config
         self.epoch = epoch
         self.detector = FailureDetector(runtime, config.suspect_for)
-        self.coordinators: dict[int, PutCoordinator | GetCoordinator] = {}
+        self.coordinators: dict[int, PutCoordinator | GetCoordinator | RangeGetCoordinator] = {}
         self._handoff_sent: dict[tuple[str, bytes], Siblings] = {}
         # The largest dot counter this actor has issued per key. A stand-in hands its
         # hinted versions back and forgets them; without this it would issue the same
@@ -153,7 +153,7 @@ class Node:
 
     def handle(self, src: str, msg: Any) -> None:
         detector = self.detector
-        if src in detector._until:
+        if src in detector.suspected_until:
             detector.heard_from(src)
         self._handlers[type(msg)](src, msg)
 
@@ -162,7 +162,7 @@ class Node:
     def read_local(self, key: bytes) -> Siblings | None:
         """What this node holds for ``key``: its own data merged with hints it keeps."""
         stored = self.store.get(key)
-        if key not in self.hints._by_key:  # the common case: no hint for this key
+        if key not in self.hints.by_key:  # the common case: no hint for this key
             return stored  # type: ignore[return-value]
         hinted = self.hints.for_key(key)
         merged: Siblings = stored if stored is not None else Siblings.EMPTY  # type: ignore[assignment]
@@ -183,8 +183,8 @@ class Node:
         stop = end if end is not None else after_prefix(prefix)
         keys = [k for k in self.store.keys_at(token, max(start, prefix), stop, limit + 1, reverse)
                 if k.startswith(prefix)]
-        if self.hints._by_key:  # keys this node holds only as hints for another
-            extra = [k for k in self.hints._by_key
+        if self.hints.by_key:  # keys this node holds only as hints for another
+            extra = [k for k in self.hints.by_key
                      if k.startswith(prefix) and k >= start and (end is None or k < end) and k not in self.store]
             if extra:
                 keys = sorted(keys + extra, reverse=reverse)

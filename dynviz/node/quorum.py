@@ -14,14 +14,13 @@ from dynviz.wording import noun
 class Tally:
     """Answers counted so far against what a request needs."""
 
-    __slots__ = ("needed", "needed_primaries", "ok", "primaries_ok", "failed")
+    __slots__ = ("needed", "needed_primaries", "ok", "primaries_ok")
 
     def __init__(self, needed: int, needed_primaries: int = 0) -> None:
         self.needed = needed
         self.needed_primaries = needed_primaries
         self.ok: list[str] = []
         self.primaries_ok = 0
-        self.failed: list[str] = []
 
     def add_ok(self, node: str, primary: bool) -> None:
         if node in self.ok:
@@ -29,10 +28,6 @@ class Tally:
         self.ok.append(node)
         if primary:
             self.primaries_ok += 1
-
-    def add_failure(self, node: str) -> None:
-        if node not in self.failed:
-            self.failed.append(node)
 
     def enough(self) -> bool:
         return len(self.ok) >= self.needed and self.primaries_ok >= self.needed_primaries

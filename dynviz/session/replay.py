@@ -61,23 +61,18 @@ def move_to(cluster: Cluster, time: int, events: int | None) -> None:
         cluster.run_until(time)
         cluster.trace.maybe_fold()
         return
-    step = sched.step
-    fold = cluster.trace.maybe_fold
-    while sched.events_run < events:
-        if not step():
-            raise ReplayDiverged(f"the simulation ran out of events at {sched.events_run}, "
-                                 f"before event {events}")
-        if not sched.events_run & 1023:
-            fold()
-    fold()
+    if sched.events_run < events:
+        cluster.step(events - sched.events_run)  # folds the trace as it goes
+    if sched.events_run < events:
+        raise ReplayDiverged(f"the simulation ran out of events at {sched.events_run}, "
+                             f"before event {events}")
     if sched.events_run != events or sched.now > time:
         raise ReplayDiverged(f"the recorded instant (event {events} at {time} µs) does not match "
                              f"the replay (event {sched.events_run} at {sched.now} µs)")
     upcoming = sched.next_time()
     if upcoming is not None and upcoming < time:
         raise ReplayDiverged(f"an event at {upcoming} µs is due before the recorded time {time} µs")
-    if time > sched.now:
-        sched.now = time  # nothing is due before it: time simply passes
+    sched.advance_to(max(time, sched.now))  # nothing is due before it: time simply passes
 
 
 def place(cluster: Cluster, recorded: RecordedCommand, number: int) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from heapq import heappush
 from random import Random
 from typing import Any
 
@@ -126,9 +125,7 @@ class Network:
         lo, hi = link.get((src, dst), self.latency) if link else self.latency
         arrives = now + (lo if lo >= hi else lo + int(self.rng.random() * (hi - lo + 1)))
         self.in_flight[mid] = (src, dst, msg, now, arrives)
-        # The scheduler's ``at``, inlined: this line runs for every message of every run.
-        sched._seq += 1
-        heappush(sched._heap, [arrives, sched._seq, self._deliver, (mid,)])
+        sched.at(arrives, self._deliver, mid)
         if self.bus.active:
             self.bus.emit(MessageSent(now, mid, src, dst, type(msg).__name__, getattr(msg, "key", None), arrives))
 
