@@ -190,7 +190,7 @@ def _holding_interrupts() -> Iterator[None]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from dynviz.checker import main_check
+    from dynviz.check.cli import main_check
 
     try:
         return main_check(args)
@@ -356,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_session_commands(sub)
     add_net_commands(sub)
 
-    from dynviz.checker import add_check_arguments
+    from dynviz.check.cli import add_check_arguments
 
     check = sub.add_parser(
         "check", help="Jepsen-style check: seeded random workloads under faults, then lost/phantom/converged")

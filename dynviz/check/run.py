@@ -1,0 +1,104 @@
+"""One check seed, start to end: a fresh cluster, the seed's workload under faults, the
+ending, and the report (DESIGN §7).
+
+:func:`check_seed` is what every worker of a campaign runs; with a list to fill it also
+hands back the recorded workload, which is how the shrinker starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from dynviz.check.scenario import Recording, Scenario
+from dynviz.check.workload import FAULTS, INJECTORS, Workload, workload_keys
+from dynviz.cluster import ClusterConfig
+
+VERSIONINGS = ("dvv", "vclock")
+RESOLVERS = ("siblings", "lww")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConfig:
+    """One seed's run: the cluster under test and the workload run on it."""
+
+    seed: int
+    ops: int = 200
+    nodes: int = 5
+    faults: tuple[str, ...] = FAULTS
+    versioning: str = "dvv"
+    resolver: str = "siblings"
+    keys: int = 8
+    clients: int = 4
+
+    def __post_init__(self) -> None:
+        if self.ops < 1:
+            raise ValueError(f"--ops must be at least 1, got {self.ops}")
+        if self.nodes < 3:
+            raise ValueError(f"--nodes must be at least 3 (the checker replicates with n=3), got {self.nodes}")
+        unknown = [f for f in self.faults if f not in INJECTORS]
+        if unknown:
+            raise ValueError(f"unknown fault {unknown[0]!r}; choose from {', '.join(INJECTORS)} or 'all'")
+        if self.versioning not in VERSIONINGS:
+            raise ValueError(f"--versioning must be dvv or vclock, not {self.versioning!r}")
+        if self.resolver not in RESOLVERS:
+            raise ValueError(f"--resolver must be siblings or lww, not {self.resolver!r}")
+        if self.keys < 1 or self.clients < 1:
+            raise ValueError("need at least one key and one client")
+
+    def with_seed(self, seed: int) -> CheckConfig:
+        """The same run on another seed."""
+        return replace(self, seed=seed)
+
+    def cluster(self) -> ClusterConfig:
+        """The cluster a seed runs on: ``nodes`` nodes ``n1``... with N=3, R=W=2."""
+        return ClusterConfig(nodes=tuple(f"n{i}" for i in range(1, self.nodes + 1)), seed=self.seed,
+                             versioning=self.versioning, resolver=self.resolver, n=3, r=2, w=2)
+
+    def key_names(self) -> tuple[bytes, ...]:
+        return workload_keys(self.keys)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    seed: int
+    acked: int
+    lost: int
+    lost_values: tuple[str, ...]
+    phantoms: int
+    phantom_values: tuple[str, ...]
+    converged: bool
+    unconverged_keys: tuple[str, ...]
+    ops: int
+    failed_ops: int
+    digest: str
+
+    @property
+    def ok(self) -> bool:
+        return self.lost == 0 and self.phantoms == 0 and self.converged
+
+
+def check_seed(config: CheckConfig, recording: Recording | None = None) -> SeedReport:
+    """Run one seed's workload under faults, end the run, and judge it. With
+    ``recording``, the workload's commands are appended to it."""
+    scenario = Scenario(config.cluster(), config.key_names())
+    workload = Workload(scenario, config.seed, config.ops, config.clients, config.faults)
+    workload.run()
+    if recording is not None:
+        recording.extend(workload.recording)
+    verdict = scenario.end()
+    cluster = scenario.cluster
+    report = SeedReport(
+        seed=config.seed,
+        acked=scenario.history.acked(),
+        lost=len(verdict.lost),
+        lost_values=tuple(v.decode() for v in verdict.lost),
+        phantoms=len(verdict.phantoms),
+        phantom_values=tuple(v.decode("latin-1") for v in verdict.phantoms),
+        converged=not verdict.unconverged,
+        unconverged_keys=verdict.unconverged,
+        ops=workload.ops,
+        failed_ops=workload.failed_ops,
+        digest=cluster.digest(),
+    )
+    scenario.close()
+    return report

@@ -1,0 +1,325 @@
+"""The workload of one check seed: clients and faults, recorded as commands (DESIGN §6, §7).
+
+Everything random comes from ``stream(seed, "checker")`` and the cluster's own seeded
+streams, so a seed is a complete, reproducible bug report.
+
+The clients
+    ``clients`` clients, each with at most one operation in flight, over ``keys`` keys.
+    Operations: read-modify-write (get, then put a fresh value over the get's context),
+    blind write (the client forgets the key first: no context), delete (get, then
+    delete over the get's context) and plain get. Every value written is unique
+    (``"<client>-<i>"``). Between operations a client thinks for 0-20 ms of virtual time.
+    Half the clients are partition-aware (they send to a replica), half go through a
+    load balancer (any node, which coordinates itself if it can, as a stand-in or not).
+    A client whose read failed forgets the key: it writes blind rather than over a
+    context the checker cannot attribute.
+
+The faults (:data:`INJECTORS`, a dict so later faults plug in by name)
+    crash a node and recover it later (never more than a minority down at once);
+    partition the nodes into two groups and heal later; message loss 5% for a while;
+    clock skew of one node by up to ±5 s; a node joins (at most two); a node that is
+    not a seed leaves (at most one, never below four live members); a node loses its
+    disk (at most one). A fault comes every 20-250 ms while clients are busy. Undos not
+    yet due when the clients finish are dropped: the ending
+    (:meth:`dynviz.check.scenario.Scenario.end`) undoes everything itself.
+
+The recording
+    Every operation and fault is kept as the command that replays it
+    (:attr:`Workload.recording`, what the shrinker cuts down). A fault is *applied* as
+    that command. A request is submitted the way its client routes it, then recorded
+    with the node it entered through (``as c1 get k3 via=n2``), so a replay needs no
+    router; a write by a client that holds no context for the key is recorded as a
+    fresh client's (``as c1b7 put ...``), so a replay writes blind too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from random import Random
+
+from dynviz.check.scenario import Recording, Scenario
+from dynviz.client import GetResult, PutResult
+from dynviz.cluster import Pending
+from dynviz.core.units import MS, SECOND
+from dynviz.sim.rng import stream
+
+
+def workload_keys(count: int) -> tuple[bytes, ...]:
+    """The keys a workload of ``count`` keys runs over: ``k0``, ``k1``, ..."""
+    return tuple(f"k{i}".encode() for i in range(count))
+
+
+class Workload:
+    """One seed's clients and faults on a scenario's cluster, recorded as commands."""
+
+    __slots__ = ("scenario", "cluster", "rng", "clients", "faults", "recording", "budget", "ops",
+                 "failed_ops", "busy", "ended", "active", "joins", "leaves", "wipes")
+
+    def __init__(self, scenario: Scenario, seed: int, ops: int, clients: int, faults: tuple[str, ...]) -> None:
+        self.scenario = scenario
+        self.cluster = scenario.cluster
+        self.rng: Random = stream(seed, "checker")
+        self.clients = clients
+        self.faults = faults
+        self.recording: Recording = []
+        self.budget = ops  # operations not yet started
+        self.ops = 0
+        self.failed_ops = 0
+        self.busy = 0  # clients with an operation in flight
+        self.ended = False
+        self.active: set[str] = set()  # faults on now that an undo will end (partition, loss)
+        self.joins = 0
+        self.leaves = 0
+        self.wipes = 0
+
+    def run(self) -> None:
+        """Run every client's operations, faults among them, until the last is answered."""
+        cluster = self.cluster
+        for i in range(self.clients):
+            name = f"c{i + 1}"
+            # Both routing paths (DESIGN §3): odd clients hold the ring (zero-hop to a
+            # replica), even ones go through a load balancer to any node, which then
+            # coordinates as a stand-in or forwards.
+            cluster.client(name).routing = "aware" if i % 2 == 0 else "lb"
+            _Client(self, name).schedule()
+        if self.faults:
+            self._fault_loop()
+        sched = cluster.scheduler
+        while self.busy:
+            sched.run_until(sched.now + 50 * MS, stop=lambda: self.busy == 0)
+        self.ended = True
+
+    def record(self, text: str) -> None:
+        """Keep ``text`` as the command issued now."""
+        self.recording.append((self.cluster.now, text))
+
+    def apply(self, text: str) -> None:
+        """Apply a fault (or its undo) as the command ``text``, and record it."""
+        self.record(text)
+        self.scenario.issue(text, strict=True)
+
+    def later(self, lo: int, hi: int, fn: Callable[[], None]) -> None:
+        """Run ``fn`` (an undo) in ``lo``-``hi`` µs, unless the workload has ended by then."""
+        self.cluster.scheduler.after(self.rng.randint(lo, hi), self._unless_ended, fn)
+
+    def _unless_ended(self, fn: Callable[[], None]) -> None:
+        if not self.ended:
+            fn()
+
+    def _fault_loop(self) -> None:
+        def tick() -> None:
+            if self.ended or (self.budget <= 0 and self.busy == 0):
+                return
+            INJECTORS[self.faults[self.rng.randrange(len(self.faults))]](self)
+            self.cluster.scheduler.after(self.rng.randint(20 * MS, 250 * MS), tick)
+
+        self.cluster.scheduler.after(self.rng.randint(0, 100 * MS), tick)
+
+
+# --------------------------------------------------------------------------- clients
+
+
+class _Client:
+    """One client: issues its next operation only after the previous one completed."""
+
+    __slots__ = ("workload", "name", "count", "failed")
+
+    def __init__(self, workload: Workload, name: str) -> None:
+        self.workload = workload
+        self.name = name
+        self.count = 0  # values written so far
+        self.failed = False
+
+    def schedule(self) -> None:
+        work = self.workload
+        if work.budget <= 0:
+            return
+        work.budget -= 1
+        work.busy += 1
+        work.cluster.scheduler.after(work.rng.randint(0, 20 * MS), self.start)
+
+    def start(self) -> None:
+        work = self.workload
+        rng = work.rng
+        keys = work.scenario.keys
+        key = keys[rng.randrange(len(keys))]
+        roll = rng.random()
+        work.ops += 1
+        self.failed = False
+        if roll < 0.45:
+            self._get(key, then="put")
+        elif roll < 0.65:
+            self._forget(key)
+            self._write(key, self._value())
+        elif roll < 0.75:
+            self._get(key, then="delete")
+        else:
+            self._get(key, then=None)
+
+    def _value(self) -> bytes:
+        self.count += 1
+        return f"{self.name}-{self.count}".encode()
+
+    def _forget(self, key: bytes) -> None:
+        self.workload.cluster.client(self.name).forget(key)
+        self.workload.scenario.history.forget(self.name, key)
+
+    def _get(self, key: bytes, then: str | None) -> None:
+        work = self.workload
+        pending = work.cluster.submit_get(key, client=self.name)
+        work.record(f"as {self.name} get {key.decode()} via={pending.entry}")
+        work.scenario.history.track_get(self.name, pending)
+        pending.callbacks.append(lambda p: self._got(p, then))
+
+    def _got(self, pending: Pending, then: str | None) -> None:
+        result = pending.result
+        assert isinstance(result, GetResult)
+        if not result.ok:
+            self.failed = True
+            self._forget(result.key)
+        if then == "put":
+            self._write(result.key, self._value())
+        elif then == "delete":
+            self._write(result.key, None)
+        else:
+            self._done()
+
+    def _write(self, key: bytes, value: bytes | None) -> None:
+        work = self.workload
+        cluster = work.cluster
+        history = work.scenario.history
+        if value is None:
+            pending = cluster.submit_delete(key, client=self.name)
+            writer = self.name
+            work.record(f"as {writer} delete {key.decode()} via={pending.entry}")
+        else:
+            pending = cluster.submit_put(key, value, client=self.name)
+            # A blind write (no context) is a fresh client in the recording.
+            writer = self.name if history.observed(self.name, key) or cluster.client(self.name).contexts.get(key) \
+                else f"{self.name}b{self.count}"
+            work.record(f"as {writer} put {key.decode()} {value.decode()} via={pending.entry}")
+        history.track_write(writer, pending)
+        pending.callbacks.append(self._written)
+
+    def _written(self, pending: Pending) -> None:
+        result = pending.result
+        assert isinstance(result, PutResult)
+        if not result.ok:
+            self.failed = True
+        self._done()
+
+    def _done(self) -> None:
+        work = self.workload
+        work.failed_ops += self.failed
+        work.busy -= 1
+        self.schedule()
+
+
+# ----------------------------------------------------------------------------- faults
+
+
+def _crash(work: Workload) -> None:
+    cluster = work.cluster
+    names = list(cluster.nodes)
+    down = cluster.network.down
+    if len(down) + 1 > (len(names) - 1) // 2:
+        return
+    up = [n for n in names if n not in down]
+    victim = up[work.rng.randrange(len(up))]
+    work.apply(f"kill {victim}")
+
+    def recover() -> None:
+        if not cluster.is_up(victim):
+            work.apply(f"recover {victim}")
+
+    work.later(100 * MS, 1500 * MS, recover)
+
+
+def _partition(work: Workload) -> None:
+    if "partition" in work.active:
+        return
+    names = list(work.cluster.nodes)
+    work.rng.shuffle(names)
+    cut = work.rng.randint(1, len(names) - 1)
+    work.apply(f"partition {','.join(sorted(names[:cut]))} | {','.join(sorted(names[cut:]))}")
+    _for_a_while(work, "partition", "heal")
+
+
+def _loss(work: Workload) -> None:
+    if "loss" in work.active:
+        return
+    work.apply("loss 0.05")
+    _for_a_while(work, "loss", "loss 0")
+
+
+def _for_a_while(work: Workload, fault: str, undo: str) -> None:
+    """``fault`` is on until the command ``undo`` runs, 100 ms to 1 s from now."""
+    work.active.add(fault)
+
+    def end() -> None:
+        work.apply(undo)
+        work.active.discard(fault)
+
+    work.later(100 * MS, 1000 * MS, end)
+
+
+def _skew(work: Workload) -> None:
+    names = list(work.cluster.nodes)
+    node = names[work.rng.randrange(len(names))]
+    micros = work.rng.randint(-5 * SECOND, 5 * SECOND)
+    work.apply(f"skew {node} {micros:+d}us")
+
+
+def _join(work: Workload) -> None:
+    cluster = work.cluster
+    if cluster.ring_change_in_progress() or work.joins >= 2:
+        return
+    work.joins += 1
+    work.apply(f"join n{len(cluster.nodes) + 1}")
+
+
+def _live_members(work: Workload) -> list[str]:
+    cluster = work.cluster
+    return [n for n in cluster.nodes
+            if cluster.is_up(n) and n not in cluster.departed
+            and cluster.gossip_of(n).view.members[n].status == "up"]
+
+
+def _leave(work: Workload) -> None:
+    cluster = work.cluster
+    live = _live_members(work)
+    if cluster.ring_change_in_progress() or work.leaves >= 1 or len(live) <= 4:
+        return
+    candidates = [n for n in live if n not in cluster.config.seed_nodes]
+    if candidates:
+        work.leaves += 1
+        work.apply(f"leave {candidates[work.rng.randrange(len(candidates))]}")
+
+
+def _wipe(work: Workload) -> None:
+    """The kv679 fault: a node loses its disk and comes back empty, as a new actor."""
+    # One disk lost per run: with N=3 and W=2 every acknowledged write has two copies,
+    # so one wipe can never destroy the last; two wipes before repair could (that is
+    # data loss by the fault schedule, not by the protocol, and proves nothing).
+    if work.wipes >= 1:
+        return
+    work.wipes += 1
+    cluster = work.cluster
+    live = [n for n in cluster.nodes if n not in cluster.departed]
+    work.apply(f"wipe {live[work.rng.randrange(len(live))]}")
+
+
+INJECTORS: dict[str, Callable[[Workload], None]] = {
+    "crash": _crash,
+    "partition": _partition,
+    "loss": _loss,
+    "skew": _skew,
+    "join": _join,
+    "leave": _leave,
+    "wipe": _wipe,
+}
+"""Fault name -> injector. An injector applies one fault now and schedules its undo
+(``Workload.later``); undos are skipped once the workload ends, and the ending heals
+everything itself."""
+
+FAULTS: tuple[str, ...] = tuple(INJECTORS)
