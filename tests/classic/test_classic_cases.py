@@ -3,7 +3,8 @@ scenario that hurt real systems is played against it."""
 
 from __future__ import annotations
 
-from dynviz.checker import CheckConfig, run_campaign
+from dynviz.check.campaign import run_campaign
+from dynviz.check.run import CheckConfig
 from dynviz.cluster import Cluster, ClusterConfig
 from dynviz.core.units import SECOND
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from netcluster import SECRET, LocalCluster
 
-from dynviz.checker import Item, Write, judge
+from dynviz.check.judge import Item, Write, judge
 from dynviz.core.ring import Ring
 from dynviz.net.admin import RemoteCluster
 from dynviz.net.client import NetClient, NetError

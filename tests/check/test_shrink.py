@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dynviz.checker import CheckConfig
-from dynviz.reproduce import ddmin, record_seed, replay_script, reproduce
+from dynviz.check.run import CheckConfig
+from dynviz.check.shrink import ddmin, record_seed, replay, reproduce
 from dynviz.session.recording import load_session
 from dynviz.session.replay import replay_session
 
@@ -13,6 +13,17 @@ from dynviz.session.replay import replay_session
 def test_ddmin_finds_a_minimal_failing_subset() -> None:
     items = list(range(40))
     assert ddmin(items, lambda xs: 7 in xs and 31 in xs) == [7, 31]
+
+
+def test_ddmin_stays_within_its_budget() -> None:
+    calls: list[int] = []
+
+    def fails(xs: list[int]) -> bool:
+        calls.append(len(xs))
+        return 7 in xs and 31 in xs
+
+    ddmin(list(range(40)), fails, budget=5)
+    assert len(calls) <= 5
 
 
 def test_a_failing_lww_seed_shrinks_to_a_verified_session(tmp_path: Path) -> None:
@@ -23,11 +34,21 @@ def test_a_failing_lww_seed_shrinks_to_a_verified_session(tmp_path: Path) -> Non
     session = load_session(found.path)
     result = replay_session(session)
     assert result.verified
+    # The session holds the minimal workload, then the checker's ending.
+    texts = [recorded.text for recorded in session.commands]
+    assert len(texts) > found.commands
+    assert texts[found.commands:found.commands + 2] == ["heal", "loss 0"]
+    assert texts[-1] == "settle" and "as checker get k7 r=3" in texts
 
 
 def test_a_passing_dvv_seed_replays_as_passing() -> None:
     config = CheckConfig(seed=2, ops=80, faults=("crash", "partition"))
     script = record_seed(config)
     assert script and any(text.startswith("kill") or text.startswith("partition") for _, text in script)
-    verdict, _ = replay_script(config, script, [f"k{i}".encode() for i in range(config.keys)])
+    verdict = replay(config, script)
     assert not verdict.failed
+
+
+def test_a_passing_seed_has_nothing_to_reproduce(tmp_path: Path) -> None:
+    assert reproduce(CheckConfig(seed=2, ops=40, faults=()), tmp_path) is None
+    assert list(tmp_path.iterdir()) == []

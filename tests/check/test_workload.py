@@ -1,0 +1,65 @@
+"""A seed's workload: its clients and faults, every one recorded as the command that
+replays it."""
+
+from __future__ import annotations
+
+import re
+
+from dynviz import commands as c
+from dynviz.check.run import CheckConfig
+from dynviz.check.scenario import Scenario
+from dynviz.check.workload import FAULTS, INJECTORS, Workload, workload_keys
+
+
+def _workload(config: CheckConfig) -> Workload:
+    scenario = Scenario(config.cluster(), config.key_names())
+    workload = Workload(scenario, config.seed, config.ops, config.clients, config.faults)
+    workload.run()
+    return workload
+
+
+def test_fault_names() -> None:
+    assert FAULTS == ("crash", "partition", "loss", "skew", "join", "leave", "wipe") == tuple(INJECTORS)
+    assert workload_keys(3) == (b"k0", b"k1", b"k2")
+
+
+def test_every_operation_and_fault_is_recorded_as_a_command() -> None:
+    config = CheckConfig(seed=3, ops=150, nodes=6)
+    workload = _workload(config)
+    assert workload.ops == 150 and workload.busy == 0 and workload.ended
+    times = [time for time, _ in workload.recording]
+    assert times == sorted(times)
+    requests = 0
+    for _, text in workload.recording:
+        command = c.parse_line(text)
+        if isinstance(command, (c.Get, c.Put, c.Delete)):
+            requests += 1
+            assert command.via is not None and command.client is not None  # a replay needs no router
+            assert re.fullmatch(r"c[1-4](b\d+)?", command.client)
+        else:
+            assert isinstance(command, (c.Kill, c.Recover, c.Partition, c.Heal, c.Loss, c.Skew, c.Join,
+                                        c.Leave, c.Wipe)), text
+    # Each operation is a get, a write, or a get and then a write.
+    assert 150 <= requests <= 300
+    assert requests < len(workload.recording)  # faults were recorded too
+
+
+def test_values_are_unique_and_blind_writes_are_fresh_clients() -> None:
+    workload = _workload(CheckConfig(seed=4, ops=120, faults=()))
+    puts = [command for _, text in workload.recording
+            if isinstance(command := c.parse_line(text), c.Put)]
+    values = [put.value for put in puts]
+    assert len(values) == len(set(values))
+    blind = [put for put in puts if "b" in (put.client or "")]
+    assert blind
+    # A blind writer's name is its client's plus the count of the value it writes.
+    for put in blind:
+        client, _, count = (put.client or "").partition("b")
+        assert put.value == f"{client}-{count}"
+    assert all(not text.startswith(("kill", "partition", "loss", "skew")) for _, text in workload.recording)
+
+
+def test_a_workload_is_a_function_of_its_seed() -> None:
+    config = CheckConfig(seed=7, ops=80)
+    assert _workload(config).recording == _workload(config).recording
+    assert _workload(config).recording != _workload(config.with_seed(8)).recording
