@@ -253,6 +253,13 @@ class Placeholders:
         self.used_names: set[str] = set()
         self.used_values: set[str] = set()
 
+    def value(self, name: str, kind: str) -> Value:
+        """The value placeholder ``name`` (``:v``) as used by a ``kind`` expression."""
+        if name not in self.values:
+            raise _invalid(kind, f"An expression attribute value used in expression is not defined; attribute value: {name}")
+        self.used_values.add(name)
+        return Value(name, self.values[name])
+
     def check_unused(self) -> None:
         """After every expression of a request was parsed: nothing may be left unused."""
         unused = [k for k in self.names if k not in self.used_names]
@@ -292,7 +299,7 @@ class Parser:
                                    f'near: "{_one_line(near)}"')
 
     def fail(self, message: str) -> ValidationException:
-        return ValidationException(_one_line(f"Invalid {self.kind}: {message}"))
+        return _invalid(self.kind, message)
 
     def advance(self) -> Token:
         tok = self.tokens[self.pos]
@@ -351,11 +358,7 @@ class Parser:
                 return Path(tuple(parts))
 
     def value_ref(self) -> Value:
-        t = self.advance()
-        if t.text not in self.ph.values:
-            raise self.fail(f"An expression attribute value used in expression is not defined; attribute value: {t.text}")
-        self.ph.used_values.add(t.text)
-        return Value(t.text, self.ph.values[t.text])
+        return self.ph.value(self.advance().text, self.kind)
 
     def is_func(self) -> bool:
         t = self.tok
@@ -424,8 +427,7 @@ class Parser:
             self.expect_sym(")")
             return node
         if self.is_func() and self.tok.text != "size":
-            f = self.func_call(_CONDITION_FUNCS, self.operand)
-            return self._check_func(f)
+            return _check_func(self.func_call(_CONDITION_FUNCS, self.operand), self.kind)
         left = self.operand()
         t = self.tok
         if t.kind == "sym" and t.text in _COMPARATORS:
@@ -437,17 +439,7 @@ class Parser:
             if not self.is_kw("AND"):
                 raise self.error()
             self.pos += 1
-            high = self.operand()
-            if isinstance(low, Value) and isinstance(high, Value):
-                o = order(low.value, high.value)
-                if o is None and type_of(low.value) != type_of(high.value):
-                    raise self.fail("The BETWEEN operator requires same data type for lower and upper bounds; "
-                                    f"lower bound operand: AttributeValue: {show(low.value)}, upper bound operand: "
-                                    f"AttributeValue: {show(high.value)}")
-                if o is not None and o > 0:
-                    raise self.fail("The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
-                                    f"lower operand: AttributeValue: {show(low.value)}, upper operand: AttributeValue: {show(high.value)}")
-            return Between(left, low, high)
+            return _check_between(Between(left, low, self.operand()), self.kind)
         if self.is_kw("IN"):
             self.pos += 1
             self.expect_sym("(")
@@ -460,25 +452,6 @@ class Parser:
         if isinstance(left, Size):
             raise self.fail("The function is not allowed to be used this way in an expression; function: size")
         raise self.error()
-
-    def _check_func(self, f: Func) -> Func:
-        first = f.args[0]
-        if not isinstance(first, Path) and f.name in ("attribute_exists", "attribute_not_exists", "attribute_type"):
-            raise self.fail(f"Operator or function requires a document path; operator or function: {f.name}")
-        if f.name == "attribute_type":
-            t = f.args[1]
-            if not isinstance(t, Value) or type_of(t.value) != "S":
-                raise self.fail("Incorrect operand type for operator or function; operator or function: attribute_type, "
-                                f"operand type: {_type_word(t)}")
-            if t.value["S"] not in _TYPE_NAMES:
-                raise self.fail(f"Invalid attribute type name found; type: {t.value['S']}, valid types: "
-                                "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}")
-        if f.name == "begins_with":
-            for a in f.args:
-                if isinstance(a, Value) and type_of(a.value) not in ("S", "B"):
-                    raise self.fail("Incorrect operand type for operator or function; operator or function: "
-                                    f"begins_with, operand type: {_type_word(a)}")
-        return f
 
     # -- update expressions
 
@@ -550,6 +523,47 @@ class Parser:
         raise self.error()
 
 
+def _invalid(kind: str, message: str) -> ValidationException:
+    return ValidationException(_one_line(f"Invalid {kind}: {message}"))
+
+
+def _check_between(node: Between, kind: str) -> Between:
+    """A BETWEEN whose bounds are values must have them of one type and in order."""
+    low, high = node.low, node.high
+    if isinstance(low, Value) and isinstance(high, Value):
+        o = order(low.value, high.value)
+        if o is None and type_of(low.value) != type_of(high.value):
+            raise _invalid(kind, "The BETWEEN operator requires same data type for lower and upper bounds; "
+                                 f"lower bound operand: AttributeValue: {show(low.value)}, upper bound operand: "
+                                 f"AttributeValue: {show(high.value)}")
+        if o is not None and o > 0:
+            raise _invalid(kind, "The BETWEEN operator requires upper bound to be greater than or equal to lower "
+                                 f"bound; lower operand: AttributeValue: {show(low.value)}, upper operand: "
+                                 f"AttributeValue: {show(high.value)}")
+    return node
+
+
+def _check_func(f: Func, kind: str) -> Func:
+    """A condition function's operands must be of the kinds it takes."""
+    first = f.args[0]
+    if not isinstance(first, Path) and f.name in ("attribute_exists", "attribute_not_exists", "attribute_type"):
+        raise _invalid(kind, f"Operator or function requires a document path; operator or function: {f.name}")
+    if f.name == "attribute_type":
+        t = f.args[1]
+        if not isinstance(t, Value) or type_of(t.value) != "S":
+            raise _invalid(kind, "Incorrect operand type for operator or function; operator or function: "
+                                 f"attribute_type, operand type: {_type_word(t)}")
+        if t.value["S"] not in _TYPE_NAMES:
+            raise _invalid(kind, f"Invalid attribute type name found; type: {t.value['S']}, valid types: "
+                                 "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}")
+    if f.name == "begins_with":
+        for a in f.args:
+            if isinstance(a, Value) and type_of(a.value) not in ("S", "B"):
+                raise _invalid(kind, "Incorrect operand type for operator or function; operator or function: "
+                                     f"begins_with, operand type: {_type_word(a)}")
+    return f
+
+
 def _type_word(node: Any) -> str:
     if isinstance(node, Value):
         return {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "L": "LIST",
@@ -573,7 +587,76 @@ def _check_overlaps(p: Parser, actions: list[Action]) -> None:
 # ---------------------------------------------------------------- parse entry points
 
 
+class ConditionTree(str):
+    """A condition built as this module's AST by a caller that never had it as text (the
+    command language's ``table query``), passed where a request takes a condition
+    expression. :func:`parse_condition` takes its tree as the parse of it: value
+    placeholders (``Value(":v0", ...)``) are resolved against the request's
+    ExpressionAttributeValues and checked as the parser checks them; attribute names are
+    real names (no ``#`` placeholders). Its text (:func:`render`) is for people and for
+    keys of the accelerator's cache; it is never parsed."""
+
+    node: Any
+
+    def __new__(cls, node: Any) -> ConditionTree:
+        tree = super().__new__(cls, render(node))
+        tree.node = node
+        return tree
+
+    def __reduce__(self) -> tuple[type[ConditionTree], tuple[Any]]:
+        return (ConditionTree, (self.node,))
+
+
+def render(node: Any) -> str:
+    """A condition AST as expression text (names as written, values as placeholders)."""
+    if isinstance(node, Path):
+        return str(node)
+    if isinstance(node, Value):
+        return node.name
+    if isinstance(node, Size):
+        return f"size({node.path})"
+    if isinstance(node, Compare):
+        return f"{render(node.left)} {node.op} {render(node.right)}"
+    if isinstance(node, Between):
+        return f"{render(node.operand)} BETWEEN {render(node.low)} AND {render(node.high)}"
+    if isinstance(node, In):
+        return f"{render(node.operand)} IN ({', '.join(render(o) for o in node.options)})"
+    if isinstance(node, Func):
+        return f"{node.name}({', '.join(render(a) for a in node.args)})"
+    if isinstance(node, (And, Or)):
+        return f"({render(node.left)}) {'AND' if isinstance(node, And) else 'OR'} ({render(node.right)})"
+    if isinstance(node, Not):
+        return f"NOT ({render(node.operand)})"
+    raise TypeError(f"not a condition: {node!r}")
+
+
+def _resolve(node: Any, kind: str, ph: Placeholders) -> Any:
+    """A built condition with its value placeholders resolved and its operands checked."""
+    if isinstance(node, Value):
+        return ph.value(node.name, kind)
+    if isinstance(node, (Path, Size)):
+        return node
+    if isinstance(node, Compare):
+        return Compare(node.op, _resolve(node.left, kind, ph), _resolve(node.right, kind, ph))
+    if isinstance(node, Between):
+        parts = (_resolve(x, kind, ph) for x in (node.operand, node.low, node.high))
+        return _check_between(Between(*parts), kind)
+    if isinstance(node, In):
+        return In(_resolve(node.operand, kind, ph), tuple(_resolve(o, kind, ph) for o in node.options))
+    if isinstance(node, Func):
+        return _check_func(Func(node.name, tuple(_resolve(a, kind, ph) for a in node.args)), kind)
+    if isinstance(node, (And, Or)):
+        return type(node)(_resolve(node.left, kind, ph), _resolve(node.right, kind, ph))
+    if isinstance(node, Not):
+        return Not(_resolve(node.operand, kind, ph))
+    raise TypeError(f"not a condition: {node!r}")
+
+
 def parse_condition(text: Any, kind: str, ph: Placeholders) -> Any:
+    """A ``kind`` condition (KeyConditionExpression, FilterExpression, ...) as an AST:
+    parsed from text, or taken from a :class:`ConditionTree`."""
+    if isinstance(text, ConditionTree):
+        return _resolve(text.node, kind, ph)
     p = Parser(text, kind, ph)
     node = p.condition()
     p.expect_end()
@@ -638,7 +721,7 @@ def condition_paths(node: Any) -> list[Path]:
 def resolve(item: Item, path: Path) -> dict[str, Any] | None:
     """The value at ``path`` in ``item``, or None when any step is missing."""
     parts = path.parts
-    cur: Any = item.get(parts[0])  # type: ignore[call-overload]
+    cur: Any = item.get(path.top)
     for p in parts[1:]:
         if cur is None:
             return None
@@ -652,7 +735,8 @@ def resolve(item: Item, path: Path) -> dict[str, Any] | None:
             if m is None:
                 return None
             cur = m.get(p)
-    return cur
+    found: dict[str, Any] | None = cur
+    return found
 
 
 def _size(av: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -783,7 +867,7 @@ def _container(item: Item, path: Path, create: bool) -> tuple[Any, str | int] | 
     parts = path.parts
     if len(parts) == 1:
         return item, parts[0]
-    cur = item.get(parts[0])  # type: ignore[call-overload]
+    cur = item.get(path.top)
     for p in parts[1:-1]:
         if cur is None:
             break
@@ -827,7 +911,7 @@ def apply_update(actions: list[Action], item: Item) -> Item:
     read from the item as it was before the update, as DynamoDB does."""
     from dynviz.table.values import copy_item
 
-    computed = []
+    computed: list[dict[str, Any] | None] = []
     for a in actions:
         if a.verb == "SET":
             computed.append(copy_value(_set_value(a.value, item)))
@@ -837,6 +921,7 @@ def apply_update(actions: list[Action], item: Item) -> Item:
     removes: list[Path] = []
     for a, value in zip(actions, computed, strict=True):
         if a.verb == "SET":
+            assert value is not None  # computed above for every SET
             _put(out, a.path, value)
         elif a.verb == "REMOVE":
             removes.append(a.path)
@@ -929,7 +1014,7 @@ def _project_into(out: Item, item: Item, parts: tuple[str | int, ...], v: dict[s
             if last:
                 lst.append(copy_value(v))
                 return
-            nxt = {"M": {}} if "M" in src else {"L": []}
+            nxt: dict[str, Any] = {"M": {}} if "M" in src else {"L": []}
             lst.append(nxt)
             dst = nxt
         else:

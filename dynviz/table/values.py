@@ -281,6 +281,23 @@ def show(av: dict[str, Any] | None) -> str:
     return "{" + t + ":" + str(v) + "}"
 
 
+def from_wire(av: Any) -> Any:
+    """A value in DynamoDB's JSON wire shape (binary as base64 text) in the shape the
+    client takes (binary as bytes); anything else is returned as it is, for
+    :func:`check_value` to judge."""
+    if isinstance(av, dict) and len(av) == 1:
+        (kind, v), = av.items()
+        if kind == "B" and isinstance(v, str):
+            return {"B": base64.b64decode(v)}
+        if kind == "BS" and isinstance(v, list):
+            return {"BS": [base64.b64decode(x) if isinstance(x, str) else x for x in v]}
+        if kind == "L" and isinstance(v, list):
+            return {"L": [from_wire(x) for x in v]}
+        if kind == "M" and isinstance(v, dict):
+            return {"M": {k: from_wire(x) for k, x in v.items()}}
+    return av
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 

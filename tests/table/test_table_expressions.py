@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from dynviz.table.errors import ValidationException
 from dynviz.table.expressions import (
+    And,
+    Between,
+    Compare,
+    ConditionTree,
+    Func,
+    Path,
     Placeholders,
+    Value,
     apply_update,
     evaluate,
     parse_condition,
@@ -81,3 +90,60 @@ def test_update_grammar_and_overlaps() -> None:
 def test_projection_of_nested_paths() -> None:
     paths = parse_projection("m.l[1], s", Placeholders(None, None))
     assert project(ITEM, paths) == {"m": {"M": {"l": {"L": [{"S": "two"}]}}}, "s": {"S": "hello"}}
+
+
+# -- conditions built as trees (the command language's table terms) --------------------
+
+
+def tree(node: object) -> object:
+    return parse_condition(ConditionTree(node), "KeyConditionExpression", Placeholders(None, VALUES))
+
+
+def test_a_built_tree_is_taken_as_its_parse_with_placeholders_resolved() -> None:
+    built = And(Compare("=", Path(("a",)), Value(":five", {})), Func("begins_with", (Path(("s",)), Value(":he", {}))))
+    text = ConditionTree(built)
+    assert text == "(a = :five) AND (begins_with(s, :he))"  # for people and cache keys, never parsed
+    ph = Placeholders(None, VALUES)
+    node = parse_condition(text, "FilterExpression", ph)
+    assert node == parse_condition("a = :five AND begins_with(s, :he)", "FilterExpression", Placeholders(None, VALUES))
+    assert node.left.right == Value(":five", {"N": "5"}) and evaluate(node, ITEM)
+    assert ph.used_values == {":five", ":he"}
+
+
+@pytest.mark.parametrize("node, message", [
+    (Compare("=", Path(("a",)), Value(":nope", {})), "attribute value: :nope"),
+    (Between(Path(("a",)), Value(":ten", {}), Value(":one", {})), "upper bound to be greater than or equal"),
+    (Between(Path(("a",)), Value(":one", {}), Value(":he", {})), "same data type for lower and upper bounds"),
+    (Func("begins_with", (Path(("a",)), Value(":five", {}))), "operator or function: begins_with, operand type: NUMBER"),
+])
+def test_a_built_tree_is_checked_as_the_parser_checks_text(node: object, message: str) -> None:
+    with pytest.raises(ValidationException) as info:
+        tree(node)
+    assert info.value.message.startswith("Invalid KeyConditionExpression: ") and message in info.value.message
+
+
+def test_a_query_given_a_tree_answers_as_the_same_query_as_text(ddb: object) -> None:
+    client: Any = ddb
+    client.create_table(TableName="orders", KeySchema=[{"AttributeName": "c", "KeyType": "HASH"},
+                                                      {"AttributeName": "t", "KeyType": "RANGE"}],
+                        AttributeDefinitions=[{"AttributeName": "c", "AttributeType": "S"},
+                                              {"AttributeName": "t", "AttributeType": "N"}],
+                        BillingMode="PAY_PER_REQUEST")
+    for t in range(6):
+        client.put_item(TableName="orders", Item={"c": {"S": "ada"}, "t": {"N": str(t)}, "n": {"N": str(t % 3)}})
+    values = {":c": {"S": "ada"}, ":lo": {"N": "1"}, ":hi": {"N": "4"}, ":z": {"N": "0"}}
+    key = And(Compare("=", Path(("c",)), Value(":c", {})), Between(Path(("t",)), Value(":lo", {}), Value(":hi", {})))
+    built = client.query(TableName="orders", KeyConditionExpression=ConditionTree(key),
+                         FilterExpression=ConditionTree(Compare("<>", Path(("n",)), Value(":z", {}))),
+                         ExpressionAttributeValues=values)
+    text = client.query(TableName="orders", KeyConditionExpression="c = :c AND t BETWEEN :lo AND :hi",
+                        FilterExpression="n <> :z", ExpressionAttributeValues=values)
+    assert built["Items"] == text["Items"] and (built["Count"], built["ScannedCount"]) == (3, 4)
+
+
+def test_a_tree_pickles_as_its_tree() -> None:
+    import pickle
+
+    built = ConditionTree(Compare("<", Path(("a",)), Value(":ten", {})))
+    copy = pickle.loads(pickle.dumps(built))
+    assert copy == built and copy.node == built.node
