@@ -133,7 +133,9 @@ def test_commands_are_frozen_and_slotted() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         command.node = "n2"  # type: ignore[misc]
     assert not hasattr(command, "__dict__")
-    assert Kill("n1", 3, "kill n1").line == 3  # positional construction, line/source last
+    assert Kill("n1", line=3, source="kill n1").line == 3  # where a command came from...
+    with pytest.raises(TypeError):
+        Kill("n1", 3, "kill n1")  # type: ignore[misc]  # ...is keyword-only, never mistaken for what it does
 
 
 def test_cluster_options_are_converted_and_in_canonical_order() -> None:

@@ -56,6 +56,7 @@ from typing import Any
 
 from dynviz import commands as c
 from dynviz.cluster import Cluster
+from dynviz.commands.lexer import lex
 from dynviz.core.hashing import as_key
 from dynviz.core.membership import STATUSES
 from dynviz.events import Event, HintDelivered, HintStored, ReadRepair, RingChange
@@ -78,60 +79,17 @@ class Word:
     quoted: bool = False
 
 
-def _string(text: str, start: int, line: int, column: int) -> tuple[str, int]:
-    """Read the quoted string opening at ``text[start]``; return (value, index after)."""
-    out: list[str] = []
-    i = start + 1
-    while i < len(text):
-        ch = text[i]
-        if ch == '"':
-            return "".join(out), i + 1
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in '"\\':
-            i += 1
-            ch = text[i]
-        out.append(ch)
-        i += 1
-    raise c.CommandError(line, column + start, "unterminated string; expected a closing '\"'")
-
-
 def tokenize(text: str, line: int, column: int) -> list[Word]:
     """Split ``text`` (which starts at ``column`` of lesson line ``line``) into words.
 
-    ``"..."`` quotes a word (escapes ``\\"`` and ``\\\\``), also as an option value
-    (``values="a b"``); comparison operators stand alone even without spaces
-    (``time>=5s``); ``name=value`` stays one word."""
-    words: list[Word] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-            continue
-        start = i
-        if ch == '"':
-            value, i = _string(text, i, line, column)
-            words.append(Word(value, column + start, True))
-            continue
-        if ch in "<>=!":
-            i += 2 if i + 1 < n and text[i + 1] == "=" else 1
-            words.append(Word(text[start:i], column + start))
-            continue
-        buf: list[str] = []
-        quoted = False
-        while i < n and not text[i].isspace() and text[i] not in "<>!":
-            ch = text[i]
-            if ch == '"':
-                if buf and (buf[-1] == "=" or quoted):
-                    value, i = _string(text, i, line, column)
-                    buf.append(value)
-                    quoted = True
-                    continue
-                raise c.CommandError(line, column + i, "unexpected '\"' inside a word; quote the whole word")
-            if ch == "=" and not "".join(buf).isidentifier():
-                break
-            buf.append(ch)
-            i += 1
-        words.append(Word("".join(buf), column + start, quoted))
+    The command language's lexer does it (:mod:`dynviz.commands.lexer`, so a quoted
+    string and its escapes read as in any command), with comparison operators as words of
+    their own even without spaces (``time>=5s``); ``name=value`` stays one word, its
+    value quoted or not (``values="a b"``)."""
+    words = []
+    for t in lex(text, line, column=column, operators=True).tokens:
+        shown = t.value if t.key is None else f"{t.key}={t.value}"
+        words.append(Word(shown, column + t.start, t.quoted))
     return words
 
 
@@ -281,10 +239,10 @@ def _term(r: _Reader) -> Callable[[Context], bool]:
                                    and (kb is None or e.key == kb))
     if word == "siblings":
         r.i += 1
-        key = r.key()
+        of = r.key()
         op = r.op()
         n = r.number()
-        return lambda ctx: op(_max_siblings(ctx.cluster, key), n)
+        return lambda ctx: op(_max_siblings(ctx.cluster, of), n)
     if word == "ring":
         r.i += 1
         r.keyword("change")

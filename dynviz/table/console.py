@@ -21,16 +21,22 @@ from __future__ import annotations
 import base64
 import json
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import reduce
 from typing import Any
 
 from dynviz import commands as c
 from dynviz.cluster import Cluster
+from dynviz.commands.lexer import quote
+from dynviz.commands.table import ATTR_NAME
 from dynviz.table import engine as engine_module
 from dynviz.table.accelerator import AcceleratedClient, AcceleratorStats
 from dynviz.table.client import TableClient
 from dynviz.table.engine import PartitionPlacement, TableEngine, TableSnapshot, engine_for
 from dynviz.table.errors import TableError, ValidationException
+from dynviz.table.expressions import And, Between, Compare, ConditionTree, Func, Value
+from dynviz.table.values import from_wire
 from dynviz.wording import plural
 
 USER_ERRORS = frozenset({"ValidationException", "ResourceNotFoundException", "ResourceInUseException",
@@ -157,23 +163,6 @@ def desk_for(cluster: Cluster) -> TableDesk:
 # -- values ------------------------------------------------------------------------------
 
 
-def to_request(av: Any) -> Any:
-    """A wire-shape value (binary as base64) as the client takes it (bytes)."""
-    if isinstance(av, dict):
-        if len(av) == 1:
-            (kind, v), = av.items()
-            if kind == "B" and isinstance(v, str):
-                return {"B": base64.b64decode(v)}
-            if kind == "BS" and isinstance(v, list):
-                return {"BS": [base64.b64decode(x) if isinstance(x, str) else x for x in v]}
-            if kind == "L" and isinstance(v, list):
-                return {"L": [to_request(x) for x in v]}
-            if kind == "M" and isinstance(v, dict):
-                return {"M": {k: to_request(x) for k, x in v.items()}}
-        return av
-    return av
-
-
 def to_wire(value: Any) -> Any:
     """A response (items, keys, records) in JSON-able wire shape: bytes as base64."""
     if isinstance(value, (bytes, bytearray)):
@@ -218,13 +207,13 @@ def show_item(item: dict[str, Any] | None, first: tuple[str, ...] = ()) -> str:
 def key_words(key: dict[str, Any]) -> str:
     """A key as the words that type it again: ``id=42 ts="x"``, or typed JSON when a
     name or a value needs it (binary, odd names)."""
-    simple = all(c._ATTR_NAME.fullmatch(n) and next(iter(v)) in ("S", "N") for n, v in key.items())  # noqa: SLF001
+    simple = all(ATTR_NAME.fullmatch(n) and next(iter(v)) in ("S", "N") for n, v in key.items())
     if not simple:
         return json.dumps(to_wire(key), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     parts = []
     for n, v in key.items():
         (kind, x), = v.items()
-        parts.append(f"{n}={x}" if kind == "N" else f"{n}={c._quote(x)}")  # noqa: SLF001
+        parts.append(f"{n}={x}" if kind == "N" else f"{n}={quote(x)}")
     return " ".join(parts)
 
 
@@ -238,7 +227,8 @@ def _value(types: dict[str, str], name: str, value: c.TableValue) -> dict[str, A
         av = value.as_type(types[name]) if name in types else value.attribute()
     except ValueError as exc:
         raise ValidationException(f"{name} is a key attribute of type {types[name]}: {exc}") from None
-    return to_request(av)  # type: ignore[no-any-return]
+    request: dict[str, Any] = from_wire(av)
+    return request
 
 
 def _attrs(types: dict[str, str], attrs: c.Attributes) -> dict[str, Any]:
@@ -272,34 +262,32 @@ def command_text(command: c.TableQuery | c.TableScan, after: dict[str, Any] | No
     return " ".join(parts)
 
 
-class _Expr:
-    """ExpressionAttributeNames and Values for a key condition and a filter."""
+class _Values:
+    """The ExpressionAttributeValues of a query's or scan's conditions: each value the
+    user typed, typed by the table's schema, behind a ``:vN`` placeholder."""
 
     def __init__(self, types: dict[str, str]) -> None:
         self.types = types
-        self.names: dict[str, str] = {}
         self.values: dict[str, Any] = {}
 
-    def name(self, attr: str) -> str:
-        for k, v in self.names.items():
-            if v == attr:
-                return k
-        k = f"#a{len(self.names)}"
-        self.names[k] = attr
-        return k
-
-    def value(self, attr: str, v: c.TableValue) -> str:
+    def value(self, attr: str, v: c.TableValue) -> Value:
         k = f":v{len(self.values)}"
         self.values[k] = _value(self.types, attr, v)
-        return k
+        return Value(k, self.values[k])
 
-    def term(self, t: c.KeyTerm) -> str:
-        n = self.name(t.attr)
-        if t.op == "between":
-            return f"{n} BETWEEN {self.value(t.attr, t.values[0])} AND {self.value(t.attr, t.values[1])}"
-        if t.op in ("begins_with", "contains"):
-            return f"{t.op}({n}, {self.value(t.attr, t.values[0])})"
-        return f"{n} {t.op} {self.value(t.attr, t.values[0])}"
+    def bind(self, term: c.KeyTerm) -> Any:
+        """The term's condition (built when the command was parsed) with its values
+        typed and put behind placeholders: what the engine evaluates."""
+        node = term.condition
+        if isinstance(node, Between):
+            return Between(node.operand, self.value(term.attr, node.low), self.value(term.attr, node.high))
+        if isinstance(node, Func):
+            return Func(node.name, (node.args[0], self.value(term.attr, node.args[1])))
+        return Compare(node.op, node.left, self.value(term.attr, node.right))
+
+    def all_of(self, terms: Iterable[c.KeyTerm]) -> ConditionTree:
+        """Every term must hold: ``a AND b AND c``, as DynamoDB's grammar groups it."""
+        return ConditionTree(reduce(And, (self.bind(t) for t in terms)))
 
 
 def _consumed(out: dict[str, Any]) -> float | None:
@@ -428,21 +416,17 @@ def _delete(desk: TableDesk, cmd: c.TableDelete) -> TableResult:
 
 def _read(desk: TableDesk, cmd: c.TableQuery | c.TableScan) -> TableResult:
     types = _types(desk, cmd.table)
-    expr = _Expr(types)
+    values = _Values(types)
     params: dict[str, Any] = {"TableName": cmd.table, "ReturnConsumedCapacity": "TOTAL"}
     if isinstance(cmd, c.TableQuery):
-        cond = expr.term(cmd.partition)
-        if cmd.sort is not None:
-            cond += " AND " + expr.term(cmd.sort)
-        params["KeyConditionExpression"] = cond
+        keys = [cmd.partition] if cmd.sort is None else [cmd.partition, cmd.sort]
+        params["KeyConditionExpression"] = values.all_of(keys)
         if cmd.descending:
             params["ScanIndexForward"] = False
     if cmd.where:
-        params["FilterExpression"] = " AND ".join(expr.term(t) for t in cmd.where)
-    if expr.names:
-        params["ExpressionAttributeNames"] = expr.names
-    if expr.values:
-        params["ExpressionAttributeValues"] = expr.values
+        params["FilterExpression"] = values.all_of(cmd.where)
+    if values.values:
+        params["ExpressionAttributeValues"] = values.values
     if cmd.index:
         params["IndexName"] = cmd.index
     if cmd.limit:
@@ -589,7 +573,7 @@ def _drop(desk: TableDesk, cmd: c.TableDrop) -> TableResult:
     return TableResult(True, {"op": "DeleteTable", "table": cmd.table}, f"table {cmd.table} deleted")
 
 
-_HANDLERS: dict[type, Any] = {
+_HANDLERS: dict[type, Callable[[TableDesk, Any], TableResult]] = {
     c.TableCreate: _create,
     c.TablePut: _put,
     c.TableGet: _get,
