@@ -213,39 +213,45 @@ def parse_skew(ctx: Words) -> Command:
     return Skew(node, cv.skew(token.value, token.column, ctx.line, "the skew"))
 
 
-def _at_most(value: int, limit: int, token: Token, line: int, what: str, shown: str) -> int:
+_A_DAY = "1440m (a virtual day)"
+
+
+def _bounded(ctx: Words, token: Token, convert: Callable[[str, int, int, str], int], what: str,
+             limit: int, name: str, shown: str) -> int:
+    """``token`` converted, and at most ``limit`` (the longest run, the most steps)."""
+    value = convert(token.value, token.column, ctx.line, what)
     if value > limit:
-        raise CommandError(line, token.column, f"{what} is at most {shown}, got {show(token.value)} "
-                                               "(split the work; settle runs until nothing is pending)")
+        raise ctx.fail(token.column, f"{name} is at most {shown}, got {show(token.value)} "
+                                     "(split the work; settle runs until nothing is pending)")
     return value
+
+
+def _optional_word(ctx: Words, usage: str) -> Token | None:
+    """The one positional word of a command that may take one, if given."""
+    ctx.at_most(1, usage)
+    ctx.take_options({})
+    return ctx.args[0] if ctx.args else None
 
 
 def parse_run(ctx: Words) -> Command:
     ctx.at_most(1, "run DURATION")
     token = ctx.expect(0, "a duration like '2s'")
     ctx.take_options({})
-    micros = cv.duration(token.value, token.column, ctx.line, "the duration")
-    return Run(_at_most(micros, MAX_RUN, token, ctx.line, "a run", "1440m (a virtual day)"))
+    return Run(_bounded(ctx, token, cv.duration, "the duration", MAX_RUN, "a run", _A_DAY))
 
 
 def parse_step(ctx: Words) -> Command:
-    ctx.at_most(1, "step [COUNT]")
-    ctx.take_options({})
-    if not ctx.args:
+    token = _optional_word(ctx, "step [COUNT]")
+    if token is None:
         return Step()
-    token = ctx.args[0]
-    count = cv.whole(token.value, token.column, ctx.line, "the step count")
-    return Step(_at_most(count, MAX_STEP, token, ctx.line, "the step count", f"{MAX_STEP:,}"))
+    return Step(_bounded(ctx, token, cv.whole, "the step count", MAX_STEP, "the step count", f"{MAX_STEP:,}"))
 
 
 def parse_settle(ctx: Words) -> Command:
-    ctx.at_most(1, "settle [DURATION]")
-    ctx.take_options({})
-    if not ctx.args:
+    token = _optional_word(ctx, "settle [DURATION]")
+    if token is None:
         return Settle()
-    token = ctx.args[0]
-    micros = cv.duration(token.value, token.column, ctx.line, "the time limit")
-    return Settle(_at_most(micros, MAX_RUN, token, ctx.line, "settle's time limit", "1440m (a virtual day)"))
+    return Settle(_bounded(ctx, token, cv.duration, "the time limit", MAX_RUN, "settle's time limit", _A_DAY))
 
 
 def parse_inspect(ctx: Words) -> Command:

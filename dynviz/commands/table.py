@@ -13,24 +13,9 @@ from __future__ import annotations
 import difflib
 import re
 
+from dynviz.commands import ast
 from dynviz.commands import convert as cv
-from dynviz.commands.ast import (
-    Attributes,
-    Command,
-    KeyTerm,
-    TableCreate,
-    TableDelete,
-    TableDescribe,
-    TableDrop,
-    TableGet,
-    TableIndex,
-    TableList,
-    TablePut,
-    TableQuery,
-    TableScan,
-    TableStream,
-    TableValue,
-)
+from dynviz.commands.ast import Attributes, Command, KeyTerm, TableIndex, TableValue
 from dynviz.commands.errors import show
 from dynviz.commands.items import json_attributes
 from dynviz.commands.lexer import Token
@@ -96,24 +81,24 @@ def parse_table(ctx: Words) -> Command:
     usage = TABLE_SYNTAX[verb][0]
     if verb == "list":
         _nothing_more(ctx, words[1:], usage)
-        return TableList()
+        return ast.TableList()
     name = _table_name(ctx, words[1] if len(words) > 1 else None, verb)
     rest = words[2:]
     if verb in ("describe", "drop"):
         _nothing_more(ctx, rest, usage)
-        return TableDescribe(name) if verb == "describe" else TableDrop(name)
+        return ast.TableDescribe(name) if verb == "describe" else ast.TableDrop(name)
     if verb == "create":
         return _parse_create(ctx, name, rest)
     if verb == "put":
-        return TablePut(name, _attributes(ctx, rest, "an item", usage))
+        return ast.TablePut(name, _attributes(ctx, rest, "an item", usage))
     if verb == "get":
         flags = [w for w in rest if w.bare and w.value == "consistent"]
         if len(flags) > 1:
             raise ctx.fail(flags[1].column, "'consistent' is given twice")
         rest = [w for w in rest if w not in flags]
-        return TableGet(name, _attributes(ctx, rest, "the item's key", usage), bool(flags))
+        return ast.TableGet(name, _attributes(ctx, rest, "the item's key", usage), bool(flags))
     if verb == "delete":
-        return TableDelete(name, _attributes(ctx, rest, "the item's key", usage))
+        return ast.TableDelete(name, _attributes(ctx, rest, "the item's key", usage))
     if verb == "stream":
         return _parse_stream(ctx, name, rest, usage)
     return _parse_read(ctx, verb, name, rest)
@@ -267,7 +252,7 @@ def _parse_create(ctx: Words, name: str, words: list[Token]) -> Command:
     if sk is not None and sk[0] == pk[0]:
         raise ctx.fail(got.token("sk").value_column, "the sort key must differ from the partition key")
     lsis = [TableIndex(ix.index, pk, ix.sk, ix.projection) for ix in lsis]
-    return TableCreate(name, pk, sk, tuple(lsis), tuple(gsis), got.number("rcu"), got.number("wcu"),
+    return ast.TableCreate(name, pk, sk, tuple(lsis), tuple(gsis), got.number("rcu"), got.number("wcu"),
                        got.text("stream"), got.value("accelerator") is True, got.text("resolver") or "LWW")
 
 
@@ -289,7 +274,7 @@ def _parse_stream(ctx: Words, name: str, words: list[Token], usage: str) -> Comm
             if value > 1000:
                 raise ctx.fail(w.value_column, f"expected the limit to be at most 1000, got {value}")
         got.given[w.key] = (value, w)
-    return TableStream(name, got.text("from"), got.number("limit"))
+    return ast.TableStream(name, got.text("from"), got.number("limit"))
 
 
 # -- table query and scan --------------------------------------------------------------
@@ -440,7 +425,7 @@ def _parse_read(ctx: Words, verb: str, name: str, words: list[Token]) -> Command
     if verb == "query":
         if not keys:
             raise ctx.fail(ctx.end_column, f"expected the partition key condition ATTR=VALUE; usage: {usage}")
-        return TableQuery(name, keys[0], keys[1] if len(keys) > 1 else None, tuple(where), got.text("index"),
+        return ast.TableQuery(name, keys[0], keys[1] if len(keys) > 1 else None, tuple(where), got.text("index"),
                           got.number("limit"), "desc" in flags, "consistent" in flags, tuple(after))
-    return TableScan(name, tuple(where), got.text("index"), got.number("limit"), segment,
+    return ast.TableScan(name, tuple(where), got.text("index"), got.number("limit"), segment,
                      "consistent" in flags, tuple(after))
