@@ -15,33 +15,34 @@ key, picked in the palette or clicked in a dialog, go through :meth:`DynvizApp.r
 with their origin; their outcome is shown in full under the panels (the result pane)
 until the next command, and in the log.
 
-Bindings are declared once, in ``DynvizApp.BINDINGS``; the help screen and the palette
-are built from them. On a plain ``dynviz`` the welcome screen comes first, with the
-lesson picker (also ``L``); choosing a lesson swaps the driver, and leaving it (``L``,
-the palette) returns to the live cluster as it was.
+Bindings are declared once, in :mod:`dynviz.tui.keys`; the help screen and the palette
+are built from them. The main screen's two layouts are :mod:`dynviz.tui.screens.main`.
+On a plain ``dynviz`` the welcome screen comes first, with the lesson picker (also
+``L``); choosing a lesson swaps the driver, and leaving it (``L``, the palette) returns
+to the live cluster as it was.
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.app import App
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Input
 
 from dynviz import commands as c
 from dynviz.commands import Command, CommandError, parse_line
 from dynviz.core.hashing import as_key
 from dynviz.executor import Outcome
 from dynviz.session.lesson import LessonError, list_lessons, load_lesson
+from dynviz.tui import keys
 from dynviz.tui import panels as registry
 from dynviz.tui.driver import FPS, Cue, Driver, Saving
 from dynviz.tui.drivers.lesson import LessonDriver
@@ -53,6 +54,7 @@ from dynviz.tui.progress import Progress
 from dynviz.tui.screens.help import HelpScreen
 from dynviz.tui.screens.lessons import LessonPickerScreen
 from dynviz.tui.screens.logfilter import LogFilterScreen
+from dynviz.tui.screens.main import MainScreen
 from dynviz.tui.screens.pair import PairScreen
 from dynviz.tui.screens.partition import PartitionScreen
 from dynviz.tui.screens.reading import ReadingScreen
@@ -68,10 +70,6 @@ from dynviz.tui.widgets.nodes import NodesTable
 from dynviz.tui.widgets.panel import Panel
 from dynviz.tui.widgets.result import ResultPane
 from dynviz.tui.widgets.ring import RingView
-from dynviz.tui.widgets.statusbar import StatusBar
-
-WIDE_WIDTH = 150
-WIDE_HEIGHT = 40
 
 FIRST_ACTIONS: tuple[tuple[str, str], ...] = (
     ("get cart:alice", "read a key: its replicas answer, the coordinator merges"),
@@ -79,69 +77,6 @@ FIRST_ACTIONS: tuple[tuple[str, str], ...] = (
     ("partition n1,n2,n3,n4 | n5,n6,n7,n8", "split the network: both sides keep taking writes"),
 )
 """The welcome screen's suggested first actions (command line, why)."""
-
-
-def _panel(name: str) -> Panel:
-    info = registry.info(name)
-    view = info.make(id=name)
-    view.add_class("view")
-    return Panel(info.title, view, id=f"panel-{name}")
-
-
-def _tabs(names: list[str], tabs_id: str) -> ComposeResult:
-    with TabbedContent(id=tabs_id):
-        for n in names:
-            yield TabPane(registry.TITLES[n], _panel(n), id=f"tab-{n}")
-
-
-class MainScreen(Screen[None]):
-    """The one main screen. Two arrangements of the same panels: narrow (fits 80x24:
-    ring and preference list, the rest in tabs) and wide (three columns, most panels
-    visible at once); crossing the size threshold, or a change of mode, recomposes."""
-
-    AUTO_FOCUS = "#ring"
-    wide: reactive[bool] = reactive(False, recompose=True)
-    mode: reactive[int] = reactive(0, recompose=True)
-
-    def __init__(self, app: DynvizApp) -> None:
-        super().__init__()
-        self.host = app
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        if self.wide:
-            with Horizontal(id="body"):
-                with Vertical(id="col-left"):
-                    yield _panel("ring")
-                    yield _panel("nodes")
-                with Vertical(id="col-mid"):
-                    yield _panel("preflist")
-                    yield _panel("versions")
-                with Vertical(id="col-right"):
-                    yield _panel("log")
-                    yield from _tabs(["messages", "gossip", "merkle"], "tabs")
-        else:
-            with Horizontal(id="body"):
-                with Vertical(id="col-left"):
-                    yield _panel("ring")
-                    yield _panel("preflist")
-                yield from _tabs(["log", "nodes", "versions", "messages", "gossip", "merkle"], "tabs")
-        for widget in self.host.driver.widgets():
-            widget.add_class("mode-widget")
-            yield widget
-        yield ResultPane(id="result")
-        yield CommandLine(self.host.suggester, placeholder=self.host.command_hint(), id="command")
-        yield Footer()
-
-    def on_resize(self) -> None:
-        self.wide = self.size.width >= WIDE_WIDTH and self.size.height >= WIDE_HEIGHT
-        self.set_class(self.wide, "-wide")
-
-    def watch_wide(self) -> None:
-        self.host.layout_changed()
-
-    def watch_mode(self) -> None:
-        self.host.layout_changed()
 
 
 class DynvizApp(App[None]):
@@ -152,63 +87,7 @@ class DynvizApp(App[None]):
     COMMANDS = App.COMMANDS | {DynvizCommands}
     ALLOW_IN_MAXIMIZED_VIEW = "StatusBar, CommandLine, Footer, ResultPane, .mode-widget"
 
-    BINDINGS = [
-        Binding("escape", "drive('abort')", "Stop", priority=True, tooltip="Stop the long step/run/settle"),
-        Binding("space", "drive('play')", "Play", tooltip="Run or stop virtual time"),
-        Binding("n", "drive('next')", "Next", tooltip="Lesson: the next narration"),
-        Binding("enter", "drive('next')", "Next", show=False, tooltip="Lesson: the next narration"),
-        Binding("b", "drive('back')", "Back", tooltip="Lesson: back to the previous narration, as it was"),
-        Binding("h", "drive('history')", "Narrations", show=False, tooltip="Lesson: every narration so far"),
-        Binding("full_stop", "drive('step')", "Step", key_display=".", tooltip="Process the next event (pauses)"),
-        Binding("greater_than_sign", "drive('step_request')", "Step request", key_display=">", show=False,
-                tooltip="Run events until no request is in progress (pauses)"),
-        Binding("plus,equals_sign", "drive('faster')", "Faster", key_display="+", show=False,
-                tooltip="Speed up: x0.1 .. x1000"),
-        Binding("minus", "drive('slower')", "Slower", key_display="-", show=False, tooltip="Slow down"),
-        Binding("left_square_bracket", "drive('seek_back')", "-1s", key_display="[", show=False,
-                tooltip="Replay: seek back one second"),
-        Binding("right_square_bracket", "drive('seek_forward')", "+1s", key_display="]", show=False,
-                tooltip="Replay: seek forward one second"),
-        Binding("left_curly_bracket", "drive('prev_command')", "Prev cmd", key_display="{", show=False,
-                tooltip="Replay: go to the previous command of the user"),
-        Binding("right_curly_bracket", "drive('next_command')", "Next cmd", key_display="}", show=False,
-                tooltip="Replay: go to the next command of the user"),
-        Binding("home", "drive('seek_start')", "Start", show=False, tooltip="Replay: go to the start"),
-        Binding("end", "drive('seek_end')", "End", show=False, tooltip="Replay: go to the end"),
-        Binding("g", "drive('seek')", "Seek", show=False, tooltip="Replay: seek to a time (12.5s) or a command (#42)"),
-        Binding("b", "drive('branches')", "Branches", show=False, tooltip="Replay: list the branches; switch or save one"),
-        Binding("s", "select", "Select", tooltip="Pick a node or a key (also ← → ↑ ↓ on the ring)"),
-        Binding("k", "kill_toggle", "Kill", tooltip="Crash the selected node, or recover it"),
-        Binding("p", "partition", "Partition", show=False, tooltip="Partition editor: pick groups, apply or heal"),
-        Binding("j", "join", "Join", show=False, tooltip="Join the next new node (join nX)"),
-        Binding("l", "leave", "Leave", show=False, tooltip="The selected node leaves (leave nX)"),
-        Binding("a", "antientropy", "Anti-entropy", show=False,
-                tooltip="Merkle anti-entropy between two chosen nodes"),
-        Binding("w", "drive('workload')", "Workload", show=False, tooltip="Background reads/writes on or off"),
-        Binding("f", "log_filter", "Log filter", show=False, tooltip="Choose the kinds of events the log shows"),
-        Binding("T", "tables", "Tables", key_display="T", show=False,
-                tooltip="Tables screen: items page by page, queries, stream, capacity, cache, placement"),
-        Binding("L", "lessons", "Lessons", key_display="L", tooltip="Pick a lesson (your progress is kept)"),
-        Binding("m", "maximize_toggle", "Maximise", show=False, tooltip="Maximise the focused panel, or restore"),
-        Binding("slash", "focus_command", "Cmd", key_display="/", tooltip="Type a command"),
-        Binding("ctrl+s", "save", "Save", show=False, tooltip="Save the session so far under a name"),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key and command"),
-        Binding("q", "quit", "Quit", show=False, tooltip="Leave dynviz"),
-    ]
-    HELP_EXTRA: tuple[tuple[str, str], ...] = (
-        ("ctrl+p", "Command palette: every action, with the current nodes, keys and lessons"),
-        ("tab / shift+tab", "Move focus between panels"),
-        ("← → / ↑ ↓ (ring)", "Select the previous/next node / key"),
-        ("↑ ↓ enter (log)", "Move over the log's lines; enter reads one in full and selects its key"),
-        ("escape", "Stop a long command; restore a maximised panel; leave the command line"),
-        ("up / down (command line)", "Command history"),
-        ("tab or → (command line)", "Complete the word you started"),
-        ("select KEY / select node N", "Select from the command line"),
-        ("click a node label / log line", "Select the node / the key it is about"),
-    )
-    ACTION_NEEDS = {"kill_toggle": "kill", "partition": "partition", "join": "join", "leave": "leave",
-                    "antientropy": "antientropy", "tables": "tables", "lessons": "lessons"}
-    """App actions that work only where the driver supports them."""
+    BINDINGS = keys.BINDINGS
 
     selected_key: reactive[bytes | None] = reactive(None)
     selected_node: reactive[str | None] = reactive(None)
@@ -284,6 +163,9 @@ class DynvizApp(App[None]):
         self._placeholder = ""
         driver.start(self)
         self.refresh_bindings()
+
+    def mode_widgets(self) -> Sequence[Widget]:
+        return self.driver.widgets()
 
     def main_screen(self) -> MainScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
@@ -368,7 +250,7 @@ class DynvizApp(App[None]):
             return
         names = self._cue.panels
         for panel in screen.query(Panel):
-            panel.set_class(bool(panel.id) and panel.id.removeprefix("panel-") in names, "-pointed")
+            panel.set_class(panel.id is not None and panel.id.removeprefix("panel-") in names, "-pointed")
         if not names:
             if self._cue_maximized:
                 screen.minimize()
@@ -378,7 +260,7 @@ class DynvizApp(App[None]):
                 screen.minimize()
                 self._cue_maximized = False
             for name in names:
-                self._bring_forward(screen, name)
+                screen.bring_forward(name)
         else:
             self.maximize_panel(names[0], focus=False)
             self._cue_maximized = True
@@ -389,20 +271,6 @@ class DynvizApp(App[None]):
                 widget.focus()
                 break
         self.refresh_views()
-
-    @staticmethod
-    def _bring_forward(screen: Screen[Any], name: str) -> None:
-        try:
-            panel = screen.query_one(f"#panel-{name}", Panel)
-        except Exception:  # noqa: BLE001 - not on this screen
-            return
-        pane = panel.parent
-        if isinstance(pane, TabPane):
-            tabs = pane.parent
-            while tabs is not None and not isinstance(tabs, TabbedContent):
-                tabs = tabs.parent
-            if tabs is not None and pane.id:
-                tabs.active = pane.id
 
     def save_session(self) -> None:
         self.action_save()
@@ -497,12 +365,7 @@ class DynvizApp(App[None]):
 
     def _result_pane(self) -> ResultPane | None:
         screen = self.main_screen()
-        if screen is None or not screen.is_mounted:
-            return None
-        try:
-            return screen.query_one(ResultPane)
-        except Exception:  # noqa: BLE001 - recomposing
-            return None
+        return screen.result_pane() if screen is not None else None
 
     def run_line(self, text: str, origin: str = "script") -> str | None:
         """Parse and run one command line (palette, bindings, screens use this; say where
@@ -659,7 +522,7 @@ class DynvizApp(App[None]):
             return bool(parameters) and self.driver.supports(str(parameters[0]))
         if action == "save":
             return isinstance(self.driver, Saving) and self.driver.supports("save")
-        needs = self.ACTION_NEEDS.get(action)
+        needs = keys.ACTION_NEEDS.get(action)
         if needs is not None:
             return self.driver.supports(needs)
         return True
@@ -792,15 +655,7 @@ class DynvizApp(App[None]):
 
     def help_bindings(self) -> list[tuple[str, str]]:
         """The bindings that work in this mode, then the other ways in."""
-        rows = []
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            action, _, args = binding.action.partition("(")
-            parameters = tuple(a.strip("'\" ") for a in args.rstrip(")").split(",") if a.strip())
-            if self.check_action(action, parameters) is False:
-                continue
-            rows.append((binding.key_display or binding.key, binding.tooltip or binding.description))
-        return rows + list(self.HELP_EXTRA)
+        return keys.help_rows(self.check_action)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_bindings(), mode=self.driver.kind))
@@ -812,8 +667,9 @@ class DynvizApp(App[None]):
         screen = self.main_screen()
         if screen is None:
             return
-        self._bring_forward(screen, name)
-        panel = screen.query_one(f"#panel-{name}", Panel)
+        panel = screen.bring_forward(name)
+        if panel is None:
+            return
         screen.maximize(panel, container=False)
         if focus:
             (panel.view if panel.view.focusable else panel).focus()
