@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dynviz.tui.widgets.spacetime import SECOND, Line, LinesView, fmt_time
+from dynviz.core.units import SECOND
+from dynviz.tui.widgets.lines import Line, LinesView, fmt_time
 
 if TYPE_CHECKING:
     from dynviz.tui.view import ClusterView, Frame

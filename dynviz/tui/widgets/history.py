@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz.events import ReadRepair
 from dynviz.tui.history import HistoryNode, build_history
-from dynviz.tui.widgets.spacetime import Canvas, Line, LinesView, fmt_time, new_since, printable
+from dynviz.tui.widgets.lines import Canvas, Line, LinesView, fmt_time, new_since, printable
 from dynviz.wording import plural
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dynviz.tui.widgets.spacetime import Line, LinesView, fmt_time, new_since, printable
+from dynviz.tui.widgets.lines import Line, LinesView, fmt_time, new_since, printable
 from dynviz.wording import plural
 
 if TYPE_CHECKING:
