@@ -17,6 +17,7 @@ from typing import Any
 from dynviz.client import Client, GetResult, PutResult, RangeResult, VersionView, version_views
 from dynviz.core.hashing import as_key, group_prefix, token_hex, token_of
 from dynviz.core.membership import Member
+from dynviz.core.partition import PartitionError, describe_groups, normalise_groups, unknown_node
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
 from dynviz.core.settings import ProtocolSettings, SettingsError
 from dynviz.core.units import MS, SECOND
@@ -323,8 +324,7 @@ class Cluster:
     def _check_node(self, node: str) -> Node:
         found = self.nodes.get(node)
         if found is None:
-            known = ", ".join(self.nodes)
-            raise ClusterError(f"unknown node {node!r}; the nodes are {known}")
+            raise ClusterError(unknown_node(node, self.nodes))
         return found
 
     def _entry(self, client: Client, key: bytes, via: str | None, n: int) -> str:
@@ -570,19 +570,12 @@ class Cluster:
         self._emit(NodeUp(self.now, node))
 
     def partition(self, groups: Sequence[Iterable[str]]) -> None:
-        listed = [list(g) for g in groups]
-        seen: set[str] = set()
-        for group in listed:
-            for node in group:
-                self._check_node(node)
-                if node in seen:
-                    raise ClusterError(f"{node} is in two groups")
-                seen.add(node)
-        rest = [n for n in self.nodes if n not in seen]
-        if rest:
-            listed.append(rest)
+        try:
+            listed = normalise_groups(groups, list(self.nodes))
+        except PartitionError as exc:
+            raise ClusterError(str(exc)) from None
         self.network.partition(listed)
-        self._emit(NetworkChanged(self.now, "partition " + " | ".join(",".join(g) for g in listed)))
+        self._emit(NetworkChanged(self.now, "partition " + describe_groups(listed)))
 
     def heal(self) -> None:
         self.network.heal()

@@ -43,6 +43,7 @@ from dynviz import commands as c
 from dynviz.client import VersionView, version_views
 from dynviz.cluster import Inspection, NodeView, ReplicaView
 from dynviz.core.hashing import as_key, token_hex, token_of
+from dynviz.core.partition import PartitionError, describe_groups, normalise_groups, unknown_node
 from dynviz.core.ring import Ring
 from dynviz.core.settings import ProtocolSettings
 from dynviz.core.units import SECOND
@@ -546,7 +547,7 @@ class Attachment:
 
     def _check(self, node: str) -> str:
         if node not in self.cluster.nodes:
-            raise _Invalid(f"unknown node {node!r}; the nodes are {', '.join(self.cluster.nodes)}")
+            raise _Invalid(unknown_node(node, self.cluster.nodes))
         return node
 
     def _entry(self, via: str | None) -> str:
@@ -691,24 +692,17 @@ class Attachment:
         return [e for e in await asyncio.gather(*(one(*call) for call in calls)) if e]
 
     async def do_partition(self, command: c.Partition) -> Outcome:
-        listed = [list(g) for g in command.groups]
-        seen: set[str] = set()
-        for group in listed:
-            for node in group:
-                self._check(node)
-                if node in seen:
-                    raise _Invalid(f"{node} is in two groups")
-                seen.add(node)
-        rest = [n for n in self.cluster.nodes if n not in seen]
-        if rest:
-            listed.append(rest)
+        try:
+            listed = normalise_groups(command.groups, list(self.cluster.nodes))
+        except PartitionError as exc:
+            raise _Invalid(str(exc)) from None
         group_of = {n: i for i, g in enumerate(listed) for n in g}
         calls = [(a, "block", b) for a in self.cluster.nodes for b in self.cluster.nodes
                  if a != b and group_of[a] != group_of[b] and self.cluster.is_up(a)]
         calls += [(a, "unblock", b) for a in self.cluster.nodes for b in self.cluster.nodes
                   if a != b and group_of[a] == group_of[b] and self.cluster.is_up(a)]
         failed = await self._each(calls)
-        shown = " | ".join(",".join(g) for g in listed)
+        shown = describe_groups(listed)
         self._emit(NetworkChanged(self.cluster.now, f"partition {shown} (links blocked on the nodes)"))
         blocked = len([1 for _, op, _ in calls if op == "block"])
         text = f"partitioned: {shown} ({plural(blocked, 'link')} blocked)"
