@@ -15,7 +15,6 @@ from dynviz.core.context import ContextError, decode_context
 from dynviz.core.hashing import after_prefix, token_of
 from dynviz.core.ring import Ring
 from dynviz.core.settings import ProtocolSettings
-from dynviz.core.units import MS, SECOND  # noqa: F401 - still imported from here by older modules
 from dynviz.core.versions import EMPTY_CONTEXT, Siblings, Version, Versioning, merge_lww
 from dynviz.events import HintDelivered, HintStored, RequestForwarded, VersionCreated, VersionStored
 from dynviz.node.component import Component
