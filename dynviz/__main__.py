@@ -1,7 +1,7 @@
 """``python -m dynviz`` runs the same entry point as the ``dynviz`` script.
 
 Ctrl+C while the modules are still importing would otherwise end in a traceback; the
-entry point's own handler (``dynviz.cli.interrupted``) covers everything after."""
+entry point's own handler (``dynviz.interrupts.interrupted``) covers everything after."""
 
 try:
     from dynviz.cli import main

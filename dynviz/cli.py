@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 from dynviz import __version__
+from dynviz.interrupts import discard_stdout, holding_interrupts, interrupted
 from dynviz.wording import plural
 
 
@@ -149,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for command in script:
             outcome = executor.execute(command)
             invalid += outcome.invalid
-            with _holding_interrupts():  # an outcome is printed whole or not at all
+            with holding_interrupts():  # an outcome is printed whole or not at all
                 if args.json:
                     print(json.dumps(outcome.as_json(), sort_keys=True))
                 else:
@@ -171,22 +171,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(f"{plural(len(script), 'command')}, virtual time {cluster.now / 1e6:.3f}s, trace digest {cluster.digest()[:16]}")
     return 1 if invalid else 0
-
-
-@contextmanager
-def _holding_interrupts() -> Iterator[None]:
-    """Hold SIGINT back for the length of the block (POSIX): a Ctrl+C meanwhile raises as
-    the block ends, so what the block prints and counts stays consistent."""
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -384,31 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         return interrupted(str(exc))
     except BrokenPipeError:  # e.g. `dynviz check --json | head`: the reader left
-        _discard_stdout()
+        discard_stdout()
         return 0
-
-
-def interrupted(message: str = "") -> int:
-    """End a run that Ctrl+C stopped: keep what was printed, say so in one line, exit 130
-    (128 + SIGINT, what a shell reports). A second Ctrl+C while this runs is ignored, so
-    it cannot turn the clean stop into a traceback. Subcommands re-raise
-    ``KeyboardInterrupt(message)`` to say where they were."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _discard_stdout()
-    print(f"dynviz: {message or 'interrupted'}", file=sys.stderr, flush=True)
-    return 130
-
-
-def _discard_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
-    import os
-
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dynviz: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        from dynviz.cli import interrupted
+        from dynviz.interrupts import interrupted
 
         return interrupted(str(exc))
 

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = replay_session(session)
         except KeyboardInterrupt:
-            from dynviz.cli import interrupted
+            from dynviz.interrupts import interrupted
 
             return interrupted(f"replay of {path} interrupted; not verified")
         print(f"{path}: {'verified' if result.verified else 'MISMATCH'}")
