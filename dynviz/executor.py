@@ -95,6 +95,15 @@ class Executor:
             self.on_cluster(self._cluster)
         return self._cluster
 
+    def adopt(self, cluster: Cluster, *, announce: bool = True) -> None:
+        """Carry on with ``cluster`` (one restored from a checkpoint) in place of the
+        current one. The current one is not closed: a restore swaps a copy in, and the
+        original may still be read. ``announce``: tell ``on_cluster``, as a new cluster
+        does (a lesson stepping back restores its own event list instead)."""
+        self._cluster = cluster
+        if announce and self.on_cluster is not None:
+            self.on_cluster(cluster)
+
     # -- running -----------------------------------------------------------------------
 
     def run_script(self, commands: Iterable[c.Command]) -> Iterator[Outcome]:

@@ -418,9 +418,8 @@ class LessonRunner:
         cluster could not be copied (the caller re-runs the lesson instead)."""
         if point.cluster is None:
             return False
-        executor = self.executor
-        executor._cluster = point.cluster.restore()  # noqa: SLF001 - the executor's own cluster, swapped whole
-        self.events[:] = point.events  # after the swap: _on_cluster is not called for a restore
+        self.executor.adopt(point.cluster.restore(), announce=False)
+        self.events[:] = point.events  # after the swap: on_cluster is not told of a restore
         self.position = point.position
         self.state = point.state
         self.narration = point.narration

@@ -204,10 +204,7 @@ class Timeline:
             return None
 
     def _adopt(self, cluster: Cluster) -> None:
-        # The executor has no public way to take a cluster; this is the one place we set it.
-        self.executor._cluster = cluster  # noqa: SLF001
-        if self.executor.on_cluster is not None:
-            self.executor.on_cluster(cluster)
+        self.executor.adopt(cluster)
 
     def _outcome(self, outcome: Outcome) -> None:
         if self.on_outcome is not None:
@@ -423,7 +420,7 @@ class Timeline:
         executor = new_executor(self.session)
         index, offset = 0, 0
         if start is not None:
-            executor._cluster = start.snapshot.restore()  # noqa: SLF001 - see _adopt
+            executor.adopt(start.snapshot.restore(), announce=False)
             index, offset = start.index, start.offset
         for i in range(index, len(branch.commands)):
             rc = branch.commands[i]
