@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from dynviz.client import Client, GetResult, PutResult, RangeResult, VersionView, version_views
 from dynviz.core.hashing import as_key, group_prefix, token_hex, token_of
@@ -108,9 +108,14 @@ class ClusterConfig(ProtocolSettings):
         return self.seeds or self.nodes[:2]
 
 
+R = TypeVar("R", PutResult, GetResult, RangeResult)
+
+
 @dataclass(slots=True)
-class Pending:
-    """A request in flight from a client: ``result`` is set when it completes."""
+class Pending(Generic[R]):
+    """A request in flight from a client: ``result`` is set when it completes (a
+    ``PutResult`` for a put or delete, a ``GetResult`` for a get, a ``RangeResult``
+    for a range read)."""
 
     req: int
     op: str
@@ -119,9 +124,9 @@ class Pending:
     value: bytes | None
     entry: str
     started: int
-    result: PutResult | GetResult | RangeResult | None = None
+    result: R | None = None
     deadline: int = 0  # when the client gives up waiting
-    callbacks: list[Callable[[Pending], None]] = field(default_factory=list)
+    callbacks: list[Callable[[Pending[R]], None]] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
@@ -189,7 +194,7 @@ class Cluster:
         self.nodes: dict[str, Node] = {}
         self.runtimes: dict[str, SimRuntime] = {}
         self.clients: dict[str, Client] = {}
-        self.pending: dict[int, Pending] = {}
+        self.pending: dict[int, Pending[Any]] = {}
         self._sweep: Any = None
         self._next_req = 0
         self._client_rng = stream(config.seed, "clients")
@@ -197,7 +202,7 @@ class Cluster:
         self.departed: set[str] = set()  # removed nodes: gone for good
         self._version_observer: Callable[[int, Any], None] | None = None
         self.desk: Any = None  # the table layer's desk; it sits above the cluster, so untyped here
-        self._awaited: list[Pending] = []  # requests ``wait`` runs the simulation for (nested: several)
+        self._awaited: list[Pending[Any]] = []  # requests ``wait`` runs the simulation for (nested: several)
         for name in config.nodes:
             self._add_node(name)
 
@@ -347,7 +352,7 @@ class Cluster:
         raise ClusterError("every node is down")
 
     def _submit(self, op: str, client_name: str | None, key: bytes | str, value: bytes | str | None,
-                via: str | None, n: int | None, quorum: int | None, primaries: int | None) -> Pending:
+                via: str | None, n: int | None, quorum: int | None, primaries: int | None) -> Pending[Any]:
         key = as_key(key)
         client = self.client(client_name)
         cfg = self.config
@@ -376,7 +381,7 @@ class Cluster:
         self.network.send(client.endpoint, entry, msg)
         return pending
 
-    def _open(self, op: str, client: Client, key: bytes, value: bytes | None, entry: str) -> Pending:
+    def _open(self, op: str, client: Client, key: bytes, value: bytes | None, entry: str) -> Pending[Any]:
         """A new request in flight, with the deadline the client sweep enforces."""
         self._next_req += 1
         now = self.scheduler.now
@@ -389,19 +394,19 @@ class Cluster:
         return pending
 
     def submit_put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
-                   n: int | None = None, w: int | None = None, pw: int | None = None) -> Pending:
+                   n: int | None = None, w: int | None = None, pw: int | None = None) -> Pending[PutResult]:
         return self._submit("put", client, key, value, via, n, w, pw)
 
     def submit_delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
-                      n: int | None = None, w: int | None = None) -> Pending:
+                      n: int | None = None, w: int | None = None) -> Pending[PutResult]:
         return self._submit("delete", client, key, None, via, n, w, None)
 
     def submit_get(self, key: bytes | str, client: str | None = None, via: str | None = None,
-                   n: int | None = None, r: int | None = None, pr: int | None = None) -> Pending:
+                   n: int | None = None, r: int | None = None, pr: int | None = None) -> Pending[GetResult]:
         return self._submit("get", client, key, None, via, n, r, pr)
 
     def submit_range_get(self, group: bytes, start: bytes = b"", end: bytes | None = None, limit: int = 1000,
-                         reverse: bool = False, client: str | None = None, r: int | None = None) -> Pending:
+                         reverse: bool = False, client: str | None = None, r: int | None = None) -> Pending[RangeResult]:
         """Read the keys of one key group (``grouped_key(group, suffix)``) whose suffix is
         in ``[start, end)``, in suffix order (descending if ``reverse``), at most
         ``limit``; R replicas answer and their entries are merged key by key."""
@@ -423,9 +428,9 @@ class Cluster:
 
     def range_get(self, group: bytes, start: bytes = b"", end: bytes | None = None, limit: int = 1000,
                   reverse: bool = False, client: str | None = None, r: int | None = None) -> RangeResult:
-        return self.wait(self.submit_range_get(group, start, end, limit, reverse, client, r))  # type: ignore[return-value]
+        return self.wait(self.submit_range_get(group, start, end, limit, reverse, client, r))
 
-    def wait(self, pending: Pending) -> PutResult | GetResult | RangeResult:
+    def wait(self, pending: Pending[R]) -> R:
         """Run the simulation until ``pending`` completes (it always does: it has a
         timeout); its completion halts the run (``_complete``)."""
         sched = self.scheduler
@@ -446,17 +451,17 @@ class Cluster:
 
     def put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, w: int | None = None, pw: int | None = None) -> PutResult:
-        return self.wait(self.submit_put(key, value, client, via, n, w, pw))  # type: ignore[return-value]
+        return self.wait(self.submit_put(key, value, client, via, n, w, pw))
 
     def delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
                n: int | None = None, w: int | None = None) -> PutResult:
-        return self.wait(self.submit_delete(key, client, via, n, w))  # type: ignore[return-value]
+        return self.wait(self.submit_delete(key, client, via, n, w))
 
     def get(self, key: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, r: int | None = None, pr: int | None = None) -> GetResult:
-        return self.wait(self.submit_get(key, client, via, n, r, pr))  # type: ignore[return-value]
+        return self.wait(self.submit_get(key, client, via, n, r, pr))
 
-    def _complete(self, pending: Pending, result: PutResult | GetResult | RangeResult) -> None:
+    def _complete(self, pending: Pending[Any], result: PutResult | GetResult | RangeResult) -> None:
         self.pending.pop(pending.req, None)
         pending.result = result
         if result.ok and not isinstance(result, RangeResult):
@@ -688,7 +693,11 @@ class Cluster:
         replicate, and wait (in virtual time) until every exchange has finished."""
         reports: list[ExchangeReport] = []
         finished: list[bool] = []
-        self.start_antientropy(a, b, lambda done: (reports.extend(done), finished.append(True)))
+        def done(exchanged: list[ExchangeReport]) -> None:
+            reports.extend(exchanged)
+            finished.append(True)
+
+        self.start_antientropy(a, b, done)
         end = self.now + limit
         while not finished and self.now < end:
             self.scheduler.run_until(min(end, self.now + 10 * MS))
@@ -828,7 +837,7 @@ class Cluster:
         return replace(self.config, **changes)
 
 
-def _result_record(result: PutResult | GetResult | RangeResult) -> tuple:
+def _result_record(result: PutResult | GetResult | RangeResult) -> tuple[object, ...]:
     """What the trace keeps of a client's result (the messages that led to it are
     already in the trace; the sibling dots pin down what was returned)."""
     if isinstance(result, RangeResult):

@@ -14,7 +14,7 @@ from typing import Any
 
 from dynviz import commands as c
 from dynviz.client import GetResult, PutResult, VersionView
-from dynviz.cluster import Cluster, ClusterConfig, ClusterError, Inspection
+from dynviz.cluster import Cluster, ClusterConfig, ClusterError, Inspection, Pending
 from dynviz.core.units import MS, SECOND
 from dynviz.events import EventBus, Narration
 from dynviz.storage.base import StorageError
@@ -131,6 +131,7 @@ class Executor:
         every other command completes now. Returns True when the command is pending."""
         try:
             cluster = self.cluster
+            pending: Pending[Any]
             if isinstance(command, c.Put):
                 pending = cluster.submit_put(command.key, command.value, command.client, command.via,
                                              command.n, command.w, command.pw)

@@ -46,11 +46,11 @@ class History:
         """``client`` forgot its context for ``key``: its next write there is blind."""
         self._observed.pop((client, key), None)
 
-    def track_get(self, client: str, pending: Pending) -> None:
+    def track_get(self, client: str, pending: Pending[GetResult]) -> None:
         """Follow a get ``client`` submitted: what it returns is what the client's
         context for the key observes from then on."""
 
-        def got(p: Pending) -> None:
+        def got(p: Pending[GetResult]) -> None:
             result = p.result
             assert isinstance(result, GetResult)
             if result.ok:
@@ -59,12 +59,12 @@ class History:
 
         pending.callbacks.append(got)
 
-    def track_write(self, client: str, pending: Pending) -> None:
+    def track_write(self, client: str, pending: Pending[PutResult]) -> None:
         """Follow a put or delete ``client`` submitted just now, over its context."""
         index = len(self.writes)
         self.writes.append(Write(pending.key, pending.value, self.observed(client, pending.key)))
 
-        def written(p: Pending) -> None:
+        def written(p: Pending[PutResult]) -> None:
             result = p.result
             assert isinstance(result, PutResult)
             w = self.writes[index]

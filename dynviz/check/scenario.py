@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dynviz import commands as c
 from dynviz.check.history import History
@@ -79,7 +80,7 @@ class Scenario:
         self.history = History(self.cluster)
         self.recorder = recorder
 
-    def issue(self, text: str, *, strict: bool = False) -> Pending | None:
+    def issue(self, text: str, *, strict: bool = False) -> Pending[Any] | None:
         """Carry out one command now, as a session replay would: a request (get, put,
         delete) is submitted and returned, its answer followed by the history; anything
         else runs to completion. A command the cluster refuses (a shrunk workload can
@@ -101,21 +102,21 @@ class Scenario:
             raise CheckError(f"the checker's command {text!r} failed: {outcome.error}")
         return None
 
-    def _submit(self, command: c.Get | c.Put | c.Delete) -> Pending:
+    def _submit(self, command: c.Get | c.Put | c.Delete) -> Pending[Any]:
         """Submit a request exactly as ``Executor.submit`` does, and follow it."""
         cluster = self.cluster
         client = command.client or "client"  # the cluster's name for a request without one
         if isinstance(command, c.Get):
-            pending = cluster.submit_get(command.key, command.client, command.via, command.n, command.r, command.pr)
-            self.history.track_get(client, pending)
+            read = cluster.submit_get(command.key, command.client, command.via, command.n, command.r, command.pr)
+            self.history.track_get(client, read)
+            return read
+        if isinstance(command, c.Put):
+            write = cluster.submit_put(command.key, command.value, command.client, command.via, command.n,
+                                       command.w, command.pw)
         else:
-            if isinstance(command, c.Put):
-                pending = cluster.submit_put(command.key, command.value, command.client, command.via, command.n,
-                                             command.w, command.pw)
-            else:
-                pending = cluster.submit_delete(command.key, command.client, command.via, None, command.w)
-            self.history.track_write(client, pending)
-        return pending
+            write = cluster.submit_delete(command.key, command.client, command.via, None, command.w)
+        self.history.track_write(client, write)
+        return write
 
     def play(self, recording: Sequence[tuple[int, str]]) -> None:
         """Issue each recorded command at its time (or now, when the run is already past

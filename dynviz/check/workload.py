@@ -171,7 +171,7 @@ class _Client:
         work.scenario.history.track_get(self.name, pending)
         pending.callbacks.append(lambda p: self._got(p, then))
 
-    def _got(self, pending: Pending, then: str | None) -> None:
+    def _got(self, pending: Pending[GetResult], then: str | None) -> None:
         result = pending.result
         assert isinstance(result, GetResult)
         if not result.ok:
@@ -201,7 +201,7 @@ class _Client:
         history.track_write(writer, pending)
         pending.callbacks.append(self._written)
 
-    def _written(self, pending: Pending) -> None:
+    def _written(self, pending: Pending[PutResult]) -> None:
         result = pending.result
         assert isinstance(result, PutResult)
         if not result.ok:
