@@ -20,12 +20,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import TypedDict, Unpack
 
 from dynviz.core.ring import Ring
 
 STATUSES = ("joining", "up", "leaving", "left", "removed")
 IN_RING = ("up", "leaving")
 """Members whose tokens route requests now (a joining node's tokens wait for commit)."""
+
+
+class MemberChanges(TypedDict, total=False):
+    """The fields of a ``Member`` that ``bumped`` may change (``version`` it sets itself)."""
+
+    generation: int
+    heartbeat: int
+    status: str
+    tokens: tuple[int, ...]
+    pending: tuple[int, ...] | None
+    change: str
+    seen: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +57,9 @@ class Member:
     def order(self) -> tuple[int, int, int]:
         return (self.version, self.generation, self.heartbeat)
 
-    def bumped(self, **changes: object) -> Member:
+    def bumped(self, **changes: Unpack[MemberChanges]) -> Member:
         """This entry with ``changes`` and a new version (a rumour)."""
-        return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+        return replace(self, version=self.version + 1, **changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +82,7 @@ class Update:
         return b is None or self.after.generation != b.generation or self.after.heartbeat > b.heartbeat
 
 
-_RINGS: dict[tuple, Ring] = {}
+_RINGS: dict[tuple[tuple[str, tuple[int, ...]], ...], Ring] = {}
 """Rings by the identities of the entries they were built from: nodes whose views
 agree share one Ring object (a 1,024-node cluster would otherwise build 1,024)."""
 

@@ -86,7 +86,7 @@ class MerkleTree:
         self._width = (hi - lo) % RING_SIZE or RING_SIZE
         self._fanout = fanout
         self._depth = depth
-        self._leaves = fanout**depth
+        self._leaves: int = fanout**depth  # an int: depth >= 0 was checked above
         self._keys: dict[bytes, tuple[int, int]] = {}
         self._buckets: dict[int, set[bytes]] = {}
         self._leaf_xor: dict[int, int] = {}
@@ -159,11 +159,11 @@ class MerkleTree:
         d = _key_digest(key, digest)
         self._keys[key] = (token, d)
         self._leaf_xor[leaf] = self._leaf_xor.get(leaf, 0) ^ d
-        bucket = self._buckets.get(leaf)
-        if bucket is None:
+        new_bucket = self._buckets.get(leaf)
+        if new_bucket is None:
             self._buckets[leaf] = {key}
         else:
-            bucket.add(key)
+            new_bucket.add(key)
         self._dirty.add(leaf)
 
     def _refresh(self) -> None:

@@ -406,9 +406,12 @@ negative count (``--nodes -3``)."""
 
 def node_names(spec: str | int) -> list[str]:
     """``5`` -> n1..n5; ``"Sx,Sy,Sz"`` -> those names (validated)."""
-    count_text = None if isinstance(spec, int) else _COUNT.fullmatch(spec)
-    if isinstance(spec, int) or count_text:
-        count = spec if isinstance(spec, int) else int(count_text.group(1))  # type: ignore[union-attr]
+    if isinstance(spec, int):
+        count: int | None = spec
+    else:
+        count_text = _COUNT.fullmatch(spec)
+        count = None if count_text is None else int(count_text.group(1))
+    if count is not None:
         if count < 1:
             raise RingError(f"need at least 1 node, got {count}")
         if count > 4096:

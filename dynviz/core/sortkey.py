@@ -52,10 +52,10 @@ def string_bytes(text: str) -> bytes:
         raise SortKeyError(f"sort key string {text!r} is not valid Unicode (lone surrogate)") from None
 
 
-def number_bytes(text: object) -> bytes:
+def number_bytes(text: str | int | Decimal) -> bytes:
     """The bytes of a number (a DynamoDB number's text, an int or a Decimal)."""
     try:
-        d = Decimal(text)  # type: ignore[arg-type]
+        d = Decimal(text)
     except (InvalidOperation, TypeError, ValueError):
         raise SortKeyError(f"sort key number {text!r} is not a number") from None
     if not d.is_finite():
