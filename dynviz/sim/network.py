@@ -57,7 +57,7 @@ class Network:
         self.groups: dict[str, int] = {}
         self.blocked: set[tuple[str, str]] = set()
         self.link_latency: dict[tuple[str, str], tuple[int, int]] = {}
-        self.in_flight: dict[int, tuple] = {}
+        self.in_flight: dict[int, tuple[str, str, Any, int, int]] = {}  # id -> (src, dst, msg, sent, arrives)
         self._next_id = 0
         self.sent_count = 0
         self.dropped_count = 0

@@ -43,7 +43,7 @@ class SimRuntime:
     def set_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> Any:
         return self.scheduler.after(delay, self._fire, self.incarnation, fn, args)
 
-    def _fire(self, incarnation: int, fn: Callable[..., None], args: tuple) -> None:
+    def _fire(self, incarnation: int, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
         if incarnation == self.incarnation:
             fn(*args)
 

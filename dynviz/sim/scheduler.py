@@ -12,7 +12,7 @@ import heapq
 from collections.abc import Callable
 from typing import Any
 
-Entry = list  # [time, seq, fn, args]: a list so that cancel can clear fn in place
+Entry = list[Any]  # [time, seq, fn, args]: a list so that cancel can clear fn in place
 
 
 class Scheduler:
