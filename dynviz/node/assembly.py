@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from dynviz.core.membership import Member, View
 from dynviz.core.settings import ProtocolSettings
-from dynviz.core.versions import versioning
+from dynviz.core.versions import Siblings, versioning
 from dynviz.node.antientropy import AntiEntropy
 from dynviz.node.gossip import Gossip
 from dynviz.node.handoff import HintStore
@@ -20,7 +20,7 @@ from dynviz.node.runtime import Runtime
 from dynviz.storage.base import Store
 
 
-def assemble_node(name: str, runtime: Runtime, store: Store, hints: Store, members: Iterable[Member],
+def assemble_node(name: str, runtime: Runtime, store: Store[Siblings], hints: Store[Siblings], members: Iterable[Member],
                   settings: ProtocolSettings, *, seeds: tuple[str, ...], ring_seed: int, partitions: int,
                   epoch: int = 0) -> Node:
     """A node with gossip, rebalancing and anti-entropy installed (not yet started).

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from random import Random
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dynviz.core.membership import Member, Update, View
@@ -39,7 +40,7 @@ class GossipPull(NamedTuple):
     round: int
 
 
-def choose_peer(candidates: Sequence[str], rng: Any) -> str | None:
+def choose_peer(candidates: Sequence[str], rng: Random) -> str | None:
     """A uniformly random peer (the benchmark uses this same choice)."""
     if not candidates:
         return None

@@ -21,7 +21,7 @@ class HintStore:
 
     __slots__ = ("store", "by_key")
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store[Siblings]) -> None:
         self.store = store
         self.by_key: dict[bytes, list[str]] = {}
         """key -> the nodes this node holds hints of it for. Read-only outside: a read
@@ -31,7 +31,7 @@ class HintStore:
             self.by_key.setdefault(key, []).append(intended)
 
     def get(self, intended: str, key: bytes) -> Siblings | None:
-        return self.store.get(intended.encode() + _SEP + key)  # type: ignore[return-value]
+        return self.store.get(intended.encode() + _SEP + key)
 
     def put(self, intended: str, key: bytes, siblings: Siblings) -> None:
         holders = self.by_key.setdefault(key, [])

@@ -59,7 +59,7 @@ class Node:
     rebalance: Rebalance
     antientropy: AntiEntropy
 
-    def __init__(self, name: str, runtime: Runtime, store: Store, hints: HintStore, ring: Ring,
+    def __init__(self, name: str, runtime: Runtime, store: Store[Siblings], hints: HintStore, ring: Ring,
                  versioning: Versioning, config: ProtocolSettings, epoch: int = 0) -> None:
         self.name = name
         self.runtime = runtime
@@ -162,9 +162,9 @@ class Node:
         """What this node holds for ``key``: its own data merged with hints it keeps."""
         stored = self.store.get(key)
         if key not in self.hints.by_key:  # the common case: no hint for this key
-            return stored  # type: ignore[return-value]
+            return stored
         hinted = self.hints.for_key(key)
-        merged: Siblings = stored if stored is not None else Siblings.EMPTY  # type: ignore[assignment]
+        merged = stored if stored is not None else Siblings.EMPTY
         for _, siblings in hinted:
             merged = self.merge(merged, siblings)
         return merged
@@ -212,7 +212,7 @@ class Node:
                                           tuple(v.dot for v in merged.versions)))
             return merged
         existing = self.store.get(key)
-        merged = siblings if existing is None else self.merge(existing, siblings)  # type: ignore[arg-type]
+        merged = siblings if existing is None else self.merge(existing, siblings)
         if merged is not existing:
             self.store.put(key, merged)
             for watcher in self._write_watchers:
@@ -231,7 +231,8 @@ class Node:
 
     # -- client requests (this node coordinates or forwards) ---------------------------
 
-    def _route(self, key: bytes, n: int, hops: int, replier: str | None, msg: Any) -> tuple | None:
+    def _route(self, key: bytes, n: int, hops: int, replier: str | None,
+               msg: ClientPut | ClientGet | ClientRangeGet) -> tuple[tuple[str, ...], dict[str, str | None]] | None:
         """Replica choice, or None when the request was forwarded to a better coordinator."""
         extended = self.ring.extended_preference_list(key)
         targets = choose_replicas(self, extended, n)
@@ -244,7 +245,7 @@ class Node:
         rt.send(coordinator, msg._replace(hops=hops + 1))
         return None
 
-    def _reject(self, msg: Any, op: str, error: str) -> None:
+    def _reject(self, msg: ClientPut | ClientGet, op: str, error: str) -> None:
         self.runtime.send(msg.client, ClientReply(msg.req, msg.key, op, False, self.name, error=error, hops=msg.hops))
 
     def on_client_put(self, src: str, msg: ClientPut) -> None:

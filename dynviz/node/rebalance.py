@@ -345,7 +345,7 @@ class Rebalance(Component):
         chunk = keys[msg.offset: msg.offset + BATCH]
         items = tuple((k, s) for k in chunk if (s := node.store.get(k)) is not None)
         end = msg.offset + len(chunk)
-        node.runtime.send(src, PullBatch(msg.change, msg.segment, items, end if end < len(keys) else None))  # type: ignore[arg-type]
+        node.runtime.send(src, PullBatch(msg.change, msg.segment, items, end if end < len(keys) else None))
 
     def on_batch(self, src: str, msg: PullBatch) -> None:
         pull = self.pulls.get(msg.change)
@@ -421,9 +421,9 @@ class Rebalance(Component):
             if siblings is None:
                 continue
             targets = {t for t in node.ring.preference_list(key, n) if t != node.name}
-            self._handing[key] = (siblings, targets)  # type: ignore[assignment]
+            self._handing[key] = (siblings, targets)
             for target in sorted(targets):
-                node.runtime.send(target, OwnershipHandoff(key, siblings))  # type: ignore[arg-type]
+                node.runtime.send(target, OwnershipHandoff(key, siblings))
             waiting += 1
         return waiting
 

@@ -5,10 +5,14 @@ Use :func:`open_store` to get one by name (what a cluster's configuration says).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
-from dynviz.storage.base import MAX_VALUE_BYTES, StorageError, Store, check_value_size
+from dynviz.storage.base import MAX_VALUE_BYTES, StorageError, Store, V, check_value_size
 from dynviz.storage.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from dynviz.core.versions import Siblings
+    from dynviz.storage.sqlite import Codec
 
 ENGINES = ("memory", "sqlite")
 
@@ -23,7 +27,17 @@ __all__ = [
 ]
 
 
-def open_store(engine: str, path: str | None = None, table: str = "versions", **kw: Any) -> Store:
+@overload
+def open_store(engine: str, path: str | None = None, table: str = "versions", *, codec: None = None,
+               **kw: Any) -> Store[Siblings]: ...
+
+
+@overload
+def open_store(engine: str, path: str | None = None, table: str = "versions", *, codec: Codec[V],
+               **kw: Any) -> Store[V]: ...
+
+
+def open_store(engine: str, path: str | None = None, table: str = "versions", **kw: Any) -> Store[Any]:
     """Open a store by engine name.
 
     ``memory`` ignores ``path`` and ``table`` (it takes no options); ``sqlite`` needs a

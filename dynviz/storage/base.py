@@ -14,7 +14,7 @@ builds a version, and the user gets the error before anything is stored.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 MAX_VALUE_BYTES = 1 << 20
 """Largest value a client may put: 1 MiB, as in the paper's deployments (section 2)."""
@@ -31,8 +31,13 @@ def check_value_size(value: bytes) -> None:
         raise StorageError(f"value is {n} bytes; the limit is 1 MiB ({MAX_VALUE_BYTES} bytes)")
 
 
+V = TypeVar("V")
+"""What a store holds for a key: a node's stores hold sibling sets (``Store[Siblings]``);
+the store itself never looks inside."""
+
+
 @runtime_checkable
-class Store(Protocol):
+class Store(Protocol[V]):
     """A node's key -> sibling set storage.
 
     Ranges follow the ring: ``keys_in_range(lo, hi)`` covers tokens in ``(lo, hi]``,
@@ -41,11 +46,11 @@ class Store(Protocol):
     snapshots: mutating the store while consuming one is safe.
     """
 
-    def get(self, key: bytes) -> object | None:
+    def get(self, key: bytes) -> V | None:
         """The sibling set stored for ``key``, or None."""
         ...
 
-    def put(self, key: bytes, siblings: object) -> None:
+    def put(self, key: bytes, siblings: V) -> None:
         """Replace what is stored for ``key``; durable (for durable engines) on return."""
         ...
 
@@ -65,7 +70,7 @@ class Store(Protocol):
         O(log n + limit), however big the group."""
         ...
 
-    def items(self) -> Iterator[tuple[bytes, object]]:
+    def items(self) -> Iterator[tuple[bytes, V]]:
         """Every ``(key, sibling set)``, in no particular order."""
         ...
 

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterator
+from typing import Generic
 
 from dynviz.core.hashing import token_of
+from dynviz.storage.base import V
 
 
-class MemoryStore:
+class MemoryStore(Generic[V]):
     """A :class:`~dynviz.storage.base.Store` kept in process memory."""
 
     __slots__ = ("_data", "_index")
 
     def __init__(self) -> None:
-        self._data: dict[bytes, object] = {}
+        self._data: dict[bytes, V] = {}
         self._index: list[tuple[int, bytes]] = []
 
-    def get(self, key: bytes) -> object | None:
+    def get(self, key: bytes) -> V | None:
         return self._data.get(key)
 
-    def put(self, key: bytes, siblings: object) -> None:
+    def put(self, key: bytes, siblings: V) -> None:
         if key not in self._data:
             insort(self._index, (token_of(key), key))
         self._data[key] = siblings
@@ -56,7 +58,7 @@ class MemoryStore:
             return [k for _, k in reversed(index[max(lo, hi - limit):hi])]
         return [k for _, k in index[lo:min(hi, lo + limit)]]
 
-    def items(self) -> Iterator[tuple[bytes, object]]:
+    def items(self) -> Iterator[tuple[bytes, V]]:
         return iter(list(self._data.items()))
 
     def __len__(self) -> int:

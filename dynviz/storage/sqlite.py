@@ -18,11 +18,15 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Generic, cast, overload
 
 from dynviz.core.hashing import token_of
-from dynviz.storage.base import StorageError
+from dynviz.storage.base import StorageError, V
 
-Codec = tuple[Callable[[object], bytes], Callable[[bytes], object]]
+if TYPE_CHECKING:
+    from dynviz.core.versions import Siblings
+
+Codec = tuple[Callable[[V], bytes], Callable[[bytes], V]]
 """``(encode, decode)`` for the sibling sets a store holds."""
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -33,7 +37,7 @@ def _tok(token: int) -> bytes:
     return token.to_bytes(16, "big")
 
 
-def _default_codec() -> Codec:
+def _default_codec() -> Codec[Siblings]:
     # Imported here so storage depends on versions only when a sqlite store is opened
     # without a codec, and never on its internals.
     from dynviz.core.versions import decode_siblings, encode_siblings
@@ -41,17 +45,25 @@ def _default_codec() -> Codec:
     return encode_siblings, decode_siblings
 
 
-class SqliteStore:
+class SqliteStore(Generic[V]):
     """A :class:`~dynviz.storage.base.Store` in a SQLite table."""
 
     __slots__ = ("_conn", "_table", "_path", "_encode", "_decode", "_sql")
+
+    @overload
+    def __init__(self: SqliteStore[Siblings], path: str | Path, table: str = "versions",
+                 synchronous: str = "FULL", codec: None = None) -> None: ...
+
+    @overload
+    def __init__(self, path: str | Path, table: str = "versions", synchronous: str = "FULL", *,
+                 codec: Codec[V]) -> None: ...
 
     def __init__(
         self,
         path: str | Path,
         table: str = "versions",
         synchronous: str = "FULL",
-        codec: Codec | None = None,
+        codec: Codec[V] | None = None,
     ) -> None:
         if not isinstance(table, str) or not _TABLE_NAME.fullmatch(table):
             raise StorageError(
@@ -64,7 +76,8 @@ class SqliteStore:
             raise StorageError(
                 f"synchronous level {synchronous!r} is not one of {', '.join(SYNCHRONOUS_LEVELS)}"
             )
-        self._encode, self._decode = codec if codec is not None else _default_codec()
+        # Without a codec the store holds sibling sets: the first overload says V is Siblings.
+        self._encode, self._decode = codec if codec is not None else cast("Codec[V]", _default_codec())
         self._path = str(path)
         self._table = table
         # isolation_level=None: no implicit transactions, each statement commits itself.
@@ -108,11 +121,11 @@ class SqliteStore:
     def table(self) -> str:
         return self._table
 
-    def get(self, key: bytes) -> object | None:
+    def get(self, key: bytes) -> V | None:
         row = self._conn.execute(self._sql["get"], (key,)).fetchone()
         return None if row is None else self._decode(row[0])
 
-    def put(self, key: bytes, siblings: object) -> None:
+    def put(self, key: bytes, siblings: V) -> None:
         self._conn.execute(self._sql["put"], (key, _tok(token_of(key)), self._encode(siblings)))
 
     def delete(self, key: bytes) -> None:
@@ -135,13 +148,14 @@ class SqliteStore:
         args = (_tok(token), start, end, limit) if end is not None else (_tok(token), start, limit)
         return [k for (k,) in self._conn.execute(self._sql[name], args).fetchall()]
 
-    def items(self) -> Iterator[tuple[bytes, object]]:
+    def items(self) -> Iterator[tuple[bytes, V]]:
         decode = self._decode
         rows = self._conn.execute(self._sql["items"]).fetchall()
         return ((k, decode(v)) for k, v in rows)
 
     def __len__(self) -> int:
-        return self._conn.execute(self._sql["len"]).fetchone()[0]
+        count: int = self._conn.execute(self._sql["len"]).fetchone()[0]  # COUNT(*) is an integer
+        return count
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, bytes):
