@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from dynviz import __version__
 from dynviz.interrupts import discard_stdout, holding_interrupts, interrupted
@@ -43,11 +44,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with one line (no usage dump) on a bad option, and takes no
     abbreviations (``ring --n 3`` must not be read as the app's ``--nodes``)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # ArgumentParser's own, passed on unchanged
         kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"dynviz: error: {message} (see '{self.prog} --help')\n")
 
 
@@ -78,15 +79,19 @@ def cmd_ring(args: argparse.Namespace) -> int:
         "ownership": share,
         "n": args.n,
     }
+    preference: list[str] = []
+    extended: list[str] = []
     if args.key is not None:
         key = as_key(args.key)
         token = token_of(key)
+        preference = list(ring.preference_list(key, args.n))
+        extended = list(ring.extended_preference_list(key))
         result.update(
             key=args.key,
             token=token_hex(token),
             range=ring.range_index(token),
-            preference_list=list(ring.preference_list(key, args.n)),
-            extended_preference_list=list(ring.extended_preference_list(key)),
+            preference_list=preference,
+            extended_preference_list=extended,
         )
     if args.json:
         print(json.dumps(result))
@@ -107,8 +112,8 @@ def cmd_ring(args: argparse.Namespace) -> int:
     console.print(f"balance (mean/max share): {sum(values) / len(values) / max(values):.3f}")
     if args.key is not None:
         console.print(f"key {args.key!r} -> token {result['token']} (range {result['range']})")
-        console.print(f"preference list (N={args.n}): {', '.join(result['preference_list'])}")
-        console.print(f"extended (sloppy-quorum fallbacks in order): {', '.join(result['extended_preference_list'])}")
+        console.print(f"preference list (N={args.n}): {', '.join(preference)}")
+        console.print(f"extended (sloppy-quorum fallbacks in order): {', '.join(extended)}")
     return 0
 
 

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from dynviz.wording import plural
+
+Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
+"""The main parser's class, which its subparsers share (the main CLI's strict one)."""
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -95,7 +100,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     return 1
 
 
-def add_session_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_session_commands(subparsers: argparse._SubParsersAction[Parser]) -> None:
     """Register ``replay``, ``lessons`` and ``lesson`` on the main parser's subparsers."""
     replay = subparsers.add_parser("replay", help="replay a recorded session (--verify: headless, compare digests)")
     replay.add_argument("file", help="a session file (.jsonl) recorded by dynviz")
@@ -125,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     add_session_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     tune_for_simulation()
+    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return args.func(args)
+        return func(args)
     except ValueError as exc:
         print(f"dynviz: error: {exc}", file=sys.stderr)
         return 2
