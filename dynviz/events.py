@@ -309,6 +309,77 @@ class TransferProgress(Event):
                 f"({self.segments_done}/{self.segments} {noun(self.segments, 'range')})")
 
 
+# -- anti-entropy (node/antientropy.py) -------------------------------------------
+
+NodeHashes = tuple[tuple[tuple[int, int], str], ...]
+"""``((level, index), first 8 hex digits of the hash)`` for drawing a tree."""
+
+
+@dataclass(frozen=True, slots=True)
+class AntiEntropyExchange(Event):
+    """One completed range session (emitted by the initiator): enough to draw both
+    trees side by side with the differing path highlighted, and the keys exchanged."""
+
+    kind: ClassVar[str] = "antientropy"
+    a: str = ""
+    b: str = ""
+    range_index: int = 0
+    lo: int = 0
+    hi: int = 0
+    hashes_compared: int = 0
+    path: tuple[tuple[int, int], ...] = ()
+    leaves: tuple[int, ...] = ()
+    keys_sent_by_a: tuple[bytes, ...] = ()
+    keys_sent_by_b: tuple[bytes, ...] = ()
+    bytes_moved: int = 0
+    key_digests: int = 0
+    tree_a: NodeHashes = ()
+    tree_b: NodeHashes = ()
+
+    def describe(self) -> str:
+        head = f"anti-entropy {self.a} <-> {self.b} range {self.range_index}"
+        if not self.path:
+            return f"{head}: in sync (1 hash compared)"
+        keys = sorted(set(self.keys_sent_by_a) | set(self.keys_sent_by_b))
+        shown = ", ".join(_text_or_hex(k) for k in keys[:3]) + (", ..." if len(keys) > 3 else "")
+        return (
+            f"{head}: {plural(self.hashes_compared, 'hash', 'hashes')}, {leaves_differ(len(self.leaves))}, "
+            f"{plural(len(keys), 'key')} exchanged" + (f" ({shown})" if keys else "")
+            + f", {plural(self.bytes_moved, 'byte')}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AntiEntropyAbandoned(Event):
+    """A range session that did not finish (timeout, crash, refusal, ring change)."""
+
+    kind: ClassVar[str] = "antientropy"
+    a: str = ""
+    b: str = ""
+    range_index: int = 0
+    status: str = ""
+    reason: str = ""
+
+    def describe(self) -> str:
+        return f"anti-entropy {self.a} <-> {self.b} range {self.range_index} {self.status}: {self.reason}"
+
+
+def leaves_differ(leaves: int) -> str:
+    """"1 leaf differs", "3 leaves differ": the verb agrees with the count too (shared
+    with the anti-entropy session report's own text)."""
+    return f"{plural(leaves, 'leaf', 'leaves')} {'differs' if leaves == 1 else 'differ'}"
+
+
+def _text_or_hex(key: bytes) -> str:
+    try:
+        return key.decode("utf-8")
+    except UnicodeDecodeError:
+        return key.hex()
+
+
+# -- narration ---------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class Narration(Event):
     kind: ClassVar[str] = "say"
@@ -320,6 +391,23 @@ class Narration(Event):
 
 def _k(key: bytes | None) -> str:
     return "" if key is None else show_key(key)
+
+
+# -- the registry ------------------------------------------------------------------
+
+EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
+    MessageSent, MessageDelivered, MessageDropped,
+    NodeDown, NodeUp, NetworkChanged,
+    RequestStarted, RequestForwarded, CoordinatorState, RequestDone,
+    VersionStored, VersionCreated, HintStored, HintDelivered, ReadRepair, Suspected,
+    Learned, GossipRound, RingChange, TransferProgress,
+    AntiEntropyExchange, AntiEntropyAbandoned,
+    Narration,
+)}
+"""Every event type by class name: what a reader rebuilds events from (the TCP nodes'
+event feed, ``dynviz/net/eventcodec.py``). An explicit list, so that finding a type
+never depends on which modules happen to be imported; tests/test_events.py checks that
+every ``Event`` subclass is defined here and listed once."""
 
 
 # -- the bus and the trace -----------------------------------------------------------
@@ -337,13 +425,13 @@ class Trace:
     __slots__ = ("_buffer", "_hash", "count", "append")
 
     def __init__(self) -> None:
-        self._buffer: list[tuple] = []
+        self._buffer: list[tuple[object, ...]] = []
         self._hash = hashlib.sha256()
         self.count = 0
         self.append = self._buffer.append
         """The bare append for the hottest callers; they call ``maybe_fold`` now and then."""
 
-    def add(self, record: tuple) -> None:
+    def add(self, record: tuple[object, ...]) -> None:
         buf = self._buffer
         buf.append(record)
         if len(buf) >= 4096:

@@ -31,14 +31,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dynviz.core.hashing import token_of
 from dynviz.core.merkle import HASH_BYTES, MerkleTree
 from dynviz.core.ring import Range, Ring
 from dynviz.core.units import SECOND
 from dynviz.core.versions import Siblings, digest_siblings, encode_siblings
-from dynviz.events import Event
+from dynviz.events import AntiEntropyAbandoned, AntiEntropyExchange, NodeHashes, leaves_differ
 from dynviz.node.component import Component
 from dynviz.wording import plural
 
@@ -120,10 +120,7 @@ class AERefused(NamedTuple):
     reason: str
 
 
-# -- reports and events ----------------------------------------------------------------
-
-NodeHashes = tuple[tuple[tuple[int, int], str], ...]
-"""``((level, index), first 8 hex digits of the hash)`` for drawing a tree."""
+# -- reports ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +161,15 @@ class ExchangeReport:
     def ok(self) -> bool:
         return self.status == "done"
 
+    def event(self) -> AntiEntropyExchange:
+        """The event a completed session is reported as (stamped with its end)."""
+        return AntiEntropyExchange(
+            self.finished, self.a, self.b, self.range_index, self.lo, self.hi,
+            self.hashes_compared, self.path, self.leaves, self.keys_sent_by_a,
+            self.keys_sent_by_b, self.bytes_moved, self.key_digests, self.tree_a,
+            self.tree_b,
+        )
+
     def describe(self) -> str:
         head = f"anti-entropy {self.a} <-> {self.b} range {self.range_index}"
         if self.status != "done":
@@ -171,73 +177,10 @@ class ExchangeReport:
         if not self.path:
             return f"{head}: in sync (1 hash compared)"
         return (
-            f"{head}: {plural(self.hashes_compared, 'hash', 'hashes')} compared, {_differ(len(self.leaves))}, "
+            f"{head}: {plural(self.hashes_compared, 'hash', 'hashes')} compared, {leaves_differ(len(self.leaves))}, "
             f"{plural(len(self.keys_sent_by_a), 'key')} {self.a}->{self.b}, "
             f"{plural(len(self.keys_sent_by_b), 'key')} {self.b}->{self.a}, {plural(self.bytes_moved, 'byte')}"
         )
-
-
-def _differ(leaves: int) -> str:
-    """"1 leaf differs", "3 leaves differ": the verb agrees with the count too."""
-    return f"{plural(leaves, 'leaf', 'leaves')} {'differs' if leaves == 1 else 'differ'}"
-
-
-@dataclass(frozen=True, slots=True)
-class AntiEntropyExchange(Event):
-    """One completed range session (emitted by the initiator): enough to draw both
-    trees side by side with the differing path highlighted, and the keys exchanged."""
-
-    kind: ClassVar[str] = "antientropy"
-    a: str = ""
-    b: str = ""
-    range_index: int = 0
-    lo: int = 0
-    hi: int = 0
-    hashes_compared: int = 0
-    path: tuple[tuple[int, int], ...] = ()
-    leaves: tuple[int, ...] = ()
-    keys_sent_by_a: tuple[bytes, ...] = ()
-    keys_sent_by_b: tuple[bytes, ...] = ()
-    bytes_moved: int = 0
-    key_digests: int = 0
-    tree_a: NodeHashes = ()
-    tree_b: NodeHashes = ()
-
-    @staticmethod
-    def of(report: ExchangeReport) -> AntiEntropyExchange:
-        return AntiEntropyExchange(
-            report.finished, report.a, report.b, report.range_index, report.lo, report.hi,
-            report.hashes_compared, report.path, report.leaves, report.keys_sent_by_a,
-            report.keys_sent_by_b, report.bytes_moved, report.key_digests, report.tree_a,
-            report.tree_b,
-        )
-
-    def describe(self) -> str:
-        head = f"anti-entropy {self.a} <-> {self.b} range {self.range_index}"
-        if not self.path:
-            return f"{head}: in sync (1 hash compared)"
-        keys = sorted(set(self.keys_sent_by_a) | set(self.keys_sent_by_b))
-        shown = ", ".join(_shown(k) for k in keys[:3]) + (", ..." if len(keys) > 3 else "")
-        return (
-            f"{head}: {plural(self.hashes_compared, 'hash', 'hashes')}, {_differ(len(self.leaves))}, "
-            f"{plural(len(keys), 'key')} exchanged" + (f" ({shown})" if keys else "")
-            + f", {plural(self.bytes_moved, 'byte')}"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class AntiEntropyAbandoned(Event):
-    """A range session that did not finish (timeout, crash, refusal, ring change)."""
-
-    kind: ClassVar[str] = "antientropy"
-    a: str = ""
-    b: str = ""
-    range_index: int = 0
-    status: str = ""
-    reason: str = ""
-
-    def describe(self) -> str:
-        return f"anti-entropy {self.a} <-> {self.b} range {self.range_index} {self.status}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,13 +220,6 @@ class _Session:
     keys_b: list[bytes] = field(default_factory=list)
     bytes_moved: int = 0
     key_digests: int = 0
-
-
-def _shown(key: bytes) -> str:
-    try:
-        return key.decode("utf-8")
-    except UnicodeDecodeError:
-        return key.hex()
 
 
 def _hex8(h: bytes) -> str:
@@ -804,7 +740,7 @@ class AntiEntropy(Component):
         bus = rt.bus
         if bus.active:
             if status == "done":
-                bus.emit(AntiEntropyExchange.of(report))
+                bus.emit(report.event())
             else:
                 bus.emit(AntiEntropyAbandoned(rt.now(), self.node.name, s.peer, s.range_index,
                                               status, reason))
