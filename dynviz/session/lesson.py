@@ -28,6 +28,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from dynviz import commands as c
 from dynviz.cluster import Cluster
@@ -199,6 +200,16 @@ _TRANSITIONS: dict[str, frozenset[str]] = {
 stop, for the reader) and ``done``."""
 
 
+class _Wait(NamedTuple):
+    """The ``wait until`` being played out: its step, what it waits for, its timeout and
+    the virtual time it gives up at."""
+
+    step: Step
+    predicate: Predicate
+    timeout: int
+    deadline: int
+
+
 class LessonRunner:
     """Runs a lesson step by step (see the module docstring and :data:`_TRANSITIONS`).
 
@@ -220,7 +231,7 @@ class LessonRunner:
         self.subject: str | None = None
         self.results: list[StepResult] = []
         self._stops = frozenset(lesson.stops)
-        self._wait: tuple[Step, int] | None = None  # (step, deadline)
+        self._wait: _Wait | None = None
 
     def _move(self, state: str) -> None:
         if state not in _TRANSITIONS[self.state]:
@@ -268,7 +279,7 @@ class LessonRunner:
     def current_step(self) -> Step | None:
         """The step that runs next (or is being waited on)."""
         if self._wait is not None:
-            return self._wait[0]
+            return self._wait.step
         steps = self.lesson.steps
         return steps[self.position] if self.position < len(steps) else None
 
@@ -309,13 +320,15 @@ class LessonRunner:
         if isinstance(command, c.Pause):
             result = None
         elif isinstance(command, c.WaitUntil):
-            problem = step.predicate.unknown_node(self.cluster, step.line)  # type: ignore[union-attr]
+            assert step.predicate is not None  # parse_lesson gives every wait its predicate
+            problem = step.predicate.unknown_node(self.cluster, step.line)
             if problem is not None:
                 result = StepResult(step.line, step.text, False, str(problem), started, started)
             else:
-                self._wait = (step, self.cluster.now + (command.timeout or DEFAULT_TIMEOUT))
+                timeout = command.timeout or DEFAULT_TIMEOUT
+                self._wait = _Wait(step, step.predicate, timeout, self.cluster.now + timeout)
                 self._move("waiting")
-                if step.predicate.holds(self.context):  # type: ignore[union-attr]
+                if step.predicate.holds(self.context):
                     return self._end_wait(True)
                 return None
         elif isinstance(command, c.Expect):
@@ -360,12 +373,12 @@ class LessonRunner:
         wait is over (the predicate held or the timeout passed)."""
         if self._wait is None:
             return True
-        step, deadline = self._wait
+        predicate, deadline = self._wait.predicate, self._wait.deadline
         cluster = self.cluster
         end = min(deadline, cluster.now + duration)
         while cluster.now < end:
             cluster.run(min(WAIT_SLICE, end - cluster.now))
-            if step.predicate.holds(self.context):  # type: ignore[union-attr]
+            if predicate.holds(self.context):
                 self._end_wait(True)
                 return True
         if cluster.now >= deadline:
@@ -376,15 +389,14 @@ class LessonRunner:
     def finish_wait(self) -> StepResult | None:
         if self._wait is None:
             return None
-        step, deadline = self._wait
+        step, deadline = self._wait.step, self._wait.deadline
         self.advance(max(0, deadline - self.cluster.now))
         return self.results[-1] if self.results and self.results[-1].line == step.line else None
 
     def _end_wait(self, held: bool) -> StepResult:
         assert self._wait is not None
-        step, deadline = self._wait
+        step, _, timeout, deadline = self._wait
         self._wait = None
-        timeout = step.command.timeout or DEFAULT_TIMEOUT  # type: ignore[attr-defined]
         message = (f"held at {self.cluster.now / SECOND:.3f}s" if held else
                    f"timed out after {timeout / SECOND:g}s of virtual time")
         result = StepResult(step.line, step.text, held, message, deadline - timeout, self.cluster.now)

@@ -129,11 +129,17 @@ class Predicate:
 
     def unknown_node(self, cluster: Cluster, line: int) -> c.CommandError | None:
         """An error for a node the predicate names that the cluster does not have."""
-        for word in self.nodes:
-            if word.text not in cluster.nodes:
-                return c.CommandError(line, word.column, f"unknown node {word.text!r}; the nodes are "
-                                      f"{', '.join(cluster.nodes)}")
-        return None
+        return _unknown_node(self.nodes, cluster, line)
+
+
+def _unknown_node(nodes: tuple[Word, ...], cluster: Cluster, line: int) -> c.CommandError | None:
+    """An error for the first of ``nodes`` (as a predicate or check names them) that the
+    cluster does not have."""
+    for word in nodes:
+        if word.text not in cluster.nodes:
+            return c.CommandError(line, word.column, f"unknown node {word.text!r}; the nodes are "
+                                  f"{', '.join(cluster.nodes)}")
+    return None
 
 
 class _Reader:
@@ -155,6 +161,12 @@ class _Reader:
     def at(self, *texts: str) -> bool:
         word = self.peek()
         return word is not None and not word.quoted and word.text in texts
+
+    def end(self, after: str = "") -> None:
+        """Fail on a word left over once a term is complete."""
+        word = self.peek()
+        if word is not None:
+            raise self.fail(word.column, f"unexpected {word.text!r}{after}")
 
     def take(self, what: str) -> Word:
         word = self.peek()
@@ -348,7 +360,7 @@ class Check:
         return self.run(ctx)
 
     def unknown_node(self, cluster: Cluster, line: int) -> c.CommandError | None:
-        return Predicate.unknown_node(self, cluster, line)  # type: ignore[arg-type]
+        return _unknown_node(self.nodes, cluster, line)
 
 
 def _get_check(r: _Reader, text: str) -> Check:
@@ -415,8 +427,7 @@ def _inspect_check(r: _Reader, text: str) -> Check:
     node = r.node()
     verb = r.keyword("has", "lacks").text
     value = r.take("a value").text
-    if r.peek() is not None:
-        raise r.fail(r.peek().column, f"unexpected {r.peek().text!r} after the value")  # type: ignore[union-attr]
+    r.end(" after the value")
 
     def run(ctx: Context) -> CheckResult:
         ins = ctx.cluster.inspect(key, node)
@@ -494,7 +505,8 @@ def parse_check(text: str, line: int = 1, column: int = 1) -> Check:
         return _inspect_check(r, text.strip())
     if head == "table":
         return _table_check(text, line, column)
-    if head.startswith("hints=") or (head == "hints" and r.peek(1) is not None and r.peek(1).text == "="):  # type: ignore[union-attr]
+    second = r.peek(1)
+    if head.startswith("hints=") or (head == "hints" and second is not None and second.text == "="):
         if head == "hints":
             r.i += 2
             n = r.number("the number of hints")
@@ -504,8 +516,7 @@ def parse_check(text: str, line: int = 1, column: int = 1) -> Check:
             if not value.isdigit():
                 raise r.fail(first.column + 6, f"expected hints= a whole number, got {value!r}")
             n = int(value)
-        if r.peek() is not None:
-            raise r.fail(r.peek().column, f"unexpected {r.peek().text!r}")  # type: ignore[union-attr]
+        r.end()
 
         def hints(ctx: Context) -> CheckResult:
             held = sum(len(node.hints) for node in ctx.cluster.nodes.values())
@@ -517,8 +528,7 @@ def parse_check(text: str, line: int = 1, column: int = 1) -> Check:
         node = r.node()
         r.keyword("is")
         state = r.keyword("up", "down").text
-        if r.peek() is not None:
-            raise r.fail(r.peek().column, f"unexpected {r.peek().text!r}")  # type: ignore[union-attr]
+        r.end()
 
         def updown(ctx: Context) -> CheckResult:
             up = ctx.cluster.is_up(node)

@@ -218,9 +218,14 @@ class Recorder:
                  cluster: str | ClusterConfig, executor: Any = None) -> None:
         line = cluster if isinstance(cluster, str) else cluster_line(cluster)
         header_config(line, seed)  # validate before writing anything
-        self.path = None if hasattr(path, "write") else Path(path)  # type: ignore[arg-type]
-        self._file: IO[str] = (path if self.path is None  # type: ignore[assignment]
-                               else open(self.path, "w", encoding="utf-8", newline="\n"))
+        self.path: Path | None
+        self._file: IO[str]
+        if isinstance(path, (str, os.PathLike)):
+            self.path = Path(path)
+            self._file = open(self.path, "w", encoding="utf-8", newline="\n")
+        else:  # an open text stream: written to, never closed by us
+            self.path = None
+            self._file = path
         self.executor = executor
         self.count = 0
         self.closed = False

@@ -15,12 +15,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dynviz.cluster import ClusterConfig
-from dynviz.commands import parse_line
+from dynviz.commands import Command, parse_line
 from dynviz.core.units import MS, SECOND
 from dynviz.events import EventBus
 from dynviz.executor import Executor
-from dynviz.session.recording import Recorder
+from dynviz.session.recording import Recorder, header_config
 from dynviz.sim.rng import stream
 
 FRAME = 33 * MS
@@ -56,14 +55,20 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
+def _command(text: str) -> Command:
+    """One of this module's own command lines: never blank, so never None."""
+    command = parse_line(text)
+    assert command is not None, text
+    return command
+
+
 def record(scenario: Scenario, path: Path, seed: int = 7) -> Path:
     """Run ``scenario`` on a real cluster, recording every command to ``path``."""
-    config = ClusterConfig.from_options(dict(parse_line(scenario.cluster).options))  # type: ignore[union-attr]
-    from dataclasses import replace
+    config = header_config(scenario.cluster, seed)  # the config the recording's header will name
 
     bus = EventBus()
     bus.subscribe(lambda event: None)  # the app always watches: record with events on
-    executor = Executor(config=replace(config, seed=seed), bus=bus)
+    executor = Executor(config=config, bus=bus)
     cluster = executor.cluster
     rng = stream(seed, "shipped", scenario.name)
     keys = [f"k{i}" for i in range(scenario.keys)]
@@ -74,11 +79,11 @@ def record(scenario: Scenario, path: Path, seed: int = 7) -> Path:
 
         def issue(text: str, origin: str) -> None:
             recorder.record(cluster, text, origin)
-            executor.submit(parse_line(text), lambda outcome: None)  # type: ignore[arg-type]
+            executor.submit(_command(text), lambda outcome: None)
 
         for key in keys[:4]:  # the app's synchronous preload
             recorder.record(cluster, f"as setup put {key} start", "setup")
-            executor.execute(parse_line(f"as setup put {key} start"))  # type: ignore[arg-type]
+            executor.execute(_command(f"as setup put {key} start"))
         while cluster.now < scenario.end:
             frame_end = min(scenario.end, cluster.now + FRAME)
             while True:

@@ -101,7 +101,8 @@ class Snapshot:
         return cls(buffer.getvalue(), tuple(aside))
 
     def restore(self) -> Cluster:
-        return _SnapshotUnpickler(self.data, list(self.aside)).load()
+        cluster: Cluster = _SnapshotUnpickler(self.data, list(self.aside)).load()  # take() pickled a Cluster
+        return cluster
 
 
 @dataclass(slots=True)
