@@ -347,7 +347,7 @@ class AntiEntropy(Component):
             tree = trees.get(ring.range_index(token))
             if tree is not None:
                 s = store.get(key)
-                tree.update(key, token, None if s is None else digest_siblings(s))  # type: ignore[arg-type]
+                tree.update(key, token, None if s is None else digest_siblings(s))
         dirty.clear()
 
     def tree(self, range_index: int) -> MerkleTree:
@@ -364,7 +364,7 @@ class AntiEntropy(Component):
             for token, key in store.keys_in_range(rng.lo, rng.hi):
                 s = store.get(key)
                 if s is not None:
-                    tree.update(key, token, digest_siblings(s))  # type: ignore[arg-type]
+                    tree.update(key, token, digest_siblings(s))
             self._trees[range_index] = tree
         return tree
 
@@ -533,7 +533,7 @@ class AntiEntropy(Component):
             if a is not None:
                 s = store.get(key)
                 if s is not None:
-                    entries.append((key, s))  # type: ignore[arg-type]
+                    entries.append((key, s))
             if b is not None:
                 want.append(key)
         return tuple(entries), tuple(want)
@@ -551,7 +551,7 @@ class AntiEntropy(Component):
 
     def _current(self, keys: Iterable[bytes]) -> tuple[tuple[bytes, Siblings], ...]:
         store = self.node.store
-        return tuple((k, s) for k in keys if (s := store.get(k)) is not None)  # type: ignore[misc]
+        return tuple((k, s) for k in keys if (s := store.get(k)) is not None)
 
     # -- responder side (stateless) ----------------------------------------------------
 
