@@ -24,8 +24,8 @@ from pathlib import Path
 
 from dynviz.core.ring import Ring
 from dynviz.net import launcher
-from dynviz.net.admin import RemoteCluster
 from dynviz.net.client import NetClient
+from dynviz.net.remote import RemoteCluster
 
 SECRET = b"net-bench-secret"
 

@@ -6,7 +6,10 @@ transport.py  lazy reused connections, handshakes, client relays, a lossy networ
 runtime.py    the node runtime interface on an asyncio loop (real clock, real timers)
 durable.py    epoch, membership view and issued counters kept beside the data in SQLite
 process.py    one durable node process (``dynviz node``)
-admin.py      each node's admin endpoint and ``RemoteCluster``, a read API over a live cluster
+endpoint.py   the admin endpoint inside each node process (requests in, replies out)
+snapshot.py   a node's state as its endpoint reports it (shared by both sides)
+eventcodec.py a node's events as wire data (plain, and faithful for the attached TUI)
+remote.py     ``RemoteCluster``, a read API over a live cluster's admin endpoints
 client.py     ``NetClient`` and the client state file (``dynviz client``)
 launcher.py   ``dynviz up`` / ``dynviz down``: a local cluster of processes
 cli.py        ``add_net_commands``: the subcommands

@@ -268,7 +268,8 @@ def _format_reply(op: str, key: bytes, reply: Any, via: str, as_json: bool) -> s
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from dynviz.net.admin import NodeSnapshot, RemoteCluster
+    from dynviz.net.remote import RemoteCluster
+    from dynviz.net.snapshot import NodeSnapshot
 
     via = _via(args)
     secret = resolve_secret(args, args.data)

@@ -61,7 +61,7 @@ class Hello(NamedTuple):
 
 
 class AdminRequest(NamedTuple):
-    """A question for a node's admin endpoint (``dynviz/net/admin.py``): ``op`` names
+    """A question for a node's admin endpoint (``dynviz/net/endpoint.py``): ``op`` names
     it (``snapshot``, ``digests``, ``inspect``, ``events``, ``block``...), ``arg`` is
     its argument as text."""
 

@@ -20,7 +20,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dynviz.core.membership import Member
 from dynviz.core.ring import RingError, build_ring
@@ -30,6 +30,7 @@ from dynviz.events import Event, EventBus
 from dynviz.net.address import check_node_id, parse_addr
 from dynviz.net.codec import AdminRequest, Hello, decode_message, encode_message
 from dynviz.net.durable import NodeState
+from dynviz.net.endpoint import AdminEndpoint
 from dynviz.net.frames import context_secret, read_frame, seal, wire_key
 from dynviz.net.runtime import TcpRuntime
 from dynviz.net.transport import Transport
@@ -40,6 +41,7 @@ from dynviz.storage.sqlite import SqliteStore
 from dynviz.wording import plural
 
 log = logging.getLogger("dynviz.net")
+T = TypeVar("T")
 
 FSYNC = {"full": "FULL", "normal": "NORMAL", "off": "OFF"}
 """``--fsync`` policies -> SQLite ``synchronous`` levels. ``full`` (the default): a
@@ -104,23 +106,53 @@ def initial_view(options: NodeOptions) -> tuple[Member, ...]:
     return tuple(Member(name, tokens=ring.tokens_of(name)) for name in names)
 
 
+class EventLog:
+    """The events a process emitted: the last ``keep`` of them, numbered from 1 as they
+    happened (what the admin ``events`` and ``feed`` ops page through), and how many of
+    each type since the process started."""
+
+    def __init__(self, keep: int) -> None:
+        self.recent: deque[tuple[int, Event]] = deque(maxlen=max(1, keep))
+        self.seq = 0
+        """The number of the last event recorded (0: none yet)."""
+        self.counts: Counter[str] = Counter()
+
+    def record(self, event: Event) -> None:
+        self.seq += 1
+        self.recent.append((self.seq, event))
+        self.counts[type(event).__name__] += 1
+
+    def since(self, seq: int) -> list[tuple[int, Event]]:
+        """The recent events numbered after ``seq``, oldest first."""
+        return [(n, e) for n, e in self.recent if n > seq]
+
+    @property
+    def oldest(self) -> int:
+        """The number of the oldest event still kept (the next one's, if none is)."""
+        return self.recent[0][0] if self.recent else self.seq + 1
+
+
 class NodeProcess:
-    """A running node: call ``start`` inside an event loop, then ``serve``."""
+    """A running node: call ``start`` inside an event loop, then ``serve``.
+
+    What the admin endpoint (``endpoint.py``) reads and does goes through the public
+    properties and methods below; the runtime, transport and saved state are the
+    process's own."""
 
     def __init__(self, options: NodeOptions) -> None:
         self.options = options
         self.stats: Counter[str] = Counter()
-        self.events: deque[tuple[int, Event]] = deque(maxlen=max(1, options.events))
-        self.event_seq = 0
-        self.event_counts: Counter[str] = Counter()
-        self.node: Node | None = None
-        self.transport: Transport | None = None
-        self.runtime: TcpRuntime | None = None
-        self.state: NodeState | None = None
-        self.started_at = 0
+        """Transport and process counters (frames, rejections, drops, errors, admin requests)."""
+        self.events = EventLog(options.events)
         self.restarted = False
+        """Whether this start found the node's database from an earlier run."""
+        self._node: Node | None = None
+        self._transport: Transport | None = None
+        self._runtime: TcpRuntime | None = None
+        self._state: NodeState | None = None
+        self._started_at = 0
         self._stopping: asyncio.Event | None = None
-        self._admin: Any = None
+        self._admin = AdminEndpoint(self)
 
     @property
     def db_path(self) -> Path:
@@ -130,18 +162,64 @@ class NodeProcess:
     def pid_path(self) -> Path:
         return Path(self.options.data) / f"{self.options.id}.pid"
 
+    # -- what the admin endpoint reads and does (once started) ------------------------------
+
+    def _started(self, part: T | None) -> T:
+        """``part`` of the running node (its node, transport, runtime), set by ``start``."""
+        if part is None:
+            raise RuntimeError(f"{self.options.id} has not started")
+        return part
+
+    @property
+    def node(self) -> Node:
+        return self._started(self._node)
+
     @property
     def gossip(self) -> Gossip:
-        assert self.node is not None
         return self.node.gossip
 
-    async def start(self) -> None:
-        from dynviz.net.admin import AdminEndpoint
+    @property
+    def address(self) -> str:
+        """Where this node listens (``host:port``)."""
+        return self._started(self._transport).address
 
+    @property
+    def address_book(self) -> dict[str, str]:
+        """Every node's address this node knows, its own included."""
+        transport = self._started(self._transport)
+        return {self.node.name: transport.address, **transport.peers}
+
+    @property
+    def blocked(self) -> tuple[str, ...]:
+        """The peers whose links this node drops (``block``), sorted."""
+        return tuple(sorted(self._started(self._transport).blocked))
+
+    def block(self, peer: str) -> None:
+        """Drop every message to and from ``peer`` until ``unblock`` (a real partition)."""
+        self._started(self._transport).blocked.add(peer)
+
+    def unblock(self, peer: str) -> None:
+        self._started(self._transport).blocked.discard(peer)
+
+    def now(self) -> int:
+        """This node's clock (µs on its runtime: the clock its events are stamped with)."""
+        return self._started(self._runtime).now()
+
+    @property
+    def uptime_us(self) -> int:
+        return self.now() - self._started_at
+
+    def stop_after(self, delay: int) -> None:
+        """``stop`` in ``delay`` µs (so that a reply already sent is written first)."""
+        self._started(self._runtime).set_timer(delay, self.stop)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
         opts = self.options
         Path(opts.data).mkdir(parents=True, exist_ok=True)
         sync = FSYNC[opts.fsync]
-        self.state = state = NodeState(self.db_path, sync)
+        self._state = state = NodeState(self.db_path, sync)
         self.restarted = not state.claim(opts.id)
         if not self.restarted and await self._known_before():
             # A fresh database, but the cluster knows this node: its disk was lost. It
@@ -152,12 +230,12 @@ class NodeProcess:
         store = SqliteStore(self.db_path, "versions", synchronous=sync)
         hints = SqliteStore(self.db_path, "hints", synchronous=sync)
         self._stopping = asyncio.Event()
-        self.transport = transport = Transport(opts.id, opts.listen, wire_key(opts.secret), dict(opts.peers),
-                                               self._deliver, self.stats)
+        self._transport = transport = Transport(opts.id, opts.listen, wire_key(opts.secret), dict(opts.peers),
+                                                self._deliver, self.stats)
         bus = EventBus()
         if opts.events:
-            bus.subscribe(self._record)
-        self.runtime = runtime = TcpRuntime(opts.id, transport, bus, self.stats)
+            bus.subscribe(self.events.record)
+        self._runtime = runtime = TcpRuntime(opts.id, transport, bus, self.stats)
         members = state.load_view() or initial_view(opts)
         if opts.id not in {m.name for m in members}:
             raise ValueError(f"the saved view in {self.db_path} does not list {opts.id}")
@@ -170,13 +248,12 @@ class NodeProcess:
         node = assemble_node(opts.id, runtime, store, hints, members, protocol, seeds=seeds,
                              ring_seed=opts.ring_seed, partitions=partitions, epoch=state.epoch)
         node.issued = state.counters()
-        self.node = node
-        self._admin = AdminEndpoint(self)
+        self._node = node
         transport.on_unreachable = self._unreachable
         await transport.start()
         # No await between listening and starting: nothing is delivered to a node
         # whose timers are not set yet.
-        self.started_at = runtime.now()
+        self._started_at = runtime.now()
         node.start()
         state.save_view(self.gossip.view.entries(), force=True)
         runtime.set_timer(VIEW_SAVE_INTERVAL, self._save_view)
@@ -207,14 +284,12 @@ class NodeProcess:
         return any(await asyncio.gather(*(ask(a) for a in peers)))
 
     def _save_view(self) -> None:
-        assert self.runtime is not None and self.state is not None
-        self.runtime.set_timer(VIEW_SAVE_INTERVAL, self._save_view)
-        self.state.save_view(self.gossip.view.entries())
+        self._started(self._runtime).set_timer(VIEW_SAVE_INTERVAL, self._save_view)
+        self._started(self._state).save_view(self.gossip.view.entries())
 
     async def _discover(self, addr: str) -> None:
         """Learn the id and address book of a seed known only by address."""
-        assert self.transport is not None
-        transport = self.transport
+        transport = self._started(self._transport)
         host, port = parse_addr(addr, "seed address")
         for attempt in range(60):
             try:
@@ -236,21 +311,17 @@ class NodeProcess:
             await asyncio.sleep(min(2.0, 0.1 * (attempt + 1)))
 
     def _unreachable(self, peer: str, reason: str) -> None:
-        node = self.node
+        node = self._node
         if node is not None and peer in self.gossip.view.members and node.detector.reachable(peer):
             node.detector.suspect(peer, reason)
 
-    def _record(self, event: Event) -> None:
-        self.event_seq += 1
-        self.events.append((self.event_seq, event))
-        self.event_counts[type(event).__name__] += 1
-
     def _deliver(self, src: str, msg: Any) -> None:
         if type(msg) is AdminRequest:
-            self._admin.handle(src, msg)
+            self.stats["admin_requests"] += 1
+            self._started(self._transport).send(src, self._admin.handle(msg))
             return
         try:
-            self.node.handle(src, msg)  # type: ignore[union-attr]
+            self.node.handle(src, msg)
         except Exception:
             self.stats["handler_errors"] += 1
             log.exception("handling %s from %s failed", type(msg).__name__, src)
@@ -274,15 +345,15 @@ class NodeProcess:
             await self.close()
 
     async def close(self) -> None:
-        if self.state is not None and self.node is not None:
-            self.state.save_view(self.gossip.view.entries(), force=True)
-        if self.transport is not None:
-            await self.transport.close()
-        if self.node is not None:
-            self.node.store.close()
-            self.node.hints.store.close()
-        if self.state is not None:
-            self.state.close()
+        if self._state is not None and self._node is not None:
+            self._state.save_view(self._node.gossip.view.entries(), force=True)
+        if self._transport is not None:
+            await self._transport.close()
+        if self._node is not None:
+            self._node.store.close()
+            self._node.hints.store.close()
+        if self._state is not None:
+            self._state.close()
         try:
             if self.pid_path.read_text().strip() == str(os.getpid()):
                 self.pid_path.unlink()
@@ -294,6 +365,6 @@ class NodeProcess:
 async def run_node(options: NodeOptions) -> int:
     process = NodeProcess(options)
     await process.start()
-    print(f"{options.id} listening on {process.transport.address}", flush=True)  # type: ignore[union-attr]
+    print(f"{options.id} listening on {process.address}", flush=True)
     await process.serve()
     return 0

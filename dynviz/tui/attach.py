@@ -3,7 +3,7 @@
 :class:`AttachedCluster` implements the app's cluster view (:class:`~dynviz.tui.view.
 ClusterView`: the ring, every node's own ring, ``node_views()``, ``inspect(key)``,
 ``gossip_matrix()``, ``views()``, the partition groups...) from the last snapshots of the
-node processes' admin endpoints (``dynviz/net/admin.py``), never from sockets on the UI
+node processes' admin endpoints (``dynviz/net/endpoint.py``), never from sockets on the UI
 path. An :class:`Attachment` polls every node about twice a second on the app's event
 loop (snapshot, then the events since the last one seen through the admin ``feed`` op,
 rebuilt as the simulator's event dataclasses and placed on the attach clock), and the
@@ -47,11 +47,20 @@ from dynviz.core.partition import PartitionError, describe_groups, normalise_gro
 from dynviz.core.ring import Ring
 from dynviz.core.settings import ProtocolSettings
 from dynviz.core.units import SECOND
-from dynviz.events import Event, EventBus, Narration, NetworkChanged, NodeDown, NodeUp
+from dynviz.events import (
+    AntiEntropyAbandoned,
+    AntiEntropyExchange,
+    Event,
+    EventBus,
+    Narration,
+    NetworkChanged,
+    NodeDown,
+    NodeUp,
+)
 from dynviz.executor import Outcome, fmt_clock, inspection_text, show_bytes
-from dynviz.net.admin import MemberEntry, NodeSnapshot, RemoteCluster
 from dynviz.net.client import NetClient, NetError
-from dynviz.node.antientropy import AntiEntropyAbandoned, AntiEntropyExchange
+from dynviz.net.remote import RemoteCluster
+from dynviz.net.snapshot import MemberEntry, NodeSnapshot
 from dynviz.sim.network import InFlight
 from dynviz.wording import plural
 

@@ -20,10 +20,10 @@ from netcluster import SECRET, LocalCluster
 
 from dynviz.check.judge import Item, Write, judge
 from dynviz.core.ring import Ring
-from dynviz.net.admin import RemoteCluster
 from dynviz.net.client import NetClient, NetError
 from dynviz.net.codec import encode_message
 from dynviz.net.frames import MAX_FRAME, seal, wire_key
+from dynviz.net.remote import RemoteCluster
 from dynviz.node.messages import ClientGet
 
 

@@ -174,7 +174,7 @@ def test_events_cross_the_admin_feed_as_the_simulators_dataclasses() -> None:
 
     from dynviz.cluster import Cluster
     from dynviz.events import EventBus
-    from dynviz.net.admin import decode_event, encode_event
+    from dynviz.net.eventcodec import decode_event, encode_event
 
     bus = EventBus()
     events: list = []
