@@ -18,7 +18,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_net_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        status: int = args.func(args)
+        return status
     except ValueError as exc:
         print(f"dynviz: error: {exc}", file=sys.stderr)
         return 2

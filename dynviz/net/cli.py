@@ -52,8 +52,9 @@ def resolve_secret(args: argparse.Namespace, data: str | None) -> bytes:
     """--secret, --secret-file, DIR/secret, or $DYNVIZ_SECRET, in that order."""
     from dynviz.net.launcher import SECRET_FILE, read_secret_file
 
-    if getattr(args, "secret", None):
-        return args.secret.encode()
+    secret: str | None = getattr(args, "secret", None)
+    if secret:
+        return secret.encode()
     if getattr(args, "secret_file", None):
         return read_secret_file(args.secret_file)
     if data and (Path(data) / SECRET_FILE).exists():
@@ -179,9 +180,10 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def _via(args: argparse.Namespace) -> str:
-    if args.via:
-        parse_addr(args.via, "--via address")
-        return args.via
+    via: str | None = args.via
+    if via:
+        parse_addr(via, "--via address")
+        return via
     from dynviz.net.launcher import load_cluster
 
     nodes = load_cluster(args.data)

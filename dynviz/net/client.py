@@ -67,9 +67,10 @@ class NetClient:
     async def connect(self) -> None:
         host, port = parse_addr(self.via, "--via address")
         try:
-            self._reader, self._writer = await asyncio.wait_for(asyncio.open_connection(host, port), self.timeout)
-            self._writer.write(seal(self.key, encode_message(Hello(self.name, "client", "", ()))))
-            _, body = await asyncio.wait_for(read_frame(self._reader, self.key), self.timeout)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self.timeout)
+            self._reader, self._writer = reader, writer
+            writer.write(seal(self.key, encode_message(Hello(self.name, "client", "", ()))))
+            _, body = await asyncio.wait_for(read_frame(reader, self.key), self.timeout)
         except (OSError, TimeoutError) as exc:
             await self.close()
             raise NetError(f"cannot reach a node at {self.via}: {_why(exc)}") from None
@@ -155,13 +156,15 @@ class NetClient:
     async def put(self, key: bytes, value: bytes | None, context: str | None = None, n: int | None = None,
                   w: int | None = None) -> ClientReply:
         """Write (``value`` None: delete) over ``context`` (None: a blind write)."""
-        return await self.request(ClientPut(self._req(), self.name, key, value, context, n, w))
+        reply: ClientReply = await self.request(ClientPut(self._req(), self.name, key, value, context, n, w))
+        return reply
 
     async def delete(self, key: bytes, context: str | None = None, w: int | None = None) -> ClientReply:
         return await self.put(key, None, context, w=w)
 
     async def get(self, key: bytes, n: int | None = None, r: int | None = None) -> ClientReply:
-        return await self.request(ClientGet(self._req(), self.name, key, n, r))
+        reply: ClientReply = await self.request(ClientGet(self._req(), self.name, key, n, r))
+        return reply
 
     async def admin(self, op: str, arg: str = "", timeout: float | None = None) -> Any:
         """Ask the node's admin endpoint; returns the decoded JSON body."""

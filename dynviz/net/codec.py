@@ -160,7 +160,7 @@ def compile_type(tp: Any) -> tuple[Encoder, Decoder]:
         if len(args) == 2 and args[1] is Ellipsis:
             return _homogeneous(*compile_type(args[0]))
         return _fixed([compile_type(a) for a in args])
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _record(tp)
     raise TypeError(f"the wire codec cannot carry values of type {tp!r}")
 
@@ -296,7 +296,7 @@ class _Schema:
         hints = typing.get_type_hints(cls)
         self.cls = cls
         self.name = cls.__name__
-        self.fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+        self.fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]  # register() checked it is a NamedTuple
         pairs = [compile_type(hints[f]) for f in self.fields]
         self.encoders = [e for e, _ in pairs]
         self.decoders = [d for _, d in pairs]

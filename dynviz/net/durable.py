@@ -95,9 +95,10 @@ class NodeState:
         if raw is None:
             return None
         try:
-            return _MEMBERS[1](raw, "saved view")
+            members: tuple[Member, ...] = _MEMBERS[1](raw, "saved view")
         except CodecError as exc:
             raise NodeStateError(f"{self.path}: the saved membership view is damaged ({exc})") from None
+        return members
 
     def save_view(self, members: Iterable[Member], force: bool = False) -> bool:
         """Save the view if its meaning changed since the last save (or ``force``)."""
@@ -125,7 +126,7 @@ class NodeState:
         return DurableCounters(self._counters, self.load_issued())
 
 
-class DurableCounters(dict):  # type: ignore[type-arg]
+class DurableCounters(dict[bytes, int]):
     """``Node.issued`` with every change committed to the ``issued`` table first."""
 
     def __init__(self, conn: sqlite3.Connection, initial: dict[bytes, int]) -> None:

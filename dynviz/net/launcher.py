@@ -190,10 +190,10 @@ def up(data: str | Path, count: int = 5, host: str = "127.0.0.1", base_port: int
             continue
         proc = spawn(folder, entry, python)
         started.append((entry, proc, proc.pid))
-    for entry, proc, _ in started:
-        if proc is not None:
-            wait_listening(entry.address, proc, timeout)
-    return [(entry, pid, proc is not None) for entry, proc, pid in started]
+    for entry, child, _ in started:
+        if child is not None:
+            wait_listening(entry.address, child, timeout)
+    return [(entry, pid, child is not None) for entry, child, pid in started]
 
 
 def down(data: str | Path, timeout: float = 5.0) -> list[tuple[str, int, str]]:

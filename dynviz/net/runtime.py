@@ -52,7 +52,7 @@ class TcpRuntime:
     def set_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> Any:
         return self.loop.call_later(max(0, delay) / 1e6, self._fire, fn, args)
 
-    def _fire(self, fn: Callable[..., None], args: tuple) -> None:
+    def _fire(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
         try:
             fn(*args)
         except Exception:
