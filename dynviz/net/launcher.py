@@ -200,14 +200,14 @@ def down(data: str | Path, timeout: float = 5.0) -> list[tuple[str, int, str]]:
     """Stop every node of the cluster in ``data``: ``(id, pid, how)`` per node stopped."""
     folder = Path(data).resolve()
     nodes = load_cluster(folder)
-    alive = [(e.id, pid) for e in nodes if (pid := running_pid(folder, e.id)) is not None]
-    for _, pid in alive:
+    running = [(e.id, pid) for e in nodes if (pid := running_pid(folder, e.id)) is not None]
+    for _, pid in running:
         _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     out = []
-    for name, pid in alive:
+    for name, pid in running:
         how = "stopped"
-        while _alive(pid):
+        while alive(pid):
             if time.monotonic() > deadline:
                 _signal(pid, signal.SIGKILL)
                 how = "killed"
@@ -228,7 +228,9 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (reaped here if it is our child; a zombie counts
+    as stopped)."""
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
         if done == pid:

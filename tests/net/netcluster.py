@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
+
+from netwait import until_sync
 
 from dynviz.net import launcher
 
@@ -53,9 +54,7 @@ class LocalCluster:
         pid = launcher.running_pid(self.data, node)
         assert pid is not None, f"{node} is not running"
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 5
-        while launcher._alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until_sync(lambda: not launcher.alive(pid), f"{node} (pid {pid}) is gone after SIGKILL")
 
     def cleanup(self) -> None:
         try:

@@ -4,7 +4,8 @@ Reads and writes go through different nodes; a replica killed with SIGKILL durin
 stream of writes and restarted from its disk loses no acknowledged write (judged by
 the simulator's checker rule) and catches up until every replica converges; frames
 that fail authentication, garbage and oversized frames are refused and counted, and
-the node keeps serving.
+the node keeps serving. Every wait is for a named condition (``netwait.until``),
+never a fixed time: the processes run at whatever speed a shared machine gives them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from netcluster import SECRET, LocalCluster
+from netwait import until
 
 from dynviz.check.judge import Item, Write, judge
 from dynviz.core.ring import Ring
@@ -101,6 +103,11 @@ async def test_bad_frames_are_rejected_counted_and_harmless(make_cluster: Callab
                 assert (await client.get(b"k")).ok
 
 
+PHASE_WRITES = 100
+"""Acknowledged writes the workload makes before the kill, while the replica is down, and
+after it restarted: a count, not a time, so a slow machine does the same work, slower."""
+
+
 class _Workload:
     """Clients doing read-modify-writes through random nodes, recording what they saw."""
 
@@ -111,6 +118,10 @@ class _Workload:
         self.reads: dict[bytes, set[bytes]] = {k: set() for k in keys}
         self.stop = asyncio.Event()
         self.failures = 0
+
+    @property
+    def acked(self) -> int:
+        return sum(w.acked for w in self.writes)
 
     async def worker(self, wid: int) -> None:
         rng = random.Random(wid)
@@ -131,7 +142,7 @@ class _Workload:
                     stale = clients.pop(node, None)
                     if stale is not None:
                         await stale.close()
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(0.05)  # back off from a node that is down, then go on
                     continue
                 if not got.ok:
                     self.failures += 1
@@ -174,7 +185,7 @@ async def _converged(remote: RemoteCluster, keys: list[bytes], n: int) -> str | 
 async def test_kill9_a_replica_during_writes_loses_nothing(make_cluster: Callable[..., LocalCluster]) -> None:
     cluster = make_cluster()
     keys = [f"key{i}".encode() for i in range(10)]
-    async with asyncio.timeout(70), RemoteCluster(cluster.address("n1"), SECRET) as remote:
+    async with asyncio.timeout(150), RemoteCluster(cluster.address("n1"), SECRET) as remote:
         before = await remote.snapshot("n1")
         ring = Ring({name: tuple(int(t, 16) for t in toks) for name, toks in before.ring.items()})
         victim = ring.preference_list(keys[0], 3)[0]
@@ -182,15 +193,25 @@ async def test_kill9_a_replica_during_writes_loses_nothing(make_cluster: Callabl
 
         load = _Workload(cluster, keys)
         workers = [asyncio.create_task(load.worker(w)) for w in range(4)]
-        await asyncio.sleep(1.0)
-        acked_before_kill = sum(w.acked for w in load.writes)
+        await until(lambda: load.acked >= PHASE_WRITES, f"{PHASE_WRITES} writes acknowledged")
+        acked_before_kill = load.acked
         cluster.kill9(victim)
-        await asyncio.sleep(2.0)
+        live = [name for name in remote.nodes if name != victim]
+
+        async def hinted_for_victim() -> int:
+            return sum([(await remote.snapshot(name)).hints_for.get(victim, 0) for name in live])
+
+        # While it is down, writes go on (sloppy quorum) and stand-ins keep hints for it.
+        await until(lambda: load.acked >= acked_before_kill + PHASE_WRITES,
+                    f"{PHASE_WRITES} more writes acknowledged with {victim} down")
+        await until(hinted_for_victim, f"a live node holds a hint for {victim}")
         await asyncio.to_thread(cluster.start)
-        await asyncio.sleep(1.5)
+        acked_at_restart = load.acked
+        await until(lambda: load.acked >= acked_at_restart + PHASE_WRITES,
+                    f"{PHASE_WRITES} more writes acknowledged after {victim} restarted")
         load.stop.set()
         await asyncio.gather(*workers)
-        acked = sum(w.acked for w in load.writes)
+        acked = load.acked
         print(f"acked {acked} of {len(load.writes)} writes, {acked_before_kill} before the kill of {victim}")
         assert acked_before_kill > 5 and acked > acked_before_kill + 5, "the workload barely ran"
 
@@ -203,12 +224,13 @@ async def test_kill9_a_replica_during_writes_loses_nothing(make_cluster: Callabl
 
         # Hinted handoff and anti-entropy bring every replica to the same state.
         why: str | None = "not checked"
-        for _ in range(80):
+
+        async def converged() -> bool:
+            nonlocal why
             why = await _converged(remote, keys, 3)
-            if why is None:
-                break
-            await asyncio.sleep(0.25)
-        assert why is None, f"replicas did not converge: {why}"
+            return why is None
+
+        await until(converged, lambda: f"replicas converged (still: {why})", every=0.25)
         # What it missed came back by hinted handoff (and anti-entropy, for what no hint held).
         counts = {name: (await remote.snapshot(name)).event_counts for name in remote.nodes}
         delivered = sum(c.get("HintDelivered", 0) for c in counts.values())
@@ -229,11 +251,23 @@ async def test_kill9_a_replica_during_writes_loses_nothing(make_cluster: Callabl
 
 async def test_a_node_that_lost_its_disk_returns_as_a_new_actor(make_cluster: Callable[..., LocalCluster]) -> None:
     cluster = make_cluster()
-    async with asyncio.timeout(40):
+    async with asyncio.timeout(120):
         async with NetClient(cluster.address("n1"), SECRET) as client:
             for i in range(20):
                 assert (await client.put(f"k{i}".encode(), b"v%d" % i)).ok
-        await asyncio.sleep(0.5)  # a few gossip rounds: everyone has seen n2 run
+        # Wait until every peer has seen n2 run (its generation past the first start),
+        # which is what a node with an empty disk asks its peers to learn it lost its data.
+        async with RemoteCluster(cluster.address("n1"), SECRET) as remote:
+            peers = [name for name in remote.nodes if name != "n2"]
+
+            async def seen_by(name: str) -> bool:
+                entry = {m.name: m for m in (await remote.snapshot(name)).members}.get("n2")
+                return entry is not None and entry.generation > 1
+
+            async def everyone_saw_n2() -> bool:
+                return all([await seen_by(name) for name in peers])
+
+            await until(everyone_saw_n2, "every peer has learned that n2 started (its generation past 1)")
         cluster.kill9("n2")
         for f in cluster.data.glob("n2.sqlite*"):
             f.unlink()
@@ -249,23 +283,30 @@ async def test_a_node_that_lost_its_disk_returns_as_a_new_actor(make_cluster: Ca
         assert not snap.restarted and snap.epoch > 0 and snap.actor == f"n2#{snap.epoch}"
 
         async def read_all() -> bool:
+            """Whether n2 answered every key; a get that timed out while it was starting
+            up is asked again, a wrong answer fails the test at once."""
             async with NetClient(cluster.address("n2"), SECRET) as client:
                 for i in range(20):
                     reply = await client.get(f"k{i}".encode())
-                    assert reply.ok and [v.value for v in reply.siblings.versions] == [b"v%d" % i]
+                    if not reply.ok:
+                        return False
+                    assert [v.value for v in reply.siblings.versions] == [b"v%d" % i]
             return True
 
         assert await _eventually(read_all)
 
 
-async def _eventually(attempt: Callable[[], Any], deadline: float = 25.0) -> Any:
-    """``await attempt()`` until it stops raising NetError (a node still starting up)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline
-    while True:
+async def _eventually(attempt: Callable[[], Any], within: float = 25.0) -> Any:
+    """``await attempt()`` until it answers (no NetError, nothing falsy): a node still
+    starting up."""
+    failed: list[NetError] = []
+
+    async def answered() -> Any:
         try:
             return await attempt()
-        except NetError:
-            if loop.time() > end:
-                raise
-            await asyncio.sleep(0.5)
+        except NetError as exc:
+            failed.append(exc)
+            return None
+
+    return await until(answered, lambda: f"an answer (last error: {failed[-1] if failed else None})",
+                       within=within, every=0.5)
