@@ -32,6 +32,7 @@ from typing import Any
 
 import platformdirs
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -208,8 +209,8 @@ class DynvizApp(App[None]):
     def select_node(self, node: str | None) -> None:
         self.selected_node = node if node is None or node in self.driver.view.node_names() else None
 
-    def tell(self, message: str, severity: str = "information", timeout: float = 4) -> None:
-        self.notify(message, severity=severity, timeout=timeout)  # type: ignore[arg-type]
+    def tell(self, message: str, severity: SeverityLevel = "information", timeout: float = 4) -> None:
+        self.notify(message, severity=severity, timeout=timeout)
 
     def open_screen(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
         self.push_screen(screen, callback)

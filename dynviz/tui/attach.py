@@ -34,7 +34,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -369,9 +369,11 @@ def attached_cluster(via: str, entry: str, addresses: dict[str, str], config: di
     nodes: dict[str, RemoteNode] = {}
     for name in ordered:
         snap = snaps.get(name)
-        up = isinstance(snap, NodeSnapshot)
-        nodes[name] = RemoteNode(name, addresses.get(name, "?"), ring_of((snap if up else first).ring),  # type: ignore[union-attr]
-                                 snap if up else None, up, 0, "" if up else str(snap or "no address"))
+        if isinstance(snap, NodeSnapshot):
+            nodes[name] = RemoteNode(name, addresses.get(name, "?"), ring_of(snap.ring), snap, True, 0, "")
+        else:
+            nodes[name] = RemoteNode(name, addresses.get(name, "?"), ring_of(first.ring), None, False, 0,
+                                     str(snap or "no address"))
     cluster = AttachedCluster(via, AttachedConfig.from_admin(config, ordered), nodes, data)
     cluster.entry = entry
     cluster.update_groups()
@@ -546,7 +548,7 @@ class Attachment:
         why = self.refusal(command)
         if why is not None:
             return self._outcome(command, False, why, invalid=True)
-        handler = getattr(self, f"do_{type(command).__name__.lower()}")
+        handler: Callable[[c.Command], Awaitable[Outcome]] = getattr(self, f"do_{type(command).__name__.lower()}")
         try:
             return await handler(command)
         except (NetError, OSError, ValueError) as exc:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
     from textual.widget import Widget
 
@@ -75,7 +76,7 @@ class Host(Protocol):
         """Show a command's outcome where the user typed it (and in the log)."""
         ...
 
-    def tell(self, message: str, severity: str = "information", timeout: float = 4) -> None:
+    def tell(self, message: str, severity: SeverityLevel = "information", timeout: float = 4) -> None:
         """A short notice (a toast)."""
         ...
 

@@ -121,7 +121,7 @@ class LessonDriver(SimDriver):
             return False  # time stands still between waits: the screen is what --check checks
         return super().supports(action)
 
-    def _actions(self) -> dict[str, Callable[[], None]]:
+    def _actions(self) -> dict[str, Callable[[], object]]:
         return {**super()._actions(), "next": self.next, "back": self.back, "history": self.history}
 
     def clock(self) -> Clock:
@@ -130,7 +130,7 @@ class LessonDriver(SimDriver):
         runner = self.runner
         if runner.is_waiting:
             step = runner.current_step
-            what = step.command.predicate if step is not None else ""  # type: ignore[attr-defined]
+            what = step.command.predicate if step is not None and isinstance(step.command, c.WaitUntil) else ""
             return Clock("playing" if self.playing else "paused", self.speed, f"lesson: waiting until {what}")
         if runner.done:
             return Clock("waiting", self.speed, "lesson finished · b: Back · L: another lesson")

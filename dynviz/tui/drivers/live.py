@@ -104,7 +104,7 @@ class LiveDriver(SimDriver):
             return self.recording
         return super().supports(action)
 
-    def _actions(self) -> dict[str, Callable[[], None]]:
+    def _actions(self) -> dict[str, Callable[[], object]]:
         return {**super()._actions(), "workload": self.toggle_workload}
 
     def toggle_workload(self) -> None:

@@ -126,7 +126,7 @@ class ReplayDriver(SimDriver):
         else:
             super().perform(action, argument)
 
-    def _actions(self) -> dict[str, Callable[[], None]]:
+    def _actions(self) -> dict[str, Callable[[], object]]:
         return {
             **super()._actions(),
             "seek_back": lambda: self.seek_to(self.timeline.now - SECOND),

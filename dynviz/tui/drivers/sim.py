@@ -26,6 +26,7 @@ from dynviz.tui.jobs import LONG_COMMANDS, TimeJob
 from dynviz.tui.view import Clock
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
     from textual.widget import Widget
 
 JOB_EVENTS_PER_FRAME = 1_000_000
@@ -103,7 +104,7 @@ class SimDriver:
         if handler is not None:
             handler()
 
-    def _actions(self) -> dict[str, Callable[[], None]]:
+    def _actions(self) -> dict[str, Callable[[], object]]:
         return {
             "play": self.toggle_play, "faster": lambda: self.change_speed(1),
             "slower": lambda: self.change_speed(-1), "step": self.step_event,
@@ -115,7 +116,7 @@ class SimDriver:
 
     # -- telling the user ----------------------------------------------------------------
 
-    def tell(self, message: str, severity: str = "information", timeout: float = 3) -> None:
+    def tell(self, message: str, severity: SeverityLevel = "information", timeout: float = 3) -> None:
         if self._host is not None and self._host.is_running:
             self._host.tell(message, severity, timeout)
 

@@ -228,7 +228,7 @@ class SpaceTime(LinesView):
             elif isinstance(event, NetworkChanged):
                 marks.append(Mark(event.time, "", event.what))
         if marks:  # both streams are in time order: merge them
-            rows = sorted(rows + marks, key=lambda r: r.time)  # stable: arrivals first
+            rows = sorted([*rows, *marks], key=lambda r: r.time)  # stable: arrivals first
         if not rows:
             return False
         for row in rows:
