@@ -40,11 +40,11 @@ def _covers(w: Version, v: Version, mode_vclock: bool) -> bool:
 
 def build_history(events: list[VersionCreated], vclock: bool = False) -> list[HistoryNode]:
     """The DAG of the given key's versions (events already filtered to that key)."""
-    versions: dict[tuple[str, int], tuple[Version, VersionCreated]] = {}
+    versions: dict[tuple[str, int, int, bytes], tuple[Version, VersionCreated]] = {}
     for ev in events:
         v = ev.version
         if isinstance(v, Version):
-            versions.setdefault((v.dot[0], v.dot[1], v.timestamp, v.value or b""), (v, ev))  # type: ignore[index]
+            versions.setdefault((v.dot[0], v.dot[1], v.timestamp, v.value or b""), (v, ev))
     graph: nx.DiGraph = nx.DiGraph()
     items = list(versions.items())
     for ident, _ in items:

@@ -27,7 +27,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard
 
 import platformdirs
 
@@ -91,7 +91,7 @@ def _parse(text: str) -> tuple[bool, dict[str, LessonProgress]]:
     return show_welcome, lessons
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -18,25 +18,26 @@ from textual.pilot import Pilot
 from dynviz.core.units import MS, SECOND
 from dynviz.tui.app import DynvizApp
 from dynviz.tui.panels import PANELS
+from dynviz.tui.screens.tables import TablesScreen
 
-Scene = Callable[[DynvizApp, Pilot, Callable[[str], Awaitable[str]]], Awaitable[None]]
+Scene = Callable[[DynvizApp, Pilot[None], Callable[[str], Awaitable[str]]], Awaitable[None]]
 
 
-async def _settle(app: DynvizApp, pilot: Pilot) -> None:
+async def _settle(app: DynvizApp, pilot: Pilot[None]) -> None:
     app.refresh_views()
     await pilot.pause()
     app.refresh_views()
     await pilot.pause()
 
 
-async def _type(pilot: Pilot, text: str) -> None:
+async def _type(pilot: Pilot[None], text: str) -> None:
     await pilot.press("slash")
     await pilot.press(*text)
     await pilot.press("enter")
     await pilot.press("escape")
 
 
-async def scene_main(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+async def scene_main(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
     app.run_for(3 * SECOND)
     await _type(pilot, "put cart:alice milk")
     app.run_for(200 * MS)
@@ -50,7 +51,7 @@ async def scene_main(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitab
         app.restore_panels()
 
 
-async def scene_partition(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+async def scene_partition(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
     for line in ("as alice get cart:alice", "as bob get cart:alice"):
         app.run_line(line)
     app.run_for(300 * MS)
@@ -69,7 +70,7 @@ async def scene_partition(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Aw
     await shot("partition-siblings-history")
 
 
-async def scene_handoff(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+async def scene_handoff(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
     app.select_node("n3")
     await pilot.press("k")  # kill the selected node through the binding
     app.run_for(100 * MS)
@@ -81,7 +82,7 @@ async def scene_handoff(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awai
     await shot("hint-delivered")
 
 
-async def scene_antientropy(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+async def scene_antientropy(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
     app.run_line("kill n4")
     app.run_for(100 * MS)
     for i in range(6):
@@ -95,7 +96,7 @@ async def scene_antientropy(app: DynvizApp, pilot: Pilot, shot: Callable[[str], 
     await shot("antientropy-merkle")
 
 
-async def scene_join(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+async def scene_join(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
     await pilot.press("j")  # join the next node through the binding
     app.run_for(3 * SECOND)
     app.maximize_panel("gossip")
@@ -104,7 +105,7 @@ async def scene_join(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitab
     await shot("join-ring")
 
 
-async def scene_tables(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+async def scene_tables(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
     app.run_line("table create orders pk=customer sk=ts:N gsi=bystatus:status:S:ts:N rcu=4 wcu=4"
                  " stream=NEW_AND_OLD_IMAGES accelerator=on")
     app.run_for(3 * SECOND)  # bank some burst capacity
@@ -122,7 +123,8 @@ async def scene_tables(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Await
     await pilot.press("enter")
     await pilot.press("escape")
     screen = app.screen
-    screen.run_query("customer=c1 ts>=2 where total>10")  # type: ignore[attr-defined]  # again: a cache hit
+    assert isinstance(screen, TablesScreen)  # opened by the T above
+    screen.run_query("customer=c1 ts>=2 where total>10")  # again: a cache hit
     await pilot.press("s")  # read the stream
     await pilot.press("n")  # and the next page of items: the Items tab again
     await shot("tables")
@@ -160,14 +162,14 @@ async def _all(out: Path, seed: int, nodes: int, size: tuple[int, int]) -> list[
     for _, scene in SCENES:
         written += await run_scene(scene, out, seed, nodes, size)
 
-    async def small(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    async def small(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
         app.run_for(2 * SECOND)
         await _type(pilot, "as bob put cart:alice eggs")
         await _type(pilot, "get cart:alice")
         app.run_for(300 * MS)
         await shot("main-80x24")
 
-    async def wide(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    async def wide(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
         app.run_for(2 * SECOND)
         await _type(pilot, "put cart:alice milk")
         app.run_for(100 * MS)
@@ -194,7 +196,7 @@ async def _session_scenes(out: Path, seed: int, nodes: int, size: tuple[int, int
 
     written: list[Path] = []
     if REPLAYED.exists():
-        async def replay(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+        async def replay(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
             await _type(pilot, "seek 5s")
             app.select_key("k1")
             await shot("replay")
@@ -202,15 +204,15 @@ async def _session_scenes(out: Path, seed: int, nodes: int, size: tuple[int, int
         written += await run_scene(replay, out, seed, nodes, size,
                                    app=DynvizApp(ReplayDriver(load_session(REPLAYED), playing=False)))
 
-    async def lesson(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    async def lesson(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
         await pilot.press("n", "n")  # into the wait, then to its end: the second narration
         await shot("lesson")
 
-    async def lesson_small(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    async def lesson_small(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
         await pilot.press("n", "n")
         await shot("lesson-80x24")
 
-    async def welcome(app: DynvizApp, pilot: Pilot, shot: Callable[[str], Awaitable[str]]) -> None:
+    async def welcome(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
         await shot("welcome")
 
     written += await run_scene(welcome, out, seed, nodes, (100, 32),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from typing import cast
 
 from dynviz.events import (
     Event,
@@ -60,9 +61,15 @@ class EventTape:
         return tuple(tuple(b) for b in (self.log, self.messages, self.versions, self.learned))
 
     def load(self, saved: tuple[tuple[Event, ...], ...]) -> None:
-        for buffer, events in zip((self.log, self.messages, self.versions, self.learned), saved, strict=True):
-            buffer.clear()
-            buffer.extend(events)  # type: ignore[arg-type]
+        log, messages, versions, learned = saved  # as save() wrote them: one tuple per buffer, in order
+        self.log.clear()
+        self.log.extend(log)
+        self.messages.clear()
+        self.messages.extend(messages)
+        self.versions.clear()
+        self.versions.extend(cast("tuple[VersionCreated, ...]", versions))
+        self.learned.clear()
+        self.learned.extend(cast("tuple[Learned, ...]", learned))
         self.version += 1
 
     def recent(self, kinds: set[str] | None = None) -> Iterator[Event]:

@@ -13,6 +13,8 @@ import asyncio
 import sys
 from dataclasses import dataclass
 
+from textual.pilot import Pilot
+
 from dynviz.session.lesson import load_lesson
 from dynviz.tui.app import DynvizApp
 from dynviz.tui.drivers.lesson import LessonDriver
@@ -75,10 +77,10 @@ def _text(app: DynvizApp, name: str) -> list[str]:
     return list(last) if isinstance(last, list) else []
 
 
-async def _settle(app: DynvizApp, pilot: object) -> None:
+async def _settle(app: DynvizApp, pilot: Pilot[None]) -> None:
     for _ in range(3):
         app.refresh_views()
-        await pilot.pause()  # type: ignore[attr-defined]
+        await pilot.pause()
 
 
 async def walk(name: str, size: tuple[int, int] = (80, 24), back: bool = True) -> list[StopView]:

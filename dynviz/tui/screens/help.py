@@ -83,5 +83,5 @@ class HelpScreen(ModalScreen[None]):
             yield Static(bindings_table(self.bindings), id="help-keys")
             yield Static(commands_table(), id="help-commands")
 
-    def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
+    async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

@@ -16,6 +16,7 @@ app (logged, recorded, replayable); everything it shows comes from the table eng
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from textual import events
@@ -74,7 +75,7 @@ class TablesScreen(Screen[None]):
         super().__init__()
         self.host = host
         self.page_history: list[str] = []  # the scan command of each page browsed, in order
-        self._rows: list[tuple[str, ...]] = []
+        self._rows: Sequence[tuple[str, ...]] = []
 
     # -- layout ------------------------------------------------------------------------
 
@@ -82,7 +83,7 @@ class TablesScreen(Screen[None]):
         yield Static("Tables   ↑↓ choose a table · n/b/r next/previous/first page · / query · s read stream · "
                      "esc close", id="tables-help")
         with Horizontal(id="tables-top"):
-            table = DataTable(id="tables-list", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = DataTable(id="tables-list", cursor_type="row", zebra_stripes=True)
             table.border_title = "tables"
             yield table
             gauges = TextPane("", id="tables-gauges")

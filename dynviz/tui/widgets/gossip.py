@@ -14,13 +14,15 @@ instead, and says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dynviz.core.units import SECOND
 from dynviz.tui.widgets.lines import Line, LinesView, fmt_time
 
 if TYPE_CHECKING:
+    from dynviz.events import Learned
     from dynviz.tui.view import ClusterView, Frame
 
 CELL = 10
@@ -41,7 +43,7 @@ class Rumour:
     generation: int
     version: int
     status: str
-    learned: tuple[Any, ...]  # Learned events, oldest first
+    learned: tuple[Learned, ...]  # oldest first
 
     @property
     def started(self) -> int:
@@ -51,10 +53,10 @@ class Rumour:
         return f"{self.subject} is {self.status} (generation {self.generation}, version {self.version})"
 
 
-def group_rumours(learned: Any) -> list[Rumour]:
+def group_rumours(learned: Iterable[Learned]) -> list[Rumour]:
     """Learned events grouped by rumour ``(subject, generation, version)``, the one
     started last at the end."""
-    groups: dict[tuple[str, int, int], list[Any]] = {}
+    groups: dict[tuple[str, int, int], list[Learned]] = {}
     for event in learned:
         groups.setdefault((event.subject, event.generation, event.version), []).append(event)
     rumours = [Rumour(s, g, v, events[-1].status, tuple(events)) for (s, g, v), events in groups.items()]
@@ -136,8 +138,8 @@ class GossipPanel(LinesView):
         fresh = 2 * config.gossip_interval
         stale = config.suspect_after
         subjects = list(names)
-        for row in views.values():
-            subjects.extend(s for s in row if s not in subjects)
+        for known in views.values():
+            subjects.extend(s for s in known if s not in subjects)
         header: list[tuple[str, str]] = [(" " * CELL, "")]
         for s in subjects:
             header.append((s[: CELL - 1].ljust(CELL), "selected" if s == selected else "head"))

@@ -33,6 +33,9 @@ MAX_REPAIRS = 12
 GAP = 3
 """Columns between two boxes of a row."""
 
+Holders = dict[tuple[tuple[str, int], bytes | None], list[str]]
+"""(dot, value) -> the nodes storing that version now (hints marked)."""
+
 
 @dataclass(eq=False, slots=True)
 class _Item:
@@ -123,7 +126,7 @@ class VersionHistory(LinesView):
     # -- the picture -----------------------------------------------------------------------
 
     def build(self, cluster: ClusterView, key: bytes | None, events: list[Any], repairs: list[ReadRepair],
-              holders: dict[tuple[tuple[str, int], bytes | None], list[str]]) -> list[Line]:
+              holders: Holders) -> list[Line]:
         if key is None:
             return [(("select a key: type get KEY, press s, or ↑ ↓ on the ring", "note"),)]
         shown = printable(key, 40)
@@ -154,8 +157,7 @@ class VersionHistory(LinesView):
         return lines
 
     @staticmethod
-    def _now(nodes: list[HistoryNode], holders: dict[tuple[tuple[str, int], bytes | None], list[str]]
-             ) -> list[HistoryNode]:
+    def _now(nodes: list[HistoryNode], holders: Holders) -> list[HistoryNode]:
         """What a read of every replica would return now: the versions some replica
         holds that no other held version supersedes. Not the causal frontier alone: a
         version nothing supersedes can still be gone (the vector-clock lost update; a
@@ -188,9 +190,9 @@ class VersionHistory(LinesView):
         return runs
 
     @staticmethod
-    def _holders(cluster: ClusterView, key: bytes) -> dict[tuple[tuple[str, int], bytes | None], list[str]]:
+    def _holders(cluster: ClusterView, key: bytes) -> Holders:
         """(dot, value) -> the nodes storing that version now (hints marked)."""
-        out: dict[tuple[tuple[str, int], bytes | None], list[str]] = {}
+        out: Holders = {}
         for replica in cluster.inspect(key).replicas:
             for v in replica.versions:
                 out.setdefault((v.dot, v.value), []).append(replica.node)
@@ -199,7 +201,7 @@ class VersionHistory(LinesView):
                     out.setdefault((v.dot, v.value), []).append(f"{replica.node}(hint for {intended})")
         return out
 
-    def _draw(self, nodes: list[HistoryNode], holders: dict, vclock: bool) -> list[Line]:
+    def _draw(self, nodes: list[HistoryNode], holders: Holders, vclock: bool) -> list[Line]:
         contents: list[list[tuple[str, str]]] = []
         for node in nodes:
             role = "current" if node.current else "old"
@@ -253,9 +255,9 @@ def draw_dag(layers_of: list[int], times: list[int], edges: list[tuple[int, int]
     links: list[tuple[_Item, _Item]] = []  # between consecutive layers
     for i, j in edges:
         prev = boxes[i]
-        for layer in range(layers_of[i] + 1, layers_of[j]):
-            slot = _Item(-1, 1, layer)
-            layers[layer].append(slot)
+        for level in range(layers_of[i] + 1, layers_of[j]):
+            slot = _Item(-1, 1, level)
+            layers[level].append(slot)
             links.append((prev, slot))
             prev = slot
         links.append((prev, boxes[j]))
@@ -306,9 +308,9 @@ def draw_dag(layers_of: list[int], times: list[int], edges: list[tuple[int, int]
                 spans[a] = (min(lo, enter[a, b]), max(hi, enter[a, b]))
         taken: list[list[tuple[int, int]]] = []
         for a, (lo, hi) in sorted(spans.items(), key=lambda kv: kv[1]):
-            for t, row in enumerate(taken):
-                if all(hi < ulo - 1 or lo > uhi + 1 for ulo, uhi in row):
-                    row.append((lo, hi))
+            for t, track_spans in enumerate(taken):
+                if all(hi < ulo - 1 or lo > uhi + 1 for ulo, uhi in track_spans):
+                    track_spans.append((lo, hi))
                     track_of[a] = t
                     break
             else:

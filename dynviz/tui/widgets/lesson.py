@@ -105,8 +105,9 @@ class LessonPanel(Widget, can_focus=True):
             t.append(" · ".join(passed) + "\n", style="green")
         step = runner.current_step
         if runner.is_waiting and step is not None:
+            assert isinstance(step.command, c.WaitUntil)  # a runner waits only on a wait until
             t.append("◔ waiting until ", style="bold cyan")
-            t.append(step.command.predicate, style="bold")  # type: ignore[attr-defined]
+            t.append(step.command.predicate, style="bold")
             t.append(f"  t={runner.cluster.now / 1e6:.3f}s", style="cyan")
             t.append("  (time runs: space pauses, n skips to the end)" if state.playing
                      else "  (paused: space plays)", style="dim")

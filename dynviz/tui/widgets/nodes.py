@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 COLUMNS = ("node", "status", "keys", "hints", "group", "skew", "suspects", "active")
 
 
-class NodesTable(DataTable):
+class NodesTable(DataTable[Text | str]):
     """Every node's health and load, live."""
 
     DEFAULT_CSS = """

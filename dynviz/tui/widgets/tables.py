@@ -19,8 +19,9 @@ from textual.widgets import Static
 
 from dynviz.core.units import SECOND
 from dynviz.table.capacity import BURST_SECONDS
-from dynviz.table.console import Page, TableDesk, plural, show_record, show_value
+from dynviz.table.console import Page, TableDesk, show_record, show_value
 from dynviz.table.engine import CapacityGauge
+from dynviz.wording import plural
 
 BAR = 16
 
