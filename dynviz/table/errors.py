@@ -49,6 +49,17 @@ class ValidationException(TableError):
     code = "ValidationException"
 
 
+_VALID_TYPES = {dict: "<class 'dict'>", list: "<class 'list'>, <class 'tuple'>", str: "<class 'str'>",
+                int: "<class 'int'>", bool: "<class 'bool'>"}
+
+
+def invalid_type(param: str, value: Any, valid: type) -> ValidationException:
+    """botocore's error for a request parameter of the wrong type (``param`` named by
+    its path in the request, ``RequestItems.orders[0].PutRequest``)."""
+    return ValidationException(f"Invalid type for parameter {param}, value: {value!r}, type: {type(value)}, "
+                               f"valid types: {_VALID_TYPES[valid]}")
+
+
 class ResourceNotFoundException(TableError):
     code = "ResourceNotFoundException"
 

@@ -1,0 +1,56 @@
+"""The checks DynamoDB makes of a condition's operands, wherever the condition comes
+from: parsed from text (parser.py) or built as a tree (``ConditionTree``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dynviz.table.expressions.nodes import Between, Func, Path, Value
+from dynviz.table.expressions.tokens import invalid
+from dynviz.table.values import order, show, type_of
+
+TYPE_NAMES = ("S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M")
+
+
+def check_between(node: Between, kind: str) -> Between:
+    """A BETWEEN whose bounds are values must have them of one type and in order."""
+    low, high = node.low, node.high
+    if isinstance(low, Value) and isinstance(high, Value):
+        o = order(low.value, high.value)
+        if o is None and type_of(low.value) != type_of(high.value):
+            raise invalid(kind, "The BETWEEN operator requires same data type for lower and upper bounds; "
+                                 f"lower bound operand: AttributeValue: {show(low.value)}, upper bound operand: "
+                                 f"AttributeValue: {show(high.value)}")
+        if o is not None and o > 0:
+            raise invalid(kind, "The BETWEEN operator requires upper bound to be greater than or equal to lower "
+                                 f"bound; lower operand: AttributeValue: {show(low.value)}, upper operand: "
+                                 f"AttributeValue: {show(high.value)}")
+    return node
+
+
+def check_func(f: Func, kind: str) -> Func:
+    """A condition function's operands must be of the kinds it takes."""
+    first = f.args[0]
+    if not isinstance(first, Path) and f.name in ("attribute_exists", "attribute_not_exists", "attribute_type"):
+        raise invalid(kind, f"Operator or function requires a document path; operator or function: {f.name}")
+    if f.name == "attribute_type":
+        t = f.args[1]
+        if not isinstance(t, Value) or type_of(t.value) != "S":
+            raise invalid(kind, "Incorrect operand type for operator or function; operator or function: "
+                                 f"attribute_type, operand type: {type_word(t)}")
+        if t.value["S"] not in TYPE_NAMES:
+            raise invalid(kind, f"Invalid attribute type name found; type: {t.value['S']}, valid types: "
+                                 "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}")
+    if f.name == "begins_with":
+        for a in f.args:
+            if isinstance(a, Value) and type_of(a.value) not in ("S", "B"):
+                raise invalid(kind, "Incorrect operand type for operator or function; operator or function: "
+                                     f"begins_with, operand type: {type_word(a)}")
+    return f
+
+
+def type_word(node: Any) -> str:
+    if isinstance(node, Value):
+        return {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "L": "LIST",
+                "M": "MAP", "SS": "SET", "NS": "SET", "BS": "SET"}[type_of(node.value)]
+    return "PATH"
