@@ -4,22 +4,21 @@
 boto3's low-level DynamoDB shapes: tables with partition and sort keys, local and
 global secondary indexes, Query and Scan with pagination, update and condition
 expressions, batches, Streams, a DAX-like accelerator and provisioned capacity with
-throttling, all on the cluster's virtual time. See ``engine.py`` for how items map
-onto Dynamo objects.
+throttling, all on the cluster's virtual time. See ``engine.py`` for how the engine's
+parts fit, ``store.py`` for how items map onto Dynamo objects.
+
+Importing the package, or a module of it such as ``values`` or ``expressions``, loads
+neither the engine nor the cluster: only the errors and the client maker are bound
+here; the other names below are imported on first use.
 """
 
 from __future__ import annotations
 
-from dynviz.table.client import Paginator, TableClient, default_cluster
-from dynviz.table.client import make_client as client
-from dynviz.table.engine import (
-    CapacityGauge,
-    IndexSnapshot,
-    PartitionPlacement,
-    TableEngine,
-    TableSnapshot,
-    engine_for,
-)
+from importlib import import_module
+from typing import Any
+
+from dynviz.table.connect import default_cluster
+from dynviz.table.connect import make_client as client
 from dynviz.table.errors import (
     ConditionalCheckFailedException,
     InternalServerError,
@@ -30,6 +29,25 @@ from dynviz.table.errors import (
     TableError,
     ValidationException,
 )
+
+_LAZY = {
+    "CapacityGauge": "dynviz.table.views",
+    "IndexSnapshot": "dynviz.table.views",
+    "PartitionPlacement": "dynviz.table.views",
+    "TableSnapshot": "dynviz.table.views",
+    "Paginator": "dynviz.table.client",
+    "TableClient": "dynviz.table.client",
+    "TableEngine": "dynviz.table.engine",
+    "engine_for": "dynviz.table.slot",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
 
 __all__ = [
     "CapacityGauge",

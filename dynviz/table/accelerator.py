@@ -20,38 +20,32 @@ import base64
 import copy
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dynviz.cluster import Cluster
 from dynviz.table.client import TableClient
-from dynviz.table.engine import TableEngine, TableSnapshot
 from dynviz.table.errors import TableError
-from dynviz.table.expressions import Placeholders, parse_projection, project
+from dynviz.table.expressions import Placeholders, parse_projection
+from dynviz.table.reads import shown
 from dynviz.table.values import Item, copy_item, key_native
+from dynviz.table.views import AcceleratorStats, CacheStats
+
+if TYPE_CHECKING:
+    from dynviz.cluster import Cluster
+    from dynviz.table.engine import TableEngine
+    from dynviz.table.views import TableSnapshot
+
+__all__ = ["DEFAULT_TTL", "AcceleratedClient", "AcceleratorStats", "CacheStats", "TtlLru"]
 
 DEFAULT_TTL = 300 * 1_000_000  # 5 minutes of virtual time, as DAX's record/query TTL
-
-
-@dataclass(frozen=True, slots=True)
-class CacheStats:
-    hits: int
-    misses: int
-    expired: int
-    evictions: int
-    entries: int
-
-    @property
-    def hit_rate(self) -> float:
-        total = self.hits + self.misses
-        return self.hits / total if total else 0.0
 
 
 class TtlLru:
     """An LRU map whose entries also expire ``ttl`` virtual µs after they were written."""
 
-    def __init__(self, ttl: int, max_entries: int, clock: Any) -> None:
+    def __init__(self, ttl: int, max_entries: int, clock: Callable[[], int]) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self.clock = clock
@@ -84,13 +78,10 @@ class TtlLru:
         return CacheStats(self.hits, self.misses, self.expired, self.evictions, len(self.data))
 
 
-@dataclass(frozen=True, slots=True)
-class AcceleratorStats:
-    items: CacheStats
-    queries: CacheStats
-
-
-def _canonical(params: dict[str, Any]) -> str:
+def _canonical(params: dict[str, Any]) -> str | None:
+    """The query cache's key of a request: its parameters as canonical JSON, or None
+    when they have no JSON form (such a request goes to the table uncached, to be
+    refused there if it is malformed)."""
     def default(o: Any) -> Any:
         if isinstance(o, (bytes, bytearray)):
             return {"$b": base64.b64encode(bytes(o)).decode()}
@@ -98,7 +89,10 @@ def _canonical(params: dict[str, Any]) -> str:
             return str(o)
         raise TypeError(type(o))
 
-    return json.dumps(params, sort_keys=True, default=default, separators=(",", ":"))
+    try:
+        return json.dumps(params, sort_keys=True, default=default, separators=(",", ":"))
+    except (TypeError, ValueError):  # what json.dumps raises for what it cannot write
+        return None
 
 
 class AcceleratedClient(TableClient):
@@ -109,9 +103,14 @@ class AcceleratedClient(TableClient):
     def __init__(self, cluster: Cluster, engine: TableEngine, item_ttl: int = DEFAULT_TTL, query_ttl: int = DEFAULT_TTL,
                  item_cache_size: int = 10_000, query_cache_size: int = 1_000) -> None:
         super().__init__(cluster, engine)
-        clock = lambda: cluster.now  # noqa: E731
-        self.item_cache = TtlLru(item_ttl, item_cache_size, clock)
-        self.query_cache = TtlLru(query_ttl, query_cache_size, clock)
+        # the clock is a bound method, so a copy of the cluster (a checkpoint) copies it
+        # bound to the copy
+        self.item_cache = TtlLru(item_ttl, item_cache_size, self.now)
+        self.query_cache = TtlLru(query_ttl, query_cache_size, self.now)
+
+    def now(self) -> int:
+        """The cluster's virtual time: the caches' clock."""
+        return self.cluster.now
 
     def _item_key(self, table: str, key: Item) -> tuple[Any, ...]:
         t = self.engine.tables[table]
@@ -120,18 +119,18 @@ class AcceleratedClient(TableClient):
     def _after_write(self, table: str, key: Item, item: Item | None) -> None:
         self.item_cache.put(self._item_key(table, key), copy_item(item) if item is not None else None)
 
-    def _cached_item(self, table: str, key_raw: Any, consistent: bool) -> tuple[Item | None, bool]:
-        """(item, hit) through the item cache."""
-        t = self.engine._table(table)
-        key = t.schema.check_key(key_raw)
+    def _cached_item(self, table: str, key: Item) -> Item | None:
+        """An item (a checked key of ``table``) through the item cache: a miss is an
+        eventually consistent GetItem, whose answer (an absence too) is cached."""
         ck = self._item_key(table, key)
-        hit, item = self.item_cache.get(ck)
+        hit, cached = self.item_cache.get(ck)
         if hit:
-            return item, True
-        res = self.engine.get_item({"TableName": table, "Key": key, "ConsistentRead": consistent})
-        item = res.get("Item")
-        self.item_cache.put(ck, item)
-        return item, False
+            item: Item | None = cached
+            return item
+        res = self.engine.get_item({"TableName": table, "Key": key, "ConsistentRead": False})
+        found: Item | None = res.get("Item")
+        self.item_cache.put(ck, found)
+        return found
 
     def get_item(self, **params: Any) -> dict[str, Any]:
         if params.get("ConsistentRead"):
@@ -141,56 +140,56 @@ class AcceleratedClient(TableClient):
             ph = Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
             paths = parse_projection(text, ph) if text is not None else None
             ph.check_unused()
-            item, _ = self._cached_item(params.get("TableName"), params.get("Key"), False)  # type: ignore[arg-type]
+            t = self.engine.table(params.get("TableName"))
+            item = self._cached_item(t.name, t.schema.check_key(params.get("Key")))
         except TableError as exc:
             raise exc.with_operation("GetItem") from None
         out: dict[str, Any] = {}
         if item is not None:
-            out["Item"] = project(item, paths) if paths is not None else copy_item(item)
+            out["Item"] = shown(item, paths)
         return self._meta(out)
 
     def batch_get_item(self, **params: Any) -> dict[str, Any]:
-        """Each key is served as a separate GetItem through the item cache."""
-        req = params.get("RequestItems") or {}
-        if any(spec.get("ConsistentRead") for spec in req.values()):
+        """Each key is served as a separate GetItem through the item cache (the request
+        checked as the table checks it, first)."""
+        plans = self._call("BatchGetItem", self.engine.plan_batch_get, params)
+        if any(plan.consistent for plan in plans):
             return super().batch_get_item(**params)
         responses: dict[str, list[Item]] = {}
         try:
-            for table, spec in req.items():
-                text = spec.get("ProjectionExpression")
-                ph = Placeholders(spec.get("ExpressionAttributeNames"), None)
-                paths = parse_projection(text, ph) if text is not None else None
-                got = responses.setdefault(table, [])
-                for k in spec.get("Keys", []):
-                    item, _ = self._cached_item(table, k, False)
+            for plan in plans:
+                got = responses.setdefault(plan.table.name, [])
+                for key in plan.keys:
+                    item = self._cached_item(plan.table.name, key)
                     if item is not None:
-                        got.append(project(item, paths) if paths is not None else copy_item(item))
+                        got.append(shown(item, plan.paths))
         except TableError as exc:
             raise exc.with_operation("BatchGetItem") from None
         return self._meta({"Responses": responses, "UnprocessedKeys": {}})
 
-    def _cached_read(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _cached_read(self, op: str, read: Callable[..., dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
         if params.get("ConsistentRead"):
-            return getattr(super(), op)(**params)  # type: ignore[no-any-return]
-        ck = (op, _canonical(params))
+            return read(**params)
+        text = _canonical(params)
+        if text is None:
+            return read(**params)
+        ck = (op, text)
         hit, value = self.query_cache.get(ck)
         if hit:
             return self._meta(copy.deepcopy(value))
-        out = getattr(super(), op)(**params)
+        out = read(**params)
         out.pop("ResponseMetadata", None)
         self.query_cache.put(ck, copy.deepcopy(out))
         return self._meta(out)
 
     def query(self, **params: Any) -> dict[str, Any]:
-        return self._cached_read("query", params)
+        return self._cached_read("query", super().query, params)
 
     def scan(self, **params: Any) -> dict[str, Any]:
-        return self._cached_read("scan", params)
+        return self._cached_read("scan", super().scan, params)
 
     def cache_stats(self) -> AcceleratorStats:
         return AcceleratorStats(self.item_cache.stats(), self.query_cache.stats())
 
     def snapshot(self, table: str) -> TableSnapshot:
-        from dataclasses import replace
-
         return replace(self.engine.snapshot(table), cache=self.cache_stats())

@@ -6,16 +6,26 @@ client does (``client.put_item(TableName=..., Item={"pk": {"S": "a"}})``), inclu
 ``ClientError`` (``exc.response["Error"]["Code"]``), also reachable as
 ``client.exceptions.ConditionalCheckFailedException`` and so on. The stream operations
 (which boto3 puts on a separate ``dynamodbstreams`` client) are here too.
+
+A request a caller got wrong is a ``ValidationException`` (or another DynamoDB error)
+raised where the engine checks it; any other exception is a bug of dynviz's and
+propagates as it is.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from dynviz.cluster import Cluster
-from dynviz.table.engine import PartitionPlacement, TableEngine, TableSnapshot, engine_for
-from dynviz.table.errors import Exceptions, TableError, ValidationException
+from dynviz.table.errors import Exceptions, TableError
 from dynviz.table.values import Item
+
+if TYPE_CHECKING:
+    from dynviz.cluster import Cluster
+    from dynviz.table.engine import TableEngine
+    from dynviz.table.views import PartitionPlacement, TableSnapshot
+
+Out = TypeVar("Out")
 
 
 class TableClient:
@@ -31,13 +41,13 @@ class TableClient:
 
     # -- plumbing
 
-    def _call(self, op: str, fn: Any, params: dict[str, Any]) -> Any:
+    @staticmethod
+    def _call(op: str, fn: Callable[[dict[str, Any]], Out], params: dict[str, Any]) -> Out:
+        """``fn(params)``, its DynamoDB errors naming the operation ``op``."""
         try:
             return fn(params)
         except TableError as exc:
             raise exc.with_operation(op) from None
-        except (KeyError, TypeError, AttributeError) as exc:  # malformed request shapes
-            raise ValidationException(f"Invalid request: {exc.__class__.__name__}: {exc}").with_operation(op) from None
 
     def _meta(self, out: dict[str, Any]) -> dict[str, Any]:
         self._requests += 1
@@ -147,7 +157,7 @@ class Paginator:
         self.client = client
         self.operation = operation
 
-    def paginate(self, **params: Any) -> Any:
+    def paginate(self, **params: Any) -> Iterator[dict[str, Any]]:
         fn = getattr(self.client, self.operation)
         token_in, token_out = (("ExclusiveStartTableName", "LastEvaluatedTableName") if self.operation == "list_tables"
                                else ("ExclusiveStartKey", "LastEvaluatedKey"))
@@ -159,27 +169,3 @@ class Paginator:
                 return
             params = {**params, token_in: nxt}
 
-
-def make_client(cluster: Cluster | None = None, accelerator: bool | dict[str, Any] = False,
-                **engine_options: Any) -> TableClient:
-    """A boto3-shaped DynamoDB client on ``cluster`` (default: a new embedded cluster of
-    8 nodes, N3 R2 W2, dotted version vectors). ``accelerator=True`` (or a dict of
-    ``Accelerator`` options) puts a DAX-like cache in front. ``engine_options``
-    (``gsi_delay``, ``item_collection_limit``) tune the cluster's table engine."""
-    if cluster is None:
-        cluster = default_cluster()
-    engine = engine_for(cluster, **engine_options)
-    if accelerator:
-        from dynviz.table.accelerator import AcceleratedClient
-
-        opts = accelerator if isinstance(accelerator, dict) else {}
-        return AcceleratedClient(cluster, engine, **opts)
-    return TableClient(cluster, engine)
-
-
-def default_cluster(seed: int = 0) -> Cluster:
-    """The embedded default cluster: 8 nodes, N3 R2 W2, dvv (as the app opens on)."""
-    from dynviz.cluster import ClusterConfig
-
-    names = tuple(f"n{i}" for i in range(1, 9))
-    return Cluster(ClusterConfig(nodes=names, n=3, r=2, w=2, versioning="dvv", seed=seed))

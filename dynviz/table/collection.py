@@ -24,6 +24,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from dynviz.table.indexes import LocalView
+from dynviz.table.schema import IndexDef
 from dynviz.table.values import Item, b64, item_size, key_native, unb64
 
 
@@ -63,16 +65,16 @@ class Collection:
 
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = entries
-        self._lsi: dict[str, Any] = {}
+        self._lsi: dict[str, LocalView] = {}
 
-    def live(self) -> list[Entry]:
-        return [e for e in self.entries if e.item is not None]
+    def live_items(self) -> list[Item]:
+        return [e.item for e in self.entries if e.item is not None]
 
-    def lsi_view(self, name: str, build: Any) -> Any:
-        """A per-index sorted view, built once per collection."""
-        found = self._lsi.get(name)
+    def lsi_view(self, ix: IndexDef) -> LocalView:
+        """The partition's view of the LSI ``ix``, sorted, built once per collection."""
+        found = self._lsi.get(ix.name)
         if found is None:
-            found = self._lsi[name] = build(self)
+            found = self._lsi[ix.name] = LocalView(ix, self.live_items())
         return found
 
 
@@ -97,11 +99,12 @@ def merge_sets(entries: list[Entry]) -> Entry:
     if len(live) < 2:
         return live[0] if live else newest(entries)
     base = newest(live)
-    item = dict(base.item)  # type: ignore[arg-type]
+    assert base.item is not None
+    item = dict(base.item)
     for e in live:
-        if e is base:
+        if e is base or e.item is None:
             continue
-        for name, av in e.item.items():  # type: ignore[union-attr]
+        for name, av in e.item.items():
             (t, values), = av.items()
             if t not in _SETS:
                 continue

@@ -9,11 +9,12 @@ boto3-shaped client (through the accelerator for tables created with
 shape: numbers as strings, binary as base64) plus one human text. A table error is an
 unsuccessful result carrying DynamoDB's code and message.
 
-The desk lives on the cluster object (``cluster.desk``), so a snapshot of the
-cluster (a replay's checkpoint pickles it) carries its tables, their pending index
-updates (timers on the cluster's scheduler) and the accelerator's caches with it. It
-also keeps what the views show: the last page of each table's scan and query, the
-stream positions of ``table stream`` and the throttle events.
+The desk lives on the cluster, in its table slot (``cluster.tables.desk``, slot.py)
+beside the engine, so a snapshot of the cluster (a replay's checkpoint pickles it)
+carries its tables, their pending index updates (timers on the cluster's scheduler)
+and the accelerator's caches with it. It also keeps what the views show: the last page
+of each table's scan and query, the stream positions of ``table stream`` and the
+throttle events.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from dynviz import commands as c
 from dynviz.cluster import Cluster
 from dynviz.commands.lexer import quote
 from dynviz.commands.table import ATTR_NAME
-from dynviz.table import engine as engine_module
-from dynviz.table.accelerator import AcceleratedClient, AcceleratorStats
+from dynviz.table.accelerator import AcceleratedClient
 from dynviz.table.client import TableClient
-from dynviz.table.engine import PartitionPlacement, TableEngine, TableSnapshot, engine_for
+from dynviz.table.engine import TableEngine
 from dynviz.table.errors import TableError, ValidationException
 from dynviz.table.expressions import And, Between, Compare, ConditionTree, Func, Value
+from dynviz.table.slot import slot_for
 from dynviz.table.values import from_wire
+from dynviz.table.views import AcceleratorStats, PartitionPlacement, TableSnapshot
 from dynviz.wording import plural
 
 USER_ERRORS = frozenset({"ValidationException", "ResourceNotFoundException", "ResourceInUseException",
@@ -145,19 +147,13 @@ class TableDesk:
 
 
 def desk_for(cluster: Cluster) -> TableDesk:
-    """The table desk of ``cluster`` (created on first use, kept on the cluster)."""
-    desk: TableDesk | None = cluster.desk
-    if desk is None or desk.cluster is not cluster:
-        engine = engine_for(cluster)
-        desk = TableDesk(cluster, engine, TableClient(cluster, engine), AcceleratedClient(cluster, engine))
-        cluster.desk = desk
-    elif engine_module._ENGINES.get(cluster) is not desk.engine:  # noqa: SLF001
-        # a cluster restored from a snapshot brings its desk; make it the cluster's engine
-        engine_module._ENGINES[cluster] = desk.engine  # noqa: SLF001
-    # the caches' clock: a bound method (pickles with the cluster), not the default lambda
-    desk.fast.item_cache.clock = desk.now
-    desk.fast.query_cache.clock = desk.now
-    return desk
+    """The table desk of ``cluster`` (created on first use, kept in its table slot
+    beside the engine, so a restored copy of the cluster brings both)."""
+    slot = slot_for(cluster)
+    if slot.desk is None:
+        engine = slot.engine
+        slot.desk = TableDesk(cluster, engine, TableClient(cluster, engine), AcceleratedClient(cluster, engine))
+    return slot.desk
 
 
 # -- values ------------------------------------------------------------------------------
@@ -302,14 +298,14 @@ def _units(units: float | None, unit: str) -> str:
 def run(desk: TableDesk, command: c.Command) -> TableResult:
     """Carry out one table command; table errors become an unsuccessful result."""
     table = getattr(command, "table", None)
+    verb: str = getattr(command, "verb", type(command).__name__)  # every table command has one
     try:
         return _HANDLERS[type(command)](desk, command)
     except TableError as exc:
         code = exc.code
         if code == THROTTLE and isinstance(table, str):
             desk.throttle_count += 1
-            desk.throttles.append(ThrottleEvent(desk.now(), table, exc.operation_name or command.verb,  # type: ignore[attr-defined]
-                                                exc.message))
+            desk.throttles.append(ThrottleEvent(desk.now(), table, exc.operation_name or verb, exc.message))
         data = {"op": exc.operation_name, "table": table, "code": code, "message": exc.message}
         shown = f" {table}" if table else ""
         hint = ""
@@ -317,7 +313,7 @@ def run(desk: TableDesk, command: c.Command) -> TableResult:
             names = desk.names()
             hint = (f" (no table {table!r}: " + (f"the tables are {', '.join(names)}" if names else "none yet")
                     + f"; table create {table} pk=ATTR makes one)")
-        text = f"table {command.verb}{shown} FAILED: {code}: {exc.message}{hint}"  # type: ignore[attr-defined]
+        text = f"table {verb}{shown} FAILED: {code}: {exc.message}{hint}"
         return TableResult(False, data, text, f"{code}: {exc.message}{hint}", code in USER_ERRORS)
 
 

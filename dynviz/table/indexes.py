@@ -37,8 +37,8 @@ def key_bytes(av: dict[str, Any]) -> bytes:
     """A key attribute's bytes inside a Dynamo key (the type is fixed per attribute)."""
     (t, v), = av.items()
     if t == "B":
-        return v
-    return v.encode("utf-8")
+        return bytes(v)
+    return str(v).encode("utf-8")
 
 
 def entry_size(ix: IndexDef, item: Item) -> int:
@@ -49,21 +49,18 @@ def index_write_units(ix: IndexDef, old: Item | None, new: Item | None) -> float
     """Writes an index takes for one table write (spec §4): 0 when the item is in the
     index neither before nor after, 1 when it enters, leaves, or only projected
     attributes change, 2 when an index key changes (delete + put)."""
-    before = old is not None and ix.has_keys(old)
-    after = new is not None and ix.has_keys(new)
-    if not before and not after:
-        return 0.0
-    if before and not after:
-        return write_units(entry_size(ix, old))  # type: ignore[arg-type]
-    if after and not before:
-        return write_units(entry_size(ix, new))  # type: ignore[arg-type]
-    assert old is not None and new is not None
-    keys_same = all(items_equal({k: old[k]}, {k: new[k]}) for k in (ix.pk.name, *((ix.sk.name,) if ix.sk else ())))
+    before = old if old is not None and ix.has_keys(old) else None  # the item's entry, if it has one
+    after = new if new is not None and ix.has_keys(new) else None
+    if before is None:
+        return write_units(entry_size(ix, after)) if after is not None else 0.0
+    if after is None:
+        return write_units(entry_size(ix, before))
+    keys_same = all(items_equal({k: before[k]}, {k: after[k]}) for k in (ix.pk.name, *((ix.sk.name,) if ix.sk else ())))
     if not keys_same:
-        return write_units(entry_size(ix, old)) + write_units(entry_size(ix, new))
-    if items_equal(ix.project(old), ix.project(new)):
+        return write_units(entry_size(ix, before)) + write_units(entry_size(ix, after))
+    if items_equal(ix.project(before), ix.project(after)):
         return 0.0
-    return write_units(max(entry_size(ix, old), entry_size(ix, new)))
+    return write_units(max(entry_size(ix, before), entry_size(ix, after)))
 
 
 class LocalView:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynviz.table.errors import ValidationException
+from dynviz.table.params import a_list, a_map, a_str, required
 from dynviz.table.values import (
     MAX_PK_BYTES,
     MAX_SK_BYTES,
@@ -229,18 +230,19 @@ def check_table_name(name: Any, param: str = "TableName", where: str = "tableNam
     return name
 
 
-def _key_schema(ks: Any, defs: dict[str, str], what: str) -> tuple[KeyDef, KeyDef | None]:
+def _key_schema(ks: Any, defs: dict[str, str], what: str, param: str) -> tuple[KeyDef, KeyDef | None]:
+    """A KeySchema (``param`` in the request, ``what`` in DynamoDB's messages)."""
     if not isinstance(ks, list) or not 1 <= len(ks) <= 2:
         raise _bad(f"1 validation error detected: Value '{ks}' at '{what}' failed to satisfy constraint: "
                    "Member must have length less than or equal to 2")
     names = []
-    for el in ks:
+    for i, el in enumerate(ks):
         if not isinstance(el, dict) or "AttributeName" not in el or "KeyType" not in el:
             raise _bad(f"Invalid KeySchema element in {what}: {el!r}")
         if el["KeyType"] not in ("HASH", "RANGE"):
             raise _bad(f"1 validation error detected: Value '{el['KeyType']}' at '{what}.member.keyType' failed to "
                        "satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
-        names.append(el["AttributeName"])
+        names.append(a_str(el["AttributeName"], f"{param}[{i}].AttributeName"))
     if ks[0]["KeyType"] != "HASH":
         raise _bad("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
     if len(ks) == 2:
@@ -257,7 +259,7 @@ def _key_schema(ks: Any, defs: dict[str, str], what: str) -> tuple[KeyDef, KeyDe
     return pk, sk
 
 
-def _projection(p: Any, index: str) -> tuple[str, tuple[str, ...]]:
+def _projection(p: Any, index: str, param: str) -> tuple[str, tuple[str, ...]]:
     if not isinstance(p, dict):
         raise _bad(f"One or more parameter values were invalid: Projection is missing for index {index}")
     t = p.get("ProjectionType", "ALL")
@@ -268,13 +270,14 @@ def _projection(p: Any, index: str) -> tuple[str, tuple[str, ...]]:
     if t == "INCLUDE":
         if not nk:
             raise _bad("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
-        return t, tuple(nk)
+        where = f"{param}.Projection.NonKeyAttributes"
+        return t, tuple(a_str(n, f"{where}[{i}]") for i, n in enumerate(a_list(nk, where)))
     if nk:
         raise _bad(f"One or more parameter values were invalid: ProjectionType is {t}, but NonKeyAttributes is specified")
     return t, ()
 
 
-def _throughput(pt: Any, billing: str, what: str) -> tuple[int, int]:
+def _throughput(pt: Any, billing: str, what: str, param: str) -> tuple[int, int]:
     if billing == "PAY_PER_REQUEST":
         if pt is not None:
             raise _bad("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
@@ -285,6 +288,7 @@ def _throughput(pt: Any, billing: str, what: str) -> tuple[int, int]:
             raise _bad("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be "
                        "specified when BillingMode is PROVISIONED")
         raise _bad(f"One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {what}")
+    pt = a_map(pt, f"{param}ProvisionedThroughput")
     r, w = pt.get("ReadCapacityUnits"), pt.get("WriteCapacityUnits")
     for v, n in ((r, "readCapacityUnits"), (w, "writeCapacityUnits")):
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -300,58 +304,66 @@ RESOLVERS = ("LWW", "MERGE")
 def parse_create_table(params: dict[str, Any]) -> TableSchema:
     """Validate a CreateTable request (spec §1, §4) and build the schema."""
     name = check_table_name(_req(params, "TableName"))
-    ads = _req(params, "AttributeDefinitions")
+    ads = a_list(_req(params, "AttributeDefinitions"), "AttributeDefinitions")
     ks = _req(params, "KeySchema")
     defs: dict[str, str] = {}
-    for ad in ads:
+    for i, ad in enumerate(ads):
+        where = f"AttributeDefinitions[{i}]"
+        ad = a_map(ad, where)
         t = ad.get("AttributeType")
         if t not in ("S", "N", "B"):
             raise _bad(f"1 validation error detected: Value '{t}' at 'attributeDefinitions.member.attributeType' failed "
                        "to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
-        if ad.get("AttributeName") in defs:
-            raise _bad(f"Cannot have two attributes with the same name. Attribute name: {ad.get('AttributeName')}")
-        defs[ad["AttributeName"]] = t
-    pk, sk = _key_schema(ks, defs, "keySchema")
+        attr = a_str(required(ad, "AttributeName", where), f"{where}.AttributeName")
+        if attr in defs:
+            raise _bad(f"Cannot have two attributes with the same name. Attribute name: {attr}")
+        defs[attr] = t
+    pk, sk = _key_schema(ks, defs, "keySchema", "KeySchema")
     billing = params.get("BillingMode", "PROVISIONED")
     if billing not in ("PROVISIONED", "PAY_PER_REQUEST"):
         raise _bad(f"1 validation error detected: Value '{billing}' at 'billingMode' failed to satisfy constraint: "
                    "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
-    rcu, wcu = _throughput(params.get("ProvisionedThroughput"), billing, "table")
+    rcu, wcu = _throughput(params.get("ProvisionedThroughput"), billing, "table", "")
     used = {pk.name} | ({sk.name} if sk else set())
     seen_names: set[str] = set()
     lsis: list[IndexDef] = []
-    raw_lsis = params.get("LocalSecondaryIndexes") or []
+    raw_lsis = a_list(params.get("LocalSecondaryIndexes") or [], "LocalSecondaryIndexes")
     if raw_lsis and sk is None:
         raise _bad("One or more parameter values were invalid: Table KeySchema does not have a range key, which is "
                    "required when specifying a LocalSecondaryIndex")
     if len(raw_lsis) > MAX_LSIS:
         raise _bad(f"One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
-    for raw in raw_lsis:
+    for i, raw in enumerate(raw_lsis):
+        param = f"LocalSecondaryIndexes[{i}]"
+        raw = a_map(raw, param)
         iname = check_table_name(_req(raw, "IndexName"), "IndexName", "indexName")
         if iname in seen_names:
             raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
         seen_names.add(iname)
-        ipk, isk = _key_schema(_req(raw, "KeySchema"), defs, "localSecondaryIndexes.member.keySchema")
+        ipk, isk = _key_schema(_req(raw, "KeySchema"), defs, "localSecondaryIndexes.member.keySchema", f"{param}.KeySchema")
         if isk is None:
             raise _bad(f"One or more parameter values were invalid: Index KeySchema must have a range key for index: {iname}")
         if ipk.name != pk.name:
             raise _bad(f"One or more parameter values were invalid: Index KeySchema does not have the same leading hash key "
                        f"as table KeySchema for index: {iname}. index hash key: {ipk.name}, table hash key: {pk.name}")
-        proj, nk = _projection(raw.get("Projection"), iname)
+        proj, nk = _projection(raw.get("Projection"), iname, param)
         lsis.append(IndexDef(iname, "local", ipk, isk, proj, nk, pk, sk))
         used.update((ipk.name, isk.name))
     gsis: list[IndexDef] = []
-    raw_gsis = params.get("GlobalSecondaryIndexes") or []
+    raw_gsis = a_list(params.get("GlobalSecondaryIndexes") or [], "GlobalSecondaryIndexes")
     if len(raw_gsis) > MAX_GSIS:
         raise _bad(f"One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
-    for raw in raw_gsis:
+    for i, raw in enumerate(raw_gsis):
+        param = f"GlobalSecondaryIndexes[{i}]"
+        raw = a_map(raw, param)
         iname = check_table_name(_req(raw, "IndexName"), "IndexName", "indexName")
         if iname in seen_names:
             raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
         seen_names.add(iname)
-        ipk, isk = _key_schema(_req(raw, "KeySchema"), defs, "globalSecondaryIndexes.member.keySchema")
-        proj, nk = _projection(raw.get("Projection"), iname)
-        ircu, iwcu = _throughput(raw.get("ProvisionedThroughput"), billing, iname)
+        ipk, isk = _key_schema(_req(raw, "KeySchema"), defs, "globalSecondaryIndexes.member.keySchema",
+                               f"{param}.KeySchema")
+        proj, nk = _projection(raw.get("Projection"), iname, param)
+        ircu, iwcu = _throughput(raw.get("ProvisionedThroughput"), billing, iname, f"{param}.")
         gsis.append(IndexDef(iname, "global", ipk, isk, proj, nk, pk, sk, ircu, iwcu))
         used.add(ipk.name)
         if isk is not None:
@@ -367,6 +379,8 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
                    f"AttributeDefinitions: [{', '.join(defs)}], keys used: [{', '.join(n for n in defs if n in used)}]")
     view = None
     spec = params.get("StreamSpecification")
+    if spec is not None:
+        spec = a_map(spec, "StreamSpecification")
     if spec and spec.get("StreamEnabled"):
         view = spec.get("StreamViewType")
         if view not in ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"):

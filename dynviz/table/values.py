@@ -268,7 +268,7 @@ def order(a: dict[str, Any] | None, b: dict[str, Any] | None) -> int | None:
         return None
     if ta == "N":
         va, vb = Decimal(va), Decimal(vb)
-    return (va > vb) - (va < vb)
+    return int(va > vb) - int(va < vb)
 
 
 def show(av: dict[str, Any] | None) -> str:

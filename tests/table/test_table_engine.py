@@ -264,7 +264,7 @@ def test_a_recreated_table_starts_with_an_empty_index(ddb: Any) -> None:
 
 def test_lsi_item_collection_limit(ddb: Any) -> None:
     engine = dt.engine_for(ddb.cluster)
-    engine.item_collection_limit = 20_000
+    engine.options.item_collection_limit = 20_000
     ddb.create_table(**keys_table("lsi", ("pk", "S"), ("sk", "N"), more_attributes=(("rank", "N"),),
                                   LocalSecondaryIndexes=[{"IndexName": "byrank", "KeySchema": [
                                       {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "rank", "KeyType": "RANGE"}],

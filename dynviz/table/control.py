@@ -1,0 +1,226 @@
+"""The control plane: CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable.
+
+Tables are created and changed at once (no CREATING or UPDATING status to wait
+through); a deleted table's items and GSI entries are deleted from the ring before
+the call returns, and a put for its indexes still in flight is dropped (their
+``live`` flags). UpdateTable changes provisioned throughput (table and GSIs), the
+billing mode and the stream; indexes are fixed at CreateTable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dynviz.table.capacity import Bucket
+from dynviz.table.errors import (
+    LimitExceededException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+    ValidationException,
+)
+from dynviz.table.params import a_list, a_map, a_str, an_int, required
+from dynviz.table.schema import parse_create_table
+from dynviz.table.state import Catalog, Table
+from dynviz.table.store import ItemStore
+from dynviz.table.streams import Stream, wall
+
+if TYPE_CHECKING:
+    from dynviz.cluster import Cluster
+
+MAX_TABLES = 2500
+STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+
+
+def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
+    """A table's TableDescription, as DescribeTable returns it."""
+    s = t.schema
+    out: dict[str, Any] = {
+        "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in s.attribute_definitions],
+        "TableName": t.name,
+        "KeySchema": s.key_schema(),
+        "TableStatus": status,
+        "CreationDateTime": wall(t.created),
+        "ProvisionedThroughput": {
+            "NumberOfDecreasesToday": 0,
+            "ReadCapacityUnits": int(t.read_bucket.rate) if t.read_bucket else 0,
+            "WriteCapacityUnits": int(t.write_bucket.rate) if t.write_bucket else 0,
+        },
+        "TableSizeBytes": t.size_bytes,
+        "ItemCount": t.item_count,
+        "TableArn": t.arn,
+        "TableId": f"{t.id[:8]}-{t.id[8:12]}-{t.id[12:16]}-{t.id[16:20]}-{t.id[20:32]}",
+        "BillingModeSummary": {"BillingMode": s.billing_mode},
+    }
+    if s.lsis:
+        out["LocalSecondaryIndexes"] = [
+            {**ix.describe(), "IndexSizeBytes": t.lsi_counts[ix.name][1], "ItemCount": t.lsi_counts[ix.name][0],
+             "IndexArn": f"{t.arn}/index/{ix.name}"} for ix in s.lsis]
+    if s.gsis:
+        gl = []
+        for ix in s.gsis:
+            g = t.gsis[ix.name]
+            gl.append({**ix.describe(), "IndexStatus": "ACTIVE",
+                       "ProvisionedThroughput": {
+                           "NumberOfDecreasesToday": 0,
+                           "ReadCapacityUnits": int(g.read_bucket.rate) if g.read_bucket else 0,
+                           "WriteCapacityUnits": int(g.write_bucket.rate) if g.write_bucket else 0},
+                       "IndexSizeBytes": g.size, "ItemCount": g.count, "IndexArn": f"{t.arn}/index/{ix.name}"})
+        out["GlobalSecondaryIndexes"] = gl
+    if s.resolver != "LWW":
+        out["Resolver"] = s.resolver  # dynviz's own: DynamoDB has no siblings to resolve
+    if t.stream is not None and t.stream.enabled:
+        out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": t.stream.view_type}
+    latest = t.stream or (t.old_streams[-1] if t.old_streams else None)
+    if latest is not None:
+        out["LatestStreamLabel"] = latest.label
+        out["LatestStreamArn"] = latest.arn
+    return out
+
+
+def _capacity(v: Any, param: str) -> int:
+    """A ReadCapacityUnits or WriteCapacityUnits of UpdateTable: a whole number >= 1."""
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        raise ValidationException(f"1 validation error detected: Value '{v}' at '{param}' failed to satisfy "
+                                  "constraint: Member must have value greater than or equal to 1")
+    return v
+
+
+@dataclass(slots=True, eq=False)
+class ControlPlane:
+    """Creating, describing, changing and deleting the tables of one cluster."""
+
+    catalog: Catalog
+    store: ItemStore
+    cluster: Cluster
+
+    def create_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        schema = parse_create_table(p)
+        cat = self.catalog
+        if schema.name in cat.tables:
+            raise ResourceInUseException(f"Table already exists: {schema.name}")
+        if len(cat.tables) >= MAX_TABLES:
+            raise LimitExceededException(f"Subscriber limit exceeded: There is a limit of {MAX_TABLES} tables per account")
+        cat.created += 1
+        now = self.cluster.now
+        t = Table(schema, now, cat.created)
+        if schema.stream_view_type:
+            t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
+        cat.tables[t.name] = t
+        return {"TableDescription": describe(t)}
+
+    def describe_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"Table": describe(self.catalog.table(p.get("TableName"), describe=True))}
+
+    def list_tables(self, p: dict[str, Any]) -> dict[str, Any]:
+        names = sorted(self.catalog.tables)
+        start = p.get("ExclusiveStartTableName")
+        if start is not None:
+            start = a_str(start, "ExclusiveStartTableName")
+            names = [n for n in names if n > start]
+        limit = p.get("Limit", 100)
+        if not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise ValidationException(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+                                      "constraint: Member must have value less than or equal to 100")
+        out: dict[str, Any] = {"TableNames": names[:limit]}
+        if len(names) > limit:
+            out["LastEvaluatedTableName"] = names[limit - 1]
+        return out
+
+    def delete_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        cat = self.catalog
+        t = cat.table(p.get("TableName"), describe=True)
+        desc = describe(t, status="DELETING")
+        for _, group in list(t.partitions):
+            self.store.delete_group(group)
+        t.live = False
+        for g in t.gsis.values():
+            g.live = False
+            for _, group in list(g.order):
+                self.store.delete_group(group, index=True)
+        if t.stream is not None:
+            t.stream.close(self.cluster.now, cat.stream_seq)
+        del cat.tables[t.name]
+        return {"TableDescription": desc}
+
+    def update_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Provisioned throughput (table and GSIs), billing mode, and streams."""
+        t = self.catalog.table(p.get("TableName"), describe=True)
+        self._update_billing(t, p)
+        self._update_indexes(t, p)
+        spec = p.get("StreamSpecification")
+        if spec is not None:
+            self._update_stream(t, a_map(spec, "StreamSpecification"))
+        t.version += 1
+        return {"TableDescription": describe(t)}
+
+    def _update_billing(self, t: Table, p: dict[str, Any]) -> None:
+        now = self.cluster.now
+        mode = p.get("BillingMode")
+        if mode is not None and mode not in ("PROVISIONED", "PAY_PER_REQUEST"):
+            raise ValidationException(f"1 validation error detected: Value '{mode}' at 'billingMode' failed to satisfy "
+                                      "constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
+        pt = p.get("ProvisionedThroughput")
+        if mode == "PAY_PER_REQUEST":
+            if pt is not None:
+                raise ValidationException("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+                                          "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+            t.read_bucket = t.write_bucket = None
+            for g in t.gsis.values():
+                g.read_bucket = g.write_bucket = None
+        elif pt is not None or mode == "PROVISIONED":
+            if pt is None:
+                raise ValidationException("One or more parameter values were invalid: ProvisionedThroughput must be "
+                                          "specified when BillingMode is PROVISIONED")
+            pt = a_map(pt, "ProvisionedThroughput")
+            r = _capacity(pt.get("ReadCapacityUnits"), "provisionedThroughput")
+            w = _capacity(pt.get("WriteCapacityUnits"), "provisionedThroughput")
+            if t.read_bucket is None or t.write_bucket is None:
+                t.read_bucket, t.write_bucket = Bucket.new(r, now), Bucket.new(w, now)
+            else:
+                t.read_bucket.set_rate(r, now)
+                t.write_bucket.set_rate(w, now)
+
+    def _update_indexes(self, t: Table, p: dict[str, Any]) -> None:
+        now = self.cluster.now
+        updates = a_list(p.get("GlobalSecondaryIndexUpdates") or [], "GlobalSecondaryIndexUpdates")
+        for i, upd in enumerate(updates):
+            where = f"GlobalSecondaryIndexUpdates[{i}]"
+            u = a_map(upd, where).get("Update")
+            if u is None:
+                raise ValidationException("dynviz supports only Update in GlobalSecondaryIndexUpdates (indexes are fixed "
+                                          "at CreateTable)")
+            where += ".Update"
+            u = a_map(u, where)
+            name = a_str(required(u, "IndexName", where), f"{where}.IndexName")
+            g = t.gsis.get(name)
+            if g is None:
+                raise ResourceNotFoundException(f"Requested resource not found: Index: {name} not found")
+            where += ".ProvisionedThroughput"
+            gpt = a_map(u.get("ProvisionedThroughput") or {}, where)
+            if g.read_bucket is None or g.write_bucket is None:
+                raise ValidationException("One or more parameter values were invalid: ProvisionedThroughput cannot be "
+                                          "specified for an index of a PAY_PER_REQUEST table")
+            r = an_int(gpt["ReadCapacityUnits"], f"{where}.ReadCapacityUnits") if "ReadCapacityUnits" in gpt else None
+            w = an_int(gpt["WriteCapacityUnits"], f"{where}.WriteCapacityUnits") if "WriteCapacityUnits" in gpt else None
+            g.read_bucket.set_rate(g.read_bucket.rate if r is None else r, now)
+            g.write_bucket.set_rate(g.write_bucket.rate if w is None else w, now)
+
+    def _update_stream(self, t: Table, spec: dict[str, Any]) -> None:
+        now, seq = self.cluster.now, self.catalog.stream_seq
+        if spec.get("StreamEnabled"):
+            if t.stream is not None and t.stream.enabled:
+                raise ResourceInUseException(f"Table {t.name} already has an enabled stream: {t.stream.arn}")
+            view = spec.get("StreamViewType")
+            if view not in STREAM_VIEW_TYPES:
+                raise ValidationException("One or more parameter values were invalid: StreamViewType must be one of "
+                                          "KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES when StreamEnabled is true")
+            if t.stream is not None:
+                t.old_streams.append(t.stream)
+            t.stream = Stream(t.name, view, t.schema.key_schema(), now, seq)
+        else:
+            if t.stream is None or not t.stream.enabled:
+                raise ValidationException(f"Table {t.name} does not have a stream enabled")
+            t.stream.close(now, seq)
+            t.old_streams.append(t.stream)
+            t.stream = None
