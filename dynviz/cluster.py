@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from dynviz.client import Client, GetResult, PutResult, RangeResult, VersionView, version_views
 from dynviz.core.hashing import as_key, group_prefix, token_hex, token_of
@@ -35,6 +35,9 @@ from dynviz.sim.runtime import SimRuntime
 from dynviz.sim.scheduler import Scheduler
 from dynviz.storage import open_store
 from dynviz.storage.base import MAX_VALUE_BYTES, StorageError
+
+if TYPE_CHECKING:
+    from dynviz.table.slot import TableSlot
 
 
 class ClusterError(ValueError):
@@ -201,7 +204,7 @@ class Cluster:
         self.results: list[PutResult | GetResult] = []
         self.departed: set[str] = set()  # removed nodes: gone for good
         self._version_observer: Callable[[int, Any], None] | None = None
-        self.desk: Any = None  # the table layer's desk; it sits above the cluster, so untyped here
+        self.tables: TableSlot | None = None  # the table layer's, made by it on first use (table/slot.py)
         self._awaited: list[Pending[Any]] = []  # requests ``wait`` runs the simulation for (nested: several)
         for name in config.nodes:
             self._add_node(name)
@@ -798,7 +801,7 @@ class Cluster:
     def table_desk(self) -> Any | None:
         """The tables on this cluster, a :class:`~dynviz.table.console.TableDesk` made on
         first use by ``dynviz.table.console.desk_for`` (None before any table command)."""
-        return self.desk
+        return self.tables.desk if self.tables is not None else None
 
     def busy(self) -> bool:
         """A request is in progress somewhere (a client waiting or a coordinator running)."""
