@@ -130,6 +130,7 @@ class Pending(Generic[R]):
     result: R | None = None
     deadline: int = 0  # when the client gives up waiting
     callbacks: list[Callable[[Pending[R]], None]] = field(default_factory=list)
+    awaited: bool = False  # a ``wait`` runs the simulation for it: its completion halts the run
 
     @property
     def done(self) -> bool:
@@ -439,16 +440,21 @@ class Cluster:
         sched = self.scheduler
         awaited = self._awaited
         awaited.append(pending)
+        pending.awaited = True
         try:
             while pending.result is None:
                 sched.halted = False
                 if sched.run()[1] and pending.result is None:
                     break  # nothing left to run (a request always has a timeout: unreachable)
         finally:
-            awaited.pop(next(i for i, p in enumerate(awaited) if p is pending))
+            pending.awaited = False
+            if awaited[-1] is pending:  # the common case: not nested, or the innermost
+                awaited.pop()
+            else:
+                awaited.pop(next(i for i, p in enumerate(awaited) if p is pending))
             # A wait inside an event (nested) may have seen an outer request complete:
             # its halt must still end the outer run.
-            sched.halted = any(p.result is not None for p in awaited)
+            sched.halted = bool(awaited) and any(p.result is not None for p in awaited)
         assert pending.result is not None
         return pending.result
 
@@ -474,9 +480,8 @@ class Cluster:
         trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
-        for awaited in self._awaited:
-            if awaited is pending:
-                self.scheduler.halt()
+        if pending.awaited:
+            self.scheduler.halted = True  # Scheduler.halt, without the call
 
     def _on_client_message(self, src: str, msg: Any) -> None:
         if not isinstance(msg, ClientReply):
@@ -782,7 +787,7 @@ class Cluster:
             if stored is None and not hinted and name not in plist:
                 continue
             role = "primary" if name in plist else ("fallback" if hinted else "other")
-            replicas.append(ReplicaView(name, role, self.is_up(name), version_views(stored), hinted))  # type: ignore[arg-type]
+            replicas.append(ReplicaView(name, role, self.is_up(name), version_views(stored), hinted))
         replicas.sort(key=lambda r: (plist.index(r.node) if r.node in plist else len(plist), list(self.nodes).index(r.node)))
         return Inspection(key, token_hex(token_of(key)), plist, tuple(replicas))
 
@@ -831,7 +836,7 @@ class Cluster:
         for name, node in self.nodes.items():
             h.update(name.encode() + b"\x01")
             for key, siblings in sorted(node.store.items()):
-                h.update(key + b"\x02" + encode_siblings(siblings) + b"\x03")  # type: ignore[arg-type]
+                h.update(key + b"\x02" + encode_siblings(siblings) + b"\x03")
             for intended, key, siblings in sorted(node.hints.items(), key=lambda x: (x[0], x[1])):
                 h.update(intended.encode() + b"\x04" + key + encode_siblings(siblings))
         return h.hexdigest()

@@ -23,7 +23,7 @@ fallback is tried, well inside the request deadline.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dynviz.core.context import context_for, encode_context
@@ -56,8 +56,10 @@ if TYPE_CHECKING:
     from dynviz.node.runtime import Runtime
 
 
-class State(Enum):
-    """Where a coordinator is (the values are what the TUI and the events show)."""
+class State(StrEnum):
+    """Where a coordinator is (the values are what the TUI and the events show). A
+    ``StrEnum``: its members hash as their strings, in C, and every request looks one
+    up in :data:`TRANSITIONS` at each move."""
 
     STARTING = "starting"
     WAITING_W = "waiting_w"
@@ -149,13 +151,14 @@ class _Coordinator:
         "timers", "rtimer", "deadline", "hops", "replied",
     )
 
-    def __init__(self, node: CoordinatorHost, req: int, key: bytes, client: str, n: int,
-                 extended: Sequence[str], targets: dict[str, str | None], hops: int) -> None:
+    def __init__(self, node: CoordinatorHost, msg: ClientPut | ClientGet | ClientRangeGet, n: int,
+                 extended: Sequence[str], targets: dict[str, str | None]) -> None:
+        """For the client's request ``msg`` (its id, key, client and hops), on ``node``."""
         self.op = ""
         self.node = node
-        self.req = req
-        self.key = key
-        self.client = client
+        self.req = msg.req
+        self.key = msg.key
+        self.client = msg.client
         self.n = n
         self.extended = extended
         self.targets = targets  # every replica asked so far -> the primary it stands in for
@@ -164,7 +167,7 @@ class _Coordinator:
         self.rtimer: object = None  # one timer for the earliest of those deadlines
         self.state = State.STARTING
         self.deadline = node.runtime.now() + node.config.request_timeout  # a time, not a timer
-        self.hops = hops
+        self.hops = msg.hops
         self.replied = False
 
     def set_state(self, state: State, detail: str | None = None) -> None:
@@ -261,7 +264,7 @@ class PutCoordinator(_Coordinator):
 
     def __init__(self, node: CoordinatorHost, msg: ClientPut, n: int, w: int, pw: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        super().__init__(node, msg.req, msg.key, msg.client, n, extended, targets, msg.hops)
+        super().__init__(node, msg, n, extended, targets)
         self.w = w
         self.tally = Tally(w, pw)
         self.merged: Siblings | None = None
@@ -379,9 +382,9 @@ class _ReadCoordinator(_Coordinator):
 
     __slots__ = ("core", "r")
 
-    def __init__(self, node: CoordinatorHost, req: int, key: bytes, client: str, n: int, r: int, pr: int,
-                 extended: Sequence[str], targets: dict[str, str | None], hops: int, core: ReadCore) -> None:
-        super().__init__(node, req, key, client, n, extended, targets, hops)
+    def __init__(self, node: CoordinatorHost, msg: ClientGet | ClientRangeGet, n: int, r: int,
+                 extended: Sequence[str], targets: dict[str, str | None], core: ReadCore) -> None:
+        super().__init__(node, msg, n, extended, targets)
         self.r = r
         self.core = core
 
@@ -398,8 +401,8 @@ class _ReadCoordinator(_Coordinator):
         """The message that asks one replica (standing in for ``hint_for``)."""
         raise NotImplementedError
 
-    def read_here(self) -> tuple[Entries, bool]:
-        """This node's own answer, as a replica: its entries and whether it has more."""
+    def answer_here(self) -> None:
+        """Count this node's own answer, as a replica (``add_reply`` from itself)."""
         raise NotImplementedError
 
     def start(self) -> None:
@@ -412,11 +415,12 @@ class _ReadCoordinator(_Coordinator):
                 send(target, self.ask(hint_for))
                 self.start_timer(target)
         if me in self.targets:
-            self.add_reply(me, *self.read_here())
+            self.answer_here()
 
     def add_reply(self, src: str, entries: Entries, more: bool = False) -> None:
         self.stop_timer(src)
-        if not self.core.add_result(src, entries, more, self.is_primary(src)):
+        primary = self.targets.get(src) is None and src in self.primaries  # is_primary, inlined (every reply)
+        if not self.core.add_result(src, entries, more, primary):
             return
         state = self.state
         if state == WAITING_R and self.core.enough():
@@ -453,7 +457,7 @@ class _ReadCoordinator(_Coordinator):
             if fallback is not None:
                 f, primary = fallback
                 if f == node.name:
-                    self.add_reply(f, *self.read_here())
+                    self.answer_here()
                 else:
                     node.runtime.send(f, self.ask(primary))
                     self.start_timer(f)
@@ -473,11 +477,13 @@ class _ReadCoordinator(_Coordinator):
                 node.store_siblings(rep.key, rep.siblings, hint_for, cause="repair")
             else:
                 rt.send(rep.target, ReadRepairPut(rep.key, rep.siblings, hint_for))
-        targets = list(dict.fromkeys(rep.target for rep in repairs))
-        if repairs and rt.bus.active:
-            self.announce(repairs)
-        self.set_state(DONE, None if not rt.bus.active else (
-            f"repaired {', '.join(targets)}" if targets else "replicas agree"))
+        if rt.bus.active:  # the words are only built when someone watches
+            if repairs:
+                self.announce(repairs)
+            targets = list(dict.fromkeys(rep.target for rep in repairs))
+            self.set_state(DONE, f"repaired {', '.join(targets)}" if targets else "replicas agree")
+        else:
+            self.set_state(DONE)
         self.finish()
 
     def announce(self, repairs: list[Repair]) -> None:
@@ -508,23 +514,26 @@ class GetCoordinator(_ReadCoordinator):
     def __init__(self, node: CoordinatorHost, msg: ClientGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         core = ReadCore(Tally(r, pr), node.merge, key=msg.key)
-        super().__init__(node, msg.req, msg.key, msg.client, n, r, pr, extended, targets, msg.hops, core)
+        super().__init__(node, msg, n, r, extended, targets, core)
         self.op = "get"
 
     def ask(self, hint_for: str | None) -> object:
         return ReplicaGet(self.req, self.key, hint_for)
 
-    def read_here(self) -> tuple[Entries, bool]:
-        return _one(self.key, self.node.read_local(self.key)), False
+    def answer_here(self) -> None:
+        node, key = self.node, self.key
+        siblings = node.read_local(key)
+        self.add_reply(node.name, ((key, siblings),) if siblings is not None else ())
 
     def on_reply(self, src: str, msg: ReplicaGetReply) -> None:
         if src in self.targets:
-            self.add_reply(src, _one(self.key, msg.siblings))
+            siblings = msg.siblings
+            self.add_reply(src, ((self.key, siblings),) if siblings is not None else ())
 
     def reply_ok(self) -> None:
         node, core = self.node, self.core
-        core.response()
-        merged = core.merged(self.key)
+        found = core.response()[0]
+        merged = found[0][1] if found else Siblings.EMPTY
         token = encode_context(context_for(self.key, node.versioning.context_of(merged), core.first),
                                node.config.secret)
         self.reply(ClientReply(
@@ -541,10 +550,6 @@ class GetCoordinator(_ReadCoordinator):
         rt.bus.emit(ReadRepair(rt.now(), self.node.name, self.key, tuple(rep.target for rep in repairs)))
 
 
-def _one(key: bytes, siblings: Siblings | None) -> Entries:
-    return ((key, siblings),) if siblings is not None else ()
-
-
 class RangeGetCoordinator(_ReadCoordinator):
     """A get over a key group's range (the table layer's Query and Scan).
 
@@ -558,7 +563,7 @@ class RangeGetCoordinator(_ReadCoordinator):
     def __init__(self, node: CoordinatorHost, msg: ClientRangeGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         core = ReadCore(Tally(r, pr), node.merge, limit=msg.limit, reverse=msg.reverse)
-        super().__init__(node, msg.req, msg.key, msg.client, n, r, pr, extended, targets, msg.hops, core)
+        super().__init__(node, msg, n, r, extended, targets, core)
         self.op = "range"
         self.start_key = msg.start
         self.end_key = msg.end
@@ -568,8 +573,10 @@ class RangeGetCoordinator(_ReadCoordinator):
     def ask(self, hint_for: str | None) -> object:
         return ReplicaRangeGet(self.req, self.key, self.start_key, self.end_key, self.limit, self.reverse, hint_for)
 
-    def read_here(self) -> tuple[Entries, bool]:
-        return self.node.read_range(self.key, self.start_key, self.end_key, self.limit, self.reverse)
+    def answer_here(self) -> None:
+        node = self.node
+        self.add_reply(node.name, *node.read_range(self.key, self.start_key, self.end_key, self.limit,
+                                                   self.reverse))
 
     def on_range_reply(self, src: str, msg: ReplicaRangeReply) -> None:
         if src in self.targets:

@@ -43,7 +43,7 @@ class Repair:
 class ReadCore:
     """What a read's replicas answered, and what follows from it (module docstring)."""
 
-    __slots__ = ("tally", "merge", "key", "limit", "reverse", "replies", "covered", "entries", "more",
+    __slots__ = ("tally", "enough", "merge", "key", "limit", "reverse", "replies", "covered", "entries", "more",
                  "first", "answered")
 
     def __init__(self, tally: Tally, merge: Callable[[Siblings, Siblings], Siblings], *,
@@ -51,12 +51,15 @@ class ReadCore:
         """``key``: a get of that one key (repaired even when it was not found at the
         time of the response and a later answer brings it); else a range read."""
         self.tally = tally
+        self.enough: Callable[[], bool] = tally.enough
+        """The quorum is met (R replies, ``pr`` of them from primaries): the tally's own
+        check, bound here rather than wrapped (it is asked after every reply)."""
         self.key = key
         self.merge = merge
         self.limit = limit
         self.reverse = reverse
         self.replies: dict[str, Entries] = {}  # replica -> its answer, in the order they came
-        self.covered: dict[str, bytes | None] = {}  # replica -> last key it covered (None: all)
+        self.covered: dict[str, bytes] = {}  # replica -> last key it covered (absent: all it was asked)
         self.entries: dict[bytes, Siblings] = {}  # key -> every answer's siblings merged
         self.more = False
         self.first: str | None = None  # the fastest replica (the next write's coordinator)
@@ -70,17 +73,16 @@ class ReadCore:
         if self.first is None:
             self.first = replica
         self.replies[replica] = entries
-        self.covered[replica] = entries[-1][0] if more and entries else None
-        self.more = self.more or more
+        if more:  # it stopped short of the range's end: it covered up to its last key
+            self.more = True
+            if entries:
+                self.covered[replica] = entries[-1][0]
         merge, found = self.merge, self.entries
         for key, siblings in entries:
             have = found.get(key)
             found[key] = siblings if have is None else merge(have, siblings)
         self.tally.add_ok(replica, primary)
         return True
-
-    def enough(self) -> bool:
-        return self.tally.enough()
 
     def response(self) -> tuple[tuple[tuple[bytes, Siblings], ...], bool]:
         """The first ``limit`` keys of every answer merged, and whether more remain."""
@@ -99,6 +101,15 @@ class ReadCore:
         """The read repairs the answers call for, replica by replica in the order they
         answered, key by key in the response's order (call after :meth:`response`)."""
         repairs: list[Repair] = []
+        if self.key is not None:  # one key (every get): each answer holds it or nothing
+            key = self.key
+            merged = self.entries.get(key) if self.answered else None
+            if merged is not None:
+                for target, entries in self.replies.items():
+                    mine = entries[0][1] if entries else None
+                    if mine is not merged and mine != merged:
+                        repairs.append(Repair(target, key, merged))
+            return repairs
         for target, entries in self.replies.items():
             held = dict(entries)
             last = self.covered.get(target)

@@ -4,29 +4,58 @@ Events are kept in a heap ordered by (time, sequence number): equal times run in
 order they were scheduled, so a run is a pure function of the seed and the commands.
 Cancelling marks the entry dead instead of searching the heap (O(1)); the loop skips
 dead entries. This is the hot path of every simulation, so it is kept small.
+
+The fast path for the hottest caller (the network schedules every message of every
+run) is public and costs no Python frame: ``push(entry)`` is ``heappush`` bound to the
+heap and ``next_seq()`` the sequence counter's ``__next__``, both C callables; a caller
+builds ``[time, next_seq(), fn, args]`` itself, with ``time`` never before ``now``.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 Entry = list[Any]  # [time, seq, fn, args]: a list so that cancel can clear fn in place
+
+_STATE = ("now", "_heap", "events_run", "_cancelled", "halted")
+"""What a pickled scheduler keeps besides its sequence (see ``__getstate__``)."""
 
 
 class Scheduler:
     """Virtual time and the queue of things that will happen."""
 
-    __slots__ = ("now", "_heap", "_seq", "events_run", "_cancelled", "halted")
+    __slots__ = (*_STATE, "_counter", "next_seq", "push")
 
     def __init__(self) -> None:
         self.now = 0
         self._heap: list[Entry] = []
-        self._seq = 0
         self.events_run = 0
         self._cancelled = 0
         self.halted = False
+        self._count_from(1)
+
+    def _count_from(self, first: int) -> None:
+        self._counter = itertools.count(first)
+        self.next_seq: Callable[[], int] = self._counter.__next__
+        self.push: Callable[[Entry], None] = partial(heapq.heappush, self._heap)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A snapshot (session/timeline.py pickles the cluster): the counter is kept as
+        the next number it would give, not as an ``itertools.count`` (whose pickling
+        Python deprecates). Taking that number skips it here; a gap in the sequence
+        changes no order."""
+        state = {name: getattr(self, name) for name in _STATE}
+        state["seq"] = next(self._counter)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in _STATE:
+            setattr(self, name, state[name])
+        self._count_from(state["seq"])
 
     def halt(self) -> None:
         """End the running :meth:`run` after the current event (a synchronous request's
@@ -36,20 +65,20 @@ class Scheduler:
 
     def at(self, time: int, fn: Callable[..., Any], *args: Any) -> Entry:
         """Run ``fn(*args)`` at virtual ``time`` (never in the past)."""
-        self._seq += 1
-        entry = [time if time > self.now else self.now, self._seq, fn, args]
-        heapq.heappush(self._heap, entry)
+        now = self.now
+        entry = [time if time > now else now, self.next_seq(), fn, args]
+        self.push(entry)
         return entry
 
     def after(self, delay: int, fn: Callable[..., Any], *args: Any) -> Entry:
-        self._seq += 1
-        entry = [self.now + (delay if delay > 0 else 0), self._seq, fn, args]
-        heapq.heappush(self._heap, entry)
+        entry = [self.now + (delay if delay > 0 else 0), self.next_seq(), fn, args]
+        self.push(entry)
         return entry
 
     def cancel(self, entry: Entry | None) -> None:
         if entry is not None and entry[2] is not None:
             entry[2] = None
+            entry[3] = ()  # let go of the arguments now (a timer's holds its coordinator), not at compaction
             self._cancelled += 1
             if self._cancelled > 4096 and self._cancelled * 2 > len(self._heap):
                 self._compact()
@@ -85,17 +114,19 @@ class Scheduler:
         if until is None and max_events < 0 and stop is None:
             # The same loop with nothing to check but halt: every synchronous request
             # runs here, millions of events in a check campaign.
-            while heap:
-                time, _, fn, args = pop(heap)
-                if fn is None:
-                    continue
-                self.now = time
-                self.events_run += 1
-                ran += 1
-                fn(*args)
-                if self.halted:
-                    return ran, False
-            return ran, True
+            try:
+                while heap:
+                    time, _, fn, args = pop(heap)
+                    if fn is None:
+                        continue
+                    self.now = time
+                    ran += 1
+                    fn(*args)
+                    if self.halted:
+                        return ran, False
+                return ran, True
+            finally:
+                self.events_run += ran  # once per run, not per event (nested runs add their own)
         while True:
             while heap and heap[0][2] is None:
                 pop(heap)
