@@ -272,7 +272,7 @@ class PutCoordinator(_Coordinator):
         self.op = "delete" if msg.value is None else "put"
 
     def describe_state(self) -> str:
-        if self.state == WAITING_W:
+        if self.state is WAITING_W:
             return f"need {plural(self.w, 'ack')}"
         return f"{self.tally.describe()} acks"
 
@@ -306,7 +306,7 @@ class PutCoordinator(_Coordinator):
         self.tally.add_ok(target, hint_for is None and target in self.primaries)
         if hint_for is not None and (target, hint_for) not in self.acked_hints:
             self.acked_hints.append((target, hint_for))
-        if self.state == WAITING_W and self.tally.enough():
+        if self.state is WAITING_W and self.tally.enough():
             self.set_state(DONE)
             node = self.node
             merged = self.merged or Siblings.EMPTY
@@ -320,7 +320,7 @@ class PutCoordinator(_Coordinator):
                 replier=node.name, acks=tuple(self.tally.ok), hints=tuple(self.acked_hints),
                 hops=self.hops,
             ))
-        elif self.state == WAITING_W and not self.timers:
+        elif self.state is WAITING_W and not self.timers:
             self.exhausted()  # every replica asked has answered, and W (pw=) is not met
             return
         if self.replied and not self.timers:
@@ -354,17 +354,17 @@ class PutCoordinator(_Coordinator):
             else:
                 node.runtime.send(f, ReplicaPut(self.req, self.key, self.merged, primary))
                 self.start_timer(f)
-        if self.state == WAITING_W and not self.timers:
+        if self.state is WAITING_W and not self.timers:
             self.exhausted()
         elif self.replied and not self.timers:
             self.finish()
 
     def exhausted(self) -> None:
-        if self.state == WAITING_W:
+        if self.state is WAITING_W:
             self.timeout(self.not_enough("acks", self.tally))
 
     def timeout(self, why: str | None = None) -> None:
-        if self.state == WAITING_W:
+        if self.state is WAITING_W:
             detail = why or f"timeout with {self.tally.describe()} acks"
             self.set_state(FAILED, detail)
             self.reply(ClientReply(
@@ -393,7 +393,7 @@ class _ReadCoordinator(_Coordinator):
         return self.core.tally
 
     def describe_state(self) -> str:
-        if self.state == WAITING_R:
+        if self.state is WAITING_R:
             return f"need {plural(self.r, 'reply', 'replies')}"
         return f"{self.core.tally.describe()} replies"
 
@@ -423,11 +423,11 @@ class _ReadCoordinator(_Coordinator):
         if not self.core.add_result(src, entries, more, primary):
             return
         state = self.state
-        if state == WAITING_R and self.core.enough():
+        if state is WAITING_R and self.core.enough():
             self.answer()
-        elif state == WAITING_R and not self.timers:
+        elif state is WAITING_R and not self.timers:
             self.exhausted()  # everyone asked has answered, and the quorum (pr=) is not met
-        elif state == READ_REPAIR and not self.timers:
+        elif state is READ_REPAIR and not self.timers:
             self.repair()
 
     def answer(self) -> None:
@@ -452,7 +452,7 @@ class _ReadCoordinator(_Coordinator):
         self.timers.pop(target, None)
         node = self.node
         node.detector.suspect(target, f"no reply to get of {show_key(self.key)}")
-        if self.state == WAITING_R:
+        if self.state is WAITING_R:
             fallback = self.next_fallback(target)
             if fallback is not None:
                 f, primary = fallback
@@ -461,12 +461,12 @@ class _ReadCoordinator(_Coordinator):
                 else:
                     node.runtime.send(f, self.ask(primary))
                     self.start_timer(f)
-        elif self.state == READ_REPAIR and not self.timers:
+        elif self.state is READ_REPAIR and not self.timers:
             self.repair()
 
     def repair(self) -> None:
         """Carry out the read core's repairs (DESIGN §7), then done."""
-        if self.state != READ_REPAIR:
+        if self.state is not READ_REPAIR:
             return
         node = self.node
         rt = node.runtime
@@ -491,18 +491,18 @@ class _ReadCoordinator(_Coordinator):
         raise NotImplementedError
 
     def exhausted(self) -> None:
-        if self.state == WAITING_R:
+        if self.state is WAITING_R:
             self.timeout(self.not_enough("replies", self.core.tally))
-        elif self.state == READ_REPAIR:
+        elif self.state is READ_REPAIR:
             self.repair()
 
     def timeout(self, why: str | None = None) -> None:
-        if self.state == WAITING_R:
+        if self.state is WAITING_R:
             detail = why or f"timeout with {self.core.tally.describe()} replies"
             self.set_state(FAILED, detail)
             self.reply_failed(detail)
             self.finish()
-        elif self.state == READ_REPAIR:
+        elif self.state is READ_REPAIR:
             self.repair()
 
 

@@ -59,11 +59,11 @@ class ReadCore:
         self.limit = limit
         self.reverse = reverse
         self.replies: dict[str, Entries] = {}  # replica -> its answer, in the order they came
-        self.covered: dict[str, bytes] = {}  # replica -> last key it covered (absent: all it was asked)
+        self.covered: dict[str, bytes] | None = None  # replica -> last key it covered (absent: all it was asked)
         self.entries: dict[bytes, Siblings] = {}  # key -> every answer's siblings merged
         self.more = False
         self.first: str | None = None  # the fastest replica (the next write's coordinator)
-        self.answered: list[bytes] = []  # the response's keys, in its order
+        self.answered: Sequence[bytes] = ()  # the response's keys, in its order
 
     def add_result(self, replica: str, entries: Entries, more: bool, primary: bool) -> bool:
         """Count ``replica``'s answer (``primary``: it answered as itself, not as a
@@ -76,6 +76,8 @@ class ReadCore:
         if more:  # it stopped short of the range's end: it covered up to its last key
             self.more = True
             if entries:
+                if self.covered is None:  # made on first use: a get never stops short
+                    self.covered = {}
                 self.covered[replica] = entries[-1][0]
         merge, found = self.merge, self.entries
         for key, siblings in entries:
@@ -87,7 +89,7 @@ class ReadCore:
     def response(self) -> tuple[tuple[tuple[bytes, Siblings], ...], bool]:
         """The first ``limit`` keys of every answer merged, and whether more remain."""
         if self.key is not None:
-            self.answered = [self.key]
+            self.answered = (self.key,)
             found = self.entries.get(self.key)
             return ((self.key, found),) if found is not None else (), False
         keys = self.answered = sorted(self.entries, reverse=self.reverse)[:self.limit]
@@ -112,7 +114,7 @@ class ReadCore:
             return repairs
         for target, entries in self.replies.items():
             held = dict(entries)
-            last = self.covered.get(target)
+            last = self.covered.get(target) if self.covered is not None else None
             for key in self.answered:
                 if last is not None and (key > last if not self.reverse else key < last):
                     break
