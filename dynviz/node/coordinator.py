@@ -532,8 +532,7 @@ class GetCoordinator(_ReadCoordinator):
 
     def reply_ok(self) -> None:
         node, core = self.node, self.core
-        found = core.response()[0]
-        merged = found[0][1] if found else Siblings.EMPTY
+        merged = core.merged(self.key)  # the one key's response, without building it as a run
         token = encode_context(context_for(self.key, node.versioning.context_of(merged), core.first),
                                node.config.secret)
         self.reply(ClientReply(

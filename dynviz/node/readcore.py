@@ -79,10 +79,10 @@ class ReadCore:
                 if self.covered is None:  # made on first use: a get never stops short
                     self.covered = {}
                 self.covered[replica] = entries[-1][0]
-        merge, found = self.merge, self.entries
+        found = self.entries
         for key, siblings in entries:
             have = found.get(key)
-            found[key] = siblings if have is None else merge(have, siblings)
+            found[key] = siblings if have is None else self.merge(have, siblings)
         self.tally.add_ok(replica, primary)
         return True
 
@@ -101,11 +101,12 @@ class ReadCore:
 
     def final_action(self) -> list[Repair]:
         """The read repairs the answers call for, replica by replica in the order they
-        answered, key by key in the response's order (call after :meth:`response`)."""
+        answered, key by key in the response's order (a range read: call after
+        :meth:`response`; a get's one key is always in its response)."""
         repairs: list[Repair] = []
         if self.key is not None:  # one key (every get): each answer holds it or nothing
             key = self.key
-            merged = self.entries.get(key) if self.answered else None
+            merged = self.entries.get(key)
             if merged is not None:
                 for target, entries in self.replies.items():
                     mine = entries[0][1] if entries else None

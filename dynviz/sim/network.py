@@ -107,24 +107,12 @@ class Network:
         sched = self.scheduler
         now = sched.now
         self._next_id = mid = self._next_id + 1
-        reason = None
-        if src in self.down:
-            reason = "sender down"
-        elif dst not in self.endpoints:
-            reason = "no such node"
-        elif (self.groups or self.blocked or self.loss) and src not in self.clients and dst not in self.clients:
-            # Faults act between nodes only (clients reach the cluster through a load
-            # balancer); a healthy network skips the checks on every message.
-            groups = self.groups
-            if groups and groups.get(src, -1) != groups.get(dst, -1):
-                reason = "partition"
-            elif self.blocked and (src, dst) in self.blocked:
-                reason = "link blocked"
-            elif self.loss and self.rng.random() < self.loss:
-                reason = "lost"
-        if reason is not None:
-            self._drop(mid, src, dst, msg, reason, now)
-            return
+        if src in self.down or dst not in self.endpoints or (
+                (self.groups or self.blocked or self.loss) and src not in self.clients and dst not in self.clients):
+            reason = self._refused(src, dst)  # a healthy network never comes here
+            if reason is not None:
+                self._drop(mid, src, dst, msg, reason, now)
+                return
         link = self.link_latency
         lo, hi = link.get((src, dst), self.latency) if link else self.latency
         arrives = now + (lo if lo >= hi else lo + int(self.rng.random() * (hi - lo + 1)))
@@ -132,6 +120,25 @@ class Network:
         sched.push([arrives, sched.next_seq(), self._deliver, (mid,)])  # Scheduler.at without a frame
         if self.bus.active:
             self.bus.emit(MessageSent(now, mid, src, dst, type(msg).__name__, getattr(msg, "key", None), arrives))
+
+    def _refused(self, src: str, dst: str) -> str | None:
+        """Why a message from ``src`` to ``dst`` is lost as it is sent, or None. Faults act
+        between nodes only: clients reach the cluster through a load balancer. Loss draws
+        from the network's rng only when nothing else stops the message."""
+        if src in self.down:
+            return "sender down"
+        if dst not in self.endpoints:
+            return "no such node"
+        if src in self.clients or dst in self.clients:
+            return None
+        groups = self.groups
+        if groups and groups.get(src, -1) != groups.get(dst, -1):
+            return "partition"
+        if (src, dst) in self.blocked:
+            return "link blocked"
+        if self.loss and self.rng.random() < self.loss:
+            return "lost"
+        return None
 
     def _deliver(self, mid: int) -> None:
         src, dst, msg, sent, _ = self.in_flight.pop(mid)
