@@ -106,6 +106,24 @@ class TableDesk:
     def names(self) -> list[str]:
         return list(self.engine.tables)
 
+    def has(self, table: str | None) -> bool:
+        return table is not None and table in self.engine.tables
+
+    def key_names(self, table: str) -> tuple[str, ...]:
+        """The table's key attributes (hash, then range), or () when there is no such table."""
+        t = self.engine.tables.get(table)
+        return tuple(t.schema.key_names) if t is not None else ()
+
+    def has_stream(self, table: str) -> bool:
+        t = self.engine.tables.get(table)
+        return t is not None and t.stream is not None
+
+    def layout(self, table: str) -> tuple[int, int] | None:
+        """(the table's version, its partition count): what changes when its placement
+        on the ring does (the ring view redraws on it); None when there is no such table."""
+        t = self.engine.tables.get(table)
+        return (t.version, len(t.partitions)) if t is not None else None
+
     def cache_stats(self) -> AcceleratorStats | None:
         return self.fast.cache_stats() if self.accelerated else None
 

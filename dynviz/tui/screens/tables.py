@@ -121,7 +121,7 @@ class TablesScreen(Screen[None]):
     def table(self) -> str | None:
         desk = self.desk
         name = self.host.selected_table
-        return name if desk is not None and name in desk.engine.tables else None
+        return name if desk is not None and desk.has(name) else None
 
     def select(self, name: str | None) -> None:
         self.host.selected_table = name

@@ -122,9 +122,8 @@ class RingView(Widget, can_focus=True):
         """(table, its version): the selected table whose partitions are marked."""
         name = frame.table
         desk = frame.view.table_desk()
-        if name is None or desk is None or name not in desk.engine.tables:
-            return None
-        return name, desk.engine.tables[name].version, len(desk.engine.tables[name].partitions)
+        layout = desk.layout(name) if name is not None and desk is not None else None
+        return None if layout is None else (name, *layout)
 
     @staticmethod
     def table_tokens(frame: Frame) -> tuple[str, list[int]] | None:

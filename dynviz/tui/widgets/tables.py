@@ -20,7 +20,7 @@ from textual.widgets import Static
 from dynviz.core.units import SECOND
 from dynviz.table.capacity import BURST_SECONDS
 from dynviz.table.console import Page, TableDesk, show_record, show_value
-from dynviz.table.engine import CapacityGauge
+from dynviz.table.views import CapacityGauge
 from dynviz.wording import plural
 
 BAR = 16
@@ -119,9 +119,8 @@ def page_text(desk: TableDesk, table: str, page: Page | None, number: int | None
         hint = "n: first page (table scan)" if number is not None else "type a key condition above, enter runs it"
         text = Text(f"no page yet; {hint}", style="grey50")
         return text, text.plain
-    t = desk.engine.tables.get(table)
-    keys = t.schema.key_names if t is not None else ()
-    names: list[str] = [k for k in keys]
+    keys = desk.key_names(table)
+    names: list[str] = list(keys)
     for it in page.items:
         for n in sorted(it):
             if n not in names:
@@ -152,9 +151,8 @@ def page_text(desk: TableDesk, table: str, page: Page | None, number: int | None
 
 
 def stream_text(desk: TableDesk, table: str) -> tuple[Text, str]:
-    t = desk.engine.tables.get(table)
     out = Text()
-    if t is None or t.stream is None:
+    if not desk.has_stream(table):
         out.append("no stream on this table (table create ... stream=NEW_AND_OLD_IMAGES)", style="grey50")
         return _lines(out)
     s = desk.snapshot(table)
@@ -168,7 +166,7 @@ def stream_text(desk: TableDesk, table: str) -> tuple[Text, str]:
     for r in desk.stream_tail(table, 30):
         event = r["eventName"]
         style = {"INSERT": "green", "MODIFY": "yellow", "REMOVE": "red"}.get(event)
-        out.append(show_record(r, t.schema.key_names) + "\n", style=style)
+        out.append(show_record(r, desk.key_names(table)) + "\n", style=style)
     return _lines(out)
 
 
