@@ -317,7 +317,7 @@ class DynvizApp(App[None]):
             screen = self.main_screen()
             if screen is not None and screen.is_mounted:
                 for line in screen.query(CommandLine):
-                    line.input.placeholder = hint
+                    line.set_hint(hint)
                 self._placeholder = hint
 
     def frame(self) -> Frame:
@@ -619,7 +619,8 @@ class DynvizApp(App[None]):
         self.log_hidden = set(hidden)
 
     def action_focus_command(self) -> None:
-        self.screen.query_one(CommandLine).focus_input()
+        for line in self.screen.query(CommandLine):
+            line.focus_input()
 
     def action_save(self) -> None:
         driver = self.driver

@@ -146,11 +146,20 @@ class CommandLine(Widget):
     def input(self) -> Input:
         return self.query_one("#cmd-input", Input)
 
+    def set_hint(self, hint: str) -> None:
+        """The hint an empty line shows. Kept for the input when it is composed: a new
+        mode recomposes the screen, and a frame can come between this line's mounting
+        and its input's."""
+        self.placeholder = hint
+        for field in self.query("#cmd-input").results(Input):
+            field.placeholder = hint
+
     def focus_input(self) -> None:
-        """Open a clean line (what ``/`` does)."""
-        if self.input.value and not self.error:
-            self.input.value = ""
-        self.input.focus()
+        """Open a clean line (what ``/`` does); nothing while the line is being composed."""
+        for field in self.query("#cmd-input").results(Input):
+            if field.value and not self.error:
+                field.value = ""
+            field.focus()
 
     def show_error(self, text: str, message: str, column: int | None = None) -> None:
         self.error = message
