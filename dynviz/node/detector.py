@@ -39,10 +39,16 @@ class FailureDetector:
 
     def suspect(self, peer: str, reason: str, duration: int | None = None) -> None:
         """Suspect ``peer`` for ``duration`` µs (default ``suspect_for``; ``FOREVER``
-        for a stalled heartbeat: until the peer is heard from again)."""
+        for a stalled heartbeat: until the peer is heard from again). A suspicion only
+        ever lengthens one in force: a coordinator's replica timeout (2 s) must not cut
+        short a stalled heartbeat's, which only news from the peer may end."""
         rt = self.runtime
-        fresh = self.reachable(peer)
-        self.suspected_until[peer] = rt.now() + (self.suspect_for if duration is None else duration)
+        now = rt.now()
+        until = now + (self.suspect_for if duration is None else duration)
+        current = self.suspected_until.get(peer)
+        fresh = current is None or now >= current
+        if current is None or until > current:
+            self.suspected_until[peer] = until
         if fresh and rt.bus.active:
             rt.bus.emit(Suspected(rt.now(), rt.name, peer, True, reason))
 
