@@ -27,6 +27,7 @@ from dynviz.node.antientropy import ExchangeReport
 from dynviz.node.assembly import assemble_node
 from dynviz.node.gossip import Gossip
 from dynviz.node.messages import ClientGet, ClientPut, ClientRangeGet, ClientRangeReply, ClientReply
+from dynviz.node.monitor import InvariantMonitor
 from dynviz.node.node import Node
 from dynviz.node.rebalance import Rebalance
 from dynviz.sim.network import InFlight, Network
@@ -205,6 +206,7 @@ class Cluster:
         self.results: list[PutResult | GetResult] = []
         self.departed: set[str] = set()  # removed nodes: gone for good
         self._version_observer: Callable[[int, Any], None] | None = None
+        self._monitor: InvariantMonitor | None = None
         self.tables: TableSlot | None = None  # the table layer's, made by it on first use (table/slot.py)
         self._awaited: list[Pending[Any]] = []  # requests ``wait`` runs the simulation for (nested: several)
         for name in config.nodes:
@@ -230,19 +232,39 @@ class Cluster:
         node = assemble_node(name, runtime, store, hints, members if members is not None else self._members,
                              self.protocol, seeds=cfg.seed_nodes, ring_seed=cfg.seed, partitions=self.partitions)
         node.version_observer = self._version_observer
+        node.monitor = self._monitor
         self.nodes[name] = node
         self.runtimes[name] = runtime
         self.network.register(name, node.handle)
         node.start()
         return node
 
-    def observe_versions(self, fn: Callable[[int, Any], None] | None) -> None:
+    def observe_versions(self, fn: Callable[[int, Any], None]) -> None:
         """Call ``fn(request id, version)`` for every version a coordinator creates, on
         every node including ones that join later (the checker attributes tombstones
-        to the deletes that made them). Cheaper than subscribing to all events."""
+        to the deletes that made them, and checks that no dot is issued twice). Cheaper
+        than subscribing to all events. Observers add up, in the order they came."""
+        previous = self._version_observer
+        if previous is not None:
+            first, then = previous, fn
+
+            def both(req: int, version: Any) -> None:
+                first(req, version)
+                then(req, version)
+
+            fn = both
         self._version_observer = fn
         for node in self.nodes.values():
             node.version_observer = fn
+
+    def watch_invariants(self, monitor: InvariantMonitor) -> None:
+        """Let ``monitor`` see every message delivered and every hint or key a node is
+        about to forget, on every node including ones that join later (the checker's
+        run-time invariants, :mod:`dynviz.check.invariants`). Costs nothing until called."""
+        self._monitor = monitor
+        self.network.tap = monitor.delivered
+        for node in self.nodes.values():
+            node.monitor = monitor
 
     @property
     def ring(self) -> Ring:
@@ -356,7 +378,8 @@ class Cluster:
         raise ClusterError("every node is down")
 
     def _submit(self, op: str, client_name: str | None, key: bytes | str, value: bytes | str | None,
-                via: str | None, n: int | None, quorum: int | None, primaries: int | None) -> Pending[Any]:
+                via: str | None, n: int | None, quorum: int | None, primaries: int | None,
+                context_of: bytes | str | None = None) -> Pending[Any]:
         key = as_key(key)
         client = self.client(client_name)
         cfg = self.config
@@ -375,13 +398,17 @@ class Cluster:
         # The request as the client made it, value and options included: the messages
         # and dots that follow do not show the value, so without this record a session
         # with one hand-edited (and later overwritten) value would still verify.
-        self.trace.append(("request", pending.started, req, op, client.name, key, value, n, quorum,
-                           primaries, via, entry))
+        record: tuple[Any, ...] = ("request", pending.started, req, op, client.name, key, value, n, quorum,
+                                   primaries, via, entry)
+        if context_of is not None:
+            context_of = as_key(context_of)
+            record += (context_of,)  # only then: the recordings made before it still verify
+        self.trace.append(record)
         if op == "get":
             msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
         else:
             msg = ClientPut(req, client.endpoint, key, value if op == "put" else None,
-                            client.contexts.get(key), n, quorum, primaries)
+                            client.contexts.get(key if context_of is None else context_of), n, quorum, primaries)
         self.network.send(client.endpoint, entry, msg)
         return pending
 
@@ -398,8 +425,11 @@ class Cluster:
         return pending
 
     def submit_put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
-                   n: int | None = None, w: int | None = None, pw: int | None = None) -> Pending[PutResult]:
-        return self._submit("put", client, key, value, via, n, w, pw)
+                   n: int | None = None, w: int | None = None, pw: int | None = None,
+                   context_of: bytes | str | None = None) -> Pending[PutResult]:
+        """Write ``value``, over the client's remembered context for ``key`` (or, with
+        ``context_of``, for that other key: a node must refuse it)."""
+        return self._submit("put", client, key, value, via, n, w, pw, context_of)
 
     def submit_delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
                       n: int | None = None, w: int | None = None) -> Pending[PutResult]:
@@ -459,8 +489,9 @@ class Cluster:
         return pending.result
 
     def put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
-            n: int | None = None, w: int | None = None, pw: int | None = None) -> PutResult:
-        return self.wait(self.submit_put(key, value, client, via, n, w, pw))
+            n: int | None = None, w: int | None = None, pw: int | None = None,
+            context_of: bytes | str | None = None) -> PutResult:
+        return self.wait(self.submit_put(key, value, client, via, n, w, pw, context_of))
 
     def delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
                n: int | None = None, w: int | None = None) -> PutResult:

@@ -134,7 +134,7 @@ class Executor:
             pending: Pending[Any]
             if isinstance(command, c.Put):
                 pending = cluster.submit_put(command.key, command.value, command.client, command.via,
-                                             command.n, command.w, command.pw)
+                                             command.n, command.w, command.pw, command.context)
             elif isinstance(command, c.Delete):
                 pending = cluster.submit_delete(command.key, command.client, command.via, None, command.w)
             elif isinstance(command, c.Get):
@@ -184,7 +184,7 @@ class Executor:
 
     def do_put(self, command: c.Put) -> Outcome:
         result = self.cluster.put(command.key, command.value, command.client, command.via,
-                                  command.n, command.w, command.pw)
+                                  command.n, command.w, command.pw, command.context)
         return self._put_outcome(command, result)
 
     def do_delete(self, command: c.Delete) -> Outcome:

@@ -51,7 +51,11 @@ class Cluster(Command):
 
 @dataclass(frozen=True, slots=True)
 class Put(Command):
-    """``[as CLIENT] put KEY VALUE [via=NODE] [n=] [r=] [w=] [pw=]``.
+    """``[as CLIENT] put KEY VALUE [via=NODE] [n=] [r=] [w=] [pw=] [context=KEY]``.
+
+    ``context`` names another key whose remembered context the put is made over: a
+    context is issued for one key, so the node must refuse it (the checker's workload
+    tries exactly that).
 
     ``r`` (the read quorum of the put's read-before-write, if the executor uses one) is
     the last behaviour field so that ``Put(client, key, value, via, n, w, pw)`` reads
@@ -67,6 +71,7 @@ class Put(Command):
     w: int | None = None
     pw: int | None = None
     r: int | None = None
+    context: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,13 @@ def name(text: str, col: int, line: int, what: str) -> str:
     return text
 
 
+def key(text: str, col: int, line: int, what: str) -> str:
+    """A key named in an option (``context=KEY``): any text but the empty one."""
+    if not text:
+        raise CommandError(line, col, f"expected {what}: a key, got nothing")
+    return text
+
+
 def names(text: str, col: int, line: int, what: str) -> tuple[str, ...]:
     """Comma-separated names, none twice."""
     out: list[str] = []

@@ -107,14 +107,14 @@ def parse_cluster(ctx: Words) -> Command:
 
 
 def parse_put(ctx: Words, client: str | None) -> Command:
-    ctx.at_most(2, "put KEY VALUE [via=NODE] [n=] [r=] [w=] [pw=]")
+    ctx.at_most(2, "put KEY VALUE [via=NODE] [n=] [r=] [w=] [pw=] [context=KEY]")
     key = ctx.key(0)
     value = ctx.expect(1, "a value (quote it if it has spaces)").value
     quorum = {q: cv.positive_int for q in ("n", "r", "w", "pw")}
-    got = ctx.take_options({**_VIA, **quorum})
+    got = ctx.take_options({**_VIA, **quorum, "context": cv.key})
     ctx.check_quorum(got, "r", "w", "pw")
     return Put(client, key, value, got.text("via"), got.number("n"), got.number("w"), got.number("pw"),
-               got.number("r"))
+               got.number("r"), got.text("context"))
 
 
 def parse_get(ctx: Words, client: str | None) -> Command:

@@ -51,7 +51,7 @@ COMMANDS: dict[str, tuple[Parser, str, str]] = {
     ),
     "put": (
         lambda ctx: kv.parse_put(ctx, None),
-        "[as CLIENT] put KEY VALUE [via=NODE] [n=] [r=] [w=] [pw=]",
+        "[as CLIENT] put KEY VALUE [via=NODE] [n=] [r=] [w=] [pw=] [context=KEY]",
         "Write a value (with the client's context for the key).",
     ),
     "get": (

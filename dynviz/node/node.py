@@ -48,6 +48,7 @@ from dynviz.storage.base import MAX_VALUE_BYTES, Store
 if TYPE_CHECKING:
     from dynviz.node.antientropy import AntiEntropy
     from dynviz.node.gossip import Gossip
+    from dynviz.node.monitor import NodeMonitor
     from dynviz.node.rebalance import Rebalance
 
 
@@ -81,6 +82,8 @@ class Node:
         # A cheap hook for observers that must know each version made here (the
         # checker attributes tombstones to deletes); None costs nothing.
         self.version_observer: Callable[[int, Version], None] | None = None
+        # The checker's run-time invariants (node/monitor.py); None unless one watches.
+        self.monitor: NodeMonitor | None = None
         self.merge: Callable[[Siblings, Siblings], Siblings] = (
             merge_lww if config.resolver == "lww" else versioning.merge
         )
@@ -225,9 +228,19 @@ class Node:
     def drop_key(self, key: bytes) -> None:
         """Physically remove ``key`` (a range this node no longer replicates)."""
         if key in self.store:
+            if self.monitor is not None:
+                dropped = self.store.get(key)
+                if dropped is not None:
+                    self.monitor.key_dropped(self.name, key, dropped)
             self.store.delete(key)
             for watcher in self._write_watchers:
                 watcher(key, None)
+
+    def remove_hint(self, intended: str, key: bytes, hint: Siblings) -> None:
+        """Forget the hint ``hint`` held for ``intended`` (its handoff was acknowledged)."""
+        if self.monitor is not None:
+            self.monitor.hint_removed(self.name, intended, key, hint)
+        self.hints.remove(intended, key)
 
     # -- client requests (this node coordinates or forwards) ---------------------------
 
@@ -399,7 +412,7 @@ class Node:
         if sent is None:
             return
         if self.hints.get(src, msg.key) == sent:
-            self.hints.remove(src, msg.key)
+            self.remove_hint(src, msg.key, sent)
             rt = self.runtime
             if rt.bus.active:
                 rt.bus.emit(HintDelivered(rt.now(), self.name, src, msg.key))

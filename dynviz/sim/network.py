@@ -18,6 +18,8 @@ from dynviz.events import EventBus, MessageDelivered, MessageDropped, MessageSen
 from dynviz.sim.scheduler import Scheduler
 
 Handler = Callable[[str, Any], None]
+Tap = Callable[[str, str, Any], None]
+"""A delivery watcher: ``(src, dst, message)``, called just before the receiver handles it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ class Network:
     __slots__ = (
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
-        "dropped_count", "_kinds", "_record",
+        "dropped_count", "_kinds", "_record", "tap",
     )
 
     def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
@@ -62,6 +64,9 @@ class Network:
         self.dropped_count = 0
         self._kinds: dict[type, str] = {}
         self._record = trace.append  # one C call per delivery on the hot path
+        # A watcher of every delivery (the checker's run-time invariants); None costs a
+        # comparison per message.
+        self.tap: Tap | None = None
 
     # -- topology --------------------------------------------------------------------
 
@@ -154,6 +159,8 @@ class Network:
         self._record((now, src, dst, type(msg).__name__))
         if self.bus.active:
             self.bus.emit(MessageDelivered(now, mid, src, dst, type(msg).__name__, sent))
+        if self.tap is not None:
+            self.tap(src, dst, msg)
         self.endpoints[dst](src, msg)
 
     def _drop(self, mid: int, src: str, dst: str, msg: Any, reason: str, sent: int) -> None:
