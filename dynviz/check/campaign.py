@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dynviz.check.invariants import RULES
 from dynviz.check.run import CheckConfig, SeedReport, check_seed
 from dynviz.check.workload import FAULTS
 
@@ -27,6 +28,9 @@ class CampaignReport:
     reports: list[SeedReport] = field(default_factory=list)
     ops: int = 0
     failed_ops: int = 0
+    superseded: int = 0
+    replicas: int = 0  # replica findings (read repair off: each copy judged)
+    violations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RULES, 0))
 
     def add(self, report: SeedReport) -> None:
         self.reports.append(report)
@@ -37,6 +41,10 @@ class CampaignReport:
         self.converged += report.converged
         self.ops += report.ops
         self.failed_ops += report.failed_ops
+        self.superseded += len(report.superseded)
+        self.replicas += len(report.replicas)
+        for rule, count in report.violation_counts:
+            self.violations[rule] += count
         if not report.ok:
             self.failing_seeds.append(report.seed)
 
@@ -53,11 +61,17 @@ class CampaignReport:
             "lost": self.lost,
             "phantoms": self.phantoms,
             "converged": self.converged,
+            "superseded": self.superseded,
+            "replicas": self.replicas,
+            "invariant_violations": sum(self.violations.values()),
+            "violations": dict(self.violations),
             "failing_seeds": list(self.failing_seeds),
             "failures": [
                 {"seed": r.seed, "lost": r.lost, "lost_values": list(r.lost_values[:20]),
                  "phantoms": r.phantoms, "phantom_values": list(r.phantom_values[:20]),
-                 "converged": r.converged, "unconverged_keys": list(r.unconverged_keys)}
+                 "converged": r.converged, "unconverged_keys": list(r.unconverged_keys),
+                 "superseded": list(r.superseded[:20]), "replicas": list(r.replicas[:20]),
+                 "violations": list(r.violations[:20])}
                 for r in self.reports if not r.ok
             ],
         }
@@ -123,4 +137,11 @@ def reproduce_command(seed: int, base: CheckConfig) -> str:
            f"--faults {faults} --versioning {base.versioning}")
     if base.resolver != "siblings":
         cmd += f" --resolver {base.resolver}"
+    defaults = CheckConfig(seed=seed)
+    for option, value, default in (("keys", base.keys, defaults.keys), ("readrepair", base.readrepair,
+                                   defaults.readrepair), ("ring", base.ring, defaults.ring)):
+        if value != default:
+            cmd += f" --{option} {value}"
+    if not base.invariants:
+        cmd += " --no-invariants"
     return cmd

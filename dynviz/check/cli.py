@@ -12,7 +12,15 @@ import sys
 from typing import TYPE_CHECKING
 
 from dynviz.check.campaign import CampaignReport, reproduce_command, run_campaign
-from dynviz.check.run import RESOLVERS, VERSIONINGS, CheckConfig, SeedReport
+from dynviz.check.run import (
+    BOTH,
+    READREPAIR,
+    RESOLVERS,
+    RINGS,
+    VERSIONINGS,
+    CheckConfig,
+    SeedReport,
+)
 from dynviz.check.workload import FAULTS, INJECTORS
 from dynviz.wording import plural
 
@@ -63,6 +71,16 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dvv (dotted version vectors, default) or vclock (the paper's clocks)")
     parser.add_argument("--resolver", default="siblings", choices=list(RESOLVERS),
                         help="siblings (keep concurrent writes, default) or lww (last write wins)")
+    parser.add_argument("--keys", type=int, default=32,
+                        help="keys the clients use, spread over the ring (default 32)")
+    parser.add_argument("--readrepair", default=BOTH, choices=list(READREPAIR),
+                        help="on: read repair and the final reads repair replicas; off: anti-entropy alone must "
+                             "make every copy whole, each judged before any read; both (default): even seeds on, "
+                             "odd seeds off")
+    parser.add_argument("--ring", default=BOTH, choices=list(RINGS),
+                        help="equal partitions, random tokens, or both (default; seeds alternate in pairs)")
+    parser.add_argument("--no-invariants", action="store_true",
+                        help="do not check the run-time invariants (quorum, context, dot, preference, hint, drop)")
     parser.add_argument("--repro-dir", default="dynviz-check-failures",
                         help="where minimal reproductions of failing seeds are written as session files "
                              f"(default ./dynviz-check-failures; at most {REPRO_LIMIT})")
@@ -81,7 +99,9 @@ def main_check(args: argparse.Namespace) -> int:
         raise ValueError(f"--seeds must be at least 1, got {args.seeds}")
     base = CheckConfig(
         seed=args.first_seed, ops=args.ops, nodes=args.nodes, faults=parse_faults(args.faults),
-        versioning=args.versioning, resolver=args.resolver,
+        versioning=args.versioning, resolver=args.resolver, keys=getattr(args, "keys", 32),
+        readrepair=getattr(args, "readrepair", BOTH), ring=getattr(args, "ring", BOTH),
+        invariants=not getattr(args, "no_invariants", False),
     )
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     jobs = getattr(args, "jobs", None)
@@ -141,6 +161,12 @@ def main_check(args: argparse.Namespace) -> int:
             what.append(plural(report.phantoms, "phantom"))
         if not report.converged:
             what.append(f"not converged: {', '.join(report.unconverged_keys)}")
+        if report.superseded:
+            what.append(f"superseded siblings returned: {', '.join(report.superseded[:5])}")
+        if report.replicas:
+            what.append(f"{plural(len(report.replicas), 'replica finding')}: {report.replicas[0]}")
+        if report.violations:
+            what.append(f"{plural(len(report.violations), 'invariant violation')}: {report.violations[0]}")
         out.print(f"seed {report.seed}: {'; '.join(what)}", markup=False, highlight=False, soft_wrap=True)
         out.print(f"  reproduce: {reproduce_command(report.seed, base)}", markup=False, highlight=False, soft_wrap=True)
     if not campaign.ok and not getattr(args, "no_repro", False):
@@ -159,11 +185,16 @@ def _summary(campaign: CampaignReport, base: CheckConfig) -> Table:
     faults = ",".join(base.faults) or "none"
     table = Table(title=f"dynviz check: {base.versioning}/{base.resolver}, {plural(base.nodes, 'node')}, "
                         f"{plural(base.ops, 'op')} per seed, faults {faults}")
-    for column in ("seeds", "ops", "acked writes", "lost", "phantoms", "converged", "failing seeds"):
+    for column in ("seeds", "ops", "acked writes", "lost", "phantoms", "superseded", "replica findings",
+                   "invariants broken", "converged", "failing seeds"):
         table.add_column(column, justify="right")
     table.add_row(str(campaign.seeds), str(campaign.ops), str(campaign.acked),
-                  _mark(campaign.lost), _mark(campaign.phantoms),
+                  _mark(campaign.lost), _mark(campaign.phantoms), _mark(campaign.superseded),
+                  _mark(campaign.replicas), _mark(sum(campaign.violations.values())),
                   f"{campaign.converged}/{campaign.seeds}", _mark(len(campaign.failing_seeds)))
+    broken = [f"{rule} {count}" for rule, count in campaign.violations.items() if count]
+    if broken:
+        table.caption = "invariants broken: " + ", ".join(broken)
     return table
 
 

@@ -24,6 +24,10 @@ The rules
       observers (a failed put can have been stored and seen).
     * A **phantom** is a value in any read (the final reads included) that no client
       ever tried to write to that key.
+    * A **superseded** sibling is a value in the final read that another write in the
+      same final read observed: that write was made over a context that covered it,
+      so merging the two must have discarded it (a clock or dot rule that keeps both
+      shows here; acknowledged or not, a present write was stored).
 
 (Whether the replicas converged is not a question about what clients saw: the run
 answers it, :mod:`dynviz.check.scenario`.)
@@ -67,6 +71,7 @@ class Write:
 class Verdict:
     lost_values: tuple[bytes, ...]
     phantom_values: tuple[bytes, ...]
+    superseded_values: tuple[bytes, ...] = ()
 
 
 def judge(writes: Sequence[Write], final: Mapping[bytes, Sequence[Item]],
@@ -82,6 +87,7 @@ def judge(writes: Sequence[Write], final: Mapping[bytes, Sequence[Item]],
         by_key.setdefault(w.key, []).append(i)
     lost: list[bytes] = []
     phantoms: list[bytes] = []
+    superseded: list[bytes] = []
     keys = sorted(set(by_key) | set(final) | set(reads or ()))
     for key in keys:
         ids = by_key.get(key, [])
@@ -99,6 +105,12 @@ def judge(writes: Sequence[Write], final: Mapping[bytes, Sequence[Item]],
             observed_by_writer[i] = _writes_of(writes[i].observed, by_value, by_dot)
         state = final.get(key, ())
         present = _writes_of(state, by_value, by_dot)
+        shown = set(present)
+        for p in present:
+            for j in observed_by_writer.get(p, ()):
+                value = writes[j].value
+                if j != p and j in shown and value is not None and value not in superseded:
+                    superseded.append(value)
         safe = set(present)
         stack = list(present)
         while stack:
@@ -114,7 +126,7 @@ def judge(writes: Sequence[Write], final: Mapping[bytes, Sequence[Item]],
         if reads is not None:
             seen.update(reads.get(key, ()))
         phantoms.extend(v for v in sorted(seen) if v not in by_value)
-    return Verdict(tuple(lost), tuple(phantoms))
+    return Verdict(tuple(lost), tuple(phantoms), tuple(superseded))
 
 
 def _writes_of(shown: Iterable[Item], by_value: Mapping[bytes, int], by_dot: Mapping[Dot, list[int]]) -> list[int]:

@@ -7,14 +7,21 @@ hands back the recorded workload, which is how the shrinker starts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from dynviz.check.invariants import RULES, Violation
 from dynviz.check.scenario import Recording, Scenario
 from dynviz.check.workload import FAULTS, INJECTORS, Workload, workload_keys
 from dynviz.cluster import ClusterConfig
 
 VERSIONINGS = ("dvv", "vclock")
 RESOLVERS = ("siblings", "lww")
+BOTH = "both"
+READREPAIR = ("on", "off", BOTH)
+"""``both``: even seeds with read repair, odd seeds with anti-entropy alone."""
+RINGS = ("equal", "random", BOTH)
+"""``both``: seeds alternate in pairs between equal partitions and random tokens."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +34,11 @@ class CheckConfig:
     faults: tuple[str, ...] = FAULTS
     versioning: str = "dvv"
     resolver: str = "siblings"
-    keys: int = 8
+    keys: int = 32
     clients: int = 4
+    readrepair: str = BOTH
+    ring: str = BOTH
+    invariants: bool = True
 
     def __post_init__(self) -> None:
         if self.ops < 1:
@@ -44,15 +54,23 @@ class CheckConfig:
             raise ValueError(f"--resolver must be siblings or lww, not {self.resolver!r}")
         if self.keys < 1 or self.clients < 1:
             raise ValueError("need at least one key and one client")
+        if self.readrepair not in READREPAIR:
+            raise ValueError(f"--readrepair must be on, off or both, not {self.readrepair!r}")
+        if self.ring not in RINGS:
+            raise ValueError(f"--ring must be equal, random or both, not {self.ring!r}")
 
     def with_seed(self, seed: int) -> CheckConfig:
         """The same run on another seed."""
         return replace(self, seed=seed)
 
     def cluster(self) -> ClusterConfig:
-        """The cluster a seed runs on: ``nodes`` nodes ``n1``... with N=3, R=W=2."""
+        """The cluster a seed runs on: ``nodes`` nodes ``n1``... with N=3, R=W=2 (requests
+        choose their own quorums), read repair and the ring as the seed's mode says."""
+        readrepair = self.readrepair == "on" or (self.readrepair == BOTH and self.seed % 2 == 0)
+        random_ring = self.ring == "random" or (self.ring == BOTH and self.seed // 2 % 2 == 1)
         return ClusterConfig(nodes=tuple(f"n{i}" for i in range(1, self.nodes + 1)), seed=self.seed,
-                             versioning=self.versioning, resolver=self.resolver, n=3, r=2, w=2)
+                             versioning=self.versioning, resolver=self.resolver, n=3, r=2, w=2,
+                             readrepair=readrepair, strategy="random" if random_ring else "equal")
 
     def key_names(self) -> tuple[bytes, ...]:
         return workload_keys(self.keys)
@@ -71,16 +89,21 @@ class SeedReport:
     ops: int
     failed_ops: int
     digest: str
+    superseded: tuple[str, ...] = ()
+    replicas: tuple[str, ...] = ()  # "KEY on NODE: ..." (read repair off: each copy judged)
+    violations: tuple[str, ...] = ()  # run-time invariants broken, one line each
+    violation_counts: tuple[tuple[str, int], ...] = ()  # per rule
 
     @property
     def ok(self) -> bool:
-        return self.lost == 0 and self.phantoms == 0 and self.converged
+        return (self.lost == 0 and self.phantoms == 0 and self.converged and not self.superseded
+                and not self.replicas and not self.violations)
 
 
 def check_seed(config: CheckConfig, recording: Recording | None = None) -> SeedReport:
     """Run one seed's workload under faults, end the run, and judge it. With
     ``recording``, the workload's commands are appended to it."""
-    scenario = Scenario(config.cluster(), config.key_names())
+    scenario = Scenario(config.cluster(), config.key_names(), invariants=config.invariants)
     workload = Workload(scenario, config.seed, config.ops, config.clients, config.faults)
     workload.run()
     if recording is not None:
@@ -99,6 +122,17 @@ def check_seed(config: CheckConfig, recording: Recording | None = None) -> SeedR
         ops=workload.ops,
         failed_ops=workload.failed_ops,
         digest=cluster.digest(),
+        superseded=tuple(v.decode("latin-1") for v in verdict.superseded),
+        replicas=verdict.replicas,
+        violations=tuple(v.describe() for v in verdict.violations),
+        violation_counts=tuple((rule, count) for rule, count in _per_rule(verdict.violations).items() if count),
     )
     scenario.close()
     return report
+
+
+def _per_rule(violations: Iterable[Violation]) -> dict[str, int]:
+    found = dict.fromkeys(RULES, 0)
+    for v in violations:
+        found[v.rule] += 1
+    return found

@@ -13,15 +13,36 @@ session file as well, so the run can be replayed and verified (``dynviz replay``
 The ending, written once (:meth:`Scenario.end`), as commands
     ``heal``, ``loss 0``, ``recover`` every node that is down (and not removed),
     ``settle``, ``run`` out the failure detectors' suspicion (``suspect_for`` + 100 ms),
-    ``settle``; then ``as checker get KEY r=N`` for every key, one at a time, each run
-    to its answer (read repair brings the key's replicas up to date; a read that fails
-    is tried twice more, and a key no read answered is judged by what the first node of
-    its preference list stores); then ``settle``.
+    ``settle``; then, while some live node still holds keys its ring no longer gives it
+    (ownership handoff waits a grace period after a ring change or a restart),
+    ``run`` one grace period and ``settle`` again (a few times at most). Then it depends
+    on who is to repair the replicas:
+
+    * **read repair on** (the cluster's default): ``as checker get KEY r=N`` for every
+      key, one at a time, each run to its answer (read repair brings the key's replicas
+      up to date; a read that fails is tried twice more, and a key no read answered is
+      judged by what the first node of its preference list stores); then ``settle``;
+      then the replicas are judged (below).
+    * **read repair off** (``readrepair=off``): anti-entropy alone must make the
+      replicas whole. ``antientropy A B`` for every pair of live nodes that share a
+      range (one pass in name order: each exchange is two-way, so after it every
+      replica of a range holds what any held), ``settle``; the replicas are judged
+      *before any read touches them*; then the final reads as above.
 
 The verdict
-    The judge's (:mod:`dynviz.check.judge`) over the history and the final reads, and
-    **converged**: after the final reads and settling, every node on each key's
-    preference list holds the same sibling set for the key, and no node holds a hint.
+    The judge's (:mod:`dynviz.check.judge`) over the history and the final reads (lost
+    writes, phantoms, and superseded siblings: a returned sibling that another returned
+    sibling observed), and the replicas': every node on each key's preference list
+    holds the same sibling set (**converged**), no node holds a hint, and, with read
+    repair off, each replica on its own passes the judge (**replicas**: an acknowledged
+    write missing from one copy is a finding even when another copy still has it).
+    The run-time invariants (:mod:`dynviz.check.invariants`) add what they saw.
+
+    Why the replicas are judged one by one only with read repair off: with it on, an
+    acknowledged write may rightly sit on W copies only until some repair runs (its
+    coordinator crashed before the last replica answered, and no hint was made), so
+    there the final reads' repair is part of the protocol under test, and the replicas
+    are judged after it (a replica it did not fix leaves the key unconverged).
 """
 
 from __future__ import annotations
@@ -32,12 +53,14 @@ from typing import Any
 
 from dynviz import commands as c
 from dynviz.check.history import History
-from dynviz.check.judge import Item, items, judge
+from dynviz.check.invariants import Invariants, Violation
+from dynviz.check.judge import Item, Write, items, judge
 from dynviz.client import GetResult
 from dynviz.cluster import ClusterConfig, ClusterError, Pending
 from dynviz.core.units import MS, SECOND
 from dynviz.core.versions import Siblings
 from dynviz.executor import Executor
+from dynviz.node.rebalance import GRACE
 from dynviz.session.recording import Recorder
 from dynviz.storage.base import StorageError
 from dynviz.wording import plural
@@ -49,6 +72,8 @@ CHECKER = "checker"
 """The client that makes the final reads."""
 
 FINAL_READ_TRIES = 3
+OWNERSHIP_ROUNDS = 5
+"""How many grace periods the ending waits for ownership handoff at most."""
 
 
 class CheckError(RuntimeError):
@@ -62,23 +87,29 @@ class SeedVerdict:
     lost: tuple[bytes, ...]
     phantoms: tuple[bytes, ...]
     unconverged: tuple[str, ...]  # keys whose replicas differ, and "(N hints left)"
+    superseded: tuple[bytes, ...] = ()  # returned siblings another returned sibling observed
+    replicas: tuple[str, ...] = ()  # "KEY on NODE: what the judge found" (read repair off)
+    violations: tuple[Violation, ...] = ()  # run-time invariants broken
 
     @property
     def failed(self) -> bool:
-        return bool(self.lost or self.phantoms or self.unconverged)
+        return bool(self.lost or self.phantoms or self.unconverged or self.superseded or self.replicas
+                    or self.violations)
 
 
 class Scenario:
     """A fresh cluster for one run, driven by commands, with its clients' history."""
 
-    __slots__ = ("executor", "cluster", "keys", "history", "recorder")
+    __slots__ = ("executor", "cluster", "keys", "history", "recorder", "invariants")
 
-    def __init__(self, config: ClusterConfig, keys: Iterable[bytes], recorder: Recorder | None = None) -> None:
+    def __init__(self, config: ClusterConfig, keys: Iterable[bytes], recorder: Recorder | None = None,
+                 invariants: bool = True) -> None:
         self.executor = Executor(config=config)
         self.cluster = self.executor.cluster
         self.keys: tuple[bytes, ...] = tuple(keys)
         self.history = History(self.cluster)
         self.recorder = recorder
+        self.invariants = Invariants(self.cluster) if invariants else None
 
     def issue(self, text: str, *, strict: bool = False) -> Pending[Any] | None:
         """Carry out one command now, as a session replay would: a request (get, put,
@@ -112,7 +143,7 @@ class Scenario:
             return read
         if isinstance(command, c.Put):
             write = cluster.submit_put(command.key, command.value, command.client, command.via, command.n,
-                                       command.w, command.pw)
+                                       command.w, command.pw, command.context)
         else:
             write = cluster.submit_delete(command.key, command.client, command.via, None, command.w)
         self.history.track_write(client, write)
@@ -137,10 +168,61 @@ class Scenario:
         for text in ("heal", "loss 0", *(f"recover {name}" for name in down),
                      "settle", f"run {cluster.config.suspect_for + 100 * MS}us", "settle"):
             self.issue(text, strict=True)
+        self._await_ownership_handoff()
+        replicas: tuple[str, ...] = ()
+        if not cluster.config.readrepair:
+            self._antientropy_sweep()
+            self.issue("settle", strict=True)
+            replicas = self._judge_replicas()
+            unconverged = self._unconverged()
         final = {key: self._final_read(key) for key in self.keys}
         self.issue("settle", strict=True)
+        if cluster.config.readrepair:
+            unconverged = self._unconverged()
         judged = judge(self.history.writes, final, self.history.reads)
-        return SeedVerdict(judged.lost_values, judged.phantom_values, self._unconverged())
+        violations = tuple(self.invariants.violations) if self.invariants is not None else ()
+        return SeedVerdict(judged.lost_values, judged.phantom_values, unconverged, judged.superseded_values,
+                           replicas, violations)
+
+    def _await_ownership_handoff(self) -> None:
+        """Wait while some live node still holds keys its ring no longer gives it: it
+        hands them to their new replicas a grace period after it learnt the ring (and
+        again after a restart), and until then it may hold the only copy of a write."""
+        cluster = self.cluster
+        for _ in range(OWNERSHIP_ROUNDS):
+            if not any(cluster.is_up(name) and node.rebalance.unowned_keys() for name, node in cluster.nodes.items()):
+                return
+            self.issue(f"run {GRACE + 100 * MS}us", strict=True)
+            self.issue("settle", strict=True)
+
+    def _antientropy_sweep(self) -> None:
+        """One anti-entropy exchange between every pair of live nodes sharing a range."""
+        cluster = self.cluster
+        live = sorted(name for name in cluster.nodes if cluster.is_up(name) and name not in cluster.departed)
+        for i, a in enumerate(live):
+            for b in live[i + 1:]:
+                if cluster.nodes[a].antientropy.shared_ranges(b):
+                    self.issue(f"antientropy {a} {b}", strict=True)
+
+    def _judge_replicas(self) -> tuple[str, ...]:
+        """Each replica of each key, judged on its own as if it were the final read."""
+        cluster = self.cluster
+        n = cluster.config.n
+        writes: dict[bytes, list[Write]] = {}
+        for w in self.history.writes:
+            writes.setdefault(w.key, []).append(w)
+        found = []
+        for key in self.keys:
+            for name in cluster.ring.preference_list(key, n):
+                stored = cluster.nodes[name].store.get(key)
+                assert stored is None or isinstance(stored, Siblings)
+                verdict = judge(writes.get(key, []), {key: items(stored)})
+                what = [f"{label} {', '.join(v.decode('latin-1') for v in values)}"
+                        for label, values in (("lacks", verdict.lost_values), ("phantom", verdict.phantom_values),
+                                              ("superseded", verdict.superseded_values)) if values]
+                if what:
+                    found.append(f"{key.decode('latin-1')} on {name}: {'; '.join(what)}")
+        return tuple(found)
 
     def _final_read(self, key: bytes) -> tuple[Item, ...]:
         cluster = self.cluster

@@ -35,7 +35,7 @@ def record_seed(config: CheckConfig) -> Recording:
 def replay(config: CheckConfig, recording: Recording, recorder: Recorder | None = None) -> SeedVerdict:
     """Replay ``recording`` on the seed's cluster, end the run as the checker does, and
     judge it; with ``recorder``, every command issued is written to it, then the footer."""
-    scenario = Scenario(config.cluster(), config.key_names(), recorder)
+    scenario = Scenario(config.cluster(), config.key_names(), recorder, invariants=config.invariants)
     scenario.play(recording)
     verdict = scenario.end()
     if recorder is not None:

@@ -3,12 +3,28 @@
 Everything random comes from ``stream(seed, "checker")`` and the cluster's own seeded
 streams, so a seed is a complete, reproducible bug report.
 
+The keys
+    ``keys`` keys spread over the whole ring: key ``i`` is the first of ``ki``,
+    ``ki.1``, ``ki.2``... whose token falls in the ``i``-th of ``keys`` equal slices of
+    the token space, so every part of the ring (and, on an equal-partition ring, every
+    partition when there are as many keys) is written. Half the operations go to the
+    first eighth of the keys, so concurrent writes still meet on the same key.
+
 The clients
-    ``clients`` clients, each with at most one operation in flight, over ``keys`` keys.
-    Operations: read-modify-write (get, then put a fresh value over the get's context),
-    blind write (the client forgets the key first: no context), delete (get, then
-    delete over the get's context) and plain get. Every value written is unique
-    (``"<client>-<i>"``). Between operations a client thinks for 0-20 ms of virtual time.
+    ``clients`` clients, each with at most one operation in flight. Operations:
+    read-modify-write (get, then put a fresh value over the get's context), blind write
+    (the client forgets the key first: no context), delete (get, then delete over the
+    get's context), plain get, and a *foreign-context* write (get one key, then put
+    another over that context: ``put K V context=K2``, which every node must refuse).
+    Every value written is unique (``"<client>-<i>"``). Between operations a client
+    thinks for 0-20 ms of virtual time.
+
+    Quorums vary per request: ``r`` and ``w`` of 1, 2 (most often) or N, and now and
+    then ``pr``/``pw`` of 2, so an accounting bug that W=R=2 hides (a failure counted as
+    an ack) changes an answer. ``w=1`` leaves a single copy until the coordinator's
+    other replicas answer, and a lost disk could take that copy: it is the fault
+    schedule, not the protocol, that would lose the write. So each seed chooses one of
+    the two: writes with ``w=1``, or the ``wipe`` fault.
     Half the clients are partition-aware (they send to a replica), half go through a
     load balancer (any node, which coordinates itself if it can, as a stand-in or not).
     A client whose read failed forgets the key: it writes blind rather than over a
@@ -40,20 +56,34 @@ from random import Random
 from dynviz.check.scenario import Recording, Scenario
 from dynviz.client import GetResult, PutResult
 from dynviz.cluster import Pending
+from dynviz.core.hashing import token_of
 from dynviz.core.units import MS, SECOND
 from dynviz.sim.rng import stream
 
+TOKENS = 1 << 128
+"""The size of the token space (MD5)."""
+
 
 def workload_keys(count: int) -> tuple[bytes, ...]:
-    """The keys a workload of ``count`` keys runs over: ``k0``, ``k1``, ..."""
-    return tuple(f"k{i}".encode() for i in range(count))
+    """The keys a workload of ``count`` keys runs over, spread over the ring (see the
+    module docstring): ``k0``, ``k1``... where that name falls in its slice."""
+    keys = []
+    for i in range(count):
+        lo, hi = i * TOKENS // count, (i + 1) * TOKENS // count
+        name = f"k{i}".encode()
+        j = 0
+        while not lo <= token_of(name) < hi:
+            j += 1
+            name = f"k{i}.{j}".encode()
+        keys.append(name)
+    return tuple(keys)
 
 
 class Workload:
     """One seed's clients and faults on a scenario's cluster, recorded as commands."""
 
     __slots__ = ("scenario", "cluster", "rng", "clients", "faults", "recording", "budget", "ops",
-                 "failed_ops", "busy", "ended", "active", "joins", "leaves", "wipes")
+                 "failed_ops", "busy", "ended", "active", "joins", "leaves", "wipes", "single_copies")
 
     def __init__(self, scenario: Scenario, seed: int, ops: int, clients: int, faults: tuple[str, ...]) -> None:
         self.scenario = scenario
@@ -71,6 +101,8 @@ class Workload:
         self.joins = 0
         self.leaves = 0
         self.wipes = 0
+        # w=1 writes or the wipe fault, never both (module docstring).
+        self.single_copies = "wipe" not in faults or self.rng.random() < 0.5
 
     def run(self) -> None:
         """Run every client's operations, faults among them, until the last is answered."""
@@ -142,19 +174,41 @@ class _Client:
         work = self.workload
         rng = work.rng
         keys = work.scenario.keys
-        key = keys[rng.randrange(len(keys))]
+        # Half the operations go to a few hot keys (an eighth of them), so that writes
+        # still meet on one key as they did over the old eight; the rest cover the ring.
+        hot = keys[:max(1, len(keys) // 8)] if rng.random() < 0.5 else keys
+        key = hot[rng.randrange(len(hot))]
         roll = rng.random()
         work.ops += 1
         self.failed = False
-        if roll < 0.45:
+        if roll < 0.40:
             self._get(key, then="put")
-        elif roll < 0.65:
+        elif roll < 0.57:
             self._forget(key)
             self._write(key, self._value())
-        elif roll < 0.75:
+        elif roll < 0.67:
             self._get(key, then="delete")
+        elif roll < 0.75 and len(keys) > 1:
+            self._get(key, then="foreign")
         else:
             self._get(key, then=None)
+
+    def _quorum(self, primaries: str, single: bool = True) -> str:
+        """The options of one request: ``r=``/``w=`` of 1, 2 or N (and sometimes
+        ``pr=``/``pw=`` 2), as command text ("" for the cluster's defaults)."""
+        rng = self.workload.rng
+        n = self.workload.cluster.config.n
+        roll = rng.random()
+        if roll < 0.2 and single:
+            quorum = 1
+        elif roll < 0.4:
+            quorum = n
+        else:
+            return ""
+        options = f"{primaries[1]}={quorum}"
+        if rng.random() < 0.1:
+            options += f" {primaries}={min(2, quorum)}"
+        return options
 
     def _value(self) -> bytes:
         self.count += 1
@@ -166,8 +220,10 @@ class _Client:
 
     def _get(self, key: bytes, then: str | None) -> None:
         work = self.workload
-        pending = work.cluster.submit_get(key, client=self.name)
-        work.record(f"as {self.name} get {key.decode()} via={pending.entry}")
+        options = self._quorum("pr")
+        r, pr = _numbers(options, "r", "pr")
+        pending = work.cluster.submit_get(key, client=self.name, r=r, pr=pr)
+        work.record(f"as {self.name} get {key.decode()} via={pending.entry}{' ' + options if options else ''}")
         work.scenario.history.track_get(self.name, pending)
         pending.callbacks.append(lambda p: self._got(p, then))
 
@@ -181,23 +237,38 @@ class _Client:
             self._write(result.key, self._value())
         elif then == "delete":
             self._write(result.key, None)
+        elif then == "foreign" and result.ok:
+            keys = [k for k in self.workload.scenario.keys if k != result.key]
+            self._write(keys[self.workload.rng.randrange(len(keys))], self._value(), context_of=result.key)
         else:
             self._done()
 
-    def _write(self, key: bytes, value: bytes | None) -> None:
+    def _write(self, key: bytes, value: bytes | None, context_of: bytes | None = None) -> None:
         work = self.workload
         cluster = work.cluster
         history = work.scenario.history
+        options = self._quorum("pw", single=work.single_copies)
+        w, pw = _numbers(options, "w", "pw")
         if value is None:
-            pending = cluster.submit_delete(key, client=self.name)
+            options = f" w={w}" if w else ""  # a delete takes no pw=
+            pending = cluster.submit_delete(key, client=self.name, w=w)
             writer = self.name
-            work.record(f"as {writer} delete {key.decode()} via={pending.entry}")
+            work.record(f"as {writer} delete {key.decode()} via={pending.entry}{options}")
+        elif context_of is not None:
+            # Over another key's context: refused by every node. The history files it
+            # under a client that observed nothing, so that, were it wrongly accepted,
+            # it could not vouch for this key's writes (the invariant reports it).
+            pending = cluster.submit_put(key, value, client=self.name, w=w, pw=pw, context_of=context_of)
+            writer = f"{self.name}x{self.count}"
+            work.record(f"as {self.name} put {key.decode()} {value.decode()} via={pending.entry}"
+                        f"{' ' + options if options else ''} context={context_of.decode()}")
         else:
-            pending = cluster.submit_put(key, value, client=self.name)
+            pending = cluster.submit_put(key, value, client=self.name, w=w, pw=pw)
             # A blind write (no context) is a fresh client in the recording.
             writer = self.name if history.observed(self.name, key) or cluster.client(self.name).contexts.get(key) \
                 else f"{self.name}b{self.count}"
-            work.record(f"as {writer} put {key.decode()} {value.decode()} via={pending.entry}")
+            work.record(f"as {writer} put {key.decode()} {value.decode()} via={pending.entry}"
+                        f"{' ' + options if options else ''}")
         history.track_write(writer, pending)
         pending.callbacks.append(self._written)
 
@@ -298,15 +369,23 @@ def _leave(work: Workload) -> None:
 
 def _wipe(work: Workload) -> None:
     """The kv679 fault: a node loses its disk and comes back empty, as a new actor."""
-    # One disk lost per run: with N=3 and W=2 every acknowledged write has two copies,
-    # so one wipe can never destroy the last; two wipes before repair could (that is
-    # data loss by the fault schedule, not by the protocol, and proves nothing).
-    if work.wipes >= 1:
+    # One disk lost per run, and only in runs without w=1 writes: with N=3 and W>=2
+    # every acknowledged write has two copies, so one wipe can never destroy the last;
+    # two wipes before repair could, and so could one after a w=1 write (that is data
+    # loss by the fault schedule, not by the protocol, and proves nothing).
+    if work.wipes >= 1 or work.single_copies:
         return
     work.wipes += 1
     cluster = work.cluster
     live = [n for n in cluster.nodes if n not in cluster.departed]
     work.apply(f"wipe {live[work.rng.randrange(len(live))]}")
+
+
+def _numbers(options: str, quorum: str, primaries: str) -> tuple[int | None, int | None]:
+    """The ``quorum=`` and ``primaries=`` numbers in ``options`` (None when absent)."""
+    found = dict(part.split("=") for part in options.split())
+    q, p = found.get(quorum), found.get(primaries)
+    return (int(q) if q else None), (int(p) if p else None)
 
 
 INJECTORS: dict[str, Callable[[Workload], None]] = {

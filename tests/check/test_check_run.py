@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dynviz.check.run import CheckConfig, check_seed
+from dynviz.core.hashing import token_of
 
 
 def test_lww_under_skew_loses_acknowledged_writes() -> None:
@@ -39,12 +40,15 @@ def test_recording_a_seed_does_not_change_it() -> None:
     assert recording
 
 
-def test_a_stand_in_coordinator_never_reissues_a_dot() -> None:
-    # Seed 101 once lost three writes in dvv mode: a load-balanced put made a stand-in
-    # coordinate, it handed its hint back (forgetting the version), then coordinated
-    # the key again and issued the same dot for a new write (node.py keeps ``issued``).
-    report = check_seed(CheckConfig(seed=101, ops=200))
-    assert report.ok, report
+def test_seeds_alternate_read_repair_and_ring_strategy_unless_told() -> None:
+    modes = {(CheckConfig(seed=s).cluster().readrepair, CheckConfig(seed=s).cluster().strategy) for s in range(4)}
+    assert modes == {(True, "equal"), (False, "equal"), (True, "random"), (False, "random")}
+    fixed = CheckConfig(seed=3, readrepair="on", ring="equal").cluster()
+    assert (fixed.readrepair, fixed.strategy) == (True, "equal")
+    with pytest.raises(ValueError, match="--readrepair"):
+        CheckConfig(seed=1, readrepair="sometimes")
+    with pytest.raises(ValueError, match="--ring"):
+        CheckConfig(seed=1, ring="square")
 
 
 def test_bad_options_are_refused_with_the_option_named() -> None:
@@ -66,5 +70,8 @@ def test_a_config_names_its_cluster_and_keys() -> None:
     assert cluster.nodes == ("n1", "n2", "n3", "n4")
     assert (cluster.seed, cluster.n, cluster.r, cluster.w) == (9, 3, 2, 2)
     assert (cluster.versioning, cluster.resolver) == ("vclock", "lww")
-    assert config.key_names() == (b"k0", b"k1", b"k2")
+    keys = config.key_names()
+    assert len(keys) == 3 and keys[0] == b"k0"
+    # One key in each third of the token space (the workload spreads keys over the ring).
+    assert [token_of(k) * 3 >> 128 for k in keys] == [0, 1, 2]
     assert config.with_seed(10) == CheckConfig(seed=10, nodes=4, versioning="vclock", resolver="lww", keys=3)

@@ -81,3 +81,15 @@ def test_items_are_values_and_tombstone_dots_in_sibling_order() -> None:
     assert items(Siblings((live, tomb))) == (b"v", ("n2", 3))
     assert items(None) == ()
     assert items(Siblings()) == ()
+
+
+def test_a_returned_sibling_that_another_returned_sibling_observed_is_superseded() -> None:
+    writes = [Write(b"k", b"a", acked=True), Write(b"k", b"b", (b"a",), acked=True),
+              Write(b"k", b"c", acked=False)]
+    # b was written over a context that saw a: both coming back means a merge kept a
+    # version it should have discarded (a clock or dot rule off by one).
+    assert judge(writes, {b"k": [b"a", b"b"]}).superseded_values == (b"a",)
+    assert judge(writes, {b"k": [b"b", b"c"]}).superseded_values == ()
+    # Unacknowledged but present: it was stored, and its context still covered a.
+    writes[1] = Write(b"k", b"b", (b"a",), acked=False)
+    assert judge(writes, {b"k": [b"b", b"a"]}).superseded_values == (b"a",)

@@ -9,6 +9,7 @@ from dynviz import commands as c
 from dynviz.check.run import CheckConfig
 from dynviz.check.scenario import Scenario
 from dynviz.check.workload import FAULTS, INJECTORS, Workload, workload_keys
+from dynviz.core.hashing import token_of
 
 
 def _workload(config: CheckConfig) -> Workload:
@@ -20,7 +21,9 @@ def _workload(config: CheckConfig) -> Workload:
 
 def test_fault_names() -> None:
     assert FAULTS == ("crash", "partition", "loss", "skew", "join", "leave", "wipe") == tuple(INJECTORS)
-    assert workload_keys(3) == (b"k0", b"k1", b"k2")
+    keys = workload_keys(16)
+    assert len(set(keys)) == 16 and all(k.split(b".")[0] == f"k{i}".encode() for i, k in enumerate(keys))
+    assert [token_of(k) * 16 >> 128 for k in keys] == list(range(16))  # one per slice of the ring
 
 
 def test_every_operation_and_fault_is_recorded_as_a_command() -> None:
@@ -42,6 +45,34 @@ def test_every_operation_and_fault_is_recorded_as_a_command() -> None:
     # Each operation is a get, a write, or a get and then a write.
     assert 150 <= requests <= 300
     assert requests < len(workload.recording)  # faults were recorded too
+
+
+def test_requests_reach_the_corners_quorums_of_one_and_n_and_foreign_contexts() -> None:
+    seen_r, seen_w, foreign, primaries = set(), set(), 0, 0
+    for seed in (11, 12):
+        workload = _workload(CheckConfig(seed=seed, ops=200, faults=()))
+        for _, text in workload.recording:
+            command = c.parse_line(text)
+            if isinstance(command, c.Get):
+                seen_r.add(command.r)
+                primaries += command.pr is not None
+            elif isinstance(command, c.Put):
+                seen_w.add(command.w)
+                primaries += command.pw is not None
+                if command.context is not None:
+                    foreign += 1
+                    assert command.context != command.key
+    assert {None, 1, 3} <= seen_r and {None, 1, 3} <= seen_w  # None: the cluster's R=W=2
+    assert foreign and primaries
+
+
+def test_a_seed_with_the_wipe_fault_writes_w1_only_when_it_wipes_no_disk() -> None:
+    for seed in range(20, 30):
+        workload = _workload(CheckConfig(seed=seed, ops=120, faults=("wipe",)))
+        wiped = any(text.startswith("wipe") for _, text in workload.recording)
+        single = any(isinstance(cmd := c.parse_line(text), (c.Put, c.Delete)) and cmd.w == 1
+                     for _, text in workload.recording)
+        assert not (wiped and single), seed
 
 
 def test_values_are_unique_and_blind_writes_are_fresh_clients() -> None:
