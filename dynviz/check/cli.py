@@ -183,18 +183,23 @@ def _summary(campaign: CampaignReport, base: CheckConfig) -> Table:
     from rich.table import Table
 
     faults = ",".join(base.faults) or "none"
-    table = Table(title=f"dynviz check: {base.versioning}/{base.resolver}, {plural(base.nodes, 'node')}, "
-                        f"{plural(base.ops, 'op')} per seed, faults {faults}")
-    for column in ("seeds", "ops", "acked writes", "lost", "phantoms", "superseded", "replica findings",
-                   "invariants broken", "converged", "failing seeds"):
-        table.add_column(column, justify="right")
-    table.add_row(str(campaign.seeds), str(campaign.ops), str(campaign.acked),
-                  _mark(campaign.lost), _mark(campaign.phantoms), _mark(campaign.superseded),
-                  _mark(campaign.replicas), _mark(sum(campaign.violations.values())),
-                  f"{campaign.converged}/{campaign.seeds}", _mark(len(campaign.failing_seeds)))
-    broken = [f"{rule} {count}" for rule, count in campaign.violations.items() if count]
-    if broken:
-        table.caption = "invariants broken: " + ", ".join(broken)
+    table = Table(title=f"dynviz check: {base.versioning}/{base.resolver}, {plural(base.nodes, 'node')}",
+                  caption=f"{plural(base.ops, 'op')} per seed; faults: {faults}; read repair: {base.readrepair}; "
+                          f"ring: {base.ring}; {base.keys} keys")
+    # One row per measure: readable at 80 columns, however many measures there are.
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    broken = ", ".join(f"{rule} {count}" for rule, count in campaign.violations.items() if count)
+    for measure, value in (
+        ("seeds", str(campaign.seeds)), ("operations", str(campaign.ops)),
+        ("acknowledged writes", str(campaign.acked)), ("lost", _mark(campaign.lost)),
+        ("phantoms", _mark(campaign.phantoms)), ("superseded siblings", _mark(campaign.superseded)),
+        ("replica findings", _mark(campaign.replicas)),
+        ("invariants broken", _mark(sum(campaign.violations.values())) + (f" ({broken})" if broken else "")),
+        ("converged", f"{campaign.converged}/{campaign.seeds}"),
+        ("failing seeds", _mark(len(campaign.failing_seeds))),
+    ):
+        table.add_row(measure, value)
     return table
 
 
