@@ -102,7 +102,12 @@ class HintHandoff(NamedTuple):
 
 
 class HintHandoffAck(NamedTuple):
+    """The intended node stored ``siblings`` (what the handoff carried). The stand-in
+    removes its hint only if the hint still holds exactly that: an ack naming only the
+    key, arriving late for an older handoff, would remove a hint updated since."""
+
     key: bytes
+    siblings: Siblings
 
 
 # -- range reads over a key group (the table layer's Query and Scan) ----------------

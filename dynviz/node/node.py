@@ -72,7 +72,6 @@ class Node:
         self.epoch = epoch
         self.detector = FailureDetector(runtime, config.suspect_for)
         self.coordinators: dict[int, PutCoordinator | GetCoordinator | RangeGetCoordinator] = {}
-        self._handoff_sent: dict[tuple[str, bytes], Siblings] = {}
         # The largest dot counter this actor has issued per key. A stand-in hands its
         # hinted versions back and forgets them; without this it would issue the same
         # dot again for a different write, and one of the two would be dropped as a
@@ -137,7 +136,6 @@ class Node:
         """Lose everything in memory; storage and hints survive as on a disk."""
         self.coordinators.clear()
         self.detector.clear()
-        self._handoff_sent.clear()
         for component in self.parts:
             component.crash()
 
@@ -399,20 +397,21 @@ class Node:
         for intended, key, siblings in self.hints.items():
             if sent >= cfg.handoff_batch:
                 break
-            self._handoff_sent[(intended, key)] = siblings
             rt.send(intended, HintHandoff(key, siblings))
             sent += 1
 
     def on_hint_handoff(self, src: str, msg: HintHandoff) -> None:
         self.store_siblings(msg.key, msg.siblings, None, cause=f"handoff from {src}")
-        self.runtime.send(src, HintHandoffAck(msg.key))
+        self.runtime.send(src, HintHandoffAck(msg.key, msg.siblings))
 
     def on_hint_handoff_ack(self, src: str, msg: HintHandoffAck) -> None:
-        sent = self._handoff_sent.pop((src, msg.key), None)
-        if sent is None:
-            return
-        if self.hints.get(src, msg.key) == sent:
-            self.remove_hint(src, msg.key, sent)
+        """Remove the hint only if it still holds exactly what ``src`` acknowledges
+        storing. A hint updated since that handoff was sent (and sent again) stays until
+        its own ack comes, so a late ack for an older handoff cannot lose the newer
+        write. The ack says what it covers, so the stand-in need not remember its sends
+        (and a restarted stand-in can trust an ack for a handoff sent before its crash)."""
+        if self.hints.get(src, msg.key) == msg.siblings:
+            self.remove_hint(src, msg.key, msg.siblings)
             rt = self.runtime
             if rt.bus.active:
                 rt.bus.emit(HintDelivered(rt.now(), self.name, src, msg.key))

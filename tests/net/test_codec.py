@@ -48,7 +48,7 @@ SAMPLES = [
     messages.ReplicaGetReply(1, b"k", None),
     messages.ReadRepairPut(b"k", SIB),
     messages.HintHandoff(b"k", SIB),
-    messages.HintHandoffAck(b"k"),
+    messages.HintHandoffAck(b"k", SIB),
     gossip.GossipPush((MEMBER, Member("n2", pending=(3, 4))), 5),
     gossip.GossipPull((), 6),
     rebalance.TransferTask("join n6", ((1, 2, ("n1", "n2")),)),

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from dynviz.net.codec import WIRE_VERSION
 from dynviz.net.frames import MAX_FRAME, FrameRejected, open_frame, read_frame, seal, wire_key
 
 KEY = wire_key(b"secret")
@@ -28,7 +29,7 @@ def test_wrong_key_tampering_and_version_are_refused() -> None:
         open_frame(KEY, tampered[4:])
     # A different version byte is covered by the MAC: it fails as bad_mac unless re-signed.
     with pytest.raises(FrameRejected, match="bad_mac"):
-        open_frame(KEY, b"\x02" + frame[5:])
+        open_frame(KEY, bytes([WIRE_VERSION + 1]) + frame[5:])
     with pytest.raises(FrameRejected, match="short"):
         open_frame(KEY, b"\x01abc")
 
