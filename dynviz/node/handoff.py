@@ -62,6 +62,33 @@ class HintStore:
                 if siblings is not None:
                     yield intended, key, siblings
 
+    def in_turn(self, limit: int) -> list[tuple[str, bytes, Siblings]]:
+        """Up to ``limit`` hints for one round of the handoff loop, taken in turn: each
+        one returned moves to the back of the order. Taking the first ``limit`` in a
+        fixed order would offer the same ones every round, and hints for a node that
+        never acknowledges them (it is down) would starve every other. This way every
+        hint is offered within about ``len / limit`` rounds, each round costs
+        ``limit`` and not the whole store, and when all fit the order stays the same."""
+        by_key = self.by_key
+        out: list[tuple[str, bytes, Siblings]] = []
+        for _ in range(len(by_key)):
+            room = limit - len(out)
+            if room <= 0:
+                break
+            key = next(iter(by_key))
+            holders = by_key[key]
+            taken, rest = holders[:room], holders[room:]
+            for intended in taken:
+                siblings = self.get(intended, key)
+                if siblings is not None:
+                    out.append((intended, key, siblings))
+            if rest:
+                by_key[key] = rest + taken  # stays first: its other hints open the next round
+            else:
+                del by_key[key]
+                by_key[key] = holders  # to the back
+        return out
+
     def __len__(self) -> int:
         return len(self.store)
 

@@ -393,12 +393,8 @@ class Node:
         rt.set_timer(cfg.handoff_interval, self._handoff_tick)
         if not cfg.handoff or not len(self.hints):
             return
-        sent = 0
-        for intended, key, siblings in self.hints.items():
-            if sent >= cfg.handoff_batch:
-                break
+        for intended, key, siblings in self.hints.in_turn(cfg.handoff_batch):
             rt.send(intended, HintHandoff(key, siblings))
-            sent += 1
 
     def on_hint_handoff(self, src: str, msg: HintHandoff) -> None:
         self.store_siblings(msg.key, msg.siblings, None, cause=f"handoff from {src}")

@@ -2,12 +2,11 @@
 (dynviz/node/node.py, paper section 4.6): a stand-in keeps a write for an unreachable
 primary apart from its own data, keyed by (intended node, key), in a storage engine so
 the hints survive a crash; every ``handoff_interval`` it offers up to ``handoff_batch``
-hints to their intended nodes, and removes a hint only when the intended node has
+hints, taken in turn so none starves, to their intended nodes, and removes a hint only when the intended node has
 acknowledged exactly what the hint still holds."""
 
 from __future__ import annotations
 
-import pytest
 from fakeruntime import FakeNet, make_node
 
 from dynviz.core.units import MS, SECOND
@@ -91,6 +90,25 @@ def test_items_lists_every_hint_in_a_stable_order() -> None:
     assert listed == [("n4", b"k2", [b"k2n4"]), ("n3", b"k2", [b"k2n3"]), ("n2", b"k1", [b"k1n2"]),
                       ("n2", b"k3", [b"k3n2"])]
     assert [(i, k) for i, k, _ in hints.items()] == [(i, k) for i, k, _ in listed], "the same every time"
+
+
+def test_in_turn_takes_hints_in_turn_and_sends_each_one_taken_to_the_back() -> None:
+    hints = HintStore(open_store("memory"))
+    for intended, key in [("n4", b"a"), ("n4", b"b"), ("n2", b"c"), ("n3", b"c"), ("n2", b"d")]:
+        hints.put(intended, key, blind(key))
+    taken = [[(i, k) for i, k, _ in hints.in_turn(2)] for _ in range(4)]
+    assert taken == [
+        [("n4", b"a"), ("n4", b"b")],
+        [("n2", b"c"), ("n3", b"c")],
+        [("n2", b"d"), ("n4", b"a")],
+        [("n4", b"b"), ("n2", b"c")],
+    ]
+    assert [(i, k) for i, k, _ in hints.in_turn(3)] == [("n3", b"c"), ("n2", b"c"), ("n2", b"d")], \
+        "a key split by a round: the rest of its hints open the next one"
+    everything = [(i, k) for i, k, _ in hints.items()]
+    assert [(i, k) for i, k, _ in hints.in_turn(10)] == everything, "when all fit, all in order"
+    assert [(i, k) for i, k, _ in hints.items()] == everything, "and the order stays"
+    assert hints.in_turn(0) == [] and HintStore(open_store("memory")).in_turn(2) == []
 
 
 def test_hints_live_in_the_store_and_a_new_hint_store_rebuilds_its_index_from_it() -> None:
@@ -298,8 +316,6 @@ def test_a_late_ack_for_an_older_handoff_does_not_remove_a_hint_updated_since() 
     assert holds(owner, b"k", over(first, b"b")) and len(stand_in.hints) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: each tick offers the first handoff_batch hints in a fixed "
-                                       "order, so hints for a down node that never acks starve every other")
 def test_hints_for_a_reachable_node_are_not_starved_by_a_full_batch_for_a_dead_one() -> None:
     node, rt = make_node("n5", NAMES, start=True, handoff_batch=2)
     node.hints.put("n4", b"a", blind(b"a"))  # n4 is dead: these are never acknowledged
