@@ -31,7 +31,7 @@ from dynviz.core.membership import STATUSES, Member
 from dynviz.core.versions import CausalContext, Siblings, VClock, decode_siblings, encode_siblings
 from dynviz.node import antientropy, gossip, messages, rebalance
 
-WIRE_VERSION = 2
+WIRE_VERSION = 3
 """Bumped whenever a body's layout or a registered message's fields change."""
 
 

@@ -77,7 +77,12 @@ class OwnershipHandoff(NamedTuple):
 
 
 class OwnershipHandoffAck(NamedTuple):
+    """The new replica stored ``siblings`` (what the handoff carried). The old replica
+    counts the ack only if that is what it is waiting on: an ack naming only the key,
+    arriving late for an older handoff, would let it drop a newer copy."""
+
     key: bytes
+    siblings: Siblings
 
 
 class PullBatch(NamedTuple):
@@ -429,13 +434,15 @@ class Rebalance(Component):
 
     def on_ownership_handoff(self, src: str, msg: OwnershipHandoff) -> None:
         self.node.store_siblings(msg.key, msg.siblings, None, cause=f"handoff from {src}")
-        self.node.runtime.send(src, OwnershipHandoffAck(msg.key))
+        self.node.runtime.send(src, OwnershipHandoffAck(msg.key, msg.siblings))
 
     def on_ownership_ack(self, src: str, msg: OwnershipHandoffAck) -> None:
         entry = self._handing.get(msg.key)
         if entry is None:
             return
         siblings, targets = entry
+        if msg.siblings != siblings:
+            return  # an ack for an older handoff of the key: the latest one waits for its own
         targets.discard(src)
         if targets:
             return

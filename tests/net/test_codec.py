@@ -56,7 +56,7 @@ SAMPLES = [
     rebalance.PullRequest("join n6", 0, 1, 2**128 - 1, 128),
     rebalance.PullBatch("join n6", 0, ((b"a", SIB), (b"b", SIB)), None),
     rebalance.OwnershipHandoff(b"k", SIB),
-    rebalance.OwnershipHandoffAck(b"k"),
+    rebalance.OwnershipHandoffAck(b"k", SIB),
     antientropy.AEHashes(1, "n1", 3, 5, 9, 16, 2, 1, ((0, b"\x01" * 16),), ((1, b"\x02" * 16),)),
     antientropy.AEInSync(1, "n1", 3, 2),
     antientropy.AEKeyDigests(1, "n1", 3, 5, 9, ((2, b"h"),), ((b"k", b"d"),)),
