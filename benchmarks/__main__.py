@@ -17,6 +17,7 @@ BENCHMARKS = {
     "net": ("benchmarks.net_bench", "a 5-process loopback TCP cluster vs the simulator"),
     "table": ("benchmarks.table_bench", "put_item + query on dynviz tables vs moto"),
     "compare": ("benchmarks.compare", "this tree's cluster throughput against another checkout's (--against DIR)"),
+    "planted": ("benchmarks.planted", "the checker against 15 planted protocol bugs"),
 }
 
 
