@@ -64,6 +64,7 @@ class CampaignReport:
             "superseded": self.superseded,
             "replicas": self.replicas,
             "invariant_violations": sum(self.violations.values()),
+            "errors": sum(1 for r in self.reports if r.error),
             "violations": dict(self.violations),
             "failing_seeds": list(self.failing_seeds),
             "failures": [
@@ -71,7 +72,7 @@ class CampaignReport:
                  "phantoms": r.phantoms, "phantom_values": list(r.phantom_values[:20]),
                  "converged": r.converged, "unconverged_keys": list(r.unconverged_keys),
                  "superseded": list(r.superseded[:20]), "replicas": list(r.replicas[:20]),
-                 "violations": list(r.violations[:20])}
+                 "violations": list(r.violations[:20]), "error": r.error}
                 for r in self.reports if not r.ok
             ],
         }

@@ -155,11 +155,13 @@ def main_check(args: argparse.Namespace) -> int:
         if report.ok:
             continue
         what = []
+        if report.error:
+            what.append(f"the run raised {report.error}")
         if report.lost:
             what.append(f"{report.lost} lost ({', '.join(report.lost_values[:5])}{', ...' if report.lost > 5 else ''})")
         if report.phantoms:
             what.append(plural(report.phantoms, "phantom"))
-        if not report.converged:
+        if not report.converged and not report.error:
             what.append(f"not converged: {', '.join(report.unconverged_keys)}")
         if report.superseded:
             what.append(f"superseded siblings returned: {', '.join(report.superseded[:5])}")

@@ -19,11 +19,12 @@ class History:
     """The writes clients attempted (with what each observed and whether it was
     acknowledged) and every value their reads returned, for one cluster."""
 
-    __slots__ = ("writes", "reads", "_tombstones", "_observed")
+    __slots__ = ("writes", "reads", "answers", "_tombstones", "_observed")
 
     def __init__(self, cluster: Cluster) -> None:
         self.writes: list[Write] = []
         self.reads: dict[bytes, set[bytes]] = {}
+        self.answers: dict[bytes, list[tuple[Item, ...]]] = {}  # key -> what each ok get returned, when 2+ siblings
         self._tombstones: dict[int, Dot] = {}  # request id -> the tombstone its coordinator made
         self._observed: dict[tuple[str, bytes], tuple[Item, ...]] = {}  # (client, key) -> its context saw
         # A delete's tombstone has no value: its dot names it, learnt from the coordinator
@@ -54,8 +55,11 @@ class History:
             result = p.result
             assert isinstance(result, GetResult)
             if result.ok:
-                self._observed[(client, result.key)] = items(result.siblings)
+                shown = items(result.siblings)
+                self._observed[(client, result.key)] = shown
                 self.reads.setdefault(result.key, set()).update(result.values)
+                if len(shown) > 1:  # one sibling cannot supersede another
+                    self.answers.setdefault(result.key, []).append(shown)
 
         pending.callbacks.append(got)
 

@@ -129,6 +129,20 @@ def judge(writes: Sequence[Write], final: Mapping[bytes, Sequence[Item]],
     return Verdict(tuple(lost), tuple(phantoms), tuple(superseded))
 
 
+def superseded_in(writes: Sequence[Write], shown: Mapping[bytes, Iterable[Sequence[Item]]]) -> tuple[bytes, ...]:
+    """The superseded rule (module docstring) over many reads: ``shown`` maps a key to
+    what each of its reads returned. A value that a write observed never comes back
+    beside that write in one answer, final or not."""
+    found: list[bytes] = []
+    for key, answers in shown.items():
+        kept = [w for w in writes if w.key == key]
+        for answer in answers:
+            for value in judge(kept, {key: answer}).superseded_values:
+                if value not in found:
+                    found.append(value)
+    return tuple(found)
+
+
 def _writes_of(shown: Iterable[Item], by_value: Mapping[bytes, int], by_dot: Mapping[Dot, list[int]]) -> list[int]:
     """The writes a read's items name: the put of each value, the deletes of each dot
     (a value nobody wrote names none: it is a phantom, judged apart)."""

@@ -93,11 +93,12 @@ class SeedReport:
     replicas: tuple[str, ...] = ()  # "KEY on NODE: ..." (read repair off: each copy judged)
     violations: tuple[str, ...] = ()  # run-time invariants broken, one line each
     violation_counts: tuple[tuple[str, int], ...] = ()  # per rule
+    error: str = ""  # the run raised this (one line): the seed failed without a verdict
 
     @property
     def ok(self) -> bool:
         return (self.lost == 0 and self.phantoms == 0 and self.converged and not self.superseded
-                and not self.replicas and not self.violations)
+                and not self.replicas and not self.violations and not self.error)
 
 
 def check_seed(config: CheckConfig, recording: Recording | None = None) -> SeedReport:
@@ -105,10 +106,23 @@ def check_seed(config: CheckConfig, recording: Recording | None = None) -> SeedR
     ``recording``, the workload's commands are appended to it."""
     scenario = Scenario(config.cluster(), config.key_names(), invariants=config.invariants)
     workload = Workload(scenario, config.seed, config.ops, config.clients, config.faults)
-    workload.run()
-    if recording is not None:
-        recording.extend(workload.recording)
-    verdict = scenario.end()
+    try:
+        workload.run()
+        if recording is not None:
+            recording.extend(workload.recording)
+        verdict = scenario.end()
+    except Exception as exc:  # noqa: BLE001 - the protocol under test raised: that seed failed
+        # A seed whose run raises is a finding like any other (a planted preference-list
+        # bug once took a whole campaign down with "every node is down"): reported with
+        # the error, and the campaign goes on.
+        if recording is not None and not recording:
+            recording.extend(workload.recording)
+        report = SeedReport(seed=config.seed, acked=scenario.history.acked(), lost=0, lost_values=(), phantoms=0,
+                            phantom_values=(), converged=False, unconverged_keys=(), ops=workload.ops,
+                            failed_ops=workload.failed_ops, digest="",
+                            error=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+        scenario.close()
+        return report
     cluster = scenario.cluster
     report = SeedReport(
         seed=config.seed,

@@ -31,8 +31,8 @@ The ending, written once (:meth:`Scenario.end`), as commands
 
 The verdict
     The judge's (:mod:`dynviz.check.judge`) over the history and the final reads (lost
-    writes, phantoms, and superseded siblings: a returned sibling that another returned
-    sibling observed), and the replicas': every node on each key's preference list
+    writes, phantoms, and superseded siblings: a sibling that another sibling of the same
+    answer observed, in the final reads or in any get of the run), and the replicas': every node on each key's preference list
     holds the same sibling set (**converged**), no node holds a hint, and, with read
     repair off, each replica on its own passes the judge (**replicas**: an acknowledged
     write missing from one copy is a finding even when another copy still has it).
@@ -54,7 +54,7 @@ from typing import Any
 from dynviz import commands as c
 from dynviz.check.history import History
 from dynviz.check.invariants import Invariants, Violation
-from dynviz.check.judge import Item, Write, items, judge
+from dynviz.check.judge import Item, Write, items, judge, superseded_in
 from dynviz.client import GetResult
 from dynviz.cluster import ClusterConfig, ClusterError, Pending
 from dynviz.core.units import MS, SECOND
@@ -180,9 +180,10 @@ class Scenario:
         if cluster.config.readrepair:
             unconverged = self._unconverged()
         judged = judge(self.history.writes, final, self.history.reads)
+        superseded = tuple(dict.fromkeys(judged.superseded_values
+                                         + superseded_in(self.history.writes, self.history.answers)))
         violations = tuple(self.invariants.violations) if self.invariants is not None else ()
-        return SeedVerdict(judged.lost_values, judged.phantom_values, unconverged, judged.superseded_values,
-                           replicas, violations)
+        return SeedVerdict(judged.lost_values, judged.phantom_values, unconverged, superseded, replicas, violations)
 
     def _await_ownership_handoff(self) -> None:
         """Wait while some live node still holds keys its ring no longer gives it: it

@@ -75,3 +75,22 @@ def test_a_config_names_its_cluster_and_keys() -> None:
     # One key in each third of the token space (the workload spreads keys over the ring).
     assert [token_of(k) * 3 >> 128 for k in keys] == [0, 1, 2]
     assert config.with_seed(10) == CheckConfig(seed=10, nodes=4, versioning="vclock", resolver="lww", keys=3)
+
+
+def test_a_seed_whose_run_raises_fails_with_the_error_and_the_campaign_goes_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dynviz.check import workload
+    from dynviz.check.campaign import run_campaign
+    from dynviz.cluster import ClusterError
+
+    def broken(self: workload.Workload) -> None:
+        if self.scenario.cluster.config.seed == 2:
+            raise ClusterError("every node is down")
+        original(self)
+
+    original = workload.Workload.run
+    monkeypatch.setattr(workload.Workload, "run", broken)
+    campaign = run_campaign(range(1, 4), CheckConfig(seed=1, ops=30))
+    assert campaign.failing_seeds == [2] and campaign.seeds == 3
+    assert campaign.reports[1].error == "ClusterError: every node is down"
+    assert campaign.as_json()["failures"][0]["error"] == "ClusterError: every node is down"
