@@ -123,6 +123,12 @@ class _Plan:
     started: bool = False  # tasks sent (the plan had reached every live node)
 
 
+def _same_ring(a: Ring | None, b: Ring) -> bool:
+    """The same token assignment. By content, not identity: rings come from a cache
+    that a restored checkpoint's copies (or a cleared cache) do not share."""
+    return a is not None and a.tokens == b.tokens and a.owners == b.owners
+
+
 class Rebalance(Component):
     name = "rebalance"
 
@@ -139,7 +145,9 @@ class Rebalance(Component):
         self.finished: dict[str, int] = {}  # change -> keys pulled (answers retried tasks)
         self.on_committed: list[Callable[[str], None]] = []
         self._drop_timer: Any = None
-        self._handing: dict[bytes, tuple[Siblings, set[str]]] = {}
+        self._drop_ring: Ring | None = None  # the ring the pending drop check is for
+        # key -> (the copy handed off, the targets yet to ack it, every target it went to)
+        self._handing: dict[bytes, tuple[Siblings, set[str], frozenset[str]]] = {}
         gossip.listeners.append(self._view_changed)
 
     def handlers(self) -> dict[type, Callable[[str, Any], None]]:
@@ -387,11 +395,19 @@ class Rebalance(Component):
 
     def _view_changed(self, updates: Sequence[Update]) -> None:
         node = self.node
-        if node.pending_ring is not None or self._drop_timer is not None:
-            return  # a change is in progress (keep everything), or a drop is due
+        rt = node.runtime
+        if node.pending_ring is None and self._drop_timer is not None and _same_ring(self._drop_ring, node.ring):
+            return  # a drop check is already due for this ring
+        # A check scheduled earlier (at start, or after an earlier commit) is cancelled:
+        # it would hand off GRACE after *that*, maybe before GRACE after this commit.
+        rt.cancel(self._drop_timer)
+        self._drop_timer = None
+        if node.pending_ring is not None:
+            return  # a change is in progress: keep everything until it commits
         # Wait a grace period before dropping what the new ring no longer gives us:
         # nodes that have not heard of the commit yet still route reads here.
-        self._drop_timer = node.runtime.set_timer(GRACE, self._drop_due)
+        self._drop_ring = node.ring
+        self._drop_timer = rt.set_timer(GRACE, self._drop_due)
 
     def _drop_due(self) -> None:
         self._drop_timer = None
@@ -426,7 +442,7 @@ class Rebalance(Component):
             if siblings is None:
                 continue
             targets = {t for t in node.ring.preference_list(key, n) if t != node.name}
-            self._handing[key] = (siblings, targets)
+            self._handing[key] = (siblings, targets, frozenset(targets))
             for target in sorted(targets):
                 node.runtime.send(target, OwnershipHandoff(key, siblings))
             waiting += 1
@@ -440,7 +456,7 @@ class Rebalance(Component):
         entry = self._handing.get(msg.key)
         if entry is None:
             return
-        siblings, targets = entry
+        siblings, targets, sent_to = entry
         if msg.siblings != siblings:
             return  # an ack for an older handoff of the key: the latest one waits for its own
         targets.discard(src)
@@ -448,5 +464,9 @@ class Rebalance(Component):
             return
         del self._handing[msg.key]
         node = self.node
-        if node.store.get(msg.key) == siblings and node.name not in node.ring.preference_list(msg.key, node.config.n):
+        # The ring may have changed since the handoff went out: drop only if every
+        # replica it gives the key now has acknowledged; else the next round (GRACE
+        # after that change) hands the key to the replicas it has now.
+        plist = node.ring.preference_list(msg.key, node.config.n)
+        if node.store.get(msg.key) == siblings and node.name not in plist and sent_to.issuperset(plist):
             node.drop_key(msg.key)

@@ -67,7 +67,7 @@ def a_joiner(names: tuple[str, ...], name: str, view_of: Node | None = None) -> 
 def loaded(names: tuple[str, ...], keys: list[bytes] = KEYS, settle: bool = True) -> FakeNet:
     """Started nodes holding ``keys`` (written through the cluster, W=2, all acks
     delivered), and, with ``settle``, running past the drop check every node schedules
-    GRACE after it starts (see the xfail about it below)."""
+    GRACE after it starts (a change cancels it: see the test about it below)."""
     net = make_net(names)
     for i, key in enumerate(keys):
         net.nodes["n1"].handle("client", ClientPut(i + 1, "client", key, b"v-" + key, None))
@@ -558,8 +558,6 @@ def test_a_late_ack_for_an_older_handoff_does_not_drop_a_key_updated_since() -> 
     assert key not in n3.store and net.nodes[slow].store.get(key) == newer and violations == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a drop check scheduled before the change (at start, or by an "
-                                       "earlier rumour) is kept, so the handoff comes before GRACE after the commit")
 def test_the_handoff_waits_grace_after_the_commit_even_if_a_drop_check_was_already_due() -> None:
     net = loaded(FIVE, settle=False)  # every node checks for unowned keys GRACE after it started
     n3 = net.nodes["n3"]
@@ -569,3 +567,57 @@ def test_the_handoff_waits_grace_after_the_commit_even_if_a_drop_check_was_alrea
     net.run(2 * GRACE)
     first = min(t for t, _, _, m in net.delivered if isinstance(m, OwnershipHandoff))
     assert first >= committed + GRACE, f"handed off {(first - committed) / 1e6:.1f}s after the commit"
+
+
+def test_a_second_change_committed_within_grace_of_the_first_resets_the_wait() -> None:
+    net = loaded(FOUR)
+    joiner = add_joiner(net, "n5")
+    joiner.rebalance.begin("join", "n5")
+    net.run(30 * SECOND, until=lambda: joiner.rebalance.plan is None)
+    first_commit = net.now
+    net.run(GRACE, until=lambda: all(n.pending_ring is None and "n5" in n.ring.nodes for n in net.nodes.values()))
+    n2 = net.nodes["n2"]
+    n2.rebalance.begin("leave", "n2")  # as soon as every node knows the join's commit: within its GRACE
+    net.run(30 * SECOND, until=lambda: n2.rebalance.plan is None)
+    committed = net.now
+    assert committed < first_commit + GRACE
+    drops, violations = watch_drops(net)
+    net.run(3 * GRACE)
+    handed = [t for t, _, _, m in net.delivered if isinstance(m, OwnershipHandoff)]
+    assert handed and min(handed) >= committed + GRACE, "the check the join scheduled did not fire"
+    assert drops and violations == []
+    assert_placed(net, keys=KEYS, leaving="n2")
+
+
+def test_a_key_whose_replicas_changed_since_its_handoff_is_dropped_only_once_the_new_ones_hold_it() -> None:
+    net = loaded(FIVE)
+    n3 = net.nodes["n3"]
+    drops, violations = watch_drops(net)
+    n3.rebalance.begin("leave", "n3")
+    net.run(30 * SECOND, until=lambda: n3.rebalance.plan is None)
+    newer = {}
+    for i, (key, siblings) in enumerate(sorted(n3.store.items())):  # late writes only n3 holds
+        newer[key] = over(siblings, b"late")
+        n3.handle("n1", ReplicaPut(500 + i, key, newer[key]))
+    net.runtimes["n3"].take(ReplicaPutAck)
+
+    def handoffs(s: str, d: str, m: Any) -> bool:  # n3's handoffs wait on the way
+        return s == "n3" and isinstance(m, OwnershipHandoff)
+
+    net.run(GRACE + 20_000, hold=handoffs)
+    held = [(d, m.key) for d, m in net.runtimes["n3"].sent if isinstance(m, OwnershipHandoff)]
+    assert held, "handed off to the replicas of the ring after the leave"
+    joiner = add_joiner(net, "n6")  # and the ring changes again before they arrive
+    joiner.rebalance.begin("join", "n6")
+    net.run(30 * SECOND, hold=handoffs,
+            until=lambda: joiner.rebalance.plan is None and "n6" in n3.ring.nodes and n3.pending_ring is None)
+    assert "n6" in n3.ring.nodes
+    moved = [k for k in newer if "n6" in n3.ring.preference_list(k, 3)]
+    assert moved and all(newer[k] != joiner.store.get(k) for k in moved), "n6 pulled the older copies"
+    net.deliver()  # the handoffs arrive, and the old targets acknowledge them
+    assert violations == [], "dropped on the acks of replicas the ring no longer gives all of the key"
+    assert all(k in n3.store for k in moved)
+    net.run(2 * GRACE)  # handed off again, now to the new replicas
+    assert len(n3.store) == 0 and violations == []
+    for key, siblings in newer.items():
+        assert all(net.nodes[t].store.get(key) == siblings for t in n3.ring.preference_list(key, 3)), key
