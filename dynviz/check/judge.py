@@ -25,9 +25,11 @@ The rules
     * A **phantom** is a value in any read (the final reads included) that no client
       ever tried to write to that key.
     * A **superseded** sibling is a value in the final read that another write in the
-      same final read observed: that write was made over a context that covered it,
-      so merging the two must have discarded it (a clock or dot rule that keeps both
-      shows here; acknowledged or not, a present write was stored).
+      same final read observed, directly or through writes it observed: that write
+      was made over a context that covered it (a context covers what the versions it
+      was made from covered), so merging the two must have discarded it (a clock or
+      dot rule that keeps both shows here; acknowledged or not, a present write was
+      stored).
 
 (Whether the replicas converged is not a question about what clients saw: the run
 answers it, :mod:`dynviz.check.scenario`.)
@@ -105,11 +107,11 @@ def judge(writes: Sequence[Write], final: Mapping[bytes, Sequence[Item]],
             observed_by_writer[i] = _writes_of(writes[i].observed, by_value, by_dot)
         state = final.get(key, ())
         present = _writes_of(state, by_value, by_dot)
-        shown = set(present)
         for p in present:
-            for j in observed_by_writer.get(p, ()):
+            below = _reachable(p, observed_by_writer)
+            for j in present:
                 value = writes[j].value
-                if j != p and j in shown and value is not None and value not in superseded:
+                if j != p and j in below and value is not None and value not in superseded:
                     superseded.append(value)
         safe = set(present)
         stack = list(present)
@@ -141,6 +143,18 @@ def superseded_in(writes: Sequence[Write], shown: Mapping[bytes, Iterable[Sequen
                 if value not in found:
                     found.append(value)
     return tuple(found)
+
+
+def _reachable(start: int, observed_by_writer: Mapping[int, list[int]]) -> set[int]:
+    """Every write ``start`` observed, directly or through writes it observed."""
+    found: set[int] = set()
+    stack = list(observed_by_writer.get(start, ()))
+    while stack:
+        j = stack.pop()
+        if j not in found:
+            found.add(j)
+            stack.extend(observed_by_writer.get(j, ()))
+    return found
 
 
 def _writes_of(shown: Iterable[Item], by_value: Mapping[bytes, int], by_dot: Mapping[Dot, list[int]]) -> list[int]:

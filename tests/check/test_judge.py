@@ -93,3 +93,11 @@ def test_a_returned_sibling_that_another_returned_sibling_observed_is_superseded
     # Unacknowledged but present: it was stored, and its context still covered a.
     writes[1] = Write(b"k", b"b", (b"a",), acked=False)
     assert judge(writes, {b"k": [b"b", b"a"]}).superseded_values == (b"a",)
+
+
+def test_superseding_is_transitive() -> None:
+    # c was written over b, which was written over a: a coming back beside c is wrong
+    # even though c's own client never saw a (a context covers what its versions did).
+    writes = [Write(b"k", b"a", acked=True), Write(b"k", b"b", (b"a",), acked=True),
+              Write(b"k", b"c", (b"b",), acked=True)]
+    assert judge(writes, {b"k": [b"a", b"c"]}).superseded_values == (b"a",)
