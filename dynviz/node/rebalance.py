@@ -433,16 +433,27 @@ class Rebalance(Component):
         replicates, it sends its copy to the key's new replicas and drops it only when
         they have all acknowledged. The pull during the change took the data from one
         old replica; under sloppy quorum another old replica may hold writes that one
-        did not, and this is what keeps them. Returns the keys still waiting."""
+        did not, and this is what keeps them. Returns the keys still waiting.
+
+        A round takes at most ``HANDOFF_BATCH`` keys: those never offered first, then
+        those waiting longest. Always the first keys would starve every other key once
+        a round's worth of them wait for a new replica that is down."""
         node = self.node
         n = node.config.n
+        handing = self._handing
+        unowned = self.unowned_keys()
+        batch = [key for key in unowned if key not in handing][:HANDOFF_BATCH]
+        if len(batch) < HANDOFF_BATCH:
+            still = set(unowned)  # for membership only; the order is handing's
+            batch += [key for key in handing if key in still][:HANDOFF_BATCH - len(batch)]
         waiting = 0
-        for key in self.unowned_keys()[:HANDOFF_BATCH]:
+        for key in batch:
             siblings = node.store.get(key)
             if siblings is None:
                 continue
             targets = {t for t in node.ring.preference_list(key, n) if t != node.name}
-            self._handing[key] = (siblings, targets, frozenset(targets))
+            handing.pop(key, None)  # re-added: it goes to the back of the wait
+            handing[key] = (siblings, targets, frozenset(targets))
             for target in sorted(targets):
                 node.runtime.send(target, OwnershipHandoff(key, siblings))
             waiting += 1

@@ -22,6 +22,7 @@ from dynviz.core.membership import Member
 from dynviz.core.units import SECOND
 from dynviz.core.versions import EMPTY_CONTEXT, DvvVersioning, Siblings
 from dynviz.events import Learned, RingChange, TransferProgress, VersionStored
+from dynviz.node import rebalance
 from dynviz.node.gossip import GossipPull
 from dynviz.node.messages import ClientPut, ClientReply, ReplicaPut, ReplicaPutAck
 from dynviz.node.node import Node
@@ -532,6 +533,27 @@ def test_a_key_updated_after_its_handoff_was_sent_is_kept_and_handed_off_again()
     assert len(n3.store) == 0 and violations == []
     for target in net.nodes["n1"].ring.preference_list(key, 3):
         assert net.nodes[target].store.get(key) == newer
+
+
+def test_keys_whose_new_replica_is_down_do_not_starve_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = loaded(FIVE)
+    n3 = net.nodes["n3"]
+    n3.rebalance.begin("leave", "n3")
+    net.run(30 * SECOND, until=lambda: n3.rebalance.plan is None)
+    net.run(SECOND)  # every node knows the commit
+    unowned = n3.rebalance.unowned_keys()
+    ring = n3.ring
+    down = ring.preference_list(unowned[0], 3)[0]
+    stuck = 0  # the first keys (in the order a round lists them) all wait for the down node
+    while down in ring.preference_list(unowned[stuck], 3):
+        stuck += 1
+    assert 0 < stuck < len(unowned)
+    monkeypatch.setattr(rebalance, "HANDOFF_BATCH", stuck)  # a round's batch: exactly those keys
+    net.cut.add(down)
+    drops, violations = watch_drops(net)
+    net.run(len(unowned) // stuck * GRACE + GRACE)
+    assert sorted(k for k, _ in n3.store.items()) == sorted(k for k in unowned if down in ring.preference_list(k, 3))
+    assert violations == []
 
 
 def test_a_late_ack_for_an_older_handoff_does_not_drop_a_key_updated_since() -> None:
