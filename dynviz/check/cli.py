@@ -21,7 +21,7 @@ from dynviz.check.run import (
     CheckConfig,
     SeedReport,
 )
-from dynviz.check.workload import FAULTS, INJECTORS
+from dynviz.check.workload import FAULTS, INJECTORS, OPT_IN
 from dynviz.wording import plural
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ def parse_faults(text: str) -> tuple[str, ...]:
     text = text.strip()
     if text == "all":
         return FAULTS
+    if text.startswith("all,"):  # "all,delay": every fault of 'all' and the opt-in ones named
+        return FAULTS + tuple(name for name in parse_faults(text[4:]) if name not in FAULTS)
     if text in ("none", ""):
         return ()
     names = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
@@ -66,7 +68,8 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ops", type=int, default=200, help="client operations per seed (default 200)")
     parser.add_argument("--nodes", type=int, default=5, help="nodes in the cluster (default 5)")
     parser.add_argument("--faults", default="all",
-                        help=f"'all', 'none' or a comma list of {','.join(INJECTORS)} (default all)")
+                        help=f"'all', 'none' or a comma list of {','.join(INJECTORS)} (default all: every "
+                             f"fault but {','.join(OPT_IN)}; 'all,delay' adds it)")
     parser.add_argument("--versioning", default="dvv", choices=list(VERSIONINGS),
                         help="dvv (dotted version vectors, default) or vclock (the paper's clocks)")
     parser.add_argument("--resolver", default="siblings", choices=list(RESOLVERS),

@@ -11,7 +11,7 @@ by one :class:`~dynviz.check.history.History`. With a
 session file as well, so the run can be replayed and verified (``dynviz replay``).
 
 The ending, written once (:meth:`Scenario.end`), as commands
-    ``heal``, ``loss 0``, ``recover`` every node that is down (and not removed),
+    ``heal``, ``loss 0``, ``latency`` back to the cluster's, ``recover`` every node that is down (and not removed),
     ``settle``, ``run`` out the failure detectors' suspicion (``suspect_for`` + 100 ms),
     ``settle``; then, while some live node still holds keys its ring no longer gives it
     (ownership handoff waits a grace period after a ring change or a restart),
@@ -165,7 +165,8 @@ class Scenario:
         module docstring)."""
         cluster = self.cluster
         down = [name for name in cluster.nodes if not cluster.is_up(name) and name not in cluster.departed]
-        for text in ("heal", "loss 0", *(f"recover {name}" for name in down),
+        lo, hi = cluster.config.latency
+        for text in ("heal", "loss 0", f"latency {lo}us..{hi}us", *(f"recover {name}" for name in down),
                      "settle", f"run {cluster.config.suspect_for + 100 * MS}us", "settle"):
             self.issue(text, strict=True)
         self._await_ownership_handoff()

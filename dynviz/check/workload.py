@@ -33,7 +33,8 @@ The clients
 The faults (:data:`INJECTORS`, a dict so later faults plug in by name)
     crash a node and recover it later (never more than a minority down at once);
     partition the nodes into two groups and heal later; message loss 5% for a while;
-    clock skew of one node by up to ±5 s; a node joins (at most two); a node that is
+    clock skew of one node by up to ±5 s; slow links (every message up to 6 s) for a
+    while; a node joins (at most two); a node that is
     not a seed leaves (at most one, never below four live members); a node loses its
     disk (at most one). A fault comes every 20-250 ms while clients are busy. Undos not
     yet due when the clients finish are dropped: the ending
@@ -323,6 +324,21 @@ def _loss(work: Workload) -> None:
     _for_a_while(work, "loss", "loss 0")
 
 
+def _delay(work: Workload) -> None:
+    """Slow links for a while: every message takes up to 6 s, so messages overtake one
+    another and answers come back after the timers that gave up on them (a late ack of
+    an older handoff arriving after the next round, 5 s later)."""
+    if "delay" in work.active:
+        return
+    lo, hi = work.cluster.config.latency
+    work.apply(f"latency {lo}us..{DELAY}us")
+    _for_a_while(work, "delay", f"latency {lo}us..{hi}us")
+
+
+DELAY = 6 * SECOND
+"""The slowest message while the ``delay`` fault is on."""
+
+
 def _for_a_while(work: Workload, fault: str, undo: str) -> None:
     """``fault`` is on until the command ``undo`` runs, 100 ms to 1 s from now."""
     work.active.add(fault)
@@ -396,9 +412,15 @@ INJECTORS: dict[str, Callable[[Workload], None]] = {
     "join": _join,
     "leave": _leave,
     "wipe": _wipe,
+    "delay": _delay,
 }
 """Fault name -> injector. An injector applies one fault now and schedules its undo
 (``Workload.later``); undos are skipped once the workload ends, and the ending heals
 everything itself."""
 
-FAULTS: tuple[str, ...] = tuple(INJECTORS)
+OPT_IN = ("delay",)
+"""Faults ``all`` leaves out: ``delay`` finds acknowledged writes lost by the current
+protocol (seeds 26, 43 and 199 of ``--faults all,delay``), an open bug; until it is
+fixed, ``all`` stays the campaign that must pass."""
+
+FAULTS: tuple[str, ...] = tuple(name for name in INJECTORS if name not in OPT_IN)

@@ -27,7 +27,7 @@ def test_the_ending_undoes_every_fault_reads_every_key_and_is_recorded() -> None
     recorder.close(scenario.cluster)
     session = parse_session(out.getvalue().encode())
     texts = [recorded.text for recorded in session.commands]
-    assert texts[5:] == ["heal", "loss 0", "recover n2", "settle", f"run {CONFIG.suspect_for + 100_000}us",
+    assert texts[5:] == ["heal", "loss 0", "latency 1000us..5000us", "recover n2", "settle", f"run {CONFIG.suspect_for + 100_000}us",
                          "settle", "as checker get k0 r=3", "as checker get k1 r=3", "settle"]
     assert replay_session(session).verified
 

@@ -20,7 +20,8 @@ def _workload(config: CheckConfig) -> Workload:
 
 
 def test_fault_names() -> None:
-    assert FAULTS == ("crash", "partition", "loss", "skew", "join", "leave", "wipe") == tuple(INJECTORS)
+    assert FAULTS == ("crash", "partition", "loss", "skew", "join", "leave", "wipe")
+    assert tuple(INJECTORS) == (*FAULTS, "delay")
     keys = workload_keys(16)
     assert len(set(keys)) == 16 and all(k.split(b".")[0] == f"k{i}".encode() for i, k in enumerate(keys))
     assert [token_of(k) * 16 >> 128 for k in keys] == list(range(16))  # one per slice of the ring
@@ -94,3 +95,17 @@ def test_a_workload_is_a_function_of_its_seed() -> None:
     config = CheckConfig(seed=7, ops=80)
     assert _workload(config).recording == _workload(config).recording
     assert _workload(config).recording != _workload(config.with_seed(8)).recording
+
+
+def test_the_delay_fault_slows_every_link_for_a_while_and_the_ending_restores_it() -> None:
+    from dynviz.check.cli import parse_faults
+
+    assert parse_faults("all,delay") == (*FAULTS, "delay") and "delay" not in parse_faults("all")
+    config = CheckConfig(seed=5, ops=120, faults=("delay",))
+    scenario = Scenario(config.cluster(), config.key_names())
+    workload = Workload(scenario, config.seed, config.ops, config.clients, config.faults)
+    workload.run()
+    texts = [text for _, text in workload.recording]
+    assert "latency 1000us..6000000us" in texts
+    scenario.end()
+    assert scenario.cluster.network.latency == config.cluster().latency
