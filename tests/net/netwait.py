@@ -40,13 +40,15 @@ async def until(check: Callable[[], Awaitable[T] | T], what: str | Callable[[], 
         await asyncio.sleep(every)
 
 
-def until_sync(check: Callable[[], T], what: str, *, within: float = 10.0, every: float = 0.01) -> T:
-    """:func:`until` for code outside an event loop (process bookkeeping)."""
+def until_sync(check: Callable[[], T], what: str | Callable[[], str], *, within: float = 10.0,
+               every: float = 0.01) -> T:
+    """:func:`until` for code outside an event loop (process bookkeeping, commands)."""
     end = time.monotonic() + within
     while True:
         found = check()
         if found:
             return found
         if time.monotonic() > end:
-            raise AssertionError(f"not within {within:g}s: {what} (last seen: {found!r})")
+            told = what() if callable(what) else what
+            raise AssertionError(f"not within {within:g}s: {told} (last seen: {found!r})")
         time.sleep(every)

@@ -1,4 +1,8 @@
-"""The net subcommands end to end, as a user types them: up, client, status, down."""
+"""The net subcommands end to end, as a user types them: up, client, status, down.
+
+A get that checks a value is run again until it shows it: on a loaded machine a
+replica can answer too late and a stand-in that does not hold the key yet answer
+instead (a stale read, not a wrong one). Each wait has a deadline."""
 
 from __future__ import annotations
 
@@ -8,11 +12,12 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from netcluster import FAST
+from netwait import until_sync
 
 from dynviz.net import launcher
 from dynviz.net.cli import add_net_commands
@@ -21,6 +26,21 @@ from dynviz.net.cli import add_net_commands
 def _dynviz(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "dynviz.net", *args], capture_output=True, text=True,
                           timeout=timeout, check=False)
+
+
+def _get_until(shows: Callable[[str], bool], what: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``dynviz client get ARGS`` until it succeeds with an output ``shows`` accepts."""
+    runs: list[subprocess.CompletedProcess[str]] = []
+
+    def get() -> subprocess.CompletedProcess[str] | None:
+        runs.append(_dynviz("client", "get", *args))
+        return runs[-1] if runs[-1].returncode == 0 and shows(runs[-1].stdout) else None
+
+    def told() -> str:
+        last = runs[-1] if runs else None
+        return f"a get that shows {what} (last: {last and (last.stdout + last.stderr).strip()!r})"
+
+    return until_sync(get, told, within=90, every=0.2)
 
 
 @pytest.fixture
@@ -51,16 +71,16 @@ def test_up_client_status_down(data: Path) -> None:
     put = _dynviz("client", "put", "cart", "milk", "--data", str(data))
     assert put.returncode == 0, put.stderr
     assert put.stdout.startswith("put cart ok: coordinator n") and "\ncontext " in put.stdout
-    got = _dynviz("client", "get", "cart", "--data", str(data), "--via", nodes[3]["address"])
-    assert got.returncode == 0 and got.stdout.startswith("get cart: milk {n"), got.stdout + got.stderr
-    # The context from the get is kept in the state file: this put supersedes milk.
+    _get_until(lambda out: out.startswith("get cart: milk {n"), "milk",
+               "cart", "--data", str(data), "--via", nodes[3]["address"])
+    # The context from the get (the last one, which showed milk) is kept in the state
+    # file: this put supersedes milk.
     again = _dynviz("client", "put", "cart", "eggs", "--data", str(data), "--via", nodes[1]["address"])
     assert again.returncode == 0, again.stderr
-    js = _dynviz("client", "get", "cart", "--data", str(data), "--json")
-    assert json.loads(js.stdout)["values"] == ["eggs"]
+    _get_until(lambda out: json.loads(out)["values"] == ["eggs"], "only eggs", "cart", "--data", str(data), "--json")
     gone = _dynviz("client", "delete", "cart", "--data", str(data))
-    assert gone.returncode == 0
-    assert "(deleted)" in _dynviz("client", "get", "cart", "--data", str(data)).stdout
+    assert gone.returncode == 0, gone.stderr
+    _get_until(lambda out: "(deleted)" in out, "(deleted)", "cart", "--data", str(data))
 
     status = _dynviz("status", "--data", str(data))
     assert status.returncode == 0, status.stderr
