@@ -68,8 +68,8 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ops", type=int, default=200, help="client operations per seed (default 200)")
     parser.add_argument("--nodes", type=int, default=5, help="nodes in the cluster (default 5)")
     parser.add_argument("--faults", default="all",
-                        help=f"'all', 'none' or a comma list of {','.join(INJECTORS)} (default all: every "
-                             f"fault but {','.join(OPT_IN)}; 'all,delay' adds it)")
+                        help=f"'all', 'none' or a comma list of {','.join(INJECTORS)} (default all"
+                             + (f": every fault but {','.join(OPT_IN)}, which 'all,NAME' adds)" if OPT_IN else ")"))
     parser.add_argument("--versioning", default="dvv", choices=list(VERSIONINGS),
                         help="dvv (dotted version vectors, default) or vclock (the paper's clocks)")
     parser.add_argument("--resolver", default="siblings", choices=list(RESOLVERS),

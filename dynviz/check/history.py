@@ -9,6 +9,8 @@ successful get or put sets it to what its answer showed, :meth:`History.forget` 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dynviz.check.judge import Item, Write, items
 from dynviz.client import GetResult, PutResult
 from dynviz.cluster import Cluster, Pending
@@ -19,7 +21,7 @@ class History:
     """The writes clients attempted (with what each observed and whether it was
     acknowledged) and every value their reads returned, for one cluster."""
 
-    __slots__ = ("writes", "reads", "answers", "_tombstones", "_observed")
+    __slots__ = ("writes", "reads", "answers", "_tombstones", "_observed", "_write_of")
 
     def __init__(self, cluster: Cluster) -> None:
         self.writes: list[Write] = []
@@ -27,6 +29,7 @@ class History:
         self.answers: dict[bytes, list[tuple[Item, ...]]] = {}  # key -> what each ok get returned, when 2+ siblings
         self._tombstones: dict[int, Dot] = {}  # request id -> the tombstone its coordinator made
         self._observed: dict[tuple[str, bytes], tuple[Item, ...]] = {}  # (client, key) -> its context saw
+        self._write_of: dict[int, int] = {}  # request id -> its index in ``writes``
         # A delete's tombstone has no value: its dot names it, learnt from the coordinator
         # through the nodes' observer hook (they are not otherwise touched).
         cluster.observe_versions(self._created)
@@ -34,6 +37,12 @@ class History:
     def _created(self, req: int, version: Version) -> None:
         if version.value is None:
             self._tombstones[req] = version.dot
+            # The coordinator may make the tombstone after its client gave up (slow
+            # links): the delete still names it, or a write that saw the tombstone would
+            # not cover what the delete replaced.
+            index = self._write_of.get(req)
+            if index is not None:
+                self.writes[index] = replace(self.writes[index], dot=version.dot)
 
     def acked(self) -> int:
         """How many puts were acknowledged."""
@@ -67,12 +76,13 @@ class History:
         """Follow a put or delete ``client`` submitted just now, over its context."""
         index = len(self.writes)
         self.writes.append(Write(pending.key, pending.value, self.observed(client, pending.key)))
+        self._write_of[pending.req] = index
 
         def written(p: Pending[PutResult]) -> None:
             result = p.result
             assert isinstance(result, PutResult)
             w = self.writes[index]
-            self.writes[index] = Write(w.key, w.value, w.observed, result.ok, self._tombstones.get(p.req))
+            self.writes[index] = Write(w.key, w.value, w.observed, result.ok, self._tombstones.get(p.req, w.dot))
             if result.ok and result.siblings is not None:
                 self._observed[(client, w.key)] = items(result.siblings)
 
