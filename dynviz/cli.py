@@ -154,14 +154,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         for command in script:
             outcome = executor.execute(command)
             invalid += outcome.invalid
+            # A request issued while the network is held answers after a later choice:
+            # its outcome is printed when it comes, after the command that let it finish.
             with holding_interrupts():  # an outcome is printed whole or not at all
-                if args.json:
-                    print(json.dumps(outcome.as_json(), sort_keys=True))
-                else:
-                    lines = outcome.text.splitlines() or [""]
-                    print(f"[{fmt_time(outcome.time)}] {lines[0]}")
-                    for extra in lines[1:]:
-                        print(f"{'':12}{extra}")
+                for shown in (outcome, *executor.take_finished()):
+                    if args.json:
+                        print(json.dumps(shown.as_json(), sort_keys=True))
+                    else:
+                        lines = shown.text.splitlines() or [""]
+                        print(f"[{fmt_time(shown.time)}] {lines[0]}")
+                        for extra in lines[1:]:
+                            print(f"{'':12}{extra}")
                 sys.stdout.flush()  # each outcome as it happens, also into a pipe: a long step shows progress
                 done += 1
     except KeyboardInterrupt:

@@ -30,6 +30,7 @@ from dynviz.node.messages import ClientGet, ClientPut, ClientRangeGet, ClientRan
 from dynviz.node.monitor import InvariantMonitor
 from dynviz.node.node import Node
 from dynviz.node.rebalance import Rebalance
+from dynviz.sim.choices import Choices, pending_messages, pending_timers
 from dynviz.sim.network import InFlight, Network
 from dynviz.sim.rng import stream
 from dynviz.sim.runtime import SimRuntime
@@ -326,7 +327,7 @@ class Cluster:
 
     def quiet(self) -> bool:
         """No request, message or hint outstanding anywhere."""
-        if self.network.in_flight or self.pending or self.ring_change_in_progress():
+        if self.network.in_flight or self.network.held or self.pending or self.ring_change_in_progress():
             return False
         return all(not n.coordinators and not len(n.hints) for n in self.nodes.values()
                    if n.name not in self.network.down)
@@ -853,6 +854,11 @@ class Cluster:
 
     def flights(self) -> list[InFlight]:
         return self.network.flights()
+
+    def choices(self) -> Choices:
+        """What a learner can choose now: pending messages and timers, and the holds on."""
+        return Choices(tuple(pending_messages(self.network)), tuple(pending_timers(self.scheduler)),
+                       tuple(h.describe() for h in self.network.holds))
 
     def digest(self) -> str:
         return self.trace.digest()

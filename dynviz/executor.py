@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dynviz import commands as c
+from dynviz import manual
 from dynviz.client import GetResult, PutResult, VersionView
 from dynviz.cluster import Cluster, ClusterConfig, ClusterError, Inspection, Pending
 from dynviz.core.units import MS, SECOND
@@ -77,6 +78,9 @@ class Executor:
         self.bus = bus or EventBus()
         self.on_cluster = on_cluster
         self._cluster: Cluster | None = None
+        # Requests issued while the network is held answer later, when the learner's
+        # choices let their messages through; their outcomes wait here for run_script.
+        self._finished: list[Outcome] = []
 
     @property
     def cluster(self) -> Cluster:
@@ -107,10 +111,27 @@ class Executor:
     # -- running -----------------------------------------------------------------------
 
     def run_script(self, commands: Iterable[c.Command]) -> Iterator[Outcome]:
+        """Each command's outcome, and after it those of held requests it let finish."""
         for command in commands:
             yield self.execute(command)
+            yield from self.take_finished()
+
+    def take_finished(self) -> list[Outcome]:
+        """Outcomes of requests that were issued while the network was held and have
+        finished since the last call, in the order they finished."""
+        done = self._finished[:]
+        self._finished.clear()  # in place: pending requests hold its append
+        return done
 
     def execute(self, command: c.Command) -> Outcome:
+        if isinstance(command, (c.Put, c.Get, c.Delete)) and self.cluster.network.holds:
+            # Run to its answer, a request would wait out its deadline: the messages it
+            # needs are held. It is issued and answers when the choices let it through.
+            if self.submit(command, self._finished.append):
+                return self._out(command, True, {"pending": True},
+                                 f"{command.source or command.name}: issued; the network is held, so it "
+                                 "answers when its messages are delivered ('network' lists them)")
+            return self._finished.pop()
         handler = _HANDLERS.get(type(command))
         try:
             if handler is None:
@@ -376,6 +397,63 @@ class Executor:
         return self._out(command, True, {"text": command.text}, command.text)
 
 
+    # -- the learner as the network (issue 16; dynviz/manual.py) -------------------------
+
+    def do_network(self, command: c.ShowNetwork) -> Outcome:
+        choices = self.cluster.choices()
+        key = command.key.encode() if command.key is not None else None
+        kind = (command.kind or "").lower()
+        messages = [m for m in choices.messages
+                    if (command.node is None or command.node in (m.src, m.dst))
+                    and (key is None or m.key == key) and kind in m.kind.lower()]
+        timers = [t for t in choices.timers
+                  if key is None and (command.node is None or t.node == command.node)
+                  and kind in t.purpose.lower()]
+        data = {
+            "holds": list(choices.holds),
+            "messages": [{"id": m.id, "from": m.src, "to": m.dst, "kind": m.kind, "key": show_bytes(m.key),
+                          "sent_us": m.sent, "due_us": m.due, "held": m.held} for m in messages],
+            "timers": [{"id": t.id, "node": t.node, "purpose": t.purpose, "due_us": t.due} for t in timers],
+        }
+        lines = [f"holding: {', '.join(choices.holds) or 'nothing'}; "
+                 f"{plural(len(messages), 'message')}, {plural(len(timers), 'timer')}"]
+        lines += [f"  {manual.describe(m):40} {'held' if m.held else 'due ' + fmt_time(m.due).strip()}"
+                  for m in messages]
+        lines += [f"  {t.id:12} {t.node} {t.purpose:24} due {fmt_time(t.due).strip()}" for t in timers]
+        return self._out(command, True, data, "\n".join(lines))
+
+    def do_hold(self, command: c.Hold) -> Outcome:
+        choice = manual.hold(self.cluster, command.src, command.dst)
+        return self._out(command, True, {"holds": list(self.cluster.choices().holds)}, choice.text)
+
+    def do_release(self, command: c.Release) -> Outcome:
+        choice = manual.release(self.cluster, command.src, command.dst, command.every)
+        return self._out(command, True, {"holds": list(self.cluster.choices().holds)}, choice.text)
+
+    def _choice(self, command: c.Command, choice: manual.Choice) -> Outcome:
+        data: dict[str, Any] = {"id": choice.target}
+        if choice.copy is not None:
+            data["copy"] = choice.copy
+        if choice.due is not None:
+            data["due_us"] = choice.due
+        return self._out(command, True, data, choice.text)
+
+    def do_deliver(self, command: c.Deliver) -> Outcome:
+        return self._choice(command, manual.deliver(self.cluster, command.message))
+
+    def do_drop(self, command: c.DropMessage) -> Outcome:
+        return self._choice(command, manual.drop(self.cluster, command.message))
+
+    def do_duplicate(self, command: c.Duplicate) -> Outcome:
+        return self._choice(command, manual.duplicate(self.cluster, command.message))
+
+    def do_delay(self, command: c.Delay) -> Outcome:
+        return self._choice(command, manual.delay(self.cluster, command.message, command.micros))
+
+    def do_fire(self, command: c.Fire) -> Outcome:
+        return self._choice(command, manual.fire_timer(self.cluster, command.timer))
+
+
 def inspection_json(ins: Inspection) -> dict[str, Any]:
     return {
         "key": show_bytes(ins.key), "token": ins.token, "preference_list": list(ins.preference_list),
@@ -432,5 +510,13 @@ _HANDLERS: dict[type, Callable[[Executor, Any], Outcome]] = {
     c.Gossip: Executor.do_gossip,
     c.Views: Executor.do_views,
     c.AntiEntropy: Executor.do_antientropy,
+    c.ShowNetwork: Executor.do_network,
+    c.Hold: Executor.do_hold,
+    c.Release: Executor.do_release,
+    c.Deliver: Executor.do_deliver,
+    c.DropMessage: Executor.do_drop,
+    c.Duplicate: Executor.do_duplicate,
+    c.Delay: Executor.do_delay,
+    c.Fire: Executor.do_fire,
     **{cls: Executor.do_table for cls in c.TABLE_COMMANDS},
 }

@@ -260,6 +260,85 @@ class Gossip(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class ShowNetwork(Command):
+    """``network [node=N] [key=K] [kind=K]``: list the pending messages (on the wire and
+    held) and timers, with their ids; the options filter (``node`` matches either end
+    of a message and a timer's owner; ``kind`` a prefix of the message's type or the
+    timer's purpose, any case)."""
+
+    name: ClassVar[str] = "network"
+    node: str | None = None
+    key: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hold(Command):
+    """``hold [NODE | A->B]``: hold every message (no argument), every message to NODE,
+    or every message on the link A->B until one is chosen."""
+
+    name: ClassVar[str] = "hold"
+    src: str | None = None
+    dst: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Release(Command):
+    """``release [NODE | A->B]``: end one hold (every hold when none is named); what it
+    held is delivered now."""
+
+    name: ClassVar[str] = "release"
+    src: str | None = None
+    dst: str | None = None
+    every: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Deliver(Command):
+    """``deliver ID``: hand a pending message (``m42``) to its receiver now."""
+
+    name: ClassVar[str] = "deliver"
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropMessage(Command):
+    """``drop ID``: lose a pending message."""
+
+    name: ClassVar[str] = "drop"
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate(Command):
+    """``duplicate ID``: put a copy of a pending message beside it (it takes a new id)."""
+
+    name: ClassVar[str] = "duplicate"
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delay(Command):
+    """``delay ID DURATION``: deliver a pending message DURATION from now, held or not."""
+
+    name: ClassVar[str] = "delay"
+    message: str
+    micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fire(Command):
+    """``fire ID``: fire a pending timer (``n1.t42``) now instead of when it is due."""
+
+    name: ClassVar[str] = "fire"
+    timer: str
+
+
+CHOICE_COMMANDS: tuple[type[Command], ...] = (Hold, Release, Deliver, DropMessage, Duplicate, Delay, Fire)
+"""The commands that act on the network's pending messages and timers (issue 16)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Views(Command):
     """``views``: show every node's membership view."""
 

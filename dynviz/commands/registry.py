@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from dynviz.commands import kv
+from dynviz.commands import choices, kv
 from dynviz.commands.ast import (
     Abort,
     Command,
@@ -118,6 +118,17 @@ COMMANDS: dict[str, tuple[Parser, str, str]] = {
         "wait until PREDICATE [timeout=DURATION]",
         "Run until the predicate holds (lessons).",
     ),
+    "network": (choices.parse_network, "network [node=N] [key=K] [kind=K]",
+                "List the messages on the wire or held, and the pending timers, with their ids."),
+    "hold": (choices.parse_hold, "hold [NODE | A->B]",
+             "Hold every message (or those to NODE, or on the link A->B) until you choose one."),
+    "release": (choices.parse_release, "release [NODE | A->B]",
+                "End a hold (every hold with no argument); what it held is delivered now."),
+    "deliver": (choices.parse_deliver, "deliver ID", "Deliver a pending message (m42) now."),
+    "drop": (choices.parse_drop, "drop ID", "Lose a pending message."),
+    "duplicate": (choices.parse_duplicate, "duplicate ID", "Put a copy of a pending message beside it."),
+    "delay": (choices.parse_delay, "delay ID DURATION", "Deliver a pending message DURATION from now."),
+    "fire": (choices.parse_fire, "fire ID", "Fire a pending timer (n1.t42) now instead of when it is due."),
     "pause": (kv.no_args(Pause, "pause"), "pause", "Pause until the user continues (lessons)."),
     "expect": (kv.parse_expect, "expect CHECK", "Check the cluster's state (lessons)."),
 }

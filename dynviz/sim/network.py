@@ -35,6 +35,30 @@ class InFlight:
     arrives: int
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """What a hold covers: every message (both None), the link ``src -> dst``, or every
+    message to ``dst`` (``src`` None). Clients count as endpoints here: holding
+    everything holds a client's request too."""
+
+    src: str | None = None
+    dst: str | None = None
+
+    def covers(self, src: str, dst: str) -> bool:
+        return (self.dst is None or self.dst == dst) and (self.src is None or self.src == src)
+
+    def describe(self) -> str:
+        if self.dst is None:
+            return "every message"
+        if self.src is None:
+            return f"{self.dst}'s inbox"
+        return f"the link {self.src}->{self.dst}"
+
+
+class NoSuchMessage(LookupError):
+    """A choice named a message that is neither on the wire nor held."""
+
+
 class Network:
     """Endpoints, links and faults. Clients are endpoints that partitions never cut
     (they reach the cluster through a load balancer); loss applies between nodes."""
@@ -42,7 +66,7 @@ class Network:
     __slots__ = (
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
-        "dropped_count", "_kinds", "_record", "tap",
+        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop",
     )
 
     def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
@@ -59,7 +83,12 @@ class Network:
         self.groups: dict[str, int] = {}
         self.blocked: set[tuple[str, str]] = set()
         self.link_latency: dict[tuple[str, str], tuple[int, int]] = {}
-        self.in_flight: dict[int, tuple[str, str, Any, int, int]] = {}  # id -> (src, dst, msg, sent, arrives)
+        # id -> (src, dst, msg, sent, arrives, the scheduled delivery)
+        self.in_flight: dict[int, tuple[str, str, Any, int, int, list[Any]]] = {}
+        # Messages a hold keeps, in the order they were held: id -> (src, dst, msg, sent, due)
+        self.held: dict[int, tuple[str, str, Any, int, int]] = {}
+        self.holds: tuple[Hold, ...] = ()
+        self.last_drop = ""  # why the latest message was lost
         self._next_id = 0  # also the count of messages sent (``sent_count``)
         self.dropped_count = 0
         self._kinds: dict[type, str] = {}
@@ -121,8 +150,12 @@ class Network:
         link = self.link_latency
         lo, hi = link.get((src, dst), self.latency) if link else self.latency
         arrives = now + (lo if lo >= hi else lo + int(self.rng.random() * (hi - lo + 1)))
-        self.in_flight[mid] = (src, dst, msg, now, arrives)
-        sched.push([arrives, sched.next_seq(), self._deliver, (mid,)])  # Scheduler.at without a frame
+        if self.holds and self._held_by(src, dst):
+            self.held[mid] = (src, dst, msg, now, arrives)
+        else:
+            entry = [arrives, sched.next_seq(), self._deliver, (mid,)]  # Scheduler.at without a frame
+            self.in_flight[mid] = (src, dst, msg, now, arrives, entry)
+            sched.push(entry)
         if self.bus.active:
             self.bus.emit(MessageSent(now, mid, src, dst, type(msg).__name__, getattr(msg, "key", None), arrives))
 
@@ -146,7 +179,8 @@ class Network:
         return None
 
     def _deliver(self, mid: int) -> None:
-        src, dst, msg, sent, _ = self.in_flight.pop(mid)
+        """Message ``mid`` reaches its receiver now, unless the receiver is down or cut off."""
+        src, dst, msg, sent, _, _ = self.in_flight.pop(mid)
         now = self.scheduler.now
         if dst in self.down:
             self._drop(mid, src, dst, msg, "receiver down", sent)
@@ -166,6 +200,7 @@ class Network:
     def _drop(self, mid: int, src: str, dst: str, msg: Any, reason: str, sent: int) -> None:
         now = self.scheduler.now
         self.dropped_count += 1
+        self.last_drop = reason
         self.trace.add((now, src, dst, type(msg).__name__, reason))
         if self.bus.active:
             self.bus.emit(MessageDropped(now, mid, src, dst, type(msg).__name__, reason, sent))
@@ -174,5 +209,105 @@ class Network:
         """Messages on the wire now, oldest first."""
         return [
             InFlight(mid, src, dst, type(msg).__name__, getattr(msg, "key", None), sent, arrives)
-            for mid, (src, dst, msg, sent, arrives) in self.in_flight.items()
+            for mid, (src, dst, msg, sent, arrives, _) in self.in_flight.items()
         ]
+
+    # -- the learner as the network (issue 16) -------------------------------------------
+
+    def _held_by(self, src: str, dst: str) -> bool:
+        return any(h.covers(src, dst) for h in self.holds)
+
+    def hold(self, hold: Hold) -> int:
+        """Start ``hold`` (a no-op if it is on already); the messages on the wire it covers
+        stop where they are. Returns how many were stopped."""
+        if hold not in self.holds:
+            self.holds = (*self.holds, hold)
+        caught = [mid for mid, (src, dst, *_) in self.in_flight.items() if hold.covers(src, dst)]
+        for mid in caught:
+            src, dst, msg, sent, arrives, entry = self.in_flight.pop(mid)
+            self.scheduler.cancel(entry)
+            self.held[mid] = (src, dst, msg, sent, arrives)
+        self.held = dict(sorted(self.held.items()))
+        self.trace.add(("hold", self.scheduler.now, hold.src, hold.dst, len(caught)))
+        return len(caught)
+
+    def release(self, hold: Hold | None = None) -> int:
+        """End ``hold`` (every hold when None); each held message no hold covers any more
+        is delivered now, in the order it was sent. Returns how many go."""
+        self.holds = () if hold is None else tuple(h for h in self.holds if h != hold)
+        freed = [mid for mid, (src, dst, *_) in self.held.items() if not self._held_by(src, dst)]
+        for mid in freed:
+            self._schedule(mid, self.held.pop(mid), self.scheduler.now)
+        self.trace.add(("release", self.scheduler.now, hold and hold.src, hold and hold.dst, len(freed)))
+        return len(freed)
+
+    def _schedule(self, mid: int, message: tuple[str, str, Any, int, int], when: int) -> None:
+        src, dst, msg, sent, _ = message
+        entry = self.scheduler.at(when, self._deliver, mid)
+        self.in_flight[mid] = (src, dst, msg, sent, entry[0], entry)
+
+    def _take(self, mid: int) -> tuple[str, str, Any, int, int]:
+        """Take message ``mid`` off the wire or out of the held queue."""
+        if mid in self.held:
+            return self.held.pop(mid)
+        flight = self.in_flight.pop(mid, None)
+        if flight is None:
+            raise NoSuchMessage(mid)
+        self.scheduler.cancel(flight[5])
+        return flight[:5]
+
+    def find(self, mid: int) -> tuple[str, str, Any, int, int, bool] | None:
+        """(src, dst, message, sent, due, held) of a pending message, or None."""
+        if mid in self.held:
+            return (*self.held[mid], True)
+        flight = self.in_flight.get(mid)
+        return None if flight is None else (*flight[:5], False)
+
+    def deliver_now(self, mid: int) -> str | None:
+        """Hand message ``mid`` to its receiver now; returns why it was lost instead (the
+        receiver is down or cut off by a partition), or None."""
+        src, dst, msg, sent, due = self._take(mid)
+        self.trace.add(("choose", self.scheduler.now, "deliver", mid))
+        dropped = self.dropped_count
+        self.in_flight[mid] = (src, dst, msg, sent, due, [])  # as if due now: the one delivery path
+        self._deliver(mid)
+        return self.last_drop if self.dropped_count > dropped else None
+
+    def drop_now(self, mid: int) -> None:
+        src, dst, msg, sent, _ = self._take(mid)
+        self._drop(mid, src, dst, msg, "dropped by hand", sent)
+
+    def duplicate(self, mid: int) -> int:
+        """Put a copy of message ``mid`` beside it (held if it is held, else due when it
+        is); the copy takes the next id, which is returned."""
+        found = self.find(mid)
+        if found is None:
+            raise NoSuchMessage(mid)
+        src, dst, msg, sent, due, held = found
+        self._next_id = copy = self._next_id + 1
+        now = self.scheduler.now
+        self.trace.add(("choose", now, "duplicate", mid, copy))
+        if held:
+            self.held[copy] = (src, dst, msg, now, due)
+        else:
+            self._schedule(copy, (src, dst, msg, now, due), due)
+        if self.bus.active:
+            self.bus.emit(MessageSent(now, copy, src, dst, type(msg).__name__, getattr(msg, "key", None), due))
+        return copy
+
+    def delay(self, mid: int, micros: int) -> int:
+        """Let message ``mid`` go ``micros`` from now, held or not (a hold it is under
+        does not stop it again). Returns when it is due."""
+        message = self._take(mid)
+        now = self.scheduler.now
+        self.trace.add(("choose", now, "delay", mid, micros))
+        self._schedule(mid, message, now + micros)
+        return now + micros
+
+    def pending(self) -> list[tuple[int, str, str, Any, int, int, bool]]:
+        """Every message not yet delivered, by id: (id, src, dst, message, sent, due, held)."""
+        out = [(mid, src, dst, msg, sent, due, True) for mid, (src, dst, msg, sent, due) in self.held.items()]
+        out += [(mid, src, dst, msg, sent, due, False)
+                for mid, (src, dst, msg, sent, due, _) in self.in_flight.items()]
+        out.sort(key=lambda m: m[0])
+        return out

@@ -171,3 +171,17 @@ class Scheduler:
 
     def pending(self) -> int:
         return sum(1 for e in self._heap if e[2] is not None)
+
+    def live(self) -> list[Entry]:
+        """Every entry still due, in the order they will run (for listing choices; a
+        scan, not for the hot path)."""
+        return sorted((e for e in self._heap if e[2] is not None), key=lambda e: (e[0], e[1]))
+
+    def run_now(self, entry: Entry) -> None:
+        """Run a pending ``entry`` now instead of when it is due (a timer fired early)."""
+        fn, args = entry[2], entry[3]
+        if fn is None:
+            raise ValueError("that entry was cancelled or has run")
+        self.cancel(entry)
+        self.events_run += 1
+        fn(*args)
