@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dynviz.cluster import Cluster, ClusterError
 from dynviz.core.units import MS
-from dynviz.sim.choices import MESSAGE_ID, PendingMessage, PendingTimer, fire, pending_messages
+from dynviz.sim.choices import MESSAGE_ID, PendingMessage, PendingTimer, fire, message_id
 from dynviz.sim.network import Hold
 from dynviz.wording import plural
 
@@ -85,7 +85,11 @@ def describe(message: PendingMessage) -> str:
 
 
 def _pending(cluster: Cluster, number: int) -> PendingMessage:
-    return next(m for m in pending_messages(cluster.network) if m.number == number)
+    found = cluster.network.find(number)
+    assert found is not None  # message_number checked it
+    src, dst, msg, sent, due, held = found
+    return PendingMessage(message_id(number), number, src, dst, type(msg).__name__, getattr(msg, "key", None),
+                          sent, due, held)
 
 
 def deliver(cluster: Cluster, text: str) -> Choice:

@@ -34,7 +34,8 @@ The faults (:data:`INJECTORS`, a dict so later faults plug in by name)
     crash a node and recover it later (never more than a minority down at once);
     partition the nodes into two groups and heal later; message loss 5% for a while;
     clock skew of one node by up to ±5 s; slow links (every message up to 6 s) for a
-    while; a node joins (at most two); a node that is
+    while; duplicated messages between nodes for a while (``dup``); one inbox or link
+    held and then delivered in a random order (``reorder``); a node joins (at most two); a node that is
     not a seed leaves (at most one, never below four live members); a node loses its
     disk (at most one). A fault comes every 20-250 ms while clients are busy. Undos not
     yet due when the clients finish are dropped: the ending
@@ -59,6 +60,7 @@ from dynviz.client import GetResult, PutResult
 from dynviz.cluster import Pending
 from dynviz.core.hashing import token_of
 from dynviz.core.units import MS, SECOND
+from dynviz.sim.choices import pending_messages
 from dynviz.sim.rng import stream
 
 TOKENS = 1 << 128
@@ -84,7 +86,7 @@ class Workload:
     """One seed's clients and faults on a scenario's cluster, recorded as commands."""
 
     __slots__ = ("scenario", "cluster", "rng", "clients", "faults", "recording", "budget", "ops",
-                 "failed_ops", "busy", "ended", "active", "joins", "leaves", "wipes", "single_copies")
+                 "failed_ops", "busy", "ended", "active", "joins", "leaves", "wipes", "single_copies", "copies")
 
     def __init__(self, scenario: Scenario, seed: int, ops: int, clients: int, faults: tuple[str, ...]) -> None:
         self.scenario = scenario
@@ -102,6 +104,7 @@ class Workload:
         self.joins = 0
         self.leaves = 0
         self.wipes = 0
+        self.copies: set[str] = set()  # messages the dup fault copied, and their copies
         # w=1 writes or the wipe fault, never both (module docstring).
         self.single_copies = "wipe" not in faults or self.rng.random() < 0.5
 
@@ -339,6 +342,74 @@ DELAY = 6 * SECOND
 """The slowest message while the ``delay`` fault is on."""
 
 
+def _node_messages(work: Workload, held: bool = False) -> list[str]:
+    """The ids of the messages between nodes now pending (held ones only, or only those
+    on the wire). Clients reach the cluster through a load balancer, as for loss: a
+    client's request is never duplicated or reordered (that would be a client retry)."""
+    cluster = work.cluster
+    nodes = cluster.nodes
+    return [m.id for m in pending_messages(cluster.network) if m.held == held and m.src in nodes and m.dst in nodes]
+
+
+def _dup(work: Workload) -> None:
+    """Duplicated delivery for a while: every 10-40 ms, each message between nodes on
+    the wire is duplicated with probability 0.3 (``duplicate ID``). Every handler must
+    be idempotent: a second ack, hint, repair or handoff must not count twice or bring
+    anything back."""
+    if "dup" in work.active:
+        return
+    work.active.add("dup")
+    until = work.cluster.now + work.rng.randint(100 * MS, 1000 * MS)
+
+    def burst() -> None:
+        # Copies are not copied again, and a burst makes at most DUP_BURST: under slow
+        # links (the delay fault) messages live for seconds, and copying 30% of them
+        # every few ms would grow the wire exponentially.
+        made = 0
+        for mid in _node_messages(work):
+            if made < DUP_BURST and mid not in work.copies and work.rng.random() < 0.3:
+                work.apply(f"duplicate {mid}")
+                work.copies.add(mid)
+                work.copies.add(f"m{work.cluster.network.sent_count}")
+                made += 1
+        if work.cluster.now < until:
+            work.later(10 * MS, 40 * MS, burst)
+        else:
+            work.active.discard("dup")
+
+    burst()
+
+
+DUP_BURST = 8
+"""The most messages one burst of the ``dup`` fault duplicates."""
+
+
+def _reorder(work: Workload) -> None:
+    """Reordered delivery: hold one node's inbox or one link for 20-400 ms, then deliver
+    what it held in a random order and release it (``hold``, ``deliver ID``...,
+    ``release``)."""
+    if "reorder" in work.active:
+        return
+    cluster = work.cluster
+    live = [n for n in cluster.nodes if cluster.is_up(n) and n not in cluster.departed]
+    if len(live) < 2:
+        return
+    work.rng.shuffle(live)
+    target = live[0] if work.rng.random() < 0.5 else f"{live[0]}->{live[1]}"
+    work.active.add("reorder")
+    work.apply(f"hold {target}")
+
+    def end() -> None:
+        held = _node_messages(work, held=True)
+        work.rng.shuffle(held)
+        for mid in held:
+            work.apply(f"deliver {mid}")
+        work.apply(f"release {target}")
+        work.active.discard("reorder")
+
+    work.later(20 * MS, 400 * MS, end)
+
+
 def _for_a_while(work: Workload, fault: str, undo: str) -> None:
     """``fault`` is on until the command ``undo`` runs, 100 ms to 1 s from now."""
     work.active.add(fault)
@@ -413,6 +484,8 @@ INJECTORS: dict[str, Callable[[Workload], None]] = {
     "leave": _leave,
     "wipe": _wipe,
     "delay": _delay,
+    "dup": _dup,
+    "reorder": _reorder,
 }
 """Fault name -> injector. An injector applies one fault now and schedules its undo
 (``Workload.later``); undos are skipped once the workload ends, and the ending heals

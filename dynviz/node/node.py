@@ -51,6 +51,9 @@ if TYPE_CHECKING:
     from dynviz.node.monitor import NodeMonitor
     from dynviz.node.rebalance import Rebalance
 
+SEEN_REQUESTS = 4096
+"""How many recent client requests a node remembers to ignore a second copy of one."""
+
 
 class Node:
     """A Dynamo storage node. Its parts (gossip, rebalancing, anti-entropy) are attached
@@ -72,6 +75,12 @@ class Node:
         self.epoch = epoch
         self.detector = FailureDetector(runtime, config.suspect_for)
         self.coordinators: dict[int, PutCoordinator | GetCoordinator | RangeGetCoordinator] = {}
+        # The client requests this node has taken (coordinated or forwarded) lately, by
+        # (client, request number): the network may deliver one twice (a duplicated
+        # forward), and a put taken twice would make two versions of one write, so the
+        # second copy is ignored. Bounded (SEEN_REQUESTS, oldest forgotten first); lost
+        # in a crash with the coordinators it guards.
+        self.seen_requests: dict[tuple[str, int], None] = {}
         # The largest dot counter this actor has issued per key. A stand-in hands its
         # hinted versions back and forgets them; without this it would issue the same
         # dot again for a different write, and one of the two would be dropped as a
@@ -135,6 +144,7 @@ class Node:
     def crash(self) -> None:
         """Lose everything in memory; storage and hints survive as on a disk."""
         self.coordinators.clear()
+        self.seen_requests.clear()
         self.detector.clear()
         for component in self.parts:
             component.crash()
@@ -256,10 +266,23 @@ class Node:
         rt.send(coordinator, msg._replace(hops=hops + 1))
         return None
 
+    def _first_time(self, msg: ClientPut | ClientGet | ClientRangeGet) -> bool:
+        """True the first time this node sees request ``msg`` (then it remembers it)."""
+        seen = self.seen_requests
+        request = (msg.client, msg.req)
+        if request in seen:
+            return False
+        seen[request] = None
+        if len(seen) > SEEN_REQUESTS:
+            del seen[next(iter(seen))]
+        return True
+
     def _reject(self, msg: ClientPut | ClientGet, op: str, error: str) -> None:
         self.runtime.send(msg.client, ClientReply(msg.req, msg.key, op, False, self.name, error=error, hops=msg.hops))
 
     def on_client_put(self, src: str, msg: ClientPut) -> None:
+        if not self._first_time(msg):
+            return
         op = "delete" if msg.value is None else "put"
         cfg = self.config
         n = msg.n or cfg.n
@@ -308,6 +331,8 @@ class Node:
         coordinator.start(version)
 
     def on_client_get(self, src: str, msg: ClientGet) -> None:
+        if not self._first_time(msg):
+            return
         cfg = self.config
         n = msg.n or cfg.n
         r = msg.r or cfg.r
@@ -326,6 +351,8 @@ class Node:
         coordinator.start()
 
     def on_client_range_get(self, src: str, msg: ClientRangeGet) -> None:
+        if not self._first_time(msg):
+            return
         cfg = self.config
         n = msg.n or cfg.n
         r = msg.r or cfg.r

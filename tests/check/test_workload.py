@@ -20,7 +20,8 @@ def _workload(config: CheckConfig) -> Workload:
 
 
 def test_fault_names() -> None:
-    assert FAULTS == ("crash", "partition", "loss", "skew", "join", "leave", "wipe", "delay") == tuple(INJECTORS)
+    assert FAULTS == ("crash", "partition", "loss", "skew", "join", "leave", "wipe", "delay", "dup",
+                      "reorder") == tuple(INJECTORS)
     keys = workload_keys(16)
     assert len(set(keys)) == 16 and all(k.split(b".")[0] == f"k{i}".encode() for i, k in enumerate(keys))
     assert [token_of(k) * 16 >> 128 for k in keys] == list(range(16))  # one per slice of the ring
@@ -41,7 +42,7 @@ def test_every_operation_and_fault_is_recorded_as_a_command() -> None:
             assert re.fullmatch(r"c[1-4](b\d+)?", command.client)
         else:
             assert isinstance(command, (c.Kill, c.Recover, c.Partition, c.Heal, c.Loss, c.Skew, c.Join,
-                                        c.Leave, c.Wipe, c.Latency)), text
+                                        c.Leave, c.Wipe, c.Latency, *c.CHOICE_COMMANDS)), text
     # Each operation is a get, a write, or a get and then a write.
     assert 150 <= requests <= 300
     assert requests < len(workload.recording)  # faults were recorded too
@@ -108,3 +109,39 @@ def test_the_delay_fault_slows_every_link_for_a_while_and_the_ending_restores_it
     assert "latency 1000us..6000000us" in texts
     scenario.end()
     assert scenario.cluster.network.latency == config.cluster().latency
+
+
+def test_dup_and_reorder_are_choices_between_nodes_and_the_ending_releases_every_hold() -> None:
+    config = CheckConfig(seed=11, ops=150, faults=("dup", "reorder"))
+    scenario = Scenario(config.cluster(), config.key_names())
+    workload = Workload(scenario, config.seed, config.ops, config.clients, config.faults)
+    workload.run()
+    commands = [c.parse_line(text) for _, text in workload.recording]
+    kinds = {type(command) for command in commands}
+    assert {c.Duplicate, c.Hold, c.Deliver, c.Release} <= kinds
+    holds = [command for command in commands if isinstance(command, c.Hold)]
+    assert all(h.dst is not None for h in holds)  # one inbox or one link, never everything
+    verdict = scenario.end()
+    assert not scenario.cluster.network.holds and not scenario.cluster.network.held
+    assert not verdict.failed, verdict
+
+
+def test_a_duplicated_forward_makes_one_version_not_two() -> None:
+    """A request forwarded to its coordinator and delivered twice is taken once: else one
+    write would become two sibling versions, and a later write over one of them would
+    leave the other standing (the checker saw it as a superseded sibling)."""
+    from dynviz.cluster import Cluster, ClusterConfig
+    from dynviz.sim.network import Hold
+
+    cluster = Cluster(ClusterConfig(nodes=("n1", "n2", "n3", "n4", "n5"), seed=2, routing="lb"))
+    key = next(f"k{i}" for i in range(100) if "n1" not in cluster.ring.preference_list(f"k{i}".encode(), 3))
+    cluster.network.hold(Hold(None, "n1"))
+    cluster.submit_put(key, "v", via="n1")
+    cluster.network.release()
+    cluster.step(1)  # n1 takes the client's request and forwards it
+    forwards = [m for m in cluster.choices().messages if m.src == "n1" and m.kind == "ClientPut"]
+    assert len(forwards) == 1
+    cluster.network.duplicate(forwards[0].number)
+    cluster.settle()
+    stored = {name: cluster.nodes[name].store.get(key.encode()) for name in cluster.ring.preference_list(key.encode(), 3)}
+    assert all(s is not None and len(s.versions) == 1 for s in stored.values()), stored
