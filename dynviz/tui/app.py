@@ -67,6 +67,7 @@ from dynviz.tui.tape import DEFAULT_LIMIT, EventTape
 from dynviz.tui.view import Frame
 from dynviz.tui.widgets.commandline import CommandLine, CommandSuggester
 from dynviz.tui.widgets.eventlog import EventLog
+from dynviz.tui.widgets.network import NetworkPanel
 from dynviz.tui.widgets.nodes import NodesTable
 from dynviz.tui.widgets.panel import Panel
 from dynviz.tui.widgets.result import ResultPane
@@ -512,6 +513,9 @@ class DynvizApp(App[None]):
     def on_event_log_line_opened(self, message: EventLog.LineOpened) -> None:
         self.push_screen(ReadingScreen("log line", _line_text(message.line)))
 
+    def on_network_panel_chosen(self, message: NetworkPanel.Chosen) -> None:
+        self.run_line(message.command, "key")
+
     def on_data_table_row_selected(self, message: NodesTable.RowSelected) -> None:
         if isinstance(message.data_table, NodesTable) and message.row_key.value:
             self.select_node(str(message.row_key.value))
@@ -544,6 +548,14 @@ class DynvizApp(App[None]):
         if node is None:
             return
         self.run_line(f"{'kill' if self.driver.view.is_up(node) else 'recover'} {node}", origin)
+
+    def action_hold_toggle(self, origin: str = "key") -> None:
+        """Hold every message (the clock pauses: you deliver them), or release every hold."""
+        self.run_line("release" if self.driver.view.choices().holds else "hold", origin)
+        screen = self.main_screen()
+        panel = screen.bring_forward("network") if screen is not None else None
+        if panel is not None:
+            panel.view.focus()
 
     def action_join(self, origin: str = "key") -> None:
         names = set(self.driver.view.node_names())

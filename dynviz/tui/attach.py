@@ -61,6 +61,7 @@ from dynviz.executor import Outcome, fmt_clock, inspection_text, show_bytes
 from dynviz.net.client import NetClient, NetError
 from dynviz.net.remote import RemoteCluster
 from dynviz.net.snapshot import MemberEntry, NodeSnapshot
+from dynviz.sim.choices import Choices
 from dynviz.sim.network import InFlight
 from dynviz.wording import plural
 
@@ -237,6 +238,10 @@ class AttachedCluster:
 
     def flights(self) -> list[InFlight]:
         return []  # not observed over TCP (observes_messages)
+
+    def choices(self) -> Choices:
+        """Nothing to choose: real sockets deliver on their own."""
+        return Choices()
 
     def views(self) -> dict[str, list[MemberEntry]]:
         """Each node's membership view (from its last snapshot)."""

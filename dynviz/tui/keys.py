@@ -40,6 +40,8 @@ BINDINGS: list[BindingType] = [
     Binding("s", "select", "Select", tooltip="Pick a node or a key (also ← → ↑ ↓ on the ring)"),
     Binding("k", "kill_toggle", "Kill", tooltip="Crash the selected node, or recover it"),
     Binding("p", "partition", "Partition", show=False, tooltip="Partition editor: pick groups, apply or heal"),
+    Binding("H", "hold_toggle", "Hold", key_display="H", show=False,
+            tooltip="Hold every message (time pauses; deliver them one by one in the Network panel), or release"),
     Binding("j", "join", "Join", show=False, tooltip="Join the next new node (join nX)"),
     Binding("l", "leave", "Leave", show=False, tooltip="The selected node leaves (leave nX)"),
     Binding("a", "antientropy", "Anti-entropy", show=False,
@@ -65,8 +67,9 @@ HELP_EXTRA: tuple[tuple[str, str], ...] = (
     ("tab or → (command line)", "Complete the word you started"),
     ("select KEY / select node N", "Select from the command line"),
     ("click a node label / log line", "Select the node / the key it is about"),
+    ("enter/d x u y o (Network)", "Deliver (or fire) / drop / duplicate / delay 300 ms the row's message; cycle the filter"),
 )
-ACTION_NEEDS = {"kill_toggle": "kill", "partition": "partition", "join": "join", "leave": "leave",
+ACTION_NEEDS = {"hold_toggle": "hold", "kill_toggle": "kill", "partition": "partition", "join": "join", "leave": "leave",
                 "antientropy": "antientropy", "tables": "tables", "lessons": "lessons"}
 """App actions that work only where the driver supports them (the driver's word)."""
 

@@ -14,6 +14,7 @@ from dynviz.tui.widgets.eventlog import EventLog
 from dynviz.tui.widgets.gossip import GossipPanel
 from dynviz.tui.widgets.history import VersionHistory
 from dynviz.tui.widgets.merkle import MerklePanel
+from dynviz.tui.widgets.network import NetworkPanel
 from dynviz.tui.widgets.nodes import NodesTable
 from dynviz.tui.widgets.preflist import PreferenceList
 from dynviz.tui.widgets.ring import RingView
@@ -39,6 +40,9 @@ PANELS: tuple[PanelInfo, ...] = (
     PanelInfo("nodes", "Nodes", "every node: up or down, keys and hints held, partition group, suspicions",
               NodesTable),
     PanelInfo("messages", "Messages", "a space-time diagram of the messages of recent requests", SpaceTime),
+    PanelInfo("network", "Network",
+              "what can happen next: messages on the wire or held, timers; enter delivers, x drops, u duplicates",
+              NetworkPanel),
     PanelInfo("gossip", "Gossip", "who knows what about whom, and how a rumour spread round by round",
               GossipPanel),
     PanelInfo("merkle", "Merkle", "the latest anti-entropy exchange: two replicas' trees, the differing paths",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from dynviz.cluster import Inspection, NodeView
     from dynviz.core.ring import Ring
+    from dynviz.sim.choices import Choices
     from dynviz.sim.network import InFlight
     from dynviz.tui.journal import Journal
     from dynviz.tui.tape import EventTape
@@ -88,6 +89,11 @@ class ClusterView(Protocol):
 
     def flights(self) -> list[InFlight]:
         """Messages on the wire now (empty when they cannot be observed)."""
+        ...
+
+    def choices(self) -> Choices:
+        """The pending messages and timers a learner may choose among, and the holds on
+        (nothing where delivery cannot be chosen, as over TCP)."""
         ...
 
     def observes_messages(self) -> bool:

@@ -43,7 +43,7 @@ class SimDriver:
 
     kind = "sim"
     TIME_ACTIONS = frozenset({"play", "faster", "slower", "step", "step_request"})
-    COMMAND_ACTIONS = frozenset({"kill", "join", "leave", "partition", "antientropy", "tables"})
+    COMMAND_ACTIONS = frozenset({"kill", "join", "leave", "partition", "antientropy", "tables", "hold"})
 
     def __init__(self, executor: Executor, *, playing: bool = True, speed: float = 1.0) -> None:
         self.executor = executor
@@ -199,6 +199,10 @@ class SimDriver:
         if isinstance(command, LONG_COMMANDS):
             self.start_job(text, command, done)
             return
+        if isinstance(command, c.Hold):
+            # Playing on, the timers the learner did not choose would fire (requests
+            # time out while their messages wait): time stops; space plays it again.
+            self.playing = False
         self.execute(command, done)
 
     def execute(self, command: c.Command, done: Callable[[Outcome], None]) -> None:

@@ -27,8 +27,8 @@ from dynviz.tui.widgets.statusbar import StatusBar
 WIDE_WIDTH = 150
 WIDE_HEIGHT = 40
 
-NARROW_TABS = ["log", "nodes", "versions", "messages", "gossip", "merkle"]
-WIDE_TABS = ["messages", "gossip", "merkle"]
+NARROW_TABS = ["log", "nodes", "versions", "messages", "network", "gossip", "merkle"]
+WIDE_TABS = ["messages", "network", "gossip", "merkle"]
 
 
 class MainHost(Protocol):

@@ -1,0 +1,82 @@
+"""The Network panel (issue 16): hold the network, see the queue, deliver one by one in
+a chosen order, drop one and duplicate another, all from the keyboard, at 80x24 and
+160x50; every choice is a recorded command."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dynviz.events import MessageDropped, MessageSent
+from dynviz.tui.app import DynvizApp
+from dynviz.tui.widgets.network import NetworkPanel
+
+
+async def until(pilot, check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while not check():
+            await pilot.pause(0.05)
+
+
+async def fresh(app: DynvizApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    app.refresh_views()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_a_learner_holds_the_network_and_chooses_each_delivery(size: tuple[int, int]) -> None:
+    app = DynvizApp.live(seed=3, workload=False, playing=True)
+    sent: list[MessageSent] = []
+    dropped: list[MessageDropped] = []
+    app.driver.bus.subscribe(lambda e: sent.append(e) if isinstance(e, MessageSent) else
+                             dropped.append(e) if isinstance(e, MessageDropped) else None)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("H")  # hold everything: the clock stops, the panel comes forward
+        await until(pilot, lambda: bool(app.driver.view.choices().holds))
+        assert not app.driver.clock().playing
+        panel = app.query_one(NetworkPanel)
+        assert panel.has_focus
+        await pilot.press("slash", *"put cart milk", "enter")
+        cluster = app.driver.view
+        await until(pilot, lambda: any(m.held for m in cluster.choices().messages))
+        await fresh(app, pilot)
+        request = cluster.choices().messages[0]
+        assert request.kind == "ClientPut" and panel.selected_id() == request.id
+        panel.focus()
+        await pilot.press("enter")  # deliver the client's request to its coordinator
+        await until(pilot, lambda: sum(m.kind == "ReplicaPut" for m in cluster.choices().messages) == 2)
+        await fresh(app, pilot)
+        assert [r for r in panel.rows_text if r.startswith("m")] == [m.id for m in cluster.choices().messages]
+        first, second = [m for m in cluster.choices().messages if m.kind == "ReplicaPut"]
+        # Choose the order: the second replica's copy first, then drop the first one's.
+        await pilot.press("down")
+        assert panel.selected_id() == second.id
+        await pilot.press("d")
+        await until(pilot, lambda: cluster.network.find(second.number) is None)
+        await fresh(app, pilot)
+        panel.move_cursor(row=list(panel.rows_text).index(first.id))
+        await pilot.press("x")
+        await until(pilot, lambda: any(e.id == first.number and e.reason == "dropped by hand" for e in dropped))
+        await fresh(app, pilot)
+        ack = next(m for m in cluster.choices().messages if m.kind == "ReplicaPutAck")
+        panel.move_cursor(row=list(panel.rows_text).index(ack.id))
+        await pilot.press("u")  # duplicate the ack: the copy is held beside it
+        await until(pilot, lambda: sum(m.kind == "ReplicaPutAck" for m in cluster.choices().messages) == 2)
+        assert any(e.kind == "send" and e.message == "ReplicaPutAck" and e.id > ack.number for e in sent)
+        await pilot.press("H")  # release: everything held goes, and the put answers
+        await until(pilot, lambda: not cluster.choices().holds)
+        await pilot.press("space")
+        await until(pilot, lambda: any("put cart ok" in line for line in _journal(app)))
+        texts = [c for c in _commands(app)]
+        assert texts[:2] == ["hold", "put cart milk"] and texts[-1] == "release"
+        assert f"deliver {second.id}" in texts and f"drop {first.id}" in texts and f"duplicate {ack.id}" in texts
+
+
+def _journal(app: DynvizApp) -> list[str]:
+    return [entry.text for entry in app.journal.lines]
+
+
+def _commands(app: DynvizApp) -> list[str]:
+    return [text.removeprefix("> ") for text in _journal(app) if text.startswith("> ")]
