@@ -82,7 +82,8 @@ MAX_STEP = 100_000_000
 MAX_RUN = 24 * 3600 * 1_000_000
 """The longest ``run`` or ``settle``: one virtual day."""
 
-CUE_PANELS: tuple[str, ...] = ("ring", "preflist", "versions", "log", "nodes", "messages", "gossip", "merkle")
+CUE_PANELS: tuple[str, ...] = ("ring", "preflist", "versions", "log", "nodes", "messages", "network", "gossip",
+                               "merkle")
 """Panels a narration's cue can name (the app's panel names, ``dynviz.tui.panels``)."""
 
 

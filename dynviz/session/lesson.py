@@ -345,8 +345,12 @@ class LessonRunner:
                 self.said = step
             outcome = self.executor.execute(command)
             ok = not outcome.invalid
-            result = StepResult(step.line, step.text, ok, outcome.text if ok else outcome.error, started,
-                                self.cluster.now)
+            said = outcome.text if ok else outcome.error
+            if not ok and _chosen_already(self.cluster, command):
+                # The narration asked the learner to make this choice and they did, in
+                # the Network panel: the lesson's own step has nothing left to do.
+                ok, said = True, f"{command.source or command.name}: you chose it already"
+            result = StepResult(step.line, step.text, ok, said, started, self.cluster.now)
         if result is not None:
             self.results.append(result)
         self._settle_state()
@@ -463,3 +467,12 @@ def check_lesson(lesson: Lesson) -> LessonCheck:
     finally:
         runner.close()
     return LessonCheck(lesson, list(results))
+
+
+def _chosen_already(cluster: Cluster, command: c.Command) -> bool:
+    """A choice about a message that was sent and is no longer pending: someone (the
+    learner, following the narration) delivered or dropped it before this step."""
+    if not isinstance(command, (c.Deliver, c.DropMessage, c.Duplicate, c.Delay)):
+        return False
+    number = int(command.message.removeprefix("m"))
+    return number <= cluster.network.sent_count and cluster.network.find(number) is None

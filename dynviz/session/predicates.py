@@ -32,8 +32,8 @@ of ``>= > == <= <`` (``=`` means ``==``), DURATION like ``5s`` or ``200ms``.
 Checks (``expect C``), evaluated once when the step runs:
 
 * ``[as CLIENT] get KEY [via=NODE] [n=N] [r=N] [pr=N] [siblings=N] [values=a,b] [ok|fails]``:
-  performs a real get (``Executor.execute``; it reads, repairs and changes the client's
-  context, like any get) and checks the number of siblings, the values (order does not
+  performs a real get (``Executor.execute``, run to its answer even while messages are
+  held; it reads, repairs and changes the client's context, like any get) and checks the number of siblings, the values (order does not
   matter; ``values=`` alone means none) and whether it succeeded. With ``siblings`` or
   ``values`` the get must also succeed.
 * ``inspect KEY on NODE has VALUE`` / ``inspect KEY on NODE lacks VALUE``: what NODE stores
@@ -402,7 +402,7 @@ def _get_check(r: _Reader, text: str) -> Check:
     def run(ctx: Context) -> CheckResult:
         assert ctx.executor is not None
         get = c.Get(client, key, options.get("via"), options.get("n"), options.get("r"), options.get("pr"))
-        outcome = ctx.executor.execute(get)
+        outcome = ctx.executor.execute(get, wait=True)
         values = sorted(v if v is not None else "" for v in outcome.data.get("values", []))
         siblings = outcome.data.get("siblings", 0)
         seen = (f"get {key} {'ok' if outcome.ok else 'failed'}" +

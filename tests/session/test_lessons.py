@@ -113,3 +113,22 @@ def test_unknown_node_in_a_predicate_fails_the_step() -> None:
     lesson = parse_lesson("cluster nodes=3 seed=1\nexpect n9 is up\n")
     result = check_lesson(lesson)
     assert "unknown node 'n9'" in result.failures[0].message
+
+
+@pytest.mark.parametrize("learner", ["deliver m21", "drop m21"])
+def test_a_by_hand_lesson_goes_on_when_the_learner_made_the_choice_first(learner: str) -> None:
+    """Lesson 16 asks the learner to deliver m21: if they did (in the Network panel), the
+    lesson's own 'deliver m21' has nothing to do and is not a failure; if they chose
+    differently, the lesson goes on and its expects say what changed."""
+    from dynviz.commands import parse_line
+    from dynviz.session.lesson import load_lesson
+
+    runner = LessonRunner(load_lesson("16-by-hand-lost-update"))
+    while runner.narration is None or "Deliver m21 first" not in runner.narration:
+        runner.run_to_stop()
+    assert not runner.executor.execute(parse_line(learner)).invalid  # type: ignore[arg-type]
+    runner.run_to_stop()
+    step = next(r for r in runner.results if r.text == "deliver m21")
+    assert step.ok and "you chose it already" in step.message
+    lamp = next(r for r in runner.results if r.text == "expect inspect cart on n1 has lamp")
+    assert lamp.ok == (learner == "deliver m21")
