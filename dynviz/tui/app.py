@@ -94,6 +94,7 @@ class DynvizApp(App[None]):
     selected_key: reactive[bytes | None] = reactive(None)
     selected_node: reactive[str | None] = reactive(None)
     selected_table: reactive[str | None] = reactive(None)  # the Tables screen's; the ring marks its partitions
+    selected_choice: str | None = None  # the message under the Network panel's cursor: the ring draws it
 
     def __init__(self, driver: Driver, *, history: int = DEFAULT_LIMIT, welcome: bool = False,
                  progress: Progress | None = None) -> None:
@@ -325,7 +326,7 @@ class DynvizApp(App[None]):
         workload = getattr(self.driver, "workload", None)
         return Frame(self.driver.view, self.tape, self.journal, self.selected_key, self.selected_node,
                      self.selected_table, frozenset(self.log_hidden), self.driver.clock(),
-                     workload.enabled if workload is not None else None)
+                     workload.enabled if workload is not None else None, self.selected_choice)
 
     def refresh_views(self) -> None:
         screen = self.main_screen()
@@ -515,6 +516,11 @@ class DynvizApp(App[None]):
 
     def on_network_panel_chosen(self, message: NetworkPanel.Chosen) -> None:
         self.run_line(message.command, "key")
+
+    def on_network_panel_pointed(self, message: NetworkPanel.Pointed) -> None:
+        """The Network panel's cursor is on a message: the ring draws it."""
+        self.selected_choice = message.choice
+        self.refresh_views()
 
     def on_data_table_row_selected(self, message: NodesTable.RowSelected) -> None:
         if isinstance(message.data_table, NodesTable) and message.row_key.value:

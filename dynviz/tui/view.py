@@ -142,6 +142,7 @@ class Frame:
     log_hidden: frozenset[str]
     clock: Clock
     workload: bool | None  # None where there is no background workload
+    choice: str | None = None  # the pending message (m42) selected in the Network panel
 
 
 class FrameView(Protocol):

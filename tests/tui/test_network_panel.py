@@ -84,3 +84,25 @@ def _journal(app: DynvizApp) -> list[str]:
 
 def _commands(app: DynvizApp) -> list[str]:
     return [text.removeprefix("> ") for text in _journal(app) if text.startswith("> ")]
+
+
+async def test_the_message_under_the_cursor_is_drawn_on_the_ring() -> None:
+    from dynviz.tui.widgets.ring import RingView
+
+    app = DynvizApp.live(seed=5, workload=False, playing=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("H", "slash", *"put cart milk", "enter")
+        cluster = app.driver.view
+        await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
+        await fresh(app, pilot)
+        panel = app.query_one(NetworkPanel)
+        request = next(m for m in cluster.choices().messages if m.kind == "ClientPut")
+        panel.move_cursor(row=list(panel.rows_text).index(request.id))
+        await until(pilot, lambda: app.selected_choice == request.id)
+        assert RingView._chosen(app.frame()) == request
+        ring = app.query_one(RingView)
+        before = ring.plain_lines()
+        panel.move_cursor(row=len(panel.rows_text) - 1)  # a timer: nothing drawn for it
+        await until(pilot, lambda: app.selected_choice != request.id)
+        await fresh(app, pilot)
+        assert RingView._chosen(app.frame()) is None and ring.plain_lines() != before

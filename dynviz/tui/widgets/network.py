@@ -64,6 +64,13 @@ class NetworkPanel(DataTable[Text | str]):
             super().__init__()
             self.command = command
 
+    class Pointed(Message):
+        """The cursor is on ``choice`` (a message or timer id, or None): the ring draws it."""
+
+        def __init__(self, choice: str | None) -> None:
+            super().__init__()
+            self.choice = choice
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.filter = "all"
@@ -139,6 +146,10 @@ class NetworkPanel(DataTable[Text | str]):
             return item.id, (Text(item.id, style="bold"), f"{src}->{dst}", abbreviate(item.kind), when, key)
         return item.id, (Text(item.id, style="dim"), item.node, "timer", _after(item.due - now),
                          item.purpose)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Pointed(str(event.row_key.value) if event.row_key.value else None))
 
     def selected_id(self) -> str | None:
         if not self._rows or not 0 <= self.cursor_row < len(self._rows):

@@ -30,6 +30,7 @@ from dynviz.tui.widgets.canvas import BrailleCanvas
 from dynviz.wording import plural
 
 if TYPE_CHECKING:
+    from dynviz.sim.choices import PendingMessage
     from dynviz.tui.view import ClusterView, Frame
 
 NODE_COLOURS = (
@@ -109,13 +110,20 @@ class RingView(Widget, can_focus=True):
         flights = view.flights()
         key = (
             id(view), view.ring, self.size, frame.tape.version,
-            view.now if flights else -1, frame.key, frame.node, self._table_key(frame),
+            view.now if flights else -1, frame.key, frame.node, self._table_key(frame), self._chosen(frame),
         )
         if key == self._frame_key:
             return
         self._frame_key = key
         self._draw(frame, flights)
         self.refresh()
+
+    @staticmethod
+    def _chosen(frame: Frame) -> PendingMessage | None:
+        """The pending message selected in the Network panel, if it is still pending."""
+        if frame.choice is None or not frame.choice.startswith("m"):
+            return None
+        return next((m for m in frame.view.choices().messages if m.id == frame.choice), None)
 
     @staticmethod
     def _table_key(frame: Frame) -> tuple[object, ...] | None:
@@ -258,6 +266,20 @@ class RingView(Widget, can_focus=True):
             for dx in (-0.5, 0.5):
                 for dy in (-0.5, 0.5):
                     canvas.dot(hx + dx, hy + dy, head, layer=4)
+
+        # The message under the Network panel's cursor: a bright chord, its head at the
+        # sender while it is held, else where it has got to on the wire.
+        chosen = self._chosen(frame)
+        if chosen is not None:
+            p0 = anchors.get(chosen.src, (cx, cy))
+            p1 = anchors.get(chosen.dst, (cx, cy))
+            bright = self._style("bright_yellow", bold=True)
+            canvas.line(p0[0], p0[1], p1[0], p1[1], bright, layer=2)
+            t = 0.0 if chosen.held else min(1.0, max(0.0, (now - chosen.sent) / max(1, chosen.due - chosen.sent)))
+            hx, hy = p0[0] + (p1[0] - p0[0]) * t, p0[1] + (p1[1] - p0[1]) * t
+            for dx in (-1.0, -0.5, 0.5, 1.0):
+                for dy in (-0.5, 0.5):
+                    canvas.dot(hx + dx, hy + dy, bright, layer=5)
 
         # Labels outside the band.
         self._labels = []
