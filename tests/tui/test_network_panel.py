@@ -88,6 +88,7 @@ def _commands(app: DynvizApp) -> list[str]:
 
 async def test_the_message_under_the_cursor_is_drawn_on_the_ring() -> None:
     from dynviz.tui.widgets.ring import RingView
+    from dynviz.tui.widgets.spacetime import SpaceTime
 
     app = DynvizApp.live(seed=5, workload=False, playing=False)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -100,6 +101,12 @@ async def test_the_message_under_the_cursor_is_drawn_on_the_ring() -> None:
         panel.move_cursor(row=list(panel.rows_text).index(request.id))
         await until(pilot, lambda: app.selected_choice == request.id)
         assert RingView._chosen(app.frame()) == request
+        screen = app.main_screen()
+        assert screen is not None
+        screen.bring_forward("messages")  # the diagram shares the tabs with the panel
+        await fresh(app, pilot)
+        diagram = app.query_one(SpaceTime)
+        assert diagram._header is not None and f"{request.id} clients->{request.dst}" in "".join(t for t, _ in diagram._header)
         ring = app.query_one(RingView)
         before = ring.plain_lines()
         panel.move_cursor(row=len(panel.rows_text) - 1)  # a timer: nothing drawn for it

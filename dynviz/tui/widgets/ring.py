@@ -120,10 +120,9 @@ class RingView(Widget, can_focus=True):
 
     @staticmethod
     def _chosen(frame: Frame) -> PendingMessage | None:
-        """The pending message selected in the Network panel, if it is still pending."""
-        if frame.choice is None or not frame.choice.startswith("m"):
-            return None
-        return next((m for m in frame.view.choices().messages if m.id == frame.choice), None)
+        from dynviz.tui.widgets.network import chosen_message
+
+        return chosen_message(frame)
 
     @staticmethod
     def _table_key(frame: Frame) -> tuple[object, ...] | None:

@@ -32,6 +32,7 @@ from dynviz.tui.widgets.lines import (
 )
 
 if TYPE_CHECKING:
+    from dynviz.sim.choices import PendingMessage
     from dynviz.tui.view import ClusterView, Frame
 
 ABBREVIATIONS = {
@@ -154,6 +155,7 @@ class SpaceTime(LinesView):
         self._selected: bytes | None = None
         self._row_strips: dict[int, tuple[int, Strip]] = {}  # id(row) -> (id(previous row), strip)
         self._observed = True
+        self._chosen: PendingMessage | None = None  # the Network panel's pending message
         self.follow = True
 
     def _follow_changed(self, follow: bool) -> None:
@@ -167,8 +169,15 @@ class SpaceTime(LinesView):
         cluster, tape = frame.view, frame.tape
         selected = frame.key
         self._observed = cluster.observes_messages()
-        if self.unchanged(cluster, tape, tape.version, selected, self.size.width):
+        from dynviz.tui.widgets.network import chosen_message
+
+        chosen = chosen_message(frame)
+        if self.unchanged(cluster, tape, tape.version, selected, self.size.width, chosen):
             return
+        if chosen != self._chosen:
+            self._chosen = chosen
+            self._header = self._header_line()
+            self.refresh()
         if (cluster, tape) != self._source:
             self._source = (cluster, tape)
             self._reset()
@@ -323,9 +332,18 @@ class SpaceTime(LinesView):
     def _header_line(self) -> Line:
         canvas = Canvas()
         canvas.text(0, 0, "time".rjust(self.TIME_WIDTH), "time")
+        chosen = self._chosen
+        ends = {column_of(chosen.src), column_of(chosen.dst)} if chosen is not None else set()
         for col, x in self._centers.items():
             name = col[: self._spacing - 2]
-            canvas.text(x - len(name) // 2, 0, name, "head")
+            canvas.text(x - len(name) // 2, 0, name, "key" if col in ends else "head")
+        if chosen is not None:
+            # The message the Network panel points at is not on the diagram yet (it is
+            # drawn when it arrives): its two columns are lit and it is named here.
+            state = "held" if chosen.held else f"due {fmt_time(chosen.due, 4).strip()}"
+            canvas.text(self._notes_x(), 0, f"{chosen.id} {column_of(chosen.src)}->{column_of(chosen.dst)} "
+                                            f"{abbreviate(chosen.kind)} {state}", "key")
+            return canvas.line()
         status = "following newest" if self.follow else "paused: End follows again"
         if not self.show_background:
             status += ", gossip/AE hidden (o)"
