@@ -78,7 +78,7 @@ class Node:
         # The client requests this node has taken (coordinated or forwarded) lately, by
         # (client, request number): the network may deliver one twice (a duplicated
         # forward), and a put taken twice would make two versions of one write, so the
-        # second copy is ignored. Bounded (SEEN_REQUESTS, oldest forgotten first); lost
+        # second copy is ignored. Bounded (at least the last SEEN_REQUESTS are kept, the older half forgotten at once); lost
         # in a crash with the coordinators it guards.
         self.seen_requests: dict[tuple[str, int], None] = {}
         # The largest dot counter this actor has issued per key. A stand-in hands its
@@ -273,8 +273,8 @@ class Node:
         if request in seen:
             return False
         seen[request] = None
-        if len(seen) > SEEN_REQUESTS:
-            del seen[next(iter(seen))]
+        if len(seen) > 2 * SEEN_REQUESTS:  # forget the older half at once: O(1) a request
+            self.seen_requests = dict.fromkeys(list(seen)[SEEN_REQUESTS:])
         return True
 
     def _reject(self, msg: ClientPut | ClientGet, op: str, error: str) -> None:
