@@ -130,6 +130,24 @@ async def scene_tables(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str],
     await shot("tables")
 
 
+async def scene_by_hand(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
+    await pilot.press("H")  # hold every message: the Network panel comes forward
+    await _type(pilot, "put cart:alice milk")
+    cluster = app.cluster
+    request = next(m for m in cluster.choices().messages if m.kind == "ClientPut")
+    app.run_line(f"deliver {request.id}")  # the coordinator makes the version and holds its copies
+    await _settle(app, pilot)
+    copies = [m.id for m in cluster.choices().messages if m.kind == "ReplicaPut"]
+    app.run_line(f"drop {copies[0]}")
+    app.run_line(f"deliver {copies[1]}")
+    await _settle(app, pilot)
+    screen = app.main_screen()
+    panel = screen.bring_forward("network") if screen is not None else None
+    if panel is not None:
+        panel.view.focus()
+    await shot("network-by-hand")
+
+
 SCENES: tuple[tuple[str, Scene], ...] = (
     ("main", scene_main),
     ("partition", scene_partition),
@@ -137,6 +155,7 @@ SCENES: tuple[tuple[str, Scene], ...] = (
     ("antientropy", scene_antientropy),
     ("join", scene_join),
     ("tables", scene_tables),
+    ("by-hand", scene_by_hand),
 )
 
 

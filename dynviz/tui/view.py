@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from dynviz.cluster import Inspection, NodeView
     from dynviz.core.ring import Ring
-    from dynviz.sim.choices import Choices
+    from dynviz.sim.choices import Choices, PendingMessage
     from dynviz.sim.network import InFlight
     from dynviz.tui.journal import Journal
     from dynviz.tui.tape import EventTape
@@ -143,6 +143,14 @@ class Frame:
     clock: Clock
     workload: bool | None  # None where there is no background workload
     choice: str | None = None  # the pending message (m42) selected in the Network panel
+
+
+def chosen_message(frame: Frame) -> PendingMessage | None:
+    """The pending message selected in the Network panel (``frame.choice``), if it is
+    still pending: the ring and the space-time diagram draw it."""
+    if frame.choice is None or not frame.choice.startswith("m"):
+        return None
+    return next((m for m in frame.view.choices().messages if m.id == frame.choice), None)
 
 
 class FrameView(Protocol):

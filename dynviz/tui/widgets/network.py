@@ -33,14 +33,6 @@ FILTERS = ("all", "node", "key", "messages")
 messages without timers."""
 
 
-def chosen_message(frame: Frame) -> PendingMessage | None:
-    """The pending message selected in the Network panel (``frame.choice``), if it is
-    still pending: the ring and the space-time diagram draw it."""
-    if frame.choice is None or not frame.choice.startswith("m"):
-        return None
-    return next((m for m in frame.view.choices().messages if m.id == frame.choice), None)
-
-
 def _after(micros: int) -> str:
     """How soon, short: ``+3ms``, ``+1.2s``."""
     micros = max(0, micros)

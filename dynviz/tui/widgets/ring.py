@@ -26,6 +26,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from dynviz.core.hashing import RING_SIZE, as_key, token_of
+from dynviz.tui.view import chosen_message
 from dynviz.tui.widgets.canvas import BrailleCanvas
 from dynviz.wording import plural
 
@@ -120,8 +121,6 @@ class RingView(Widget, can_focus=True):
 
     @staticmethod
     def _chosen(frame: Frame) -> PendingMessage | None:
-        from dynviz.tui.widgets.network import chosen_message
-
         return chosen_message(frame)
 
     @staticmethod

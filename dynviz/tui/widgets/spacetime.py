@@ -22,6 +22,7 @@ from dynviz.events import (
     NodeDown,
     NodeUp,
 )
+from dynviz.tui.view import chosen_message
 from dynviz.tui.widgets.lines import (
     Canvas,
     Line,
@@ -169,8 +170,6 @@ class SpaceTime(LinesView):
         cluster, tape = frame.view, frame.tape
         selected = frame.key
         self._observed = cluster.observes_messages()
-        from dynviz.tui.widgets.network import chosen_message
-
         chosen = chosen_message(frame)
         if self.unchanged(cluster, tape, tape.version, selected, self.size.width, chosen):
             return
