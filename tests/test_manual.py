@@ -102,6 +102,7 @@ def test_a_branch_that_chooses_differently_verifies(tmp_path: Path) -> None:
     first = tl.cluster.choices().messages[0].id
     assert tl.branch(f"drop {first}") == 1
     tl.branch("release")
+    assert [b.first for b in tl.branches()] == ["", f"drop {first}"]
     saved = tl.save(1, tmp_path / "branch.jsonl")
     assert replay_session(load_session(tmp_path / "branch.jsonl")).verified
     assert saved.footer is not None and saved.footer.digest != session.footer.digest  # type: ignore[union-attr]
@@ -127,3 +128,25 @@ def _first_held() -> int:
     executor = Executor()
     list(executor.run_script(parse_script("cluster nodes=4 n=3 r=2 w=2 seed=5\nput a 1\nhold\nput b 2")))
     return int(ids(executor)[0][1:])
+
+
+def test_the_replay_lists_its_branches_as_a_tree_of_choices(tmp_path: Path) -> None:
+    from dynviz.tui.drivers.replay import ReplayDriver
+
+    path = tmp_path / "choices.jsonl"
+    _record(path, seed=9)
+    replay = ReplayDriver(load_session(path), playing=False)
+    tl = replay.timeline
+    put_at = next(i for i, c in enumerate(tl.session.commands) if c.text == "as alice put k second")
+    tl.seek_command(put_at + 1)
+    fork = tl.index
+    first, second = [m.id for m in tl.cluster.choices().messages][:2]
+    tl.branch(f"drop {first}")  # branch 1, from the recording
+    tl.branch(f"deliver {second}")
+    tl.seek_command(put_at + 2)
+    assert tl.index == fork + 1
+    tl.branch(f"duplicate {second}")  # branch 2, from branch 1 after its drop
+    rows = [text for _, text in replay.branch_rows()]
+    assert rows[0].startswith("  branch 0 (the recording)")
+    assert f"  └─ branch 1 (after #{fork}: drop {first})" in rows[1]
+    assert rows[2].startswith("▶ ") and f"   └─ branch 2 (after #{fork + 1}: duplicate {second})" in rows[2]

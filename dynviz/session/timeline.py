@@ -134,6 +134,7 @@ class BranchInfo:
     commands: int
     end: int
     current: bool
+    first: str = ""  # the command that starts the branch (the choice made differently)
 
 
 def _session_times(commands: list[RecordedCommand]) -> tuple[list[int], list[int]]:
@@ -399,7 +400,8 @@ class Timeline:
         return self.current
 
     def branches(self) -> list[BranchInfo]:
-        return [BranchInfo(b.id, b.parent, b.fork, len(b.commands), b.end, b.id == self.current)
+        return [BranchInfo(b.id, b.parent, b.fork, len(b.commands), b.end, b.id == self.current,
+                           b.commands[b.fork].text if b.parent is not None and len(b.commands) > b.fork else "")
                 for b in self._branches.values()]
 
     def switch(self, branch_id: int) -> int:

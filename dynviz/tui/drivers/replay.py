@@ -31,7 +31,7 @@ from dynviz.events import EventBus
 from dynviz.executor import Executor, Outcome
 from dynviz.session.recording import Session, SessionError
 from dynviz.session.replay import ReplayDiverged
-from dynviz.session.timeline import Timeline
+from dynviz.session.timeline import BranchInfo, Timeline
 from dynviz.tui.driver import MAX_EVENTS_PER_FRAME
 from dynviz.tui.drivers.sim import SimDriver
 from dynviz.tui.jobs import LONG_COMMANDS
@@ -370,12 +370,25 @@ class ReplayDriver(SimDriver):
                 pass
 
     def branch_rows(self) -> list[tuple[int, str]]:
-        rows = []
-        for info in self.timeline.branches():
-            mark = "▶" if info.current else " "
-            origin = "the recording" if info.parent is None else f"branched from {info.parent} after command #{info.fork}"
-            rows.append((info.id, f"{mark} branch {info.id}: {plural(info.commands, 'command')}, ends at "
-                                  f"{info.end / SECOND:.3f}s ({origin})"))
+        """The branches as a tree of choices: each under the one it forked from, with the
+        command that started it (``drop m18`` where the recording delivered it)."""
+        infos = self.timeline.branches()
+        children: dict[int | None, list[BranchInfo]] = {}
+        for info in infos:
+            children.setdefault(info.parent, []).append(info)
+        rows: list[tuple[int, str]] = []
+
+        def walk(parent: int | None, depth: int) -> None:
+            for info in sorted(children.get(parent, []), key=lambda i: (i.fork, i.id)):
+                mark = "▶" if info.current else " "
+                indent = "   " * (depth - 1) + "└─ " if depth else ""
+                origin = ("the recording" if info.parent is None
+                          else f"after #{info.fork}: {info.first or '(nothing yet)'}")
+                rows.append((info.id, f"{mark} {indent}branch {info.id} ({origin}): "
+                                      f"{plural(info.commands, 'command')}, ends at {info.end / SECOND:.3f}s"))
+                walk(info.id, depth + 1)
+
+        walk(None, 0)
         return rows
 
     def branches_dialog(self) -> None:
