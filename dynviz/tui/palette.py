@@ -128,11 +128,38 @@ def palette_entries(app: PaletteHost) -> Iterator[Entry]:
                    "graceful leave, hands off its data")
             yield (f"Wipe {node}", partial(app.run_line, f"wipe {node}", "palette"),
                    "lose its disk; back as a new actor")
+    if driver.supports("hold"):
+        yield from _choice_entries(app, view)
     for key in app.known_keys():
         yield (f"Select key {key}", partial(app.select_key, key), "show its preference list and versions")
         yield (f"Get {key}", partial(app.run_line, f"get {key}", "palette"), "read it (R replies)")
         yield (f"Inspect {key}", partial(app.run_line, f"inspect {key}", "palette"),
                "every replica's siblings and hints")
+
+
+PALETTE_CHOICES = 12
+"""The most pending messages (and as many timers) the palette offers as next choices."""
+
+
+def _choice_entries(app: PaletteHost, view: Any) -> Iterator[Entry]:
+    """The next action choices (Stateright's word): hold or release, and for each pending
+    message deliver, drop, duplicate, delay; for each pending timer, fire it now."""
+    choices = view.choices()
+    if choices.holds:
+        yield ("Release every hold", partial(app.run_line, "release", "palette"),
+               "H : what the holds kept is delivered now")
+    else:
+        yield ("Hold every message", partial(app.run_line, "hold", "palette"),
+               "H : nothing is delivered until you choose (the Network panel)")
+    for m in choices.messages[:PALETTE_CHOICES]:
+        route = f"{m.src.removeprefix('client:')}->{m.dst.removeprefix('client:')} {m.kind}"
+        for verb, extra, about in (("deliver", "", "hand it over now"), ("drop", "", "lose it"),
+                                   ("duplicate", "", "a copy beside it"), ("delay", " 300ms", "let it go in 300 ms")):
+            yield (f"{verb.capitalize()} {m.id} ({route})", partial(app.run_line, f"{verb} {m.id}{extra}", "palette"),
+                   about)
+    for t in choices.timers[:PALETTE_CHOICES]:
+        yield (f"Fire {t.id} ({t.node} {t.purpose})", partial(app.run_line, f"fire {t.id}", "palette"),
+               "run the timer now instead of when it is due")
 
 
 class DynvizCommands(Provider):

@@ -113,3 +113,20 @@ async def test_the_message_under_the_cursor_is_drawn_on_the_ring() -> None:
         await until(pilot, lambda: app.selected_choice != request.id)
         await fresh(app, pilot)
         assert RingView._chosen(app.frame()) is None and ring.plain_lines() != before
+
+
+async def test_the_palette_offers_the_next_choices() -> None:
+    app = DynvizApp.live(seed=5, workload=False, playing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        titles = [title for title, _, _ in app.palette_entries()]
+        assert "Hold every message" in titles  # (messages on the wire are choices too, held or not)
+        await pilot.press("H", "slash", *"put cart milk", "enter")
+        cluster = app.driver.view
+        await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
+        request = next(m for m in cluster.choices().messages if m.kind == "ClientPut")
+        entries = {title: callback for title, callback, _ in app.palette_entries()}
+        assert "Release every hold" in entries
+        title = next(t for t in entries if t.startswith(f"Deliver {request.id} "))
+        entries[title]()  # as choosing it in the palette does
+        await until(pilot, lambda: cluster.network.find(request.number) is None)
+        assert any(t.startswith("Fire ") for t in entries)
