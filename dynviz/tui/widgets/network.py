@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 COLUMNS = ("id", "route", "what", "when", "key")
 """Narrow first: at 80x24 id, route, kind and when fit; a timer's purpose sits under key."""
+MAX_ROWS = 200
+"""Rows shown at most: played on under a hold, the app's workload can queue thousands of
+messages, and a table rebuilt with all of them each frame would stall the app."""
 FILTERS = ("all", "node", "key", "messages")
 """What ``o`` cycles through: every choice, the selected node's, the selected key's,
 messages without timers."""
@@ -92,7 +95,8 @@ class NetworkPanel(DataTable[Text | str]):
         if key == self._key:
             return
         self._key = key
-        rows = self._filtered(choices, frame)
+        every = self._filtered(choices, frame)
+        rows = every[:MAX_ROWS]
         now = view.now
         cells = {row_id: cells for row_id, cells in (self._row(item, now) for item in rows)}
         self._timer_ids = frozenset(t.id for t in choices.timers)
@@ -115,8 +119,9 @@ class NetworkPanel(DataTable[Text | str]):
         self.rows_text = {name: tuple(str(c) for c in row) for name, row in cells.items()}
         held = sum(m.held for m in choices.messages)
         holding = ", ".join(choices.holds) or "nothing"
+        shown = f" · first {MAX_ROWS} of {len(every)}" if len(every) > MAX_ROWS else ""
         self.summary = (f"holding {holding} · {len(choices.messages)} msgs, {held} held · "
-                        f"{len(choices.timers)} timers · o: {self.filter}")
+                        f"{len(choices.timers)} timers · o: {self.filter}{shown}")
         if isinstance(self.parent, Widget):  # the Panel's border, under the rows
             self.parent.border_subtitle = self.summary
 
