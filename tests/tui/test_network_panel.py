@@ -130,3 +130,26 @@ async def test_the_palette_offers_the_next_choices() -> None:
         entries[title]()  # as choosing it in the palette does
         await until(pilot, lambda: cluster.network.find(request.number) is None)
         assert any(t.startswith("Fire ") for t in entries)
+
+
+async def test_on_the_ring_c_points_at_a_pending_message_and_d_delivers_it() -> None:
+    from dynviz.tui.widgets.ring import RingView
+
+    app = DynvizApp.live(seed=5, workload=False, playing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("H", "slash", *"put cart milk", "enter", "escape")
+        cluster = app.driver.view
+        await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
+        app.query_one(RingView).focus()
+        await fresh(app, pilot)
+        ids = [m.id for m in cluster.choices().messages]
+        # c moves to the message after the one pointed at (the Network panel's cursor
+        # points at its first row as soon as it is filled), or to the first one.
+        at = ids.index(app.selected_choice) if app.selected_choice in ids else -1
+        first = cluster.choices().messages[(at + 1) % len(ids)]
+        await pilot.press("c")
+        await until(pilot, lambda: app.selected_choice == first.id)
+        await fresh(app, pilot)
+        await pilot.press("d")
+        await until(pilot, lambda: cluster.network.find(first.number) is None)
+        assert any(line.text == f"> deliver {first.id}" for line in app.journal.lines)

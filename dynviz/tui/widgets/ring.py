@@ -28,6 +28,7 @@ from textual.widget import Widget
 from dynviz.core.hashing import RING_SIZE, as_key, token_of
 from dynviz.tui.view import chosen_message
 from dynviz.tui.widgets.canvas import BrailleCanvas
+from dynviz.tui.widgets.network import NetworkPanel
 from dynviz.wording import plural
 
 if TYPE_CHECKING:
@@ -68,6 +69,12 @@ class RingView(Widget, can_focus=True):
         Binding("right", "cycle_node(1)", "Next node", show=False),
         Binding("up", "cycle_key(-1)", "Previous key", show=False),
         Binding("down", "cycle_key(1)", "Next key", show=False),
+        Binding("c", "cycle_choice(1)", "Next message", show=False,
+                tooltip="Point at the next pending message (drawn bright); d x u y act on it"),
+        Binding("d", "choose('deliver')", "Deliver", show=False),
+        Binding("x", "choose('drop')", "Drop", show=False),
+        Binding("u", "choose('duplicate')", "Duplicate", show=False),
+        Binding("y", "choose('delay')", "Delay", show=False),
     ]
 
     class NodeClicked(Message):
@@ -146,6 +153,24 @@ class RingView(Widget, can_focus=True):
 
     def action_cycle_key(self, delta: int) -> None:
         self.post_message(self.KeyCycled(delta))
+
+    def action_cycle_choice(self, delta: int) -> None:
+        """Point at the next pending message, as the Network panel's cursor does."""
+        frame = self._frame
+        ids = [m.id for m in frame.view.choices().messages] if frame is not None else []
+        if not ids:
+            self.notify("no message is pending (H holds them)", severity="warning")
+            return
+        at = ids.index(frame.choice) if frame is not None and frame.choice in ids else -1
+        self.post_message(NetworkPanel.Pointed(ids[(at + delta) % len(ids)]))
+
+    def action_choose(self, verb: str) -> None:
+        """Deliver, drop, duplicate or delay the message the ring points at."""
+        chosen = chosen_message(self._frame) if self._frame is not None else None
+        if chosen is None:
+            self.notify("point at a pending message first (c, or the Network panel)", severity="warning")
+            return
+        self.post_message(NetworkPanel.Chosen(f"{verb} {chosen.id}" + (" 300ms" if verb == "delay" else "")))
 
     def plain_lines(self) -> list[str]:
         """The drawing as text (tests, captions)."""
