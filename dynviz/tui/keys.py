@@ -67,7 +67,7 @@ HELP_EXTRA: tuple[tuple[str, str], ...] = (
     ("tab or → (command line)", "Complete the word you started"),
     ("select KEY / select node N", "Select from the command line"),
     ("click a node label / log line", "Select the node / the key it is about"),
-    ("enter/d x u y o (Network)", "Deliver (or fire) / drop / duplicate / delay 300 ms the row's message; cycle the filter"),
+    ("enter/d x u y o (Network)", "Deliver (or fire) / drop / duplicate / delay 300 ms the row's message; filter: node, key, kind"),
     ("c, then d x u y (ring)", "Point at the next pending message on the ring, then deliver / drop / duplicate / delay it"),
 )
 ACTION_NEEDS = {"hold_toggle": "hold", "kill_toggle": "kill", "partition": "partition", "join": "join", "leave": "leave",

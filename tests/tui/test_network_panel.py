@@ -153,3 +153,34 @@ async def test_on_the_ring_c_points_at_a_pending_message_and_d_delivers_it() -> 
         await pilot.press("d")
         await until(pilot, lambda: cluster.network.find(first.number) is None)
         assert any(line.text == f"> deliver {first.id}" for line in app.journal.lines)
+
+
+async def test_o_filters_by_node_key_and_the_kind_under_the_cursor() -> None:
+    app = DynvizApp.live(seed=5, workload=False, playing=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("H", "slash", *"put cart milk", "enter", "escape")
+        cluster = app.driver.view
+        await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
+        request = next(m for m in cluster.choices().messages if m.kind == "ClientPut")
+        app.run_line(f"deliver {request.id}")
+        await until(pilot, lambda: sum(m.kind == "ReplicaPut" for m in cluster.choices().messages) == 2)
+        panel = app.query_one(NetworkPanel)
+        panel.focus()
+        await fresh(app, pilot)
+        copy = next(m for m in cluster.choices().messages if m.kind == "ReplicaPut")
+        panel.move_cursor(row=list(panel.rows_text).index(copy.id))
+        app.select_node(copy.dst)
+        await pilot.press("o")  # the selected node's messages and timers
+        await fresh(app, pilot)
+        assert panel.filter == "node" and copy.id in panel.rows_text
+        assert all(copy.dst in text[1] or text[1] == copy.dst for text in panel.rows_text.values())
+        app.select_key("cart")
+        await pilot.press("o")  # the selected key's messages: the put's two copies
+        await fresh(app, pilot)
+        assert panel.filter == "key"
+        assert sorted(panel.rows_text) == sorted(m.id for m in cluster.choices().messages if m.key == b"cart")
+        panel.move_cursor(row=list(panel.rows_text).index(copy.id))
+        await pilot.press("o")  # the kind under the cursor
+        await fresh(app, pilot)
+        assert panel.filter == "kind" and panel.kind == "ReplicaPut"
+        assert sorted(panel.rows_text) == sorted(m.id for m in cluster.choices().messages if m.kind == "ReplicaPut")

@@ -7,6 +7,7 @@ row under the cursor, a key makes the choice: enter or ``d`` delivers a message 
 fires a timer), ``x`` drops it, ``u`` duplicates it, ``y`` delays it 300 ms. Each is a
 command the app runs (posted as :class:`NetworkPanel.Chosen`), so it is recorded and
 replayed like a typed one. ``o`` cycles the filter: everything, the selected node's, the
+selected key's, those of the kind under the cursor (say every ``ReplicaPutAck``), the
 selected key's, messages only.
 """
 
@@ -20,10 +21,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from dynviz.sim.choices import PendingTimer
 from dynviz.tui.widgets.spacetime import abbreviate
 
 if TYPE_CHECKING:
-    from dynviz.sim.choices import Choices, PendingMessage, PendingTimer
+    from dynviz.sim.choices import Choices, PendingMessage
     from dynviz.tui.view import Frame
 
 COLUMNS = ("id", "route", "what", "when", "key")
@@ -31,7 +33,7 @@ COLUMNS = ("id", "route", "what", "when", "key")
 MAX_ROWS = 200
 """Rows shown at most: played on under a hold, the app's workload can queue thousands of
 messages, and a table rebuilt with all of them each frame would stall the app."""
-FILTERS = ("all", "node", "key", "messages")
+FILTERS = ("all", "node", "key", "kind", "messages")
 """What ``o`` cycles through: every choice, the selected node's, the selected key's,
 messages without timers."""
 
@@ -57,7 +59,8 @@ class NetworkPanel(DataTable[Text | str]):
         Binding("x", "choose('drop')", "Drop", tooltip="Lose the message"),
         Binding("u", "choose('duplicate')", "Duplicate", tooltip="Put a copy of the message beside it"),
         Binding("y", "choose('delay')", "Delay", tooltip="Deliver the message 300 ms from now"),
-        Binding("o", "cycle_filter", "Filter", tooltip="All / the selected node's / key's / messages only"),
+        Binding("o", "cycle_filter", "Filter",
+                tooltip="All / the selected node's / key's / the kind under the cursor / messages only"),
     ]
 
     class Chosen(Message):
@@ -77,6 +80,8 @@ class NetworkPanel(DataTable[Text | str]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.filter = "all"
+        self.kind = ""  # the kind the "kind" filter keeps (a message type or a timer's purpose)
+        self._kinds: dict[str, str] = {}  # row id -> its kind
         self._key: tuple[object, ...] | None = None
         self._rows: tuple[str, ...] = ()
         self._timer_ids: frozenset[str] = frozenset()
@@ -90,7 +95,8 @@ class NetworkPanel(DataTable[Text | str]):
     def refresh_view(self, frame: Frame) -> None:
         view = frame.view
         choices = view.choices()
-        key = (id(view), frame.tape.version, view.now, self.filter, frame.node, frame.key, len(choices.messages),
+        key = (id(view), frame.tape.version, view.now, self.filter, self.kind, frame.node, frame.key,
+               len(choices.messages),
                choices.holds)
         if key == self._key:
             return
@@ -99,6 +105,7 @@ class NetworkPanel(DataTable[Text | str]):
         rows = every[:MAX_ROWS]
         now = view.now
         cells = {row_id: cells for row_id, cells in (self._row(item, now) for item in rows)}
+        self._kinds = {item.id: item.purpose if isinstance(item, PendingTimer) else item.kind for item in rows}
         self._timer_ids = frozenset(t.id for t in choices.timers)
         names = tuple(cells)
         if names != self._rows:
@@ -121,7 +128,8 @@ class NetworkPanel(DataTable[Text | str]):
         holding = ", ".join(choices.holds) or "nothing"
         shown = f" · first {MAX_ROWS} of {len(every)}" if len(every) > MAX_ROWS else ""
         self.summary = (f"holding {holding} · {len(choices.messages)} msgs, {held} held · "
-                        f"{len(choices.timers)} timers · o: {self.filter}{shown}")
+                        f"{len(choices.timers)} timers · o: {self.kind if self.filter == 'kind' else self.filter}"
+                        f"{shown}")
         if isinstance(self.parent, Widget):  # the Panel's border, under the rows
             self.parent.border_subtitle = self.summary
 
@@ -135,6 +143,9 @@ class NetworkPanel(DataTable[Text | str]):
         elif self.filter == "key" and frame.key is not None:
             messages = [m for m in messages if m.key == frame.key]
             timers = []
+        elif self.filter == "kind":
+            messages = [m for m in messages if m.kind == self.kind]
+            timers = [t for t in timers if t.purpose == self.kind]
         elif self.filter == "messages":
             timers = []
         return [*messages, *timers]
@@ -177,4 +188,9 @@ class NetworkPanel(DataTable[Text | str]):
 
     def action_cycle_filter(self) -> None:
         self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
+        if self.filter == "kind":
+            # The kind of the row under the cursor: its message type, or its timer's purpose.
+            self.kind = self._kinds.get(self.selected_id() or "", "")
+            if not self.kind:
+                self.filter = FILTERS[FILTERS.index("kind") + 1]
         self._key = None
