@@ -104,9 +104,14 @@ async def test_the_message_under_the_cursor_is_drawn_on_the_ring() -> None:
         screen = app.main_screen()
         assert screen is not None
         screen.bring_forward("messages")  # the diagram shares the tabs with the panel
-        await fresh(app, pilot)
         diagram = app.query_one(SpaceTime)
-        assert diagram._header is not None and f"{request.id} clients->{request.dst}" in "".join(t for t, _ in diagram._header)
+
+        def named() -> bool:  # the tab needs a frame or two to give the diagram its size
+            app.refresh_views()
+            header = diagram._header
+            return header is not None and f"{request.id} clients->{request.dst}" in "".join(t for t, _ in header)
+
+        await until(pilot, named)
         ring = app.query_one(RingView)
         before = ring.plain_lines()
         panel.move_cursor(row=len(panel.rows_text) - 1)  # a timer: nothing drawn for it
