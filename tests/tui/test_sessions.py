@@ -7,6 +7,7 @@ the same virtual times."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -47,6 +48,13 @@ async def type_command(pilot, text: str) -> None:
     await pilot.press("enter", "escape")
 
 
+
+async def until(pilot, check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Let frames run until ``check()`` holds (bounded: a deadline, not a sleep)."""
+    async with asyncio.timeout(timeout):
+        while not check():
+            await pilot.pause(0.05)
+
 def screen_facts(app: DynvizApp) -> dict[str, object]:
     """What the state-driven panels show (the ring's node labels, whatever its size; the
     nodes table; the preference list)."""
@@ -81,8 +89,9 @@ async def record_in_app(path: Path) -> list[dict[str, object]]:
         await mark()
         app.select_node("n3")
         await pilot.press("k")  # kill n3 through the binding
+        played_from = app.driver.view.now
         await pilot.press("space")  # play for real, the workload firing
-        await pilot.pause(0.8)
+        await until(pilot, lambda: app.driver.view.now >= played_from + 500 * MS)
         await pilot.press("space")
         app.run_for(300 * MS)
         await mark()
@@ -191,8 +200,9 @@ async def test_replay_keys_seek_branch_switch_and_save(tmp_path: Path, monkeypat
         assert tl.now == 5 * SECOND
         await pilot.press("home")  # the start: after the synchronous setup writes at time 0
         assert all(r.origin == "setup" for r in session.commands[: tl.index]) and tl.now < 100 * MS
+        started = tl.now
         await pilot.press("space")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: tl.now > started)
         await pilot.press("space")
         assert 0 < tl.now < session.end_time
         await type_command(pilot, "seek 4s")
