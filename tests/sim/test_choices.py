@@ -4,24 +4,12 @@ and delay any one of them, and timers fire early (issue 16)."""
 from random import Random
 
 import pytest
+from test_network import make  # the same three endpoints a, b, c
 
 from dynviz.events import EventBus, MessageDropped, MessageSent, Trace
 from dynviz.sim.choices import fire, pending_messages, pending_timers
-from dynviz.sim.network import Hold, Network, NoSuchMessage
+from dynviz.sim.network import Hold, NoSuchMessage
 from dynviz.sim.runtime import SimRuntime
-from dynviz.sim.scheduler import Scheduler
-
-
-def make() -> tuple[Scheduler, Network, list, list]:
-    sched = Scheduler()
-    bus = EventBus()
-    events: list = []
-    bus.subscribe(events.append)
-    net = Network(sched, Random(1), bus, Trace(), latency=(1000, 2000))
-    got: list = []
-    for name in ("a", "b", "c"):
-        net.register(name, lambda src, msg, name=name: got.append((name, src, msg)))
-    return sched, net, got, events
 
 
 def test_holding_everything_keeps_every_message_until_chosen() -> None:

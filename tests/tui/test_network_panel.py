@@ -24,6 +24,15 @@ async def fresh(app: DynvizApp, pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+async def held_put(app: DynvizApp, pilot, *keys: str):  # type: ignore[no-untyped-def]
+    """H (hold everything), then type a put: returns the cluster view and the put's request,
+    held in the network."""
+    await pilot.press("H", "slash", *"put cart milk", "enter", *keys)
+    cluster = app.driver.view
+    await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
+    return cluster, next(m for m in cluster.choices().messages if m.kind == "ClientPut")
+
+
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 async def test_a_learner_holds_the_network_and_chooses_each_delivery(size: tuple[int, int]) -> None:
     app = DynvizApp.live(seed=3, workload=False, playing=True)
@@ -92,12 +101,9 @@ async def test_the_message_under_the_cursor_is_drawn_on_the_ring() -> None:
 
     app = DynvizApp.live(seed=5, workload=False, playing=False)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("H", "slash", *"put cart milk", "enter")
-        cluster = app.driver.view
-        await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
+        cluster, request = await held_put(app, pilot)
         await fresh(app, pilot)
         panel = app.query_one(NetworkPanel)
-        request = next(m for m in cluster.choices().messages if m.kind == "ClientPut")
         panel.move_cursor(row=list(panel.rows_text).index(request.id))
         await until(pilot, lambda: app.selected_choice == request.id)
         assert RingView._chosen(app.frame()) == request
@@ -125,10 +131,7 @@ async def test_the_palette_offers_the_next_choices() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         titles = [title for title, _, _ in app.palette_entries()]
         assert "Hold every message" in titles  # (messages on the wire are choices too, held or not)
-        await pilot.press("H", "slash", *"put cart milk", "enter")
-        cluster = app.driver.view
-        await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
-        request = next(m for m in cluster.choices().messages if m.kind == "ClientPut")
+        cluster, request = await held_put(app, pilot)
         entries = {title: callback for title, callback, _ in app.palette_entries()}
         assert "Release every hold" in entries
         title = next(t for t in entries if t.startswith(f"Deliver {request.id} "))
@@ -142,9 +145,7 @@ async def test_on_the_ring_c_points_at_a_pending_message_and_d_delivers_it() -> 
 
     app = DynvizApp.live(seed=5, workload=False, playing=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("H", "slash", *"put cart milk", "enter", "escape")
-        cluster = app.driver.view
-        await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
+        cluster, _ = await held_put(app, pilot, "escape")
         app.query_one(RingView).focus()
         await fresh(app, pilot)
         ids = [m.id for m in cluster.choices().messages]
@@ -163,10 +164,7 @@ async def test_on_the_ring_c_points_at_a_pending_message_and_d_delivers_it() -> 
 async def test_o_filters_by_node_key_and_the_kind_under_the_cursor() -> None:
     app = DynvizApp.live(seed=5, workload=False, playing=False)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("H", "slash", *"put cart milk", "enter", "escape")
-        cluster = app.driver.view
-        await until(pilot, lambda: any(m.kind == "ClientPut" for m in cluster.choices().messages))
-        request = next(m for m in cluster.choices().messages if m.kind == "ClientPut")
+        cluster, request = await held_put(app, pilot, "escape")
         app.run_line(f"deliver {request.id}")
         await until(pilot, lambda: sum(m.kind == "ReplicaPut" for m in cluster.choices().messages) == 2)
         panel = app.query_one(NetworkPanel)
