@@ -1,4 +1,5 @@
-"""A campaign: many check seeds, in worker processes, summed into one report.
+"""A campaign: many check seeds, run on a backend (worker processes by default), summed
+into one report.
 
 Each seed is its own deterministic simulation (:func:`dynviz.check.run.check_seed`), so
 the reports are the same whatever the parallelism, and a failing seed is printed with
@@ -7,14 +8,15 @@ the one command that re-runs exactly it.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 from dynviz.check.invariants import RULES
 from dynviz.check.run import CheckConfig, SeedReport, check_seed
 from dynviz.check.workload import FAULTS
+from dynviz.scale import Backend, LocalBackend
 
 
 @dataclass(slots=True)
@@ -79,54 +81,24 @@ class CampaignReport:
 
 
 def run_campaign(seeds: Iterable[int], base: CheckConfig,
-                 progress: Callable[[int, SeedReport], None] | None = None, jobs: int = 1) -> CampaignReport:
+                 progress: Callable[[int, SeedReport], None] | None = None, jobs: int = 1,
+                 backend: Backend | None = None) -> CampaignReport:
     """Check every seed with ``base``'s other settings; ``progress(seed, report)`` after each.
 
-    With ``jobs`` > 1 the seeds run in that many worker processes. Each seed is its own
-    deterministic simulation, so the reports are the same whatever the parallelism;
-    they are collected in seed order."""
+    The seeds run on ``backend`` (see :mod:`dynviz.scale`; the caller opens and closes
+    it), else in ``jobs`` local worker processes (1: in this process). Each seed is its
+    own deterministic simulation, so the reports are the same whatever ran them; they are
+    collected in seed order."""
     campaign = CampaignReport()
     configs = [base.with_seed(seed) for seed in seeds]
-    if jobs > 1 and len(configs) > 1:
-        import multiprocessing
-        import signal
-
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        # A Pool, not a ProcessPoolExecutor: leaving its block for any reason (Ctrl+C
-        # included) terminates the workers instead of waiting for their chunks. Workers
-        # ignore SIGINT (Ctrl+C reaches the whole process group): only this process
-        # reacts, so the stop is one line, not a traceback per worker, and no worker dies
-        # holding the task queue's lock (which would hang the pool's terminate). While
-        # the pool starts, a Ctrl+C is only noted (a forked worker inherits that handler
-        # until it ignores SIGINT), then acted on once the pool can be terminated.
-        caught: list[int] = []
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-        try:
-            pool = context.Pool(jobs, initializer=_ignore_interrupts)
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        with pool:
-            if caught:
-                raise KeyboardInterrupt
-            results = pool.imap(check_seed, configs, chunksize=max(1, min(16, len(configs) // (jobs * 8))))
-            for config, report in zip(configs, results, strict=True):
-                campaign.add(report)
-                if progress is not None:
-                    progress(config.seed, report)
-        return campaign
-    for config in configs:
-        report = check_seed(config)
-        campaign.add(report)
-        if progress is not None:
-            progress(config.seed, report)
+    with ExitStack() as stack:
+        if backend is None:
+            backend = stack.enter_context(LocalBackend(jobs))
+        for config, report in zip(configs, backend.map(check_seed, configs), strict=True):
+            campaign.add(report)
+            if progress is not None:
+                progress(config.seed, report)
     return campaign
-
-
-def _ignore_interrupts() -> None:
-    """A check worker's first act: leave Ctrl+C to the parent (see ``run_campaign``)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def reproduce_command(seed: int, base: CheckConfig) -> str:
