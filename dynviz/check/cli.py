@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from dynviz.check.campaign import CampaignReport, reproduce_command, run_campaign
@@ -22,6 +23,7 @@ from dynviz.check.run import (
     SeedReport,
 )
 from dynviz.check.workload import FAULTS, INJECTORS, OPT_IN
+from dynviz.scale import open_backend, parse_dask_address
 from dynviz.wording import plural
 
 if TYPE_CHECKING:
@@ -90,7 +92,10 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-repro", action="store_true", help="do not shrink failing seeds")
     parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                         help="worker processes, a whole number >= 1 (default: one per core; "
-                             "1 runs in this process)")
+                             "1 runs in this process; with --dask local, the number of Dask workers)")
+    parser.add_argument("--dask", default=None, metavar="ADDRESS",
+                        help="run the seeds on a Dask distributed cluster: tcp://HOST:PORT of a running scheduler, "
+                             "or local[:N] to start one here; needs the dask extra")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
 
 
@@ -112,6 +117,9 @@ def main_check(args: argparse.Namespace) -> int:
         jobs = os.cpu_count() or 1
     elif isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"--jobs must be a whole number of worker processes, at least 1; got {jobs!r}")
+    dask = getattr(args, "dask", None)
+    if dask is not None:
+        parse_dask_address(dask)  # a bad address is an error before anything starts
     finished = 0
 
     def count(seed: int, report: SeedReport) -> None:
@@ -124,7 +132,8 @@ def main_check(args: argparse.Namespace) -> int:
 
     if args.json:
         try:
-            campaign = run_campaign(seeds, base, count, jobs=jobs)
+            with open_backend(jobs, dask) as backend:
+                campaign = run_campaign(seeds, base, count, jobs=jobs, backend=backend)
         except KeyboardInterrupt:
             raise stopped() from None
         summary = campaign.as_json()
@@ -137,21 +146,26 @@ def main_check(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     err = Console(stderr=True)
-    with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("check", total=args.seeds, status="")
-        failed = 0
+    try:
+        with (nullcontext() if dask is None else
+              err.status(f"starting a Dask cluster ({dask})..." if dask.startswith("local")
+                         else f"connecting to the Dask scheduler at {dask}...")):
+            backend = open_backend(jobs, dask)
+        with backend, Progress(TextColumn("checking on {task.fields[backend]}"), BarColumn(), MofNCompleteColumn(),
+                               TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=err,
+                               transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("check", total=args.seeds, status="", backend=backend.describe())
+            failed = 0
 
-        def progress(seed: int, report: SeedReport) -> None:
-            nonlocal failed
-            failed += not report.ok
-            count(seed, report)
-            bar.update(task, advance=1, status=f"seed {seed}, {failed} failing")
+            def progress(seed: int, report: SeedReport) -> None:
+                nonlocal failed
+                failed += not report.ok
+                count(seed, report)
+                bar.update(task, advance=1, status=f"seed {seed}, {failed} failing")
 
-        try:
-            campaign = run_campaign(seeds, base, progress, jobs=jobs)
-        except KeyboardInterrupt:
-            raise stopped() from None
+            campaign = run_campaign(seeds, base, progress, jobs=jobs, backend=backend)
+    except KeyboardInterrupt:
+        raise stopped() from None
     out = Console()
     out.print(_summary(campaign, base))
     for report in campaign.reports:

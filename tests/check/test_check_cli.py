@@ -12,6 +12,7 @@ from dynviz.check import cli
 from dynviz.check.campaign import CampaignReport
 from dynviz.check.cli import add_check_arguments, main_check, parse_faults
 from dynviz.check.workload import FAULTS
+from dynviz.scale import Backend
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -77,7 +78,9 @@ def test_jobs_must_be_a_whole_number_of_at_least_one(text: str, capsys: pytest.C
 def test_jobs_left_out_means_one_worker_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[int] = []
 
-    def campaign(seeds: object, base: object, progress: object = None, jobs: int = 1) -> CampaignReport:
+    def campaign(seeds: object, base: object, progress: object = None, jobs: int = 1,
+                 backend: Backend | None = None) -> CampaignReport:
+        assert backend is not None and backend.workers == jobs
         seen.append(jobs)
         return CampaignReport()
 
