@@ -215,7 +215,10 @@ class DaskBackend(_Closing):
                 # (distributed's constructors are not annotated: the type: ignores.)
                 with holding_interrupts():
                     self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
-                        n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+                        n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+                        # No dashboard, and its HTTP server (health checks) on any free
+                        # port of loopback: not 8787, which another cluster may hold.
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                     self._client = distributed.Client(  # type: ignore[no-untyped-call]
                         self._cluster, timeout=CONNECT_TIMEOUT)
                     self._client.run(_ignore_interrupts)
