@@ -15,6 +15,7 @@ line and exits with status 2.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -56,8 +57,8 @@ class Backend(Protocol):
 
         ``chunksize`` items go to a worker at a time (default: about eight batches per
         worker, at most 16 items each), so per-task overhead is shared. An exception in
-        ``fn`` is raised here, at that item's turn. Leaving the iterator early leaves the
-        rest running until :meth:`close`."""
+        ``fn`` is raised here, at that item's turn. Items whose results are never read
+        may still be run, at the latest until :meth:`close`."""
         ...
 
     def describe(self) -> str:
@@ -202,7 +203,7 @@ class DaskBackend(_Closing):
         self.address = where
         self._cluster: Any = None
         self._client: Any = None
-        self._maps: list[list[Any]] = []  # each map's futures, None once read
+        self._maps: list[list[Any]] = []  # each map's futures still on the cluster
         try:
             if where == "local":
                 count = count or workers or os.cpu_count() or 1
@@ -216,6 +217,9 @@ class DaskBackend(_Closing):
                 with holding_interrupts():
                     self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
                         n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+                        # Errors only: a Ctrl+C cancels running tasks, and each worker
+                        # would log a warning for each.
+                        silence_logs=logging.ERROR,
                         # No dashboard, and its HTTP server (health checks) on any free
                         # port of loopback: not 8787, which another cluster may hold.
                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
@@ -251,33 +255,55 @@ class DaskBackend(_Closing):
             raise BackendError("this Dask backend is closed")
         work = list(items)
         size = chunksize or default_chunksize(len(work), self.workers)
-        # pure=False: the same batch sent twice (two maps) runs twice, never taken from
-        # a cached result of another call.
-        futures = [self._client.submit(_run_batch, fn, work[start:start + size], pure=False)
-                   for start in range(0, len(work), size)]
-        self._maps = [pending for pending in self._maps if any(f is not None for f in pending)]
-        self._maps.append(futures)
-        return self._results(futures)
+        batches = [work[start:start + size] for start in range(0, len(work), size)]
+        in_flight: list[Any] = []  # this map's futures, oldest first
+        self._maps.append(in_flight)
+        return self._results(fn, batches, in_flight)
 
-    def _results(self, futures: list[Any]) -> Iterator[R]:
-        # In order: each batch's results as soon as it and every earlier batch are done;
-        # later batches run meanwhile. A batch read is released on the scheduler.
-        for index, future in enumerate(futures):
-            batch = future.result()
-            futures[index] = None
-            yield from batch
+    def _results(self, fn: Callable[[T], R], batches: list[list[T]], in_flight: list[Any]) -> Iterator[R]:
+        # A sliding window of batches on the cluster, about eight per worker: the
+        # scheduler holds a few hundred tasks, not a whole campaign's (with 100,000 seeds
+        # it took a minute to answer the first), and a Ctrl+C has little to cancel.
+        # Results are yielded in order, each batch as soon as it and every earlier one
+        # are done; the later ones run meanwhile.
+        client = self._client
+        window = 8 * self.workers
+        sent = 0
+        try:
+            while sent < len(batches) or in_flight:
+                if sent < len(batches) and len(in_flight) < window:
+                    more = batches[sent:sent + window - len(in_flight)]
+                    # pure=False: a batch sent again (by another map) runs again, never
+                    # answered from the result of an earlier call.
+                    in_flight.extend(client.map(_run_batch, [fn] * len(more), more, pure=False))
+                    sent += len(more)
+                batch = in_flight[0].result()
+                del in_flight[0]  # released on the scheduler once read
+                yield from batch
+        finally:  # done, raised, or left early: nothing of this map stays on the cluster
+            self._maps = [futures for futures in self._maps if futures is not in_flight]
+            if in_flight and self._client is not None:
+                self._client.cancel(in_flight)
 
     def close(self) -> None:
         client, self._client = self._client, None
         cluster, self._cluster = self._cluster, None
-        pending = [future for futures in self._maps for future in futures if future is not None]
+        pending = [future for futures in self._maps for future in futures]
         self._maps = []
-        if client is not None:
-            if pending:
-                client.cancel(pending)
-            client.close()
-        if cluster is not None:
-            cluster.close()
+        # Closing cancels what still runs (after a Ctrl+C, say), which Dask logs, with
+        # tracebacks, as it tears down: the logs are quiet while it does.
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        try:
+            if client is not None:
+                if pending:
+                    client.cancel(pending)
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            quiet.setLevel(level)
 
 
 def open_backend(jobs: int, dask: str | None = None) -> Backend:

@@ -151,10 +151,13 @@ def main_check(args: argparse.Namespace) -> int:
               err.status(f"starting a Dask cluster ({dask})..." if dask.startswith("local")
                          else f"connecting to the Dask scheduler at {dask}...")):
             backend = open_backend(jobs, dask)
-        with backend, Progress(TextColumn("checking on {task.fields[backend]}"), BarColumn(), MofNCompleteColumn(),
+        if err.is_terminal:  # above the bar, and left in the scrollback: where the seeds ran
+            err.print(f"checking {plural(args.seeds, 'seed')} on {backend.describe()}", style="dim",
+                      markup=False, highlight=False)
+        with backend, Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
                                TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=err,
                                transient=True, disable=not err.is_terminal) as bar:
-            task = bar.add_task("check", total=args.seeds, status="", backend=backend.describe())
+            task = bar.add_task("check", total=args.seeds, status="")
             failed = 0
 
             def progress(seed: int, report: SeedReport) -> None:

@@ -47,6 +47,10 @@ def test_map_yields_results_in_the_order_of_the_items(scheduler: str, chunksize:
     with DaskBackend(scheduler) as backend:
         assert list(backend.map(_negate, items, chunksize=chunksize)) == [-i for i in items]
         assert list(backend.map(_negate, [])) == []
+        left = backend.map(_negate, items, chunksize=1)
+        assert next(left) == 0
+        left.close()  # left early: its batches are cancelled, none stays on the cluster
+        assert backend._maps == []
     with LocalBackend(2) as local:
         assert list(local.map(_negate, items, chunksize=chunksize)) == [-i for i in items]
         assert local.describe() == "2 local processes"
