@@ -247,13 +247,7 @@ class Cluster:
         than subscribing to all events. Observers add up, in the order they came."""
         previous = self._version_observer
         if previous is not None:
-            first, then = previous, fn
-
-            def both(req: int, version: Any) -> None:
-                first(req, version)
-                then(req, version)
-
-            fn = both
+            fn = _Both(previous, fn)
         self._version_observer = fn
         for node in self.nodes.values():
             node.version_observer = fn
@@ -880,6 +874,19 @@ class Cluster:
 
     def with_config(self, **changes: Any) -> ClusterConfig:
         return replace(self.config, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Both:
+    """Two version observers called in turn: a value, not a closure, so a cluster with
+    observers pickles (the explorer clones clusters that carry a checker's history)."""
+
+    first: Callable[[int, Any], None]
+    then: Callable[[int, Any], None]
+
+    def __call__(self, req: int, version: Any) -> None:
+        self.first(req, version)
+        self.then(req, version)
 
 
 def _result_record(result: PutResult | GetResult | RangeResult) -> tuple[object, ...]:

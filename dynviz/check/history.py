@@ -10,6 +10,7 @@ successful get or put sets it to what its answer showed, :meth:`History.forget` 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from dynviz.check.judge import Item, Write, items
 from dynviz.client import GetResult, PutResult
@@ -58,32 +59,31 @@ class History:
 
     def track_get(self, client: str, pending: Pending[GetResult]) -> None:
         """Follow a get ``client`` submitted: what it returns is what the client's
-        context for the key observes from then on."""
+        context for the key observes from then on. (The callbacks are bound methods,
+        not closures, so a history pickles with its cluster: the explorer clones both.)"""
+        pending.callbacks.append(partial(self._got, client))
 
-        def got(p: Pending[GetResult]) -> None:
-            result = p.result
-            assert isinstance(result, GetResult)
-            if result.ok:
-                shown = items(result.siblings)
-                self._observed[(client, result.key)] = shown
-                self.reads.setdefault(result.key, set()).update(result.values)
-                if len(shown) > 1:  # one sibling cannot supersede another
-                    self.answers.setdefault(result.key, []).append(shown)
-
-        pending.callbacks.append(got)
+    def _got(self, client: str, p: Pending[GetResult]) -> None:
+        result = p.result
+        assert isinstance(result, GetResult)
+        if result.ok:
+            shown = items(result.siblings)
+            self._observed[(client, result.key)] = shown
+            self.reads.setdefault(result.key, set()).update(result.values)
+            if len(shown) > 1:  # one sibling cannot supersede another
+                self.answers.setdefault(result.key, []).append(shown)
 
     def track_write(self, client: str, pending: Pending[PutResult]) -> None:
         """Follow a put or delete ``client`` submitted just now, over its context."""
         index = len(self.writes)
         self.writes.append(Write(pending.key, pending.value, self.observed(client, pending.key)))
         self._write_of[pending.req] = index
+        pending.callbacks.append(partial(self._written, client, index))
 
-        def written(p: Pending[PutResult]) -> None:
-            result = p.result
-            assert isinstance(result, PutResult)
-            w = self.writes[index]
-            self.writes[index] = Write(w.key, w.value, w.observed, result.ok, self._tombstones.get(p.req, w.dot))
-            if result.ok and result.siblings is not None:
-                self._observed[(client, w.key)] = items(result.siblings)
-
-        pending.callbacks.append(written)
+    def _written(self, client: str, index: int, p: Pending[PutResult]) -> None:
+        result = p.result
+        assert isinstance(result, PutResult)
+        w = self.writes[index]
+        self.writes[index] = Write(w.key, w.value, w.observed, result.ok, self._tombstones.get(p.req, w.dot))
+        if result.ok and result.siblings is not None:
+            self._observed[(client, w.key)] = items(result.siblings)
