@@ -190,6 +190,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    from dynviz.explore.cli import main_explore
+
+    try:
+        return main_explore(args)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
 def _app_nodes(text: str) -> int:
     value = _whole(text)
     if not 1 <= value <= 64:
@@ -354,6 +363,13 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="Jepsen-style check: seeded random workloads under faults, then lost/phantom/converged")
     add_check_arguments(check)
     check.set_defaults(func=cmd_check)
+
+    from dynviz.explore.cli import add_explore_arguments
+
+    explore = sub.add_parser(
+        "explore", help="model-check a small scenario: every interleaving of its messages and faults, breadth-first")
+    add_explore_arguments(explore)
+    explore.set_defaults(func=cmd_explore)
     return parser
 
 

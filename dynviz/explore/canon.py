@@ -1,0 +1,185 @@
+"""A canonical, process-independent hash of an exploration state (issue 17).
+
+The explorer deduplicates states: two paths that leave the cluster in the same state
+need exploring once. A pickle is no canonical form (it follows dict insertion order and,
+for sets, the order of ``hash(str)``, which changes with ``PYTHONHASHSEED``), so the
+state is walked here instead, in an order that depends on the values only:
+
+* dicts and sets are encoded as their items' encodings, sorted;
+* an object is its class name and its attributes (slots and ``__dict__``) by name,
+  each object encoded once per state and referred to by number after that (the
+  cluster's objects point at each other), numbers given in walk order, which is itself
+  canonical;
+* a function or bound method is its qualified name and its ``__self__``;
+* a random generator is its state.
+
+What is *left out* is what names or records a path rather than what will happen next:
+the trace and its hash, the event bus, the results log, message ids (the network's
+counter and the keys of its in-flight tables), the scheduler's sequence numbers and
+counters, and the timers' numbers. Left out too, because the explorer never lets time
+move, are a message's send and due times and the network's random generator (it only
+draws latencies and loss, and the explorer holds every message and sets no loss).
+Leaving something out can only merge states that differ in it; each item here is
+either a name, a log, or a time the explorer never lets matter. Everything else is
+kept, so two states hash alike only when the nodes, clients and network will behave
+alike from there.
+
+Symmetry: ``rename`` maps strings and byte strings to others (clients to clients, their
+values to values); the state's hash is the least over the renamings the explorer
+passes in, so states that differ only by swapping interchangeable clients are one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from random import Random
+from types import BuiltinMethodType, FunctionType, MethodType
+from typing import Any
+
+from dynviz.core.ring import Ring
+from dynviz.events import EventBus, Trace
+
+SKIP_ATTRIBUTES = frozenset({
+    # a log or a name, not what happens next
+    "trace", "bus", "results", "_record", "events_run", "_cancelled", "_counter", "next_seq", "push",
+    "_next_id", "dropped_count", "last_drop", "timers", "in_flight", "_kinds", "_handlers",
+    # the network draws only latencies and loss, which the explorer holds and sets to 0
+    "rng_network",
+    # observers the explorer installed itself (their state is walked where they live)
+    "version_observer", "monitor", "_monitor", "tap", "_version_observer", "_write_watchers",
+    "on_cluster", "_finished", "recorder", "executor",
+})
+"""Attribute names never walked (see the module docstring for why each can go)."""
+
+_SKIP_TYPES = (EventBus, Trace)
+_DERIVED: tuple[type, ...] = (Ring,)
+"""Types computed from state walked elsewhere: a ring is a function of the members'
+tokens (in every node's gossip view), and walking its token table costs more than the
+rest of a small cluster."""
+_PACK = struct.Struct(">q").pack
+
+
+class Canon:
+    """One walk of one state: :meth:`digest` is the hash (see the module docstring)."""
+
+    __slots__ = ("rename", "memo", "skip")
+
+    def __init__(self, rename: Mapping[Any, Any] | None = None,
+                 skip: Callable[[Any, str], bool] | None = None) -> None:
+        self.rename = rename or {}
+        self.memo: dict[int, int] = {}
+        self.skip = skip
+
+    def digest(self, *roots: Any) -> str:
+        out: list[bytes] = []
+        for root in roots:
+            self.walk(root, out)
+        return hashlib.sha256(b"".join(out)).hexdigest()
+
+    def encode(self, obj: Any) -> bytes:
+        out: list[bytes] = []
+        self.walk(obj, out)
+        return b"".join(out)
+
+    def _alone(self, obj: Any) -> bytes:
+        """``obj`` encoded with a memo of its own: a dict key or set element, whose
+        encoding must not depend on where in the walk it was met."""
+        return Canon(self.rename, self.skip).encode(obj)
+
+    def walk(self, obj: Any, out: list[bytes]) -> None:  # noqa: C901 - one case per kind of value
+        kind = type(obj)
+        if obj is None or kind is bool:
+            out.append(b"N" if obj is None else (b"T" if obj else b"F"))
+        elif kind is int:
+            out.append(b"i" + (_PACK(obj) if -(1 << 63) <= obj < (1 << 63) else str(obj).encode() + b";"))
+        elif kind is str:
+            obj = self.rename.get(obj, obj)
+            data = obj.encode()
+            out.append(b"s" + _PACK(len(data)) + data)
+        elif kind is bytes:
+            obj = self.rename.get(obj, obj)
+            out.append(b"b" + _PACK(len(obj)) + obj)
+        elif kind is float:
+            out.append(b"f" + struct.pack(">d", obj))
+        elif kind is tuple or kind is list:
+            out.append(b"(" + _PACK(len(obj)))
+            for item in obj:
+                self.walk(item, out)
+        elif kind is dict:
+            self._items(((self._alone(k), v) for k, v in obj.items()), len(obj), out)
+        elif kind is set or kind is frozenset:
+            out.append(b"{" + _PACK(len(obj)) + b"".join(sorted(self._alone(item) for item in obj)))
+        elif isinstance(obj, type):
+            out.append(b"c" + obj.__module__.encode() + b"." + obj.__qualname__.encode() + b";")
+        elif isinstance(obj, tuple):  # a NamedTuple (the node messages): its class and fields
+            out.append(b"t" + kind.__qualname__.encode() + b";" + _PACK(len(obj)))
+            for item in obj:
+                self.walk(item, out)
+        elif isinstance(obj, _SKIP_TYPES) or kind in _DERIVED:
+            out.append(b"-")
+        elif isinstance(obj, Random):
+            out.append(b"R" + hashlib.sha256(repr(obj.getstate()).encode()).digest())
+        elif isinstance(obj, (FunctionType, BuiltinMethodType)):
+            out.append(b"q" + obj.__qualname__.encode() + b";")
+        elif isinstance(obj, MethodType):
+            out.append(b"m" + obj.__func__.__qualname__.encode() + b";")
+            self.walk(obj.__self__, out)
+        elif isinstance(obj, partial):
+            out.append(b"p")
+            self.walk(obj.func, out)
+            self.walk(obj.args, out)
+            self.walk(obj.keywords, out)
+        else:
+            self._object(obj, out)
+
+    def _items(self, pairs: Iterable[tuple[bytes, Any]], count: int, out: list[bytes]) -> None:
+        out.append(b"d" + _PACK(count))
+        for key, value in sorted(pairs, key=lambda pair: pair[0]):
+            out.append(key)
+            self.walk(value, out)
+
+    def _object(self, obj: Any, out: list[bytes]) -> None:
+        seen = self.memo.get(id(obj))
+        if seen is not None:
+            out.append(b"@" + _PACK(seen))
+            return
+        self.memo[id(obj)] = len(self.memo)
+        cls = type(obj)
+        custom = getattr(obj, "__canon__", None)
+        out.append(b"o" + cls.__qualname__.encode() + b";")
+        if custom is not None:
+            self.walk(custom(), out)
+            return
+        if hasattr(cls, "__members__") and hasattr(obj, "value"):  # an Enum member
+            self.walk(obj.value, out)
+            return
+        names = sorted(set(_slots(cls)) | set(getattr(obj, "__dict__", ())))
+        skip = self.skip
+        for name in names:
+            if name in SKIP_ATTRIBUTES or (skip is not None and skip(obj, name)):
+                continue
+            try:
+                value = getattr(obj, name)
+            except AttributeError:  # a slot never set
+                continue
+            data = name.encode()
+            out.append(b"." + data + b";")
+            self.walk(value, out)
+
+
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slots(cls: type) -> tuple[str, ...]:
+    """Every slot name of ``cls`` and its bases (cached: the walk asks per object)."""
+    found = _SLOTS.get(cls)
+    if found is None:
+        names: list[str] = []
+        for klass in cls.__mro__:
+            slots = klass.__dict__.get("__slots__", ())
+            names.extend((slots,) if isinstance(slots, str) else slots)
+        found = _SLOTS[cls] = tuple(n for n in names if n not in ("__dict__", "__weakref__"))
+    return found
