@@ -42,16 +42,19 @@ from dynviz import commands as c
 from dynviz.commands import Command, CommandError, parse_line
 from dynviz.core.hashing import as_key
 from dynviz.executor import Outcome
+from dynviz.explore.here import spec_here
+from dynviz.explore.search import Finding
 from dynviz.session.lesson import LessonError, list_lessons, load_lesson
 from dynviz.tui import keys
 from dynviz.tui import panels as registry
-from dynviz.tui.driver import FPS, Cue, Driver, Saving
+from dynviz.tui.driver import FPS, Cue, Driver, Exploring, Saving
 from dynviz.tui.drivers.lesson import LessonDriver
 from dynviz.tui.drivers.live import LiveDriver
 from dynviz.tui.jobs import LONG_COMMANDS
 from dynviz.tui.journal import Journal, LogLine
 from dynviz.tui.palette import DynvizCommands, Entry, palette_entries
 from dynviz.tui.progress import Progress
+from dynviz.tui.screens.explore import ExploreScreen
 from dynviz.tui.screens.help import HelpScreen
 from dynviz.tui.screens.lessons import LessonPickerScreen
 from dynviz.tui.screens.logfilter import LogFilterScreen
@@ -656,6 +659,63 @@ class DynvizApp(App[None]):
             self.notify(message, timeout=5)
 
         self.push_screen(SaveScreen(driver.save_name(), driver.save_title()), apply)
+
+    def action_explore_here(self) -> None:
+        """Explore from here (``e``): pause, search a copy of the cluster as it is now
+        (:mod:`dynviz.tui.screens.explore`), and open the chosen violation's path on
+        this cluster as commands."""
+        driver = self.driver
+        if not isinstance(driver, Exploring) or not driver.supports("explore"):
+            self.tell("explore from here works on a simulated cluster (not a lesson or a "
+                      "TCP cluster)", "warning")
+            return
+        clock = driver.clock()
+        if clock.state == "working":
+            self.tell("a long command is running: let it finish or stop it (escape) first", "warning")
+            return
+        if clock.playing:
+            driver.perform("play")  # paused: the copy and this cluster must stay the same
+        view = driver.view
+        marks: list[tuple[Any, int]] = []
+
+        def here() -> Any:
+            marks.append((driver.view, driver.view.now))
+            return driver.world_here()
+
+        def apply(finding: Finding | None) -> None:
+            if finding is None:
+                return
+            if not marks or marks[-1] != (driver.view, driver.view.now):
+                self.tell("the cluster moved on since the search: its path no longer applies "
+                          "(explore again)", "error", 8)
+                return
+            self.open_path(finding)
+
+        self.journal.add(view.now, "result", "explore from here: the cluster is paused", rank=2)
+        self.push_screen(ExploreScreen(here, spec_here), apply)
+
+    def open_path(self, finding: Finding) -> None:
+        """Replay ``finding``'s path on the driver's cluster as commands, logged and
+        recorded like keys pressed in the Network panel (in a replay: a branch)."""
+        lines = list(finding.path)
+        if not self.driver.view.choices().holds:
+            lines.insert(0, "hold")  # the copy was explored with every message held
+        self.journal.add(self.driver.view.now, "result",
+                         f"explore: opening the path to '{finding.property}' "
+                         f"({len(finding.path)} steps): {'; '.join(finding.path)}", rank=2)
+        for number, line in enumerate(lines, start=1):
+            why = self.run_line(line, "key")
+            if why is not None:
+                self.journal.add(self.driver.view.now, "error",
+                                 f"explore: step {number} '{line}' could not run: {why}; "
+                                 "the rest of the path was not applied", rank=2)
+                return
+        self.journal.add(self.driver.view.now, "result",
+                         f"explore: applied {len(lines)} commands; this state shows "
+                         f"{finding.property}: {finding.text}", rank=2)
+        self.tell(f"path to '{finding.property}' applied ({len(finding.path)} steps): see the log",
+                  timeout=6)
+        self.refresh_views()
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """The palette's Screenshot: an SVG in the Downloads directory when there is one,

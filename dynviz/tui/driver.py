@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from dynviz.commands import Command
     from dynviz.events import EventBus
     from dynviz.executor import Outcome
+    from dynviz.explore.world import World
     from dynviz.tui.journal import Journal
     from dynviz.tui.tape import EventTape
     from dynviz.tui.view import Clock, ClusterView
@@ -171,3 +172,11 @@ class Saving(Protocol):
         """Write the session to ``path``; returns what to tell the user. Raises
         ``SessionError``/``OSError``/``ValueError`` with a message on failure."""
         ...
+
+
+@runtime_checkable
+class Exploring(Protocol):
+    """A driver whose cluster can be explored from where it is (``e``, issue 17): it
+    hands out a private copy, every message held (:func:`dynviz.explore.here.world_here`)."""
+
+    def world_here(self) -> World: ...

@@ -42,6 +42,9 @@ BINDINGS: list[BindingType] = [
     Binding("p", "partition", "Partition", show=False, tooltip="Partition editor: pick groups, apply or heal"),
     Binding("H", "hold_toggle", "Hold", key_display="H", show=False,
             tooltip="Hold every message (time pauses; deliver them one by one in the Network panel), or release"),
+    Binding("e", "explore_here", "Explore", show=False,
+            tooltip="Explore from here: every delivery order (and fault, within bounds) from this state, "
+                    "listing violations; enter opens one's path as a branch"),
     Binding("j", "join", "Join", show=False, tooltip="Join the next new node (join nX)"),
     Binding("l", "leave", "Leave", show=False, tooltip="The selected node leaves (leave nX)"),
     Binding("a", "antientropy", "Anti-entropy", show=False,
@@ -71,7 +74,8 @@ HELP_EXTRA: tuple[tuple[str, str], ...] = (
     ("c, then d x u y (ring)", "Point at the next pending message on the ring, then deliver / drop / duplicate / delay it"),
 )
 ACTION_NEEDS = {"hold_toggle": "hold", "kill_toggle": "kill", "partition": "partition", "join": "join", "leave": "leave",
-                "antientropy": "antientropy", "tables": "tables", "lessons": "lessons"}
+                "antientropy": "antientropy", "tables": "tables", "lessons": "lessons",
+                "explore_here": "explore"}
 """App actions that work only where the driver supports them (the driver's word)."""
 
 

@@ -119,6 +119,8 @@ class LessonDriver(SimDriver):
             return self.runner.is_waiting
         if action in ("step", "step_request", "save"):
             return False  # time stands still between waits: the screen is what --check checks
+        if action == "explore":
+            return False  # a path applied under the narration would leave the lesson's script
         return super().supports(action)
 
     def _actions(self) -> dict[str, Callable[[], object]]:

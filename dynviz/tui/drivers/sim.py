@@ -21,6 +21,7 @@ from dynviz.cluster import Cluster
 from dynviz.core.units import SECOND
 from dynviz.events import EventBus
 from dynviz.executor import Executor, Outcome
+from dynviz.explore import here
 from dynviz.tui.driver import FRAME_BUDGET_S, MAX_EVENTS_PER_FRAME, SPEEDS, Host
 from dynviz.tui.jobs import LONG_COMMANDS, TimeJob
 from dynviz.tui.view import Clock
@@ -28,6 +29,8 @@ from dynviz.tui.view import Clock
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
     from textual.widget import Widget
+
+    from dynviz.explore.world import World
 
 JOB_EVENTS_PER_FRAME = 1_000_000
 """A job is bounded by the frame's wall-clock budget; this only caps a pathological frame."""
@@ -43,7 +46,7 @@ class SimDriver:
 
     kind = "sim"
     TIME_ACTIONS = frozenset({"play", "faster", "slower", "step", "step_request"})
-    COMMAND_ACTIONS = frozenset({"kill", "join", "leave", "partition", "antientropy", "tables", "hold"})
+    COMMAND_ACTIONS = frozenset({"kill", "join", "leave", "partition", "antientropy", "tables", "hold", "explore"})
 
     def __init__(self, executor: Executor, *, playing: bool = True, speed: float = 1.0) -> None:
         self.executor = executor
@@ -87,6 +90,10 @@ class SimDriver:
 
     def known_keys(self) -> Iterable[str]:
         return ()
+
+    def world_here(self) -> World:
+        """A private copy of the cluster as it is now, for "explore from here"."""
+        return here.world_here(self.cluster)
 
     def clock(self) -> Clock:
         if self.job is not None:
