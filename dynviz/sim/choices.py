@@ -93,7 +93,12 @@ def pending_timers(scheduler: Scheduler) -> list[PendingTimer]:
 
 
 def fire(scheduler: Scheduler, runtimes: Mapping[str, SimRuntime], timer: str) -> PendingTimer:
-    """Fire timer ``timer`` (``n1.t42``) now; raises LookupError naming what is wrong."""
+    """Fire timer ``timer`` (``n1.t42``) now; raises LookupError naming what is wrong.
+
+    Virtual time first moves to the timer's moment (a timer that checks a deadline,
+    like a coordinator's replica deadline, would otherwise find it not yet passed and
+    do nothing); whatever else was due before then is late and runs when time next
+    runs (:meth:`Scheduler.jump_to`)."""
     match = TIMER_ID.fullmatch(timer)
     if match is None:
         raise LookupError(f"{timer!r} is not a timer id (like n1.t42; 'network' lists them)")
@@ -103,6 +108,7 @@ def fire(scheduler: Scheduler, runtimes: Mapping[str, SimRuntime], timer: str) -
     for rt, entry in _timer_entries(scheduler):
         if rt.name == node and entry[3][3] == number:
             found = PendingTimer(timer, node, _purpose(entry[3][1]), entry[0])
+            scheduler.jump_to(entry[0])  # at its own moment: a deadline it checks has passed
             scheduler.run_now(entry)
             return found
     raise LookupError(f"no pending timer {timer} (it fired, was cancelled, or its node crashed; "
