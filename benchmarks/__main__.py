@@ -18,6 +18,7 @@ BENCHMARKS = {
     "table": ("benchmarks.table_bench", "put_item + query on dynviz tables vs moto"),
     "compare": ("benchmarks.compare", "this tree's cluster throughput against another checkout's (--against DIR)"),
     "planted": ("benchmarks.planted", "the checker against 15 planted protocol bugs"),
+    "explore": ("benchmarks.explore_bench", "model-checker states with and without each reduction"),
     "mutation": ("benchmarks.mutation", "kill scores of the tests and of dynviz check over sampled cosmic-ray mutants"),
 }
 

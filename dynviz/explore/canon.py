@@ -16,7 +16,8 @@ state is walked here instead, in an order that depends on the values only:
 What is *left out* is what names or records a path rather than what will happen next:
 the trace and its hash, the event bus, the results log, message ids (the network's
 counter and the keys of its in-flight tables), the scheduler's sequence numbers and
-counters, and the timers' numbers. Left out too, because the explorer never lets time
+counters (a scheduler entry a coordinator keeps as its timer handle is walked without
+its sequence number), and the timers' numbers. Left out too, because the explorer never lets time
 move, are a message's send and due times and the network's random generator (it only
 draws latencies and loss, and the explorer holds every message and sets no loss).
 Leaving something out can only merge states that differ in it; each item here is
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from array import array
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from random import Random
@@ -65,13 +67,20 @@ _PACK = struct.Struct(">q").pack
 class Canon:
     """One walk of one state: :meth:`digest` is the hash (see the module docstring)."""
 
-    __slots__ = ("rename", "memo", "skip")
+    __slots__ = ("rename", "memo", "skip", "cache")
 
     def __init__(self, rename: Mapping[Any, Any] | None = None,
-                 skip: Callable[[Any, str], bool] | None = None) -> None:
+                 skip: Callable[[Any, str], bool] | None = None,
+                 cache: dict[Any, bytes] | None = None) -> None:
         self.rename = rename or {}
         self.memo: dict[int, int] = {}
         self.skip = skip
+        if cache is None:
+            key = tuple(sorted(self.rename.items(), key=repr))
+            cache = _CACHES.get(key)
+            if cache is None:
+                cache = _CACHES[key] = {}
+        self.cache: dict[Any, bytes] = cache
 
     def digest(self, *roots: Any) -> str:
         out: list[bytes] = []
@@ -87,7 +96,14 @@ class Canon:
     def _alone(self, obj: Any) -> bytes:
         """``obj`` encoded with a memo of its own: a dict key or set element, whose
         encoding must not depend on where in the walk it was met."""
-        return Canon(self.rename, self.skip).encode(obj)
+        kind = type(obj)
+        if kind is str or kind is bytes:
+            obj = self.rename.get(obj, obj)
+            data: bytes = obj.encode() if kind is str else obj
+            return (b"s" if kind is str else b"b") + _PACK(len(data)) + data
+        if kind is int and -(1 << 63) <= obj < (1 << 63):
+            return b"i" + _PACK(obj)
+        return Canon(self.rename, self.skip, self.cache).encode(obj)
 
     def walk(self, obj: Any, out: list[bytes]) -> None:  # noqa: C901 - one case per kind of value
         kind = type(obj)
@@ -104,6 +120,9 @@ class Canon:
             out.append(b"b" + _PACK(len(obj)) + obj)
         elif kind is float:
             out.append(b"f" + struct.pack(">d", obj))
+        elif kind is list and len(obj) == 4 and type(obj[1]) is int and type(obj[3]) is tuple and (
+                obj[2] is None or callable(obj[2])):
+            self._entry(obj, out)
         elif kind is tuple or kind is list:
             out.append(b"(" + _PACK(len(obj)))
             for item in obj:
@@ -115,13 +134,12 @@ class Canon:
         elif isinstance(obj, type):
             out.append(b"c" + obj.__module__.encode() + b"." + obj.__qualname__.encode() + b";")
         elif isinstance(obj, tuple):  # a NamedTuple (the node messages): its class and fields
-            out.append(b"t" + kind.__qualname__.encode() + b";" + _PACK(len(obj)))
-            for item in obj:
-                self.walk(item, out)
+            self._value(obj, out)
         elif isinstance(obj, _SKIP_TYPES) or kind in _DERIVED:
             out.append(b"-")
         elif isinstance(obj, Random):
-            out.append(b"R" + hashlib.sha256(repr(obj.getstate()).encode()).digest())
+            version, words, gauss = obj.getstate()
+            out.append(b"R" + hashlib.sha256(array("I", words).tobytes() + repr((version, gauss)).encode()).digest())
         elif isinstance(obj, (FunctionType, BuiltinMethodType)):
             out.append(b"q" + obj.__qualname__.encode() + b";")
         elif isinstance(obj, MethodType):
@@ -135,6 +153,45 @@ class Canon:
         else:
             self._object(obj, out)
 
+    def _value(self, obj: Any, out: list[bytes]) -> None:
+        """A value object (a frozen dataclass or a NamedTuple: versions, members,
+        messages): encoded on its own and remembered by value, since every clone of a
+        state holds equal copies of the same few hundred of them."""
+        cache: dict[Any, bytes] | None = self.cache
+        try:
+            found = self.cache.get(obj)
+        except TypeError:  # holds something unhashable: encode it every time
+            found = None
+            cache = None
+        if found is None:
+            parts: list[bytes] = []
+            alone = Canon(self.rename, self.skip, self.cache)
+            if isinstance(obj, tuple):
+                parts.append(b"t" + type(obj).__qualname__.encode() + b";" + _PACK(len(obj)))
+                for item in obj:
+                    alone.walk(item, parts)
+            else:
+                alone.memo[id(obj)] = 0
+                alone._fields(obj, parts)
+            found = b"".join(parts)
+            if cache is not None:
+                if len(cache) > _CACHE_LIMIT:
+                    cache.clear()
+                cache[obj] = found
+        out.append(found)
+
+    def _entry(self, entry: list[Any], out: list[bytes]) -> None:
+        """A scheduler entry ``[time, seq, fn, args]`` (a timer handle a coordinator
+        keeps): its time, what it runs and with what, not its sequence number; for a
+        node's timer (``SimRuntime._fire``) not its number either (both name a path)."""
+        time, _seq, fn, args = entry
+        if getattr(fn, "__name__", "") == "_fire" and len(args) == 4:
+            args = args[:3]
+        out.append(b"E")
+        self.walk(time, out)
+        self.walk(fn, out)
+        self.walk(args, out)
+
     def _items(self, pairs: Iterable[tuple[bytes, Any]], count: int, out: list[bytes]) -> None:
         out.append(b"d" + _PACK(count))
         for key, value in sorted(pairs, key=lambda pair: pair[0]):
@@ -142,17 +199,19 @@ class Canon:
             self.walk(value, out)
 
     def _object(self, obj: Any, out: list[bytes]) -> None:
+        if type(obj) in _VALUE_TYPES or _is_value(type(obj)):
+            self._value(obj, out)
+            return
         seen = self.memo.get(id(obj))
         if seen is not None:
             out.append(b"@" + _PACK(seen))
             return
         self.memo[id(obj)] = len(self.memo)
+        self._fields(obj, out)
+
+    def _fields(self, obj: Any, out: list[bytes]) -> None:
         cls = type(obj)
-        custom = getattr(obj, "__canon__", None)
         out.append(b"o" + cls.__qualname__.encode() + b";")
-        if custom is not None:
-            self.walk(custom(), out)
-            return
         if hasattr(cls, "__members__") and hasattr(obj, "value"):  # an Enum member
             self.walk(obj.value, out)
             return
@@ -168,6 +227,26 @@ class Canon:
             data = name.encode()
             out.append(b"." + data + b";")
             self.walk(value, out)
+
+
+_CACHE_LIMIT = 200_000
+_CACHES: dict[tuple[tuple[Any, Any], ...], dict[Any, bytes]] = {}
+"""Value objects' encodings, by renaming (the identity's, and one per symmetry swap)."""
+
+_VALUE_TYPES: set[type] = set()
+_NOT_VALUE_TYPES: set[type] = set()
+
+
+def _is_value(cls: type) -> bool:
+    """A frozen dataclass: a value, equal copies encode alike (see ``Canon._value``)."""
+    if cls in _NOT_VALUE_TYPES:
+        return False
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        _VALUE_TYPES.add(cls)
+        return True
+    _NOT_VALUE_TYPES.add(cls)
+    return False
 
 
 _SLOTS: dict[type, tuple[str, ...]] = {}

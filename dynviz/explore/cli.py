@@ -46,7 +46,8 @@ def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-states", type=_positive, default=200_000, metavar="N",
                         help="keep at most N frontier states and N seen hashes in memory, the rest in a "
                              "temporary SQLite file (default 200000)")
-    parser.add_argument("--first", action="store_true", help="stop at the first violation")
+    parser.add_argument("--first", action="store_true", help="stop at the first violation (the explore line's "
+                                                              "stop=first)")
     parser.add_argument("--jobs", type=_positive, default=1, metavar="N",
                         help="expand each level on N worker processes (default 1: this process)")
     parser.add_argument("--dask", default=None, metavar="ADDRESS",

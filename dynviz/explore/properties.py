@@ -19,12 +19,13 @@ P is built from atoms with ``not``, ``and``, ``or`` and ``implies`` (weakest fir
   ``inspect KEY on NODE has|lacks VALUE`` check (no request is made);
 * ``acked VALUE``: a put of VALUE has been acknowledged to its client;
 * ``CLIENT read VALUE``: CLIENT's latest answered get returned VALUE among its siblings;
+* ``CLIENT read``: a get of CLIENT's has been answered successfully;
 * ``CLIENT done``: every operation of CLIENT's has been answered (ok or not).
 
 So "can Bob's read ever miss Alice's acknowledged write?" is
-``always bob done and acked lamp implies bob read lamp`` (the read must start after the
-ack for that to be a fair question: put it after an operation that waits, or read the
-counterexample). Predicates about events (``hint stored``, ``read repair`` ...) are
+``always acked lamp and bob read implies bob read lamp`` (the read must start after the
+ack for that to be a fair question: give one client the write and then the read, as
+``sessions/explore/handoff-substitute-crash-w1.dyn`` does, or read the counterexample). Predicates about events (``hint stored``, ``read repair`` ...) are
 about a path, not a state, and are refused here with that reason.
 """
 
@@ -146,6 +147,10 @@ def _atom(words: list[Word], line: int, names: list[str]) -> Test:
         client, value = texts[0], texts[2].encode()
         names.extend((client, texts[2]))
         return lambda world: value in (world.last_read(client) or ())
+    if len(texts) == 2 and texts[1] == "read":
+        client = texts[0]
+        names.append(client)
+        return lambda world: world.last_read(client) is not None
     if len(texts) == 2 and texts[1] == "done":
         client = texts[0]
         names.append(client)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +70,6 @@ class Stats:
     ends: int = 0  # end states played out for liveness
     revisits: int = 0  # states expanded again for a smaller sleep set
     cut: int = 0  # states at the depth bound that still had choices
-    asleep: int = 0  # moves the partial-order reduction skipped
     seconds: float = 0.0
     level_states: int = 0  # states in the level being expanded (progress)
     level_done: int = 0
@@ -102,7 +101,7 @@ class Report:
             "scenario": self.spec.path, "bound": self.spec.bounds.describe(), "complete": self.complete,
             "stopped": self.stopped or None,
             "states": s.states, "transitions": s.transitions, "depth": s.depth, "end_states": s.ends,
-            "revisits": s.revisits, "at_bound": s.cut, "asleep": s.asleep,
+            "revisits": s.revisits, "at_bound": s.cut,
             "seconds": round(s.seconds, 3), "states_per_second": round(s.rate, 1),
             "violations": [f.as_json() for f in self.violations],
             "examples": [f.as_json() for f in self.findings if not f.violated],
@@ -250,13 +249,13 @@ def _shape(program: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
     return tuple(shape), values
 
 
-def expand(task: Task) -> list[Child]:
+def expand(task: Task, known: Known | None = None) -> list[Child]:
     """Every successor of every state of ``task`` (a worker's unit of work)."""
     spec = _spec_of(task)
     renames = renames_for(spec)
     children: list[Child] = []
     for index, data, sleep in task.states:
-        children.extend(_expand_one(spec, renames, index, data, sleep))
+        children.extend(_expand_one(spec, renames, index, data, sleep, known))
     return children
 
 
@@ -264,24 +263,34 @@ def _independent(a: Move, b: Move) -> bool:
     return a.kind == "deliver" and b.kind == "deliver" and a.node != b.node
 
 
+Known = Callable[[str, frozenset[str]], bool]
+"""Whether the parent already has a state and needs it no more (its sleep set covers
+the new one's): in this process the search asks, and skips cloning and checking it."""
+
+
 def _expand_one(spec: Spec, renames: tuple[dict[Any, Any], ...], index: int, data: bytes,
-                sleep: frozenset[str]) -> Iterator[Child]:
-    world = thaw(data)
+                sleep: frozenset[str], known: Known | None = None) -> Iterator[Child]:
+    world: World | None = thaw(data)
+    assert world is not None
     moves = world.moves(spec.bounds)
-    done: list[Move] = []
     por = spec.bounds.por
-    for move in moves:
-        if por and move.token in sleep:
-            continue
-        child = thaw(data)
+    awake = [m for m in moves if not (por and m.token in sleep)]
+    asleep = [m for m in moves if por and m.token in sleep]
+    for number, move in enumerate(awake):
+        # The world the moves were listed in serves the last move; the others get clones.
+        child = world if number == len(awake) - 1 and world is not None else thaw(data)
+        if child is world:
+            world = None
         commands = child.take(move)
         child_sleep: frozenset[str] = frozenset()
         if por:
-            asleep = [m for m in moves if m.token in sleep] + done
-            child_sleep = frozenset(m.token for m in asleep if _independent(m, move))
-        done.append(move)
+            child_sleep = frozenset(m.token for m in asleep + awake[:number] if _independent(m, move))
+        digest = child.digest(renames)
+        if known is not None and known(digest, child_sleep):
+            yield Child(index, commands, digest, b"", child_sleep, (), False)
+            continue
         found = tuple(check_state(child, spec))
-        yield Child(index, commands, child.digest(renames), freeze(child), child_sleep, found, child.quiescent())
+        yield Child(index, commands, digest, freeze(child), child_sleep, found, child.quiescent())
 
 
 def skipped(world: World, spec: Spec, sleep: frozenset[str]) -> int:
@@ -321,6 +330,11 @@ def explore(spec: Spec, spec_text: str, *, overrides: dict[str, int | bool] | No
     seen.put(world.digest(renames), frozenset())
     stats.states = 1
     found_labels: set[str] = set()
+
+    def known(digest: str, sleep: frozenset[str]) -> bool:
+        old = seen.get(digest)
+        return old is not None and (not spec.bounds.por or old <= sleep)
+
     ends_checked = 0
 
     def path_of(index: int) -> tuple[str, ...]:
@@ -363,7 +377,10 @@ def explore(spec: Spec, spec_text: str, *, overrides: dict[str, int | bool] | No
         stats.level_states, stats.level_done = len(level), 0
         depth += 1
         tasks = _chunks(level, chunk, spec_text, spec.path, options, depth >= spec.bounds.depth)
-        results = map(expand, tasks) if backend is None else backend.map(expand, tasks)
+        if backend is None:
+            results: Iterable[list[Child]] = (expand(task, known) for task in tasks)
+        else:
+            results = backend.map(expand, tasks)
         stop_reason = ""
         for children, task in zip(results, tasks, strict=False):
             stats.level_done += len(task.states)
@@ -394,7 +411,7 @@ def explore(spec: Spec, spec_text: str, *, overrides: dict[str, int | bool] | No
                 progress(stats)
             if should_stop is not None and should_stop():
                 stop_reason = "stopped"
-            if first_only and report.violations:
+            if (first_only or spec.bounds.first) and report.violations:
                 stop_reason = "first violation"
             if stop_reason:
                 break

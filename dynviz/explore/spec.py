@@ -13,6 +13,14 @@
     always hints <= 1                                          <- properties, besides the
     sometimes inspect cart on n2 has lamp                         built-in ones
 
+The ``explore`` options: ``depth=N`` (choices on one path), the budgets ``drops=``,
+``duplicates=``, ``crashes=``, ``partitions=`` (a partition cuts one node off) and
+``timers=`` (firing a pending timer early: the clock moves on to it), ``fire=WORD,...``
+(only timers whose purpose has one of the words, e.g. ``fire=replica``), ``crash=NODE,...``
+(only these nodes may crash), ``siblings=N`` (the most siblings a replica may hold;
+default one per write), ``symmetry=off``, ``por=off``, ``stop=first`` (end the search at
+the first violation; the default, ``stop=all``, explores the whole bounded space).
+
 After the ``explore`` line every message is held: the explorer is the network. Each
 client's first operation is issued at the start, each next one as soon as the one
 before it is answered; the choices are which pending message to deliver next, and,
@@ -29,10 +37,13 @@ from pathlib import Path
 from dynviz import commands as c
 from dynviz.commands.errors import CommandError
 from dynviz.explore.properties import Property, parse_property
+from dynviz.wording import plural
 
 BUDGETS = ("drops", "duplicates", "crashes", "partitions", "timers")
 """The faults an exploration may inject, each at most as many times as its budget."""
 
+_SINGULAR = {"drops": "drop", "duplicates": "duplicate", "crashes": "crash", "partitions": "partition",
+             "timers": "timer firing"}
 DEFAULT_DEPTH = 30
 MAX_DEPTH = 10_000
 
@@ -52,9 +63,11 @@ class Bounds:
     partitions: int = 0
     timers: int = 0
     fire: tuple[str, ...] = ()  # the timers that may fire (words of their purpose); () is every timer
+    crash: tuple[str, ...] = ()  # the nodes that may crash; () is every node
     siblings: int | None = None  # most siblings a replica may hold; None: one per write of the scenario
     symmetry: bool = True
     por: bool = True
+    first: bool = False  # stop at the first violation (stop=first)
 
     def describe(self) -> str:
         """The bound in words, for the report ("depth 14, 1 drop, 1 crash")."""
@@ -62,11 +75,13 @@ class Bounds:
         for name in BUDGETS:
             count = getattr(self, name)
             if count:
-                parts.append(f"{count} {name[:-1] if count == 1 else name}")
+                parts.append(plural(count, _SINGULAR[name], name))
         if not any(getattr(self, name) for name in BUDGETS):
             parts.append("no faults")
         if self.timers and self.fire:
             parts.append("timers: " + ",".join(self.fire))
+        if self.crashes and self.crash:
+            parts.append("may crash: " + ",".join(self.crash))
         return ", ".join(parts)
 
 
@@ -109,8 +124,13 @@ def _bounds(text: str, line: int, overrides: dict[str, int | bool]) -> Bounds:
         name, eq, value = word.partition("=")
         if not eq:
             raise SpecError(f"line {line}: explore takes name=value options, not {word!r}")
-        if name == "fire":
-            values["fire"] = tuple(part for part in value.split(",") if part)
+        if name in ("fire", "crash"):
+            values[name] = tuple(part for part in value.split(",") if part)
+            continue
+        if name == "stop":
+            if value not in ("first", "all"):
+                raise SpecError(f"line {line}: stop= is first (at the first violation) or all, not {value!r}")
+            values["first"] = value == "first"
             continue
         if name in ("symmetry", "por"):
             if value not in ("on", "off"):
@@ -119,7 +139,7 @@ def _bounds(text: str, line: int, overrides: dict[str, int | bool]) -> Bounds:
             continue
         if name not in ("depth", "siblings", *BUDGETS):
             raise SpecError(f"line {line}: unknown explore option {name!r}; the options are depth, "
-                            f"{', '.join(BUDGETS)}, fire, siblings, symmetry, por")
+                            f"{', '.join(BUDGETS)}, fire, crash, siblings, symmetry, por, stop")
         if not value.isdigit() or len(value) > 6:
             raise SpecError(f"line {line}: {name}= takes a whole number, not {value!r}")
         values[name] = int(value)

@@ -28,7 +28,7 @@ from dynviz.core.hashing import as_key
 from dynviz.core.versions import Siblings
 from dynviz.events import EventBus
 from dynviz.explore.canon import Canon
-from dynviz.explore.spec import Bounds, Spec
+from dynviz.explore.spec import Bounds, Spec, SpecError
 from dynviz.session.recording import Recorder
 from dynviz.sim.choices import pending_timers
 
@@ -205,7 +205,8 @@ class World:
                                       f"fire {timer.node} {timer.purpose} {timer.due}"))
         live = [name for name in cluster.nodes if cluster.is_up(name)]
         if spent.crashes < bounds.crashes:
-            found.extend(Move((f"kill {name}",), "crash", name, f"kill {name}") for name in live)
+            found.extend(Move((f"kill {name}",), "crash", name, f"kill {name}") for name in live
+                         if not bounds.crash or name in bounds.crash)
         found.extend(Move((f"recover {name}",), "recover", name, f"recover {name}") for name in self.crashed)
         if not self.cut and spent.partitions < bounds.partitions and len(cluster.nodes) > 1:
             for name in cluster.nodes:
@@ -297,6 +298,10 @@ def initial_world(spec: Spec, recorder: Recorder | None = None) -> tuple[World, 
     first = c.parse_line(spec.setup[0][0])
     assert isinstance(first, c.Cluster)
     scenario = Scenario(cluster_config(first), _keys(spec), recorder)
+    unknown = [name for name in spec.bounds.crash if name not in scenario.cluster.nodes]
+    if unknown:
+        raise SpecError(f"crash= names {', '.join(unknown)}, not a node of this cluster "
+                        f"({', '.join(scenario.cluster.nodes)})")
     for text, _line in spec.setup[1:]:
         pending = scenario.issue(text, strict=True)
         if pending is not None:
