@@ -11,9 +11,10 @@ and the scenario's ``eventually``.
 Reductions (each can be turned off, for the benchmark that shows what it saves):
 
 * **state deduplication** by the canonical hash (:mod:`dynviz.explore.canon`);
-* **partial-order reduction** by sleep sets (Godefroid): deliveries to different
-  nodes commute, so after exploring "a then b" from a state the search does not also
-  explore "b then a". A state met again with a smaller sleep set is expanded again for
+* **partial-order reduction** by sleep sets (Godefroid): moves at different nodes
+  commute (delivering, dropping or duplicating a message to one node, crashing or
+  recovering another), so after exploring "a then b" from a state the search does not
+  also explore "b then a". A state met again with a smaller sleep set is expanded again for
   the choices it had been asleep to, so nothing reachable is skipped;
 * **symmetry**: clients with the same operations up to their values (Alice puts lamp
   through n1, Bob puts pen through n1) are interchangeable, and so are their values,
@@ -259,8 +260,14 @@ def expand(task: Task, known: Known | None = None) -> list[Child]:
     return children
 
 
+LOCAL = frozenset({"deliver", "drop", "duplicate", "crash", "recover"})
+"""Moves that touch one node only (a message's receiver, or the node crashed or
+recovered): two of them at different nodes commute. Firing a timer moves the clock and
+a partition or heal cuts every link: those depend on everything."""
+
+
 def _independent(a: Move, b: Move) -> bool:
-    return a.kind == "deliver" and b.kind == "deliver" and a.node != b.node
+    return a.kind in LOCAL and b.kind in LOCAL and a.node != b.node
 
 
 Known = Callable[[str, frozenset[str]], bool]
