@@ -22,9 +22,12 @@ import base64
 import binascii
 import hmac
 import re
+from binascii import b2a_base64
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b, md5
+from itertools import islice
+from typing import Any, TypeVar
 
 from dynviz.core.versions import CausalContext, Dot
 
@@ -33,6 +36,9 @@ _TAG_BYTES = 12
 _MAX_TOKEN_CHARS = 1 << 20
 _B64 = re.compile(r"[A-Za-z0-9_-]+")
 _DOMAIN = b"dynviz-context\x00"
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class ContextError(ValueError):
@@ -61,10 +67,23 @@ def context_for(key: bytes, causal: CausalContext, replier: str | None) -> Conte
     return Context(causal, replier, key_digest(key))
 
 
+_keyed: dict[bytes, Any] = {}
+"""secret -> a keyed BLAKE2b that has absorbed the domain: copying it is about half the
+cost of keying a new one (the key fills a whole block), and a tag is made per put."""
+
+
 def _tag(secret: bytes, body: bytes) -> bytes:
     # Keyed BLAKE2b is a MAC in one C call (RFC 7693 section 2.9); HMAC-SHA256 costs
     # several times more, and a tag is made on every get and put.
-    return blake2b(_DOMAIN + body, key=secret if len(secret) <= 64 else blake2b(secret).digest(), digest_size=_TAG_BYTES).digest()
+    keyed = _keyed.get(secret)
+    if keyed is None:
+        if len(_keyed) >= 64:  # secrets are per cluster: a handful in any process
+            _keyed.clear()
+        keyed = _keyed[secret] = blake2b(
+            _DOMAIN, key=secret if len(secret) <= 64 else blake2b(secret).digest(), digest_size=_TAG_BYTES)
+    h = keyed.copy()
+    h.update(body)
+    return h.digest()
 
 
 def _uvarint(n: int, out: bytearray) -> None:
@@ -87,6 +106,16 @@ tokens that passed the integrity check are kept, so the cache cannot admit a for
 _VERIFIED_MAX = 8192
 
 
+def _remember(cache: dict[K, V], key: K, value: V) -> None:
+    """Add to a bounded cache, forgetting its older half when full (dicts keep insertion
+    order). Clearing it all instead made every token in use miss at once, each miss a
+    full parse and MAC; the older half is what a client is least likely to send back."""
+    if len(cache) >= _VERIFIED_MAX:
+        for old in list(islice(cache, _VERIFIED_MAX // 2)):
+            del cache[old]
+    cache[key] = value
+
+
 _encoded: dict[tuple[Context, bytes], str] = {}
 
 
@@ -101,15 +130,16 @@ def encode_context(ctx: Context, secret: bytes, fresh: bool = False) -> str:
     token = _encoded.get((ctx, secret))
     if token is None:
         token = _encode(ctx, secret)
-        if len(_encoded) >= _VERIFIED_MAX:
-            _encoded.clear()
-        _encoded[(ctx, secret)] = token
+        _remember(_encoded, (ctx, secret), token)
     return token
 
 
 def _encode(ctx: Context, secret: bytes) -> str:
     causal = ctx.causal
-    actors = sorted({a for a, _ in causal.vv} | {a for a, _ in causal.dots})
+    vv, dots = causal.vv, causal.dots
+    # ``vv`` is sorted by actor, one entry each: without dots (the common case) its
+    # actors are already the sorted table.
+    actors = [a for a, _ in vv] if not dots else sorted({a for a, _ in vv} | {a for a, _ in dots})
     index = {a: i for i, a in enumerate(actors)}
     out = bytearray((_FORMAT, len(ctx.key_digest)))
     out += ctx.key_digest
@@ -122,16 +152,20 @@ def _encode(ctx: Context, secret: bytes) -> str:
     _uvarint(len(actors), out)
     for a in actors:
         _text(a, out)
-    for pairs in (causal.vv, causal.dots):
+    for pairs in (vv, dots):
         _uvarint(len(pairs), out)
         for a, c in pairs:
-            _uvarint(index[a], out)
-            _uvarint(c, out)
+            i = index[a]
+            if i < 0x80 and c < 0x80:  # one byte each (nearly always): no call
+                out.append(i)
+                out.append(c)
+            else:
+                _uvarint(i, out)
+                _uvarint(c, out)
     out += _tag(secret, bytes(out))
-    token = base64.urlsafe_b64encode(bytes(out)).rstrip(b"=").decode("ascii")
-    if len(_verified) >= _VERIFIED_MAX:
-        _verified.clear()
-    _verified[(token, secret)] = ctx  # we just signed it: no need to verify it again
+    # urlsafe_b64encode without its Python wrappers: the same bytes.
+    token = b2a_base64(out, newline=False).rstrip(b"=").translate(_URLSAFE).decode("ascii")
+    _remember(_verified, (token, secret), ctx)  # we just signed it: no need to verify it again
     return token
 
 
@@ -205,9 +239,7 @@ def decode_context(token: str, secret: bytes, key: bytes | None = None) -> Conte
     ctx = _verified.get((token, secret)) if isinstance(token, str) else None
     if ctx is None:
         ctx = _verify(token, secret)
-        if len(_verified) >= _VERIFIED_MAX:
-            _verified.clear()
-        _verified[(token, secret)] = ctx
+        _remember(_verified, (token, secret), ctx)
     if key is not None and ctx.key_digest and ctx.key_digest != key_digest(key):
         raise ContextError("context is for another key: get this key first and use its context")
     return ctx
