@@ -134,6 +134,25 @@ def encode_context(ctx: Context, secret: bytes, fresh: bool = False) -> str:
     return token
 
 
+_tokens: dict[tuple[bytes, tuple[Dot, ...], tuple[Dot, ...], str | None, bytes], str] = {}
+
+
+def context_token(key: bytes, causal: CausalContext, replier: str | None, secret: bytes,
+                  fresh: bool = False) -> str:
+    """``encode_context(context_for(key, causal, replier), secret)``: the token every get
+    and put returns. Cached on plain values (a tuple of tuples hashes and compares in C),
+    so a read of an unchanged key builds no :class:`Context` and hashes no dataclass.
+    ``fresh``: a put's new version, which no cached token can name."""
+    if fresh:
+        return _encode(context_for(key, causal, replier), secret)
+    cache_key = (key, causal.vv, causal.dots, replier, secret)
+    token = _tokens.get(cache_key)
+    if token is None:
+        token = _encode(context_for(key, causal, replier), secret)
+        _remember(_tokens, cache_key, token)
+    return token
+
+
 def _encode(ctx: Context, secret: bytes) -> str:
     causal = ctx.causal
     vv, dots = causal.vv, causal.dots

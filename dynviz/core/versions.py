@@ -235,14 +235,15 @@ class CausalContext:
 
     def add(self, dot: Dot) -> CausalContext:
         """This context plus the event ``dot``."""
-        if self.contains(dot):
-            return self
         if not self.dots:
-            # Fast path (the common case): the dot extends ``vv`` contiguously.
+            # Fast path (the common case, every get's context): one walk of ``vv`` both
+            # answers ``contains`` and finds where the dot extends it contiguously.
             actor, counter = dot
             vv = self.vv
             for i, (a, c) in enumerate(vv):
                 if a == actor:
+                    if counter <= c:
+                        return self  # seen already
                     if counter == c + 1:
                         return CausalContext((*vv[:i], (a, counter), *vv[i + 1:]))
                     break
@@ -253,6 +254,9 @@ class CausalContext:
             else:
                 if counter == 1:
                     return CausalContext((*vv, (actor, 1)))
+            return _normalise(dict(vv), (dot,))
+        if self.contains(dot):
+            return self
         return _normalise(dict(self.vv), (*self.dots, dot))
 
     def is_empty(self) -> bool:
@@ -431,10 +435,14 @@ class Versioning(ABC):
         if len(av) == 1 and len(bv) == 1:
             # The common case (one version each side): no set machinery.
             v, w = av[0], bv[0]
-            if v is w or v == w or beats(v, w):
+            if v is w or beats(v, w):
                 return a
             if beats(w, v):
                 return b
+            # Equal versions beat neither way (``beats`` is strict), so the costlier
+            # field-by-field comparison is only needed here, not before every write.
+            if v == w:
+                return a
             return _siblings([v, w])
         if a == b:
             return a

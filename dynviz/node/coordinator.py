@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dynviz.core.context import context_for, encode_context
+from dynviz.core.context import context_token
 from dynviz.core.hashing import show_key
 from dynviz.core.versions import Siblings, Version
 from dynviz.events import CoordinatorState, ReadRepair, RequestDone
@@ -312,9 +312,8 @@ class PutCoordinator(_Coordinator):
             merged = self.merged or Siblings.EMPTY
             # Like Riak's return_body: the client learns the merged siblings and a
             # context for them, so its next put supersedes its own write.
-            token = encode_context(
-                context_for(self.key, node.versioning.context_of(merged), node.name), node.config.secret,
-                fresh=True)
+            token = context_token(self.key, node.versioning.context_of(merged), node.name, node.config.secret,
+                                  fresh=True)
             self.reply(ClientReply(
                 self.req, self.key, self.op, True, node.name, siblings=merged, context=token,
                 replier=node.name, acks=tuple(self.tally.ok), hints=tuple(self.acked_hints),
@@ -533,8 +532,7 @@ class GetCoordinator(_ReadCoordinator):
     def reply_ok(self) -> None:
         node, core = self.node, self.core
         merged = core.merged(self.key)  # the one key's response, without building it as a run
-        token = encode_context(context_for(self.key, node.versioning.context_of(merged), core.first),
-                               node.config.secret)
+        token = context_token(self.key, node.versioning.context_of(merged), core.first, node.config.secret)
         self.reply(ClientReply(
             self.req, self.key, "get", True, node.name, siblings=merged, context=token,
             replier=core.first, acks=tuple(core.tally.ok), hops=self.hops,
