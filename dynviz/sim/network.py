@@ -66,7 +66,7 @@ class Network:
     __slots__ = (
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
-        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop",
+        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop", "_lines",
     )
 
     def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
@@ -92,7 +92,10 @@ class Network:
         self._next_id = 0  # also the count of messages sent (``sent_count``)
         self.dropped_count = 0
         self._kinds: dict[type, str] = {}
-        self._record = trace.append  # one C call per delivery on the hot path
+        self._record = trace.write  # one C call per delivery on the hot path
+        # (src, dst, kind) -> the end of a delivery's trace line, ``repr((src, dst, kind))``
+        # without its "(": a delivery writes ``repr((now, src, dst, kind))`` from it.
+        self._lines: dict[tuple[str, str, str], str] = {}
         # A watcher of every delivery (the checker's run-time invariants); None costs a
         # comparison per message.
         self.tap: Tap | None = None
@@ -190,9 +193,15 @@ class Network:
                 and groups.get(src, -1) != groups.get(dst, -1):
             self._drop(mid, src, dst, msg, "partition", sent)
             return
-        self._record((now, src, dst, type(msg).__name__))
+        kind = type(msg).__name__
+        line = self._lines.get((src, dst, kind))
+        if line is None:
+            if len(self._lines) >= 65536:  # endpoints come and go (clients, joins): stay bounded
+                self._lines.clear()
+            line = self._lines[src, dst, kind] = repr((src, dst, kind))[1:]
+        self._record(f"({now}, {line}")  # exactly repr((now, src, dst, kind))
         if self.bus.active:
-            self.bus.emit(MessageDelivered(now, mid, src, dst, type(msg).__name__, sent))
+            self.bus.emit(MessageDelivered(now, mid, src, dst, kind, sent))
         if self.tap is not None:
             self.tap(src, dst, msg)
         self.endpoints[dst](src, msg)
