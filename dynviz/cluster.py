@@ -210,6 +210,7 @@ class Cluster:
         self._monitor: InvariantMonitor | None = None
         self.tables: TableSlot | None = None  # the table layer's, made by it on first use (table/slot.py)
         self._awaited: list[Pending[Any]] = []  # requests ``wait`` runs the simulation for (nested: several)
+        self._seed_nodes = config.seed_nodes  # asked on every request (``ring``): a tuple made once
         for name in config.nodes:
             self._add_node(name)
 
@@ -272,7 +273,7 @@ class Cluster:
         """The ring a partition-aware client holds: a live seed's (else any live node's)."""
         down = self.network.down
         nodes = self.nodes
-        for name in self.config.seed_nodes:
+        for name in self._seed_nodes:
             if name not in down and name in nodes:
                 return nodes[name].ring
         for name, node in nodes.items():
@@ -381,7 +382,8 @@ class Cluster:
     def _submit(self, op: str, client_name: str | None, key: bytes | str, value: bytes | str | None,
                 via: str | None, n: int | None, quorum: int | None, primaries: int | None,
                 context_of: bytes | str | None = None) -> Pending[Any]:
-        key = as_key(key)
+        if isinstance(key, str):  # as_key, inline: every request comes here
+            key = key.encode("utf-8")
         client = self.client(client_name)
         cfg = self.config
         n_eff = n or cfg.n
@@ -404,7 +406,7 @@ class Cluster:
         if context_of is not None:
             context_of = as_key(context_of)
             record += (context_of,)  # only then: the recordings made before it still verify
-        self.trace.append(record)
+        self.trace.write(repr(record))
         if op == "get":
             msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
         else:
@@ -415,12 +417,11 @@ class Cluster:
 
     def _open(self, op: str, client: Client, key: bytes, value: bytes | None, entry: str) -> Pending[Any]:
         """A new request in flight, with the deadline the client sweep enforces."""
-        self._next_req += 1
+        self._next_req = req = self._next_req + 1
         now = self.scheduler.now
-        pending = Pending(self._next_req, op, client, key, value, entry, now)
-        self.pending[pending.req] = pending
         # The client gives up a little after the coordinator's own deadline (+ a forward).
-        pending.deadline = now + self.config.request_timeout * 2 + 100 * MS
+        pending = Pending(req, op, client, key, value, entry, now, None, now + self.config.request_timeout * 2 + 100 * MS)
+        self.pending[req] = pending
         if self._sweep is None:
             self._sweep = self.scheduler.at(pending.deadline, self._client_sweep)
         return pending
@@ -492,15 +493,15 @@ class Cluster:
     def put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, w: int | None = None, pw: int | None = None,
             context_of: bytes | str | None = None) -> PutResult:
-        return self.wait(self.submit_put(key, value, client, via, n, w, pw, context_of))
+        return self.wait(self._submit("put", client, key, value, via, n, w, pw, context_of))  # submit_put
 
     def delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
                n: int | None = None, w: int | None = None) -> PutResult:
-        return self.wait(self.submit_delete(key, client, via, n, w))
+        return self.wait(self._submit("delete", client, key, None, via, n, w, None))  # submit_delete
 
     def get(self, key: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, r: int | None = None, pr: int | None = None) -> GetResult:
-        return self.wait(self.submit_get(key, client, via, n, r, pr))
+        return self.wait(self._submit("get", client, key, None, via, n, r, pr))  # submit_get
 
     def _complete(self, pending: Pending[Any], result: PutResult | GetResult | RangeResult) -> None:
         self.pending.pop(pending.req, None)
@@ -508,7 +509,7 @@ class Cluster:
         if result.ok and not isinstance(result, RangeResult):
             pending.client.remember(result)
         trace = self.trace
-        trace.append(_result_record(result))
+        trace.write(repr(_result_record(result)))
         trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
