@@ -384,7 +384,7 @@ class Cluster:
                 context_of: bytes | str | None = None) -> Pending[Any]:
         if isinstance(key, str):  # as_key, inline: every request comes here
             key = key.encode("utf-8")
-        client = self.client(client_name)
+        client = self.clients.get(client_name or "client") or self.client(client_name)
         cfg = self.config
         n_eff = n or cfg.n
         if n is not None and not 1 <= n <= len(self.nodes):
@@ -392,7 +392,8 @@ class Cluster:
         if quorum is not None and not 1 <= quorum <= n_eff:
             raise ClusterError(f"{'r' if op == 'get' else 'w'}={quorum} must be between 1 and n={n_eff}")
         if value is not None:
-            value = as_key(value)
+            if isinstance(value, str):  # as_key, inline
+                value = value.encode("utf-8")
             if len(value) > MAX_VALUE_BYTES:
                 raise StorageError(f"value is {len(value)} bytes; the limit is 1 MiB ({MAX_VALUE_BYTES} bytes)")
         entry = self._entry(client, key, via, n_eff)

@@ -99,6 +99,18 @@ def _text(s: str, out: bytearray) -> None:
     out += raw
 
 
+def _uvarint_text(s: str, out: bytearray, extra: int) -> None:
+    """``s`` as UTF-8 after its length plus ``extra`` (a uvarint): ``_text`` when
+    ``extra`` is 0, the replier field when 1. Lengths under 128 are one byte, inline."""
+    raw = s.encode("utf-8")
+    n = len(raw) + extra
+    if n < 0x80:
+        out.append(n)
+    else:
+        _uvarint(n, out)
+    out += raw
+
+
 _verified: dict[tuple[str, bytes], Context] = {}
 """Tokens already verified, by (token, secret): every put decodes the token its client
 got from a get, so remembering a few thousand saves a MAC and a parse per put. Only
@@ -157,30 +169,37 @@ def context_token(key: bytes, causal: CausalContext, replier: str | None, secret
 def _encode(ctx: Context, secret: bytes) -> str:
     causal = ctx.causal
     vv, dots = causal.vv, causal.dots
-    # ``vv`` is sorted by actor, one entry each: without dots (the common case) its
-    # actors are already the sorted table.
-    actors = [a for a, _ in vv] if not dots else sorted({a for a, _ in vv} | {a for a, _ in dots})
-    index = {a: i for i, a in enumerate(actors)}
     out = bytearray((_FORMAT, len(ctx.key_digest)))
     out += ctx.key_digest
     if ctx.replier is None:
         out.append(0)
     else:
-        raw = ctx.replier.encode("utf-8")
-        _uvarint(len(raw) + 1, out)
-        out += raw
-    _uvarint(len(actors), out)
-    for a in actors:
-        _text(a, out)
-    for pairs in (vv, dots):
-        _uvarint(len(pairs), out)
-        for a, c in pairs:
-            i = index[a]
+        _uvarint_text(ctx.replier, out, 1)
+    if not dots:
+        # The common case: ``vv`` is sorted by actor, one entry each, so its actors are
+        # the table in order and the i-th pair's actor index is i.
+        _uvarint(len(vv), out)
+        for a, _ in vv:
+            _uvarint_text(a, out, 0)
+        _uvarint(len(vv), out)
+        for i, (_, c) in enumerate(vv):
             if i < 0x80 and c < 0x80:  # one byte each (nearly always): no call
                 out.append(i)
                 out.append(c)
             else:
                 _uvarint(i, out)
+                _uvarint(c, out)
+        out.append(0)  # no dots
+    else:
+        actors = sorted({a for a, _ in vv} | {a for a, _ in dots})
+        index = {a: i for i, a in enumerate(actors)}
+        _uvarint(len(actors), out)
+        for a in actors:
+            _text(a, out)
+        for pairs in (vv, dots):
+            _uvarint(len(pairs), out)
+            for a, c in pairs:
+                _uvarint(index[a], out)
                 _uvarint(c, out)
     out += _tag(secret, bytes(out))
     # urlsafe_b64encode without its Python wrappers: the same bytes.

@@ -309,7 +309,7 @@ class PutCoordinator(_Coordinator):
         if self.state is WAITING_W and self.tally.enough():
             self.set_state(DONE)
             node = self.node
-            merged = self.merged or Siblings.EMPTY
+            merged = self.merged if self.merged is not None else Siblings.EMPTY
             # Like Riak's return_body: the client learns the merged siblings and a
             # context for them, so its next put supersedes its own write.
             token = context_token(self.key, node.versioning.context_of(merged), node.name, node.config.secret,
@@ -531,7 +531,7 @@ class GetCoordinator(_ReadCoordinator):
 
     def reply_ok(self) -> None:
         node, core = self.node, self.core
-        merged = core.merged(self.key)  # the one key's response, without building it as a run
+        merged = core.entries.get(self.key, Siblings.EMPTY)  # core.merged, inline: the one key's response
         token = context_token(self.key, node.versioning.context_of(merged), core.first, node.config.secret)
         self.reply(ClientReply(
             self.req, self.key, "get", True, node.name, siblings=merged, context=token,
