@@ -159,7 +159,10 @@ class Network:
         else:
             entry = [arrives, sched.next_seq(), self._deliver, (mid, src, dst, msg, now)]  # Scheduler.at, no frame
             self.in_flight[mid] = entry
-            sched.push(entry)
+            if arrives > now:
+                sched.push(entry)
+            else:
+                sched.push_now(entry)  # due this instant (no latency): the FIFO, no heap walk
         if self.bus.active:
             self.bus.emit(MessageSent(now, mid, src, dst, type(msg).__name__, getattr(msg, "key", None), arrives))
 
