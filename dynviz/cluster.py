@@ -402,12 +402,15 @@ class Cluster:
         # The request as the client made it, value and options included: the messages
         # and dots that follow do not show the value, so without this record a session
         # with one hand-edited (and later overwritten) value would still verify.
-        record: tuple[Any, ...] = ("request", pending.started, req, op, client.name, key, value, n, quorum,
-                                   primaries, via, entry)
+        # Written as repr(("request", started, req, op, client, key, value, n, quorum,
+        # primaries, via, entry[, context_of])), character for character: an f-string
+        # of the fields costs less than building the tuple and taking its repr.
+        head = (f"('request', {pending.started!r}, {req!r}, {op!r}, {client.name!r}, {key!r}, {value!r}, {n!r}, "
+                f"{quorum!r}, {primaries!r}, {via!r}, {entry!r}")
         if context_of is not None:
             context_of = as_key(context_of)
-            record += (context_of,)  # only then: the recordings made before it still verify
-        self.trace.write(repr(record))
+            head += f", {context_of!r}"  # only then: the recordings made before it still verify
+        self.trace.write(head + ")")
         if op == "get":
             msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
         else:
@@ -494,15 +497,18 @@ class Cluster:
     def put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, w: int | None = None, pw: int | None = None,
             context_of: bytes | str | None = None) -> PutResult:
-        return self.wait(self._submit("put", client, key, value, via, n, w, pw, context_of))  # submit_put
+        pending: Pending[PutResult] = self._submit("put", client, key, value, via, n, w, pw, context_of)  # submit_put, one call less
+        return self.wait(pending)
 
     def delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
                n: int | None = None, w: int | None = None) -> PutResult:
-        return self.wait(self._submit("delete", client, key, None, via, n, w, None))  # submit_delete
+        pending: Pending[PutResult] = self._submit("delete", client, key, None, via, n, w, None)  # submit_delete, one call less
+        return self.wait(pending)
 
     def get(self, key: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, r: int | None = None, pr: int | None = None) -> GetResult:
-        return self.wait(self._submit("get", client, key, None, via, n, r, pr))  # submit_get
+        pending: Pending[GetResult] = self._submit("get", client, key, None, via, n, r, pr)  # submit_get, one call less
+        return self.wait(pending)
 
     def _complete(self, pending: Pending[Any], result: PutResult | GetResult | RangeResult) -> None:
         self.pending.pop(pending.req, None)
@@ -510,7 +516,7 @@ class Cluster:
         if result.ok and not isinstance(result, RangeResult):
             pending.client.remember(result)
         trace = self.trace
-        trace.write(repr(_result_record(result)))
+        trace.write(_result_line(result))
         trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
@@ -884,16 +890,20 @@ class Cluster:
         return replace(self.config, **changes)
 
 
-def _result_record(result: PutResult | GetResult | RangeResult) -> tuple[object, ...]:
+def _result_line(result: PutResult | GetResult | RangeResult) -> str:
     """What the trace keeps of a client's result (the messages that led to it are
-    already in the trace; the sibling dots pin down what was returned)."""
+    already in the trace; the sibling dots pin down what was returned): the repr of
+    the record ``(op, finished, key, ok, coordinator, dots, error)``, written field by
+    field for a get or put (every request writes one; an f-string costs less than a
+    tuple and its repr)."""
     if isinstance(result, RangeResult):
-        return ("range", result.finished, result.key, result.ok, result.coordinator,
-                tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error)
+        return repr(("range", result.finished, result.key, result.ok, result.coordinator,
+                     tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error))
     siblings = result.siblings
     dots = tuple(map(_dot, siblings.versions)) if siblings is not None else ()
     op = "get" if isinstance(result, GetResult) else result.op
-    return (op, result.finished, result.key, result.ok, result.coordinator, dots, result.error)
+    return (f"({op!r}, {result.finished!r}, {result.key!r}, {result.ok!r}, {result.coordinator!r}, {dots!r}, "
+            f"{result.error!r})")
 
 
 _dot = attrgetter("dot")

@@ -216,9 +216,10 @@ class CausalContext:
             if a == actor:
                 best = c
                 break
-        for a, c in self.dots:
-            if a == actor and c > best:
-                best = c
+        if self.dots:
+            for a, c in self.dots:
+                if a == actor and c > best:
+                    best = c
         return best
 
     def join(self, other: CausalContext) -> CausalContext:
@@ -499,11 +500,14 @@ class DvvVersioning(Versioning):
         timestamp: int,
         issued: int = 0,
     ) -> Version:
-        top = max(context.max_counter(actor), issued)
+        top = context.max_counter(actor)
+        if issued > top:
+            top = issued
         for v in stored.versions:
             c = v.past.max_counter(actor)
-            if v.dot[0] == actor and v.dot[1] > c:
-                c = v.dot[1]
+            d_actor, d_counter = v.dot
+            if d_actor == actor and d_counter > c:
+                c = d_counter
             if c > top:
                 top = c
         dot = (actor, top + 1)

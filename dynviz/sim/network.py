@@ -66,7 +66,7 @@ class Network:
     __slots__ = (
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
-        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop", "_lines",
+        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop", "_lines", "_deliver_bound",
     )
 
     def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
@@ -96,7 +96,8 @@ class Network:
         self._record = trace.write  # one C call per delivery on the hot path
         # (src, dst, kind) -> the end of a delivery's trace line, ``repr((src, dst, kind))``
         # without its "(": a delivery writes ``repr((now, src, dst, kind))`` from it.
-        self._lines: dict[tuple[str, str, str], str] = {}
+        self._lines: dict[tuple[str, str, type], str] = {}
+        self._deliver_bound = self._deliver  # bound once, not per message (pickles as (self, name))
         # A watcher of every delivery (the checker's run-time invariants); None costs a
         # comparison per message.
         self.tap: Tap | None = None
@@ -157,7 +158,7 @@ class Network:
         if self.holds and self._held_by(src, dst):
             self.held[mid] = (src, dst, msg, now, arrives)
         else:
-            entry = [arrives, sched.next_seq(), self._deliver, (mid, src, dst, msg, now)]  # Scheduler.at, no frame
+            entry = [arrives, sched.next_seq(), self._deliver_bound, (mid, src, dst, msg, now)]  # Scheduler.at, no frame
             self.in_flight[mid] = entry
             if arrives > now:
                 sched.push(entry)
@@ -198,15 +199,15 @@ class Network:
                 and groups.get(src, -1) != groups.get(dst, -1):
             self._drop(mid, src, dst, msg, "partition", sent)
             return
-        kind = type(msg).__name__
-        line = self._lines.get((src, dst, kind))
+        cls = type(msg)
+        line = self._lines.get((src, dst, cls))
         if line is None:
             if len(self._lines) >= 65536:  # endpoints come and go (clients, joins): stay bounded
                 self._lines.clear()
-            line = self._lines[src, dst, kind] = repr((src, dst, kind))[1:]
-        self._record(f"({now}, {line}")  # exactly repr((now, src, dst, kind))
+            line = self._lines[src, dst, cls] = repr((src, dst, cls.__name__))[1:]
+        self._record(f"({now}, {line}")  # exactly repr((now, src, dst, type(msg).__name__))
         if self.bus.active:
-            self.bus.emit(MessageDelivered(now, mid, src, dst, kind, sent))
+            self.bus.emit(MessageDelivered(now, mid, src, dst, cls.__name__, sent))
         if self.tap is not None:
             self.tap(src, dst, msg)
         self.endpoints[dst](src, msg)
