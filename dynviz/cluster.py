@@ -210,7 +210,6 @@ class Cluster:
         self._monitor: InvariantMonitor | None = None
         self.tables: TableSlot | None = None  # the table layer's, made by it on first use (table/slot.py)
         self._awaited: list[Pending[Any]] = []  # requests ``wait`` runs the simulation for (nested: several)
-        self._seed_nodes = config.seed_nodes  # asked on every request (``ring``): a tuple made once
         for name in config.nodes:
             self._add_node(name)
 
@@ -273,7 +272,7 @@ class Cluster:
         """The ring a partition-aware client holds: a live seed's (else any live node's)."""
         down = self.network.down
         nodes = self.nodes
-        for name in self._seed_nodes:
+        for name in self.config.seed_nodes:
             if name not in down and name in nodes:
                 return nodes[name].ring
         for name, node in nodes.items():
@@ -382,8 +381,7 @@ class Cluster:
     def _submit(self, op: str, client_name: str | None, key: bytes | str, value: bytes | str | None,
                 via: str | None, n: int | None, quorum: int | None, primaries: int | None,
                 context_of: bytes | str | None = None) -> Pending[Any]:
-        if isinstance(key, str):  # as_key, inline: every request comes here
-            key = key.encode("utf-8")
+        key = key.encode("utf-8") if isinstance(key, str) else key  # as_key, inline (every request)
         client = self.clients.get(client_name or "client") or self.client(client_name)
         cfg = self.config
         n_eff = n or cfg.n
@@ -392,8 +390,7 @@ class Cluster:
         if quorum is not None and not 1 <= quorum <= n_eff:
             raise ClusterError(f"{'r' if op == 'get' else 'w'}={quorum} must be between 1 and n={n_eff}")
         if value is not None:
-            if isinstance(value, str):  # as_key, inline
-                value = value.encode("utf-8")
+            value = value.encode("utf-8") if isinstance(value, str) else value  # as_key, inline
             if len(value) > MAX_VALUE_BYTES:
                 raise StorageError(f"value is {len(value)} bytes; the limit is 1 MiB ({MAX_VALUE_BYTES} bytes)")
         entry = self._entry(client, key, via, n_eff)
@@ -402,9 +399,7 @@ class Cluster:
         # The request as the client made it, value and options included: the messages
         # and dots that follow do not show the value, so without this record a session
         # with one hand-edited (and later overwritten) value would still verify.
-        # Written as repr(("request", started, req, op, client, key, value, n, quorum,
-        # primaries, via, entry[, context_of])), character for character: an f-string
-        # of the fields costs less than building the tuple and taking its repr.
+        # Exactly the repr of the record tuple: an f-string costs less than building it for repr.
         head = (f"('request', {pending.started!r}, {req!r}, {op!r}, {client.name!r}, {key!r}, {value!r}, {n!r}, "
                 f"{quorum!r}, {primaries!r}, {via!r}, {entry!r}")
         if context_of is not None:
@@ -497,18 +492,17 @@ class Cluster:
     def put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, w: int | None = None, pw: int | None = None,
             context_of: bytes | str | None = None) -> PutResult:
-        pending: Pending[PutResult] = self._submit("put", client, key, value, via, n, w, pw, context_of)  # submit_put, one call less
-        return self.wait(pending)
+        pending: Pending[PutResult] = self._submit("put", client, key, value, via, n, w, pw, context_of)
+        return self.wait(pending)  # (submit_put without its frame: every put)
 
     def delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
                n: int | None = None, w: int | None = None) -> PutResult:
-        pending: Pending[PutResult] = self._submit("delete", client, key, None, via, n, w, None)  # submit_delete, one call less
-        return self.wait(pending)
+        return self.wait(self.submit_delete(key, client, via, n, w))
 
     def get(self, key: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, r: int | None = None, pr: int | None = None) -> GetResult:
-        pending: Pending[GetResult] = self._submit("get", client, key, None, via, n, r, pr)  # submit_get, one call less
-        return self.wait(pending)
+        pending: Pending[GetResult] = self._submit("get", client, key, None, via, n, r, pr)
+        return self.wait(pending)  # (submit_get without its frame: every get)
 
     def _complete(self, pending: Pending[Any], result: PutResult | GetResult | RangeResult) -> None:
         self.pending.pop(pending.req, None)
@@ -891,11 +885,8 @@ class Cluster:
 
 
 def _result_line(result: PutResult | GetResult | RangeResult) -> str:
-    """What the trace keeps of a client's result (the messages that led to it are
-    already in the trace; the sibling dots pin down what was returned): the repr of
-    the record ``(op, finished, key, ok, coordinator, dots, error)``, written field by
-    field for a get or put (every request writes one; an f-string costs less than a
-    tuple and its repr)."""
+    """The trace's record of a result, repr of (op, finished, key, ok, coordinator, dots, error)
+    (f-string for a get or put); the messages are traced already, the dots pin the result."""
     if isinstance(result, RangeResult):
         return repr(("range", result.finished, result.key, result.ok, result.coordinator,
                      tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error))
