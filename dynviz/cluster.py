@@ -9,6 +9,7 @@ TUI uses these); ``put``/``get`` run the simulation until the answer arrives.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
@@ -21,7 +22,7 @@ from dynviz.core.partition import PartitionError, describe_groups, normalise_gro
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
 from dynviz.core.settings import ProtocolSettings, SettingsError
 from dynviz.core.units import MS, SECOND
-from dynviz.core.versions import versioning
+from dynviz.core.versions import encode_siblings, versioning
 from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
 from dynviz.node.antientropy import ExchangeReport
 from dynviz.node.assembly import assemble_node
@@ -241,13 +242,11 @@ class Cluster:
         return node
 
     def observe_versions(self, fn: Callable[[int, Any], None]) -> None:
-        """Call ``fn(request id, version)`` for every version a coordinator creates, on
-        every node including ones that join later (the checker attributes tombstones
-        to the deletes that made them, and checks that no dot is issued twice). Cheaper
-        than subscribing to all events. Observers add up, in the order they came."""
-        previous = self._version_observer
-        if previous is not None:
-            fn = _Both(previous, fn)
+        """Call ``fn(request id, version)`` for every version a coordinator creates, on every
+        node including later ones (the checker attributes tombstones to deletes and checks
+        dots); cheaper than all events. Observers add up, in the order they came."""
+        if self._version_observer is not None:
+            fn = _Both(self._version_observer, fn)
         self._version_observer = fn
         for node in self.nodes.values():
             node.version_observer = fn
@@ -375,8 +374,8 @@ class Cluster:
     def _submit(self, op: str, client_name: str | None, key: bytes | str, value: bytes | str | None,
                 via: str | None, n: int | None, quorum: int | None, primaries: int | None,
                 context_of: bytes | str | None = None) -> Pending[Any]:
-        key = as_key(key)
-        client = self.client(client_name)
+        key = key.encode("utf-8") if isinstance(key, str) else key  # as_key, inline (every request)
+        client = self.clients.get(client_name or "client") or self.client(client_name)
         cfg = self.config
         n_eff = n or cfg.n
         if n is not None and not 1 <= n <= len(self.nodes):
@@ -384,7 +383,7 @@ class Cluster:
         if quorum is not None and not 1 <= quorum <= n_eff:
             raise ClusterError(f"{'r' if op == 'get' else 'w'}={quorum} must be between 1 and n={n_eff}")
         if value is not None:
-            value = as_key(value)
+            value = value.encode("utf-8") if isinstance(value, str) else value  # as_key, inline
             if len(value) > MAX_VALUE_BYTES:
                 raise StorageError(f"value is {len(value)} bytes; the limit is 1 MiB ({MAX_VALUE_BYTES} bytes)")
         entry = self._entry(client, key, via, n_eff)
@@ -393,12 +392,13 @@ class Cluster:
         # The request as the client made it, value and options included: the messages
         # and dots that follow do not show the value, so without this record a session
         # with one hand-edited (and later overwritten) value would still verify.
-        record: tuple[Any, ...] = ("request", pending.started, req, op, client.name, key, value, n, quorum,
-                                   primaries, via, entry)
+        # Exactly the repr of the record tuple: an f-string costs less than building it for repr.
+        head = (f"('request', {pending.started!r}, {req!r}, {op!r}, {client.name!r}, {key!r}, {value!r}, {n!r}, "
+                f"{quorum!r}, {primaries!r}, {via!r}, {entry!r}")
         if context_of is not None:
             context_of = as_key(context_of)
-            record += (context_of,)  # only then: the recordings made before it still verify
-        self.trace.append(record)
+            head += f", {context_of!r}"  # only then: the recordings made before it still verify
+        self.trace.write(head + ")")
         if op == "get":
             msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
         else:
@@ -409,12 +409,11 @@ class Cluster:
 
     def _open(self, op: str, client: Client, key: bytes, value: bytes | None, entry: str) -> Pending[Any]:
         """A new request in flight, with the deadline the client sweep enforces."""
-        self._next_req += 1
+        self._next_req = req = self._next_req + 1
         now = self.scheduler.now
-        pending = Pending(self._next_req, op, client, key, value, entry, now)
-        self.pending[pending.req] = pending
         # The client gives up a little after the coordinator's own deadline (+ a forward).
-        pending.deadline = now + self.config.request_timeout * 2 + 100 * MS
+        pending = Pending(req, op, client, key, value, entry, now, None, now + self.config.request_timeout * 2 + 100 * MS)
+        self.pending[req] = pending
         if self._sweep is None:
             self._sweep = self.scheduler.at(pending.deadline, self._client_sweep)
         return pending
@@ -486,7 +485,8 @@ class Cluster:
     def put(self, key: bytes | str, value: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, w: int | None = None, pw: int | None = None,
             context_of: bytes | str | None = None) -> PutResult:
-        return self.wait(self.submit_put(key, value, client, via, n, w, pw, context_of))
+        pending: Pending[PutResult] = self._submit("put", client, key, value, via, n, w, pw, context_of)
+        return self.wait(pending)  # (submit_put without its frame: every put)
 
     def delete(self, key: bytes | str, client: str | None = None, via: str | None = None,
                n: int | None = None, w: int | None = None) -> PutResult:
@@ -494,7 +494,8 @@ class Cluster:
 
     def get(self, key: bytes | str, client: str | None = None, via: str | None = None,
             n: int | None = None, r: int | None = None, pr: int | None = None) -> GetResult:
-        return self.wait(self.submit_get(key, client, via, n, r, pr))
+        pending: Pending[GetResult] = self._submit("get", client, key, None, via, n, r, pr)
+        return self.wait(pending)  # (submit_get without its frame: every get)
 
     def _complete(self, pending: Pending[Any], result: PutResult | GetResult | RangeResult) -> None:
         self.pending.pop(pending.req, None)
@@ -502,7 +503,7 @@ class Cluster:
         if result.ok and not isinstance(result, RangeResult):
             pending.client.remember(result)
         trace = self.trace
-        trace.append(_result_record(result))
+        trace.write(_result_line(result))
         trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
@@ -859,10 +860,6 @@ class Cluster:
 
     def state_digest(self) -> str:
         """A digest of every node's stored data and hints (for replay verification)."""
-        import hashlib
-
-        from dynviz.core.versions import encode_siblings
-
         h = hashlib.sha256()
         for name, node in self.nodes.items():
             h.update(name.encode() + b"\x01")
@@ -878,9 +875,7 @@ class Cluster:
 
 @dataclass(frozen=True, slots=True)
 class _Both:
-    """Two version observers called in turn: a value, not a closure, so a cluster with
-    observers pickles (the explorer clones clusters that carry a checker's history)."""
-
+    """Two version observers in turn: a value, not a closure, so the cluster pickles."""
     first: Callable[[int, Any], None]
     then: Callable[[int, Any], None]
 
@@ -889,16 +884,17 @@ class _Both:
         self.then(req, version)
 
 
-def _result_record(result: PutResult | GetResult | RangeResult) -> tuple[object, ...]:
-    """What the trace keeps of a client's result (the messages that led to it are
-    already in the trace; the sibling dots pin down what was returned)."""
+def _result_line(result: PutResult | GetResult | RangeResult) -> str:
+    """The trace's record of a result, repr of (op, finished, key, ok, coordinator, dots, error)
+    (f-string for a get or put); the messages are traced already, the dots pin the result."""
     if isinstance(result, RangeResult):
-        return ("range", result.finished, result.key, result.ok, result.coordinator,
-                tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error)
+        return repr(("range", result.finished, result.key, result.ok, result.coordinator,
+                     tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error))
     siblings = result.siblings
     dots = tuple(map(_dot, siblings.versions)) if siblings is not None else ()
     op = "get" if isinstance(result, GetResult) else result.op
-    return (op, result.finished, result.key, result.ok, result.coordinator, dots, result.error)
+    return (f"({op!r}, {result.finished!r}, {result.key!r}, {result.ok!r}, {result.coordinator!r}, {dots!r}, "
+            f"{result.error!r})")
 
 
 _dot = attrgetter("dot")

@@ -22,9 +22,12 @@ import base64
 import binascii
 import hmac
 import re
+from binascii import b2a_base64
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b, md5
+from itertools import islice
+from typing import Any, TypeVar
 
 from dynviz.core.versions import CausalContext, Dot
 
@@ -33,6 +36,9 @@ _TAG_BYTES = 12
 _MAX_TOKEN_CHARS = 1 << 20
 _B64 = re.compile(r"[A-Za-z0-9_-]+")
 _DOMAIN = b"dynviz-context\x00"
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class ContextError(ValueError):
@@ -61,10 +67,23 @@ def context_for(key: bytes, causal: CausalContext, replier: str | None) -> Conte
     return Context(causal, replier, key_digest(key))
 
 
+_keyed: dict[bytes, Any] = {}
+"""secret -> a keyed BLAKE2b that has absorbed the domain: copying it is about half the
+cost of keying a new one (the key fills a whole block), and a tag is made per put."""
+
+
 def _tag(secret: bytes, body: bytes) -> bytes:
     # Keyed BLAKE2b is a MAC in one C call (RFC 7693 section 2.9); HMAC-SHA256 costs
     # several times more, and a tag is made on every get and put.
-    return blake2b(_DOMAIN + body, key=secret if len(secret) <= 64 else blake2b(secret).digest(), digest_size=_TAG_BYTES).digest()
+    keyed = _keyed.get(secret)
+    if keyed is None:
+        if len(_keyed) >= 64:  # secrets are per cluster: a handful in any process
+            _keyed.clear()
+        keyed = _keyed[secret] = blake2b(
+            _DOMAIN, key=secret if len(secret) <= 64 else blake2b(secret).digest(), digest_size=_TAG_BYTES)
+    h = keyed.copy()
+    h.update(body)
+    return h.digest()
 
 
 def _uvarint(n: int, out: bytearray) -> None:
@@ -80,11 +99,34 @@ def _text(s: str, out: bytearray) -> None:
     out += raw
 
 
+def _uvarint_text(s: str, out: bytearray, extra: int) -> None:
+    """``s`` as UTF-8 after its length plus ``extra`` (a uvarint): ``_text`` when
+    ``extra`` is 0, the replier field when 1. Lengths under 128 are one byte, inline."""
+    raw = s.encode("utf-8")
+    n = len(raw) + extra
+    if n < 0x80:
+        out.append(n)
+    else:
+        _uvarint(n, out)
+    out += raw
+
+
 _verified: dict[tuple[str, bytes], Context] = {}
 """Tokens already verified, by (token, secret): every put decodes the token its client
 got from a get, so remembering a few thousand saves a MAC and a parse per put. Only
 tokens that passed the integrity check are kept, so the cache cannot admit a forgery."""
 _VERIFIED_MAX = 8192
+
+
+def _remember(cache: dict[K, V], key: K, value: V) -> None:
+    """Add to a bounded cache, forgetting its older half when full (dicts keep insertion
+    order). Clearing it all instead made every token in use miss at once, each miss a
+    full parse and MAC; the older half is what a client is least likely to send back."""
+    if len(cache) >= _VERIFIED_MAX:
+        newer = dict(islice(cache.items(), _VERIFIED_MAX // 2, None))  # one pass in C, no del per key
+        cache.clear()
+        cache.update(newer)
+    cache[key] = value
 
 
 _encoded: dict[tuple[Context, bytes], str] = {}
@@ -101,37 +143,68 @@ def encode_context(ctx: Context, secret: bytes, fresh: bool = False) -> str:
     token = _encoded.get((ctx, secret))
     if token is None:
         token = _encode(ctx, secret)
-        if len(_encoded) >= _VERIFIED_MAX:
-            _encoded.clear()
-        _encoded[(ctx, secret)] = token
+        _remember(_encoded, (ctx, secret), token)
+    return token
+
+
+_tokens: dict[tuple[bytes, tuple[Dot, ...], tuple[Dot, ...], str | None, bytes], str] = {}
+
+
+def context_token(key: bytes, causal: CausalContext, replier: str | None, secret: bytes,
+                  fresh: bool = False) -> str:
+    """``encode_context(context_for(key, causal, replier), secret)``: the token every get
+    and put returns. Cached on plain values (a tuple of tuples hashes and compares in C),
+    so a read of an unchanged key builds no :class:`Context` and hashes no dataclass.
+    ``fresh``: a put's new version, which no cached token can name."""
+    if fresh:
+        return _encode(context_for(key, causal, replier), secret)
+    cache_key = (key, causal.vv, causal.dots, replier, secret)
+    token = _tokens.get(cache_key)
+    if token is None:
+        token = _encode(context_for(key, causal, replier), secret)
+        _remember(_tokens, cache_key, token)
     return token
 
 
 def _encode(ctx: Context, secret: bytes) -> str:
     causal = ctx.causal
-    actors = sorted({a for a, _ in causal.vv} | {a for a, _ in causal.dots})
-    index = {a: i for i, a in enumerate(actors)}
+    vv, dots = causal.vv, causal.dots
     out = bytearray((_FORMAT, len(ctx.key_digest)))
     out += ctx.key_digest
     if ctx.replier is None:
         out.append(0)
     else:
-        raw = ctx.replier.encode("utf-8")
-        _uvarint(len(raw) + 1, out)
-        out += raw
-    _uvarint(len(actors), out)
-    for a in actors:
-        _text(a, out)
-    for pairs in (causal.vv, causal.dots):
-        _uvarint(len(pairs), out)
-        for a, c in pairs:
-            _uvarint(index[a], out)
-            _uvarint(c, out)
+        _uvarint_text(ctx.replier, out, 1)
+    if not dots:
+        # The common case: ``vv`` is sorted by actor, one entry each, so its actors are
+        # the table in order and the i-th pair's actor index is i.
+        _uvarint(len(vv), out)
+        for a, _ in vv:
+            _uvarint_text(a, out, 0)
+        _uvarint(len(vv), out)
+        for i, (_, c) in enumerate(vv):
+            if i < 0x80 and c < 0x80:  # one byte each (nearly always): no call
+                out.append(i)
+                out.append(c)
+            else:
+                _uvarint(i, out)
+                _uvarint(c, out)
+        out.append(0)  # no dots
+    else:
+        actors = sorted({a for a, _ in vv} | {a for a, _ in dots})
+        index = {a: i for i, a in enumerate(actors)}
+        _uvarint(len(actors), out)
+        for a in actors:
+            _text(a, out)
+        for pairs in (vv, dots):
+            _uvarint(len(pairs), out)
+            for a, c in pairs:
+                _uvarint(index[a], out)
+                _uvarint(c, out)
     out += _tag(secret, bytes(out))
-    token = base64.urlsafe_b64encode(bytes(out)).rstrip(b"=").decode("ascii")
-    if len(_verified) >= _VERIFIED_MAX:
-        _verified.clear()
-    _verified[(token, secret)] = ctx  # we just signed it: no need to verify it again
+    # urlsafe_b64encode without its Python wrappers: the same bytes.
+    token = b2a_base64(out, newline=False).rstrip(b"=").translate(_URLSAFE).decode("ascii")
+    _remember(_verified, (token, secret), ctx)  # we just signed it: no need to verify it again
     return token
 
 
@@ -205,9 +278,7 @@ def decode_context(token: str, secret: bytes, key: bytes | None = None) -> Conte
     ctx = _verified.get((token, secret)) if isinstance(token, str) else None
     if ctx is None:
         ctx = _verify(token, secret)
-        if len(_verified) >= _VERIFIED_MAX:
-            _verified.clear()
-        _verified[(token, secret)] = ctx
+        _remember(_verified, (token, secret), ctx)
     if key is not None and ctx.key_digest and ctx.key_digest != key_digest(key):
         raise ContextError("context is for another key: get this key first and use its context")
     return ctx

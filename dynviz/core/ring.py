@@ -170,14 +170,27 @@ class Ring:
 
     def preference_list(self, key: bytes, n: int) -> tuple[str, ...]:
         """The key's top ``n`` distinct nodes (fewer if the ring has fewer nodes)."""
-        return self.replicas_of_range(self.range_index(token_of(key)), n)
+        # range_index and replicas_of_range, inline: every request asks this.
+        tokens = self.tokens
+        index = bisect_left(tokens, token_of(key))
+        if index == len(tokens):
+            index = 0
+        if n <= _CACHED_PREFIX:
+            cached = self._walk_cache[index]
+            if cached is None:
+                cached = self._walk_cache[index] = self._walk(index, _CACHED_PREFIX)
+            return cached[:n]
+        return self._walk(index, n)
 
     def preference_list_for_token(self, token: int, n: int) -> tuple[str, ...]:
         return self.replicas_of_range(self.range_index(token), n)
 
     def extended_preference_list(self, key: bytes) -> tuple[str, ...]:
         """Every node, in the order a sloppy quorum falls back through them."""
-        return self.extended_for_range(self.range_index(token_of(key)))
+        tokens = self.tokens  # range_index, inline: every request asks this
+        index = bisect_left(tokens, token_of(key))
+        found = self._extended_cache.get(index if index < len(tokens) else 0)
+        return found if found is not None else self.extended_for_range(index if index < len(tokens) else 0)
 
     def extended_for_range(self, index: int) -> tuple[str, ...]:
         """The whole clockwise walk from range ``index`` (cached per range)."""

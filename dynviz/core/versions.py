@@ -216,9 +216,10 @@ class CausalContext:
             if a == actor:
                 best = c
                 break
-        for a, c in self.dots:
-            if a == actor and c > best:
-                best = c
+        if self.dots:
+            for a, c in self.dots:
+                if a == actor and c > best:
+                    best = c
         return best
 
     def join(self, other: CausalContext) -> CausalContext:
@@ -235,14 +236,15 @@ class CausalContext:
 
     def add(self, dot: Dot) -> CausalContext:
         """This context plus the event ``dot``."""
-        if self.contains(dot):
-            return self
         if not self.dots:
-            # Fast path (the common case): the dot extends ``vv`` contiguously.
+            # Fast path (the common case, every get's context): one walk of ``vv`` both
+            # answers ``contains`` and finds where the dot extends it contiguously.
             actor, counter = dot
             vv = self.vv
             for i, (a, c) in enumerate(vv):
                 if a == actor:
+                    if counter <= c:
+                        return self  # seen already
                     if counter == c + 1:
                         return CausalContext((*vv[:i], (a, counter), *vv[i + 1:]))
                     break
@@ -253,6 +255,9 @@ class CausalContext:
             else:
                 if counter == 1:
                     return CausalContext((*vv, (actor, 1)))
+            return _normalise(dict(vv), (dot,))
+        if self.contains(dot):
+            return self
         return _normalise(dict(self.vv), (*self.dots, dot))
 
     def is_empty(self) -> bool:
@@ -431,10 +436,14 @@ class Versioning(ABC):
         if len(av) == 1 and len(bv) == 1:
             # The common case (one version each side): no set machinery.
             v, w = av[0], bv[0]
-            if v is w or v == w or beats(v, w):
+            if v is w or beats(v, w):
                 return a
             if beats(w, v):
                 return b
+            # Equal versions beat neither way (``beats`` is strict), so the costlier
+            # field-by-field comparison is only needed here, not before every write.
+            if v == w:
+                return a
             return _siblings([v, w])
         if a == b:
             return a
@@ -463,6 +472,25 @@ class DvvVersioning(Versioning):
 
     name = "dvv"
 
+    def merge(self, a: Siblings, b: Siblings) -> Siblings:
+        """``Versioning.merge``, with the common case (one version each side, two
+        different dots: every write a replica stores) decided here in one step, without
+        the generic ``_beats`` calls: for different dots ``_beats(w, v)`` is
+        ``w.past.contains(v.dot)``, and two versions with different dots are not equal."""
+        if a is b:  # replicas that agree hand over the very same object
+            return a
+        av, bv = a.versions, b.versions
+        if len(av) == 1 and len(bv) == 1:
+            v, w = av[0], bv[0]
+            vd, wd = v.dot, w.dot
+            if v is not w and vd != wd:
+                if v.past.contains(wd):
+                    return a
+                if w.past.contains(vd):
+                    return b
+                return _siblings([v, w])
+        return Versioning.merge(self, a, b)
+
     def new_version(
         self,
         stored: Siblings,
@@ -472,11 +500,14 @@ class DvvVersioning(Versioning):
         timestamp: int,
         issued: int = 0,
     ) -> Version:
-        top = max(context.max_counter(actor), issued)
+        top = context.max_counter(actor)
+        if issued > top:
+            top = issued
         for v in stored.versions:
             c = v.past.max_counter(actor)
-            if v.dot[0] == actor and v.dot[1] > c:
-                c = v.dot[1]
+            d_actor, d_counter = v.dot
+            if d_actor == actor and d_counter > c:
+                c = d_counter
             if c > top:
                 top = c
         dot = (actor, top + 1)

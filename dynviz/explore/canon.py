@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from random import Random
@@ -131,6 +132,8 @@ class Canon:
             self._items(((self._alone(k), v) for k, v in obj.items()), len(obj), out)
         elif kind is set or kind is frozenset:
             out.append(b"{" + _PACK(len(obj)) + b"".join(sorted(self._alone(item) for item in obj)))
+        elif kind is deque:
+            self.walk(list(obj), out)
         elif isinstance(obj, type):
             out.append(b"c" + obj.__module__.encode() + b"." + obj.__qualname__.encode() + b";")
         elif isinstance(obj, tuple):  # a NamedTuple (the node messages): its class and fields

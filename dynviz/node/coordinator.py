@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dynviz.core.context import context_for, encode_context
+from dynviz.core.context import context_token
 from dynviz.core.hashing import show_key
 from dynviz.core.versions import Siblings, Version
 from dynviz.events import CoordinatorState, ReadRepair, RequestDone
@@ -240,8 +240,9 @@ class _Coordinator:
 
     def finish(self) -> None:
         node = self.node
-        node.runtime.cancel(self.rtimer)
-        self.rtimer = None
+        if self.rtimer is not None:  # usually gone already: the last answer stopped it
+            node.runtime.cancel(self.rtimer)
+            self.rtimer = None
         self.timers.clear()
         node.coordinators.pop(self.req, None)
 
@@ -280,12 +281,14 @@ class PutCoordinator(_Coordinator):
         node = self.node
         me = node.name
         self.set_state(WAITING_W)
-        merged = node.store_version(self.key, version, self.targets.get(me))
+        req, key = self.req, self.key
+        merged = node.store_version(key, version, self.targets.get(me))
         self.merged = merged
+        send = node.runtime.send
         for target, hint_for in list(self.targets.items()):
             if target == me:
                 continue
-            node.runtime.send(target, ReplicaPut(self.req, self.key, merged, hint_for))
+            send(target, ReplicaPut(req, key, merged, hint_for))
             self.start_timer(target)
         pending = node.pending_ring
         if pending is not None:
@@ -301,20 +304,23 @@ class PutCoordinator(_Coordinator):
         self.ack(me)
 
     def ack(self, target: str) -> None:
-        self.stop_timer(target)
+        timers = self.timers
+        if timers.pop(target, None) is not None and not timers and self.rtimer is not None:  # stop_timer, inline
+            self.node.runtime.cancel(self.rtimer)
+            self.rtimer = None
         hint_for = self.targets.get(target)
-        self.tally.add_ok(target, hint_for is None and target in self.primaries)
+        tally = self.tally
+        tally.add_ok(target, hint_for is None and target in self.primaries)
         if hint_for is not None and (target, hint_for) not in self.acked_hints:
             self.acked_hints.append((target, hint_for))
-        if self.state is WAITING_W and self.tally.enough():
+        if self.state is WAITING_W and tally.enough():
             self.set_state(DONE)
             node = self.node
-            merged = self.merged or Siblings.EMPTY
+            merged = self.merged if self.merged is not None else Siblings.EMPTY
             # Like Riak's return_body: the client learns the merged siblings and a
             # context for them, so its next put supersedes its own write.
-            token = encode_context(
-                context_for(self.key, node.versioning.context_of(merged), node.name), node.config.secret,
-                fresh=True)
+            token = context_token(self.key, node.versioning.context_of(merged), node.name, node.config.secret,
+                                  fresh=True)
             self.reply(ClientReply(
                 self.req, self.key, self.op, True, node.name, siblings=merged, context=token,
                 replier=node.name, acks=tuple(self.tally.ok), hints=tuple(self.acked_hints),
@@ -418,7 +424,10 @@ class _ReadCoordinator(_Coordinator):
             self.answer_here()
 
     def add_reply(self, src: str, entries: Entries, more: bool = False) -> None:
-        self.stop_timer(src)
+        timers = self.timers
+        if timers.pop(src, None) is not None and not timers and self.rtimer is not None:  # stop_timer, inline
+            self.node.runtime.cancel(self.rtimer)
+            self.rtimer = None
         primary = self.targets.get(src) is None and src in self.primaries  # is_primary, inlined (every reply)
         if not self.core.add_result(src, entries, more, primary):
             return
@@ -532,9 +541,8 @@ class GetCoordinator(_ReadCoordinator):
 
     def reply_ok(self) -> None:
         node, core = self.node, self.core
-        merged = core.merged(self.key)  # the one key's response, without building it as a run
-        token = encode_context(context_for(self.key, node.versioning.context_of(merged), core.first),
-                               node.config.secret)
+        merged = core.entries.get(self.key, Siblings.EMPTY)  # core.merged, inline: the one key's response
+        token = context_token(self.key, node.versioning.context_of(merged), core.first, node.config.secret)
         self.reply(ClientReply(
             self.req, self.key, "get", True, node.name, siblings=merged, context=token,
             replier=core.first, acks=tuple(core.tally.ok), hops=self.hops,

@@ -309,11 +309,13 @@ class Node:
         if self.name not in targets:
             self._reject(msg, op, "no reachable replica can coordinate this request")
             return
-        local = self.read_local(msg.key) or Siblings.EMPTY
+        local = self.read_local(msg.key)
+        if local is None:  # (not ``or``: a Siblings' truth would call its __len__)
+            local = Siblings.EMPTY
         actor = self.actor
         issued = self.issued.get(msg.key, 0)
         version = self.versioning.new_version(local, causal, msg.value, actor, self.runtime.wall_clock(), issued)
-        if len(local) >= cfg.max_siblings and len(self.merge(local, Siblings((version,)))) > cfg.max_siblings:
+        if len(local.versions) >= cfg.max_siblings and len(self.merge(local, Siblings((version,)))) > cfg.max_siblings:
             # At the bound, a write that would add a sibling instead of reconciling is
             # refused (Riak's max_siblings); one over a context that covers them passes.
             self._reject(msg, op, f"the key has {len(local)} siblings, the limit is {cfg.max_siblings}: "

@@ -82,7 +82,13 @@ class ReadCore:
         found = self.entries
         for key, siblings in entries:
             have = found.get(key)
-            found[key] = siblings if have is None else self.merge(have, siblings)
+            if have is None:
+                found[key] = siblings
+            elif have is not siblings or len(siblings.versions) > 1:
+                found[key] = self.merge(have, siblings)
+            # else: replicas that agree answer with the very same object (the simulator
+            # shares immutable values), and one version merged with itself is itself
+            # under every merge (LWW's builds an equal copy): nothing to merge.
         self.tally.add_ok(replica, primary)
         return True
 

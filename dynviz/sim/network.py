@@ -66,7 +66,7 @@ class Network:
     __slots__ = (
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
-        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop",
+        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop", "_lines", "_deliver_bound",
     )
 
     def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
@@ -83,8 +83,9 @@ class Network:
         self.groups: dict[str, int] = {}
         self.blocked: set[tuple[str, str]] = set()
         self.link_latency: dict[tuple[str, str], tuple[int, int]] = {}
-        # id -> (src, dst, msg, sent, arrives, the scheduled delivery)
-        self.in_flight: dict[int, tuple[str, str, Any, int, int, list[Any]]] = {}
+        # id -> its scheduled delivery, the scheduler entry [arrives, seq, _deliver,
+        # (id, src, dst, msg, sent)]: the entry is the record (one object per message).
+        self.in_flight: dict[int, list[Any]] = {}
         # Messages a hold keeps, in the order they were held: id -> (src, dst, msg, sent, due)
         self.held: dict[int, tuple[str, str, Any, int, int]] = {}
         self.holds: tuple[Hold, ...] = ()
@@ -92,7 +93,11 @@ class Network:
         self._next_id = 0  # also the count of messages sent (``sent_count``)
         self.dropped_count = 0
         self._kinds: dict[type, str] = {}
-        self._record = trace.append  # one C call per delivery on the hot path
+        self._record = trace.write  # one C call per delivery on the hot path
+        # (src, dst, kind) -> the end of a delivery's trace line, ``repr((src, dst, kind))``
+        # without its "(": a delivery writes ``repr((now, src, dst, kind))`` from it.
+        self._lines: dict[tuple[str, str, type], str] = {}
+        self._deliver_bound = self._deliver  # bound once, not per message (pickles as (self, name))
         # A watcher of every delivery (the checker's run-time invariants); None costs a
         # comparison per message.
         self.tap: Tap | None = None
@@ -153,9 +158,12 @@ class Network:
         if self.holds and self._held_by(src, dst):
             self.held[mid] = (src, dst, msg, now, arrives)
         else:
-            entry = [arrives, sched.next_seq(), self._deliver, (mid,)]  # Scheduler.at without a frame
-            self.in_flight[mid] = (src, dst, msg, now, arrives, entry)
-            sched.push(entry)
+            entry = [arrives, sched.next_seq(), self._deliver_bound, (mid, src, dst, msg, now)]  # Scheduler.at, no frame
+            self.in_flight[mid] = entry
+            if arrives > now:
+                sched.push(entry)
+            else:
+                sched.push_now(entry)  # due this instant (no latency): the FIFO, no heap walk
         if self.bus.active:
             self.bus.emit(MessageSent(now, mid, src, dst, type(msg).__name__, getattr(msg, "key", None), arrives))
 
@@ -178,9 +186,10 @@ class Network:
             return "lost"
         return None
 
-    def _deliver(self, mid: int) -> None:
-        """Message ``mid`` reaches its receiver now, unless the receiver is down or cut off."""
-        src, dst, msg, sent, _, _ = self.in_flight.pop(mid)
+    def _deliver(self, mid: int, src: str, dst: str, msg: Any, sent: int) -> None:
+        """Message ``mid`` (sent by ``src`` at ``sent``) reaches ``dst`` now, unless the
+        receiver is down or cut off."""
+        del self.in_flight[mid]
         now = self.scheduler.now
         if dst in self.down:
             self._drop(mid, src, dst, msg, "receiver down", sent)
@@ -190,9 +199,15 @@ class Network:
                 and groups.get(src, -1) != groups.get(dst, -1):
             self._drop(mid, src, dst, msg, "partition", sent)
             return
-        self._record((now, src, dst, type(msg).__name__))
+        cls = type(msg)
+        line = self._lines.get((src, dst, cls))
+        if line is None:
+            if len(self._lines) >= 65536:  # endpoints come and go (clients, joins): stay bounded
+                self._lines.clear()
+            line = self._lines[src, dst, cls] = repr((src, dst, cls.__name__))[1:]
+        self._record(f"({now}, {line}")  # exactly repr((now, src, dst, type(msg).__name__))
         if self.bus.active:
-            self.bus.emit(MessageDelivered(now, mid, src, dst, type(msg).__name__, sent))
+            self.bus.emit(MessageDelivered(now, mid, src, dst, cls.__name__, sent))
         if self.tap is not None:
             self.tap(src, dst, msg)
         self.endpoints[dst](src, msg)
@@ -208,8 +223,9 @@ class Network:
     def flights(self) -> list[InFlight]:
         """Messages on the wire now, oldest first."""
         return [
-            InFlight(mid, src, dst, type(msg).__name__, getattr(msg, "key", None), sent, arrives)
-            for mid, (src, dst, msg, sent, arrives, _) in self.in_flight.items()
+            InFlight(mid, src, dst, type(msg).__name__, getattr(msg, "key", None), sent, entry[0])
+            for entry in self.in_flight.values()
+            for mid, src, dst, msg, sent in (entry[3],)
         ]
 
     # -- the learner as the network (issue 16) -------------------------------------------
@@ -222,11 +238,9 @@ class Network:
         stop where they are. Returns how many were stopped."""
         if hold not in self.holds:
             self.holds = (*self.holds, hold)
-        caught = [mid for mid, (src, dst, *_) in self.in_flight.items() if hold.covers(src, dst)]
+        caught = [mid for mid, entry in self.in_flight.items() if hold.covers(entry[3][1], entry[3][2])]
         for mid in caught:
-            src, dst, msg, sent, arrives, entry = self.in_flight.pop(mid)
-            self.scheduler.cancel(entry)
-            self.held[mid] = (src, dst, msg, sent, arrives)
+            self.held[mid] = self._take(mid)
         self.held = dict(sorted(self.held.items()))
         self.trace.add(("hold", self.scheduler.now, hold.src, hold.dst, len(caught)))
         return len(caught)
@@ -243,8 +257,7 @@ class Network:
 
     def _schedule(self, mid: int, message: tuple[str, str, Any, int, int], when: int) -> None:
         src, dst, msg, sent, _ = message
-        entry = self.scheduler.at(when, self._deliver, mid)
-        self.in_flight[mid] = (src, dst, msg, sent, entry[0], entry)
+        self.in_flight[mid] = self.scheduler.at(when, self._deliver, mid, src, dst, msg, sent)
 
     def _take(self, mid: int) -> tuple[str, str, Any, int, int]:
         """Take message ``mid`` off the wire or out of the held queue."""
@@ -253,15 +266,16 @@ class Network:
         flight = self.in_flight.pop(mid, None)
         if flight is None:
             raise NoSuchMessage(mid)
-        self.scheduler.cancel(flight[5])
-        return flight[:5]
+        _, src, dst, msg, sent = flight[3]  # before cancel clears it
+        self.scheduler.cancel(flight)
+        return src, dst, msg, sent, flight[0]
 
     def find(self, mid: int) -> tuple[str, str, Any, int, int, bool] | None:
         """(src, dst, message, sent, due, held) of a pending message, or None."""
         if mid in self.held:
             return (*self.held[mid], True)
         flight = self.in_flight.get(mid)
-        return None if flight is None else (*flight[:5], False)
+        return None if flight is None else (*flight[3][1:], flight[0], False)
 
     def deliver_now(self, mid: int) -> str | None:
         """Hand message ``mid`` to its receiver now; returns why it was lost instead (the
@@ -269,8 +283,8 @@ class Network:
         src, dst, msg, sent, due = self._take(mid)
         self.trace.add(("choose", self.scheduler.now, "deliver", mid))
         dropped = self.dropped_count
-        self.in_flight[mid] = (src, dst, msg, sent, due, [])  # as if due now: the one delivery path
-        self._deliver(mid)
+        self.in_flight[mid] = [due, 0, None, ()]  # as if due now: the one delivery path (it removes this)
+        self._deliver(mid, src, dst, msg, sent)
         return self.last_drop if self.dropped_count > dropped else None
 
     def drop_now(self, mid: int) -> None:
@@ -307,7 +321,7 @@ class Network:
     def pending(self) -> list[tuple[int, str, str, Any, int, int, bool]]:
         """Every message not yet delivered, by id: (id, src, dst, message, sent, due, held)."""
         out = [(mid, src, dst, msg, sent, due, True) for mid, (src, dst, msg, sent, due) in self.held.items()]
-        out += [(mid, src, dst, msg, sent, due, False)
-                for mid, (src, dst, msg, sent, due, _) in self.in_flight.items()]
+        out += [(mid, src, dst, msg, sent, entry[0], False)
+                for entry in self.in_flight.values() for mid, src, dst, msg, sent in (entry[3],)]
         out.sort(key=lambda m: m[0])
         return out

@@ -2,37 +2,53 @@
 
 Events are kept in a heap ordered by (time, sequence number): equal times run in the
 order they were scheduled, so a run is a pure function of the seed and the commands.
+Events scheduled for the current instant (a message with no latency, a zero delay) go
+to a FIFO instead: they come after everything already due now (whatever was scheduled
+for this instant before the clock reached it has a smaller sequence number) and in the
+order they were scheduled, which a FIFO keeps without walking the heap. The loop takes
+the heap's top first while it is due now, then the FIFO: the same (time, seq) order.
 Cancelling marks the entry dead instead of searching the heap (O(1)); the loop skips
 dead entries. This is the hot path of every simulation, so it is kept small.
 
 The fast path for the hottest caller (the network schedules every message of every
 run) is public and costs no Python frame: ``push(entry)`` is ``heappush`` bound to the
-heap and ``next_seq()`` the sequence counter's ``__next__``, both C callables; a caller
-builds ``[time, next_seq(), fn, args]`` itself, with ``time`` never before ``now``.
+heap, ``push_now(entry)`` the FIFO's ``append`` and ``next_seq()`` the sequence
+counter's ``__next__``, all C callables; a caller builds ``[time, next_seq(), fn, args]``
+itself and pushes it with ``push`` when ``time`` is after ``now``, else (``time`` equal
+to ``now``, never before) with ``push_now``.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 Entry = list[Any]  # [time, seq, fn, args]: a list so that cancel can clear fn in place
 
-_STATE = ("now", "_heap", "events_run", "_cancelled", "halted")
+_STATE = ("now", "_heap", "_due", "events_run", "_cancelled", "halted")
 """What a pickled scheduler keeps besides its sequence (see ``__getstate__``)."""
+
+_COMPACT_AFTER = 64
+"""Cancelled entries tolerated before the heap is compacted (and only once they are half
+of it). Every request cancels its replica timer, so dead entries pile up fast; kept few,
+every push and pop of a message walks a shallow heap (a few dozen live entries in a
+quiet cluster instead of thousands of dead ones). Compaction keeps the (time, seq)
+order, so when it runs changes nothing but speed."""
 
 
 class Scheduler:
     """Virtual time and the queue of things that will happen."""
 
-    __slots__ = (*_STATE, "_counter", "next_seq", "push")
+    __slots__ = (*_STATE, "_counter", "next_seq", "push", "push_now")
 
     def __init__(self) -> None:
         self.now = 0
         self._heap: list[Entry] = []
+        self._due: deque[Entry] = deque()  # entries for the instant ``now``, in sequence order
         self.events_run = 0
         self._cancelled = 0
         self.halted = False
@@ -42,6 +58,7 @@ class Scheduler:
         self._counter = itertools.count(first)
         self.next_seq: Callable[[], int] = self._counter.__next__
         self.push: Callable[[Entry], None] = partial(heapq.heappush, self._heap)
+        self.push_now: Callable[[Entry], None] = self._due.append
 
     def __getstate__(self) -> dict[str, Any]:
         """A snapshot (session/timeline.py pickles the cluster): the counter is kept as
@@ -66,13 +83,21 @@ class Scheduler:
     def at(self, time: int, fn: Callable[..., Any], *args: Any) -> Entry:
         """Run ``fn(*args)`` at virtual ``time`` (never in the past)."""
         now = self.now
-        entry = [time if time > now else now, self.next_seq(), fn, args]
-        self.push(entry)
+        if time > now:
+            entry = [time, self.next_seq(), fn, args]
+            self.push(entry)
+        else:
+            entry = [now, self.next_seq(), fn, args]
+            self._due.append(entry)
         return entry
 
     def after(self, delay: int, fn: Callable[..., Any], *args: Any) -> Entry:
-        entry = [self.now + (delay if delay > 0 else 0), self.next_seq(), fn, args]
-        self.push(entry)
+        if delay > 0:
+            entry = [self.now + delay, self.next_seq(), fn, args]
+            self.push(entry)
+        else:
+            entry = [self.now, self.next_seq(), fn, args]
+            self._due.append(entry)
         return entry
 
     def cancel(self, entry: Entry | None) -> None:
@@ -80,7 +105,7 @@ class Scheduler:
             entry[2] = None
             entry[3] = ()  # let go of the arguments now (a timer's holds its coordinator), not at compaction
             self._cancelled += 1
-            if self._cancelled > 4096 and self._cancelled * 2 > len(self._heap):
+            if self._cancelled > _COMPACT_AFTER and self._cancelled * 2 > len(self._heap) + len(self._due):
                 self._compact()
 
     def _compact(self) -> None:
@@ -89,9 +114,19 @@ class Scheduler:
         heap = self._heap
         heap[:] = [e for e in heap if e[2] is not None]  # in place: run loops hold a reference
         heapq.heapify(heap)
+        due = self._due
+        if due:
+            kept = [e for e in due if e[2] is not None]
+            due.clear()
+            due.extend(kept)
         self._cancelled = 0
 
     def next_time(self) -> int | None:
+        due = self._due
+        while due and due[0][2] is None:
+            due.popleft()
+        if due:
+            return self.now
         heap = self._heap
         while heap and heap[0][2] is None:
             heapq.heappop(heap)
@@ -109,14 +144,23 @@ class Scheduler:
         the last event run, so no event is skipped and a capped run continues exactly
         as one uncapped run would."""
         heap = self._heap
+        due = self._due
         pop = heapq.heappop
+        popleft = due.popleft
         ran = 0
         if until is None and max_events < 0 and stop is None:
             # The same loop with nothing to check but halt: every synchronous request
             # runs here, millions of events in a check campaign.
             try:
-                while heap:
-                    time, _, fn, args = pop(heap)
+                while True:
+                    if due:
+                        # The heap's top goes first only if it was scheduled for now
+                        # before now came (module docstring).
+                        time, _, fn, args = pop(heap) if heap and heap[0][0] <= self.now else popleft()
+                    elif heap:
+                        time, _, fn, args = pop(heap)
+                    else:
+                        break
                     if fn is None:
                         continue
                     self.now = time
@@ -128,15 +172,18 @@ class Scheduler:
             finally:
                 self.events_run += ran  # once per run, not per event (nested runs add their own)
         while True:
+            while due and due[0][2] is None:
+                popleft()
             while heap and heap[0][2] is None:
                 pop(heap)
-            if not heap or (until is not None and heap[0][0] > until):
+            from_heap = bool(heap) and (not due or heap[0][0] <= self.now)
+            if not (from_heap or due) or (until is not None and (heap[0][0] if from_heap else self.now) > until):
                 if until is not None and until > self.now:
                     self.now = until
                 return ran, True
             if ran == max_events:
                 return ran, False
-            time, _, fn, args = pop(heap)
+            time, _, fn, args = pop(heap) if from_heap else popleft()
             self.now = time
             self.events_run += 1
             ran += 1
@@ -170,12 +217,12 @@ class Scheduler:
         return self.run(max_events=cap)[0]
 
     def pending(self) -> int:
-        return sum(1 for e in self._heap if e[2] is not None)
+        return sum(1 for e in self._heap if e[2] is not None) + sum(1 for e in self._due if e[2] is not None)
 
     def live(self) -> list[Entry]:
         """Every entry still due, in the order they will run (for listing choices; a
         scan, not for the hot path)."""
-        return sorted((e for e in self._heap if e[2] is not None), key=lambda e: (e[0], e[1]))
+        return sorted((e for e in (*self._heap, *self._due) if e[2] is not None), key=lambda e: (e[0], e[1]))
 
     def jump_to(self, time: int) -> None:
         """Move the clock forward to ``time`` without running what was due before it:
@@ -186,6 +233,8 @@ class Scheduler:
         if time <= self.now:
             return
         heap = self._heap
+        heap.extend(self._due)  # what was due at the old instant is late too
+        self._due.clear()
         for entry in heap:
             if entry[0] < time:
                 entry[0] = time
