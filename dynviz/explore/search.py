@@ -212,9 +212,10 @@ def _spec_of(task: Task) -> Spec:
 def renames_for(spec: Spec) -> tuple[dict[Any, Any], ...]:
     """The renamings symmetry allows: the identity, and each swap of two clients whose
     operations are the same but for their values (values swapped too), when no
-    property names either client or their values, and versioning is not LWW (which
+    property names either client or their values, and the resolver is not LWW (which
     breaks ties by value)."""
-    if not spec.bounds.symmetry or "versioning=lww" in spec.setup[0][0]:
+    cluster = c.parse_line(spec.setup[0][0])
+    if not spec.bounds.symmetry or (isinstance(cluster, c.Cluster) and cluster.get("resolver") == "lww"):
         return ({},)
     named = {name for prop in spec.properties for name in prop.names}
     shapes: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}

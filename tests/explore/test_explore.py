@@ -206,3 +206,23 @@ def test_crash_and_stop_options() -> None:
     bad_text, bad = lost_update("vclock", extra="crashes=1 crash=n9")
     with pytest.raises(SpecError, match="crash= names n9"):
         explore(bad, bad_text)
+
+
+def test_symmetry_swaps_interchangeable_clients_and_their_values_only() -> None:
+    from dynviz.explore.canon import Canon
+    from dynviz.explore.search import renames_for
+
+    text, spec = lost_update("dvv")
+    renames = renames_for(spec)  # type: ignore[arg-type]
+    assert renames[0] == {} and len(renames) == 2
+    swap = renames[1]
+    assert swap["alice"] == "bob" and swap[b"lamp"] == b"pen" and swap["client:bob"] == "client:alice"
+    state = {"alice": [b"lamp", ("client:alice", 5)], "bob": [b"pen", ("client:bob", 6)]}
+    mirror = {"bob": [b"pen", ("client:bob", 5)], "alice": [b"lamp", ("client:alice", 6)]}
+    assert Canon(swap).encode(state) == Canon().encode(mirror)
+    assert Canon().encode(state) != Canon().encode(mirror)
+    # A property naming a client, or LWW (ties broken by value), keeps them apart.
+    named = parse_spec(text + "always alice done implies hints <= 1\n")
+    assert renames_for(named) == ({},)
+    lww = parse_spec(text.replace("versioning=dvv", "versioning=dvv resolver=lww"))
+    assert renames_for(lww) == ({},)
