@@ -25,6 +25,14 @@ either a name, a log, or a time the explorer never lets matter. Everything else 
 kept, so two states hash alike only when the nodes, clients and network will behave
 alike from there.
 
+Request ids: a client request's id is the cluster's count of requests, so it depends on
+the order the explorer issued them in. ``reqs`` maps each id the explorer issued to a
+label naming the request by its client and place in that client's program ("alice#1"),
+and the walk writes the label wherever a request id is held: ``req`` fields and
+attributes, the keys of the dicts in ``REQUEST_KEYED``, and a node's ``seen_requests``.
+Two states whose requests were numbered in another order then hash alike. (A request id
+held anywhere else is written as the number: fewer merges, never a wrong one.)
+
 Symmetry: ``rename`` maps strings and byte strings to others (clients to clients, their
 values to values); the state's hash is the least over the renamings the explorer
 passes in, so states that differ only by swapping interchangeable clients are one.
@@ -49,6 +57,7 @@ SKIP_ATTRIBUTES = frozenset({
     # a log or a name, not what happens next
     "trace", "bus", "results", "_record", "events_run", "_cancelled", "_counter", "next_seq", "push",
     "_next_id", "dropped_count", "last_drop", "timers", "in_flight", "_kinds", "_handlers",
+    "_lines", "_deliver_bound",  # the network's cache of trace lines, its bound delivery
     # the network draws only latencies and loss, which the explorer holds and sets to 0
     "rng_network",
     # observers the explorer installed itself (their state is walked where they live)
@@ -56,6 +65,10 @@ SKIP_ATTRIBUTES = frozenset({
     "on_cluster", "_finished", "recorder", "executor",
 })
 """Attribute names never walked (see the module docstring for why each can go)."""
+
+REQUEST_KEYED = frozenset({"coordinators", "_requests", "_answered", "_write_of", "_tombstones"})
+"""Attributes holding dicts keyed by client request id (a node's coordinators, the
+invariants' and the history's books): their keys are labelled like ``req`` fields."""
 
 _SKIP_TYPES = (EventBus, Trace)
 _DERIVED: tuple[type, ...] = (Ring,)
@@ -65,17 +78,22 @@ rest of a small cluster."""
 _PACK = struct.Struct(">q").pack
 
 
+class Multiset(list[Any]):
+    """A list whose order means nothing: walked as its items' encodings, sorted."""
+
+
 class Canon:
     """One walk of one state: :meth:`digest` is the hash (see the module docstring)."""
 
-    __slots__ = ("rename", "memo", "skip", "cache")
+    __slots__ = ("rename", "memo", "skip", "cache", "reqs")
 
     def __init__(self, rename: Mapping[Any, Any] | None = None,
                  skip: Callable[[Any, str], bool] | None = None,
-                 cache: dict[Any, bytes] | None = None) -> None:
+                 cache: dict[Any, bytes] | None = None, reqs: Mapping[int, str] | None = None) -> None:
         self.rename = rename or {}
         self.memo: dict[int, int] = {}
         self.skip = skip
+        self.reqs: Mapping[int, str] = reqs or {}
         if cache is None:
             key = tuple(sorted(self.rename.items(), key=repr))
             cache = _CACHES.get(key)
@@ -104,7 +122,7 @@ class Canon:
             return (b"s" if kind is str else b"b") + _PACK(len(data)) + data
         if kind is int and -(1 << 63) <= obj < (1 << 63):
             return b"i" + _PACK(obj)
-        return Canon(self.rename, self.skip, self.cache).encode(obj)
+        return Canon(self.rename, self.skip, self.cache, self.reqs).encode(obj)
 
     def walk(self, obj: Any, out: list[bytes]) -> None:  # noqa: C901 - one case per kind of value
         kind = type(obj)
@@ -130,7 +148,7 @@ class Canon:
                 self.walk(item, out)
         elif kind is dict:
             self._items(((self._alone(k), v) for k, v in obj.items()), len(obj), out)
-        elif kind is set or kind is frozenset:
+        elif kind is set or kind is frozenset or kind is Multiset:
             out.append(b"{" + _PACK(len(obj)) + b"".join(sorted(self._alone(item) for item in obj)))
         elif kind is deque:
             self.walk(list(obj), out)
@@ -161,17 +179,22 @@ class Canon:
         messages): encoded on its own and remembered by value, since every clone of a
         state holds equal copies of the same few hundred of them."""
         cache: dict[Any, bytes] | None = self.cache
+        req = getattr(obj, "req", None)
+        key = obj if req is None else (obj, self.reqs.get(req))  # the same message means another request elsewhere
         try:
-            found = self.cache.get(obj)
+            found = self.cache.get(key)
         except TypeError:  # holds something unhashable: encode it every time
             found = None
             cache = None
         if found is None:
             parts: list[bytes] = []
-            alone = Canon(self.rename, self.skip, self.cache)
+            alone = Canon(self.rename, self.skip, self.cache, self.reqs)
             if isinstance(obj, tuple):
                 parts.append(b"t" + type(obj).__qualname__.encode() + b";" + _PACK(len(obj)))
-                for item in obj:
+                names = getattr(type(obj), "_fields", ())
+                for number, item in enumerate(obj):
+                    if type(item) is int and number < len(names) and names[number] == "req":
+                        item = self.reqs.get(item, item)
                     alone.walk(item, parts)
             else:
                 alone.memo[id(obj)] = 0
@@ -180,7 +203,7 @@ class Canon:
             if cache is not None:
                 if len(cache) > _CACHE_LIMIT:
                     cache.clear()
-                cache[obj] = found
+                cache[key] = found
         out.append(found)
 
     def _entry(self, entry: list[Any], out: list[bytes]) -> None:
@@ -229,7 +252,22 @@ class Canon:
                 continue
             data = name.encode()
             out.append(b"." + data + b";")
+            if self.reqs:
+                value = self._label(name, value)
             self.walk(value, out)
+
+    def _label(self, name: str, value: Any) -> Any:
+        """Request ids in the places that hold them (``REQUEST_KEYED``), as the labels
+        the explorer gave them ("alice#0": Alice's first operation)."""
+        reqs = self.reqs
+        if name == "req" and type(value) is int:
+            return reqs.get(value, value)
+        if name in REQUEST_KEYED and type(value) is dict:
+            return {reqs.get(k, k) if type(k) is int else k: v for k, v in value.items()}
+        if name == "seen_requests" and type(value) is dict:
+            return {(k[0], reqs.get(k[1], k[1])) if type(k) is tuple and len(k) == 2 else k: v
+                    for k, v in value.items()}
+        return value
 
 
 _CACHE_LIMIT = 200_000

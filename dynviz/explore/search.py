@@ -17,9 +17,12 @@ Reductions (each can be turned off, for the benchmark that shows what it saves):
   also explore "b then a". A state met again with a smaller sleep set is expanded again for
   the choices it had been asleep to, so nothing reachable is skipped;
 * **symmetry**: clients with the same operations up to their values (Alice puts lamp
-  through n1, Bob puts pen through n1) are interchangeable, and so are their values,
-  unless a property names them: a state's hash is the least over swapping them
-  (nodes are not interchangeable: each sits at its own tokens on the ring);
+  through n1, Bob puts pen through n1) are interchangeable, and so are their values
+  and their requests' labels, unless a property names them: a state's hash is the least
+  over swapping them (nodes are not interchangeable: each sits at its own tokens on the
+  ring). The renaming that gives the least is the state's *frame*, and its moves' tokens
+  (which the sleep sets hold) are named in it, so a token means the same move in every
+  state of a symmetry class;
 * the **depth bound** and the **fault budgets** of the scenario's ``explore`` line.
 
 Memory: the frontier and the seen-set live in memory up to ``memory_states`` entries
@@ -41,7 +44,7 @@ from dynviz import commands as c
 from dynviz.explore.properties import Property
 from dynviz.explore.spec import Spec, parse_spec
 from dynviz.explore.spill import Frontier, Seen
-from dynviz.explore.world import Move, World, freeze, initial_world, thaw
+from dynviz.explore.world import Move, World, cluster_config, freeze, initial_world, thaw
 
 BUILT_IN = ("lost", "phantom", "siblings", "invariant", "converged", "hints")
 """The built-in properties (``invariant`` stands for each run-time invariant rule)."""
@@ -212,10 +215,14 @@ def _spec_of(task: Task) -> Spec:
 def renames_for(spec: Spec) -> tuple[dict[Any, Any], ...]:
     """The renamings symmetry allows: the identity, and each swap of two clients whose
     operations are the same but for their values (values swapped too), when no
-    property names either client or their values, and the resolver is not LWW (which
-    breaks ties by value)."""
+    property names either client or their values, and only with dotted version vectors
+    and siblings, where a version is named by its dot and nothing depends on a value:
+    the paper's vector clocks keep one of two equal clocks by the larger value, and
+    LWW breaks ties by value, so swapping values changes what happens next there."""
     cluster = c.parse_line(spec.setup[0][0])
-    if not spec.bounds.symmetry or (isinstance(cluster, c.Cluster) and cluster.get("resolver") == "lww"):
+    assert isinstance(cluster, c.Cluster)
+    config = cluster_config(cluster)
+    if not spec.bounds.symmetry or config.versioning != "dvv" or config.resolver != "siblings":
         return ({},)
     named = {name for prop in spec.properties for name in prop.names}
     shapes: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}
@@ -230,6 +237,10 @@ def renames_for(spec: Spec) -> tuple[dict[Any, Any], ...]:
             rename: dict[Any, Any] = {a: b, b: a, f"client:{a}": f"client:{b}", f"client:{b}": f"client:{a}"}
             for x, y in zip(va, vb, strict=True):
                 rename.update({x: y, y: x, x.encode(): y.encode(), y.encode(): x.encode()})
+            for index in range(len(spec.program(a))):  # their requests' labels (canon.py)
+                rename.update({f"{a}#{index}": f"{b}#{index}", f"{b}#{index}": f"{a}#{index}"})
+            for index in range(len(spec.setup)):  # and their setup requests'
+                rename.update({f"{a}#s{index}": f"{b}#s{index}", f"{b}#s{index}": f"{a}#s{index}"})
             renames.append(rename)
     return tuple(renames)
 
@@ -280,7 +291,9 @@ def _expand_one(spec: Spec, renames: tuple[dict[Any, Any], ...], index: int, dat
                 sleep: frozenset[str], known: Known | None = None) -> Iterator[Child]:
     world: World | None = thaw(data)
     assert world is not None
-    moves = world.moves(spec.bounds)
+    symmetric = len(renames) > 1
+    frame = world.frame(renames)[1] if symmetric else renames[0]
+    moves = world.moves(spec.bounds, frame)
     por = spec.bounds.por
     awake = [m for m in moves if not (por and m.token in sleep)]
     asleep = [m for m in moves if por and m.token in sleep]
@@ -290,10 +303,18 @@ def _expand_one(spec: Spec, renames: tuple[dict[Any, Any], ...], index: int, dat
         if child is world:
             world = None
         commands = child.take(move)
+        digest, child_frame = child.frame(renames)
         child_sleep: frozenset[str] = frozenset()
         if por:
-            child_sleep = frozenset(m.token for m in asleep + awake[:number] if _independent(m, move))
-        digest = child.digest(renames)
+            covered = [m for m in asleep + awake[:number] if _independent(m, move)]
+            if symmetric and covered:
+                # Name the covered moves in the child's own frame (a message's id stays
+                # the same from parent to child; its token may not, across a symmetry).
+                commands_covered = {m.commands[0] for m in covered}
+                child_sleep = frozenset(m.token for m in child.moves(spec.bounds, child_frame)
+                                        if m.commands[0] in commands_covered)
+            else:
+                child_sleep = frozenset(m.token for m in covered)
         if known is not None and known(digest, child_sleep):
             yield Child(index, commands, digest, b"", child_sleep, (), False)
             continue

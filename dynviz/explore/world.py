@@ -27,7 +27,7 @@ from dynviz.cluster import Cluster, ClusterConfig, Pending
 from dynviz.core.hashing import as_key
 from dynviz.core.versions import Siblings
 from dynviz.events import EventBus
-from dynviz.explore.canon import Canon
+from dynviz.explore.canon import Canon, Multiset
 from dynviz.explore.spec import Bounds, Spec, SpecError
 from dynviz.session.recording import Recorder
 from dynviz.sim.choices import pending_timers
@@ -67,6 +67,7 @@ class World:
     spent: Spent = field(default_factory=Spent)
     crashed: list[str] = field(default_factory=list)  # nodes the explorer crashed and has not recovered
     cut: bool = False  # a partition the explorer made is on
+    labels: dict[int, str] = field(default_factory=dict)  # request id -> "alice#1" (see canon.py)
 
     # -- what properties read -----------------------------------------------------------
 
@@ -88,10 +89,19 @@ class World:
     def digest(self, renames: tuple[dict[Any, Any], ...] = ({},)) -> str:
         """The canonical hash (see :mod:`dynviz.explore.canon`): the least over
         ``renames`` (the identity first), so symmetric states hash alike."""
-        return min(self._digest(rename) for rename in renames)
+        return self.frame(renames)[0]
+
+    def frame(self, renames: tuple[dict[Any, Any], ...] = ({},)) -> tuple[str, dict[Any, Any]]:
+        """The canonical hash and the renaming that gives it (the first, on a tie): the
+        state's *frame*, in which its moves' tokens are named, so that a token means the
+        same move in every state of one symmetry class (the sleep sets rely on it)."""
+        if len(renames) == 1:
+            return self._digest(renames[0]), renames[0]
+        digest, number = min((self._digest(rename), number) for number, rename in enumerate(renames))
+        return digest, renames[number]
 
     def _digest(self, rename: dict[Any, Any]) -> str:
-        canon = Canon(rename, _skip)
+        canon = Canon(rename, _skip, reqs=self.labels)
         cluster = self.cluster
         network = cluster.network
         held = sorted(canon._alone((src, dst, msg)) for src, dst, msg, _sent, _due in network.held.values())
@@ -102,16 +112,33 @@ class World:
             name = getattr(owner, "name", "")
             if getattr(fn, "__name__", "") == "_fire":  # a node's timer: (incarnation, fn, args, number)
                 fn, args = args[1], (args[0], args[2])
-            timers.append(((entry[0], rename.get(name, name), getattr(fn, "__qualname__", "")), entry[1], fn, args))
+            timers.append(((entry[0], name, getattr(fn, "__qualname__", "")), entry[1], fn, args))
         timers.sort(key=lambda t: (t[0], t[1]))
-        programs = {rename.get(k, k): [self._renamed_text(t, rename) for t in v] for k, v in self.programs.items()}
+        # The canon renames whole strings (client names, values, labels) wherever they are,
+        # dict keys included; the words inside a command's text it renames here.
+        programs = {k: [self._renamed_text(t, rename) for t in v] for k, v in self.programs.items()}
         return canon.digest(
-            cluster, self.scenario.history, self.scenario.invariants, programs,
-            {rename.get(k, k): (p.req if p is not None else None) for k, p in self.current.items()},
-            {rename.get(k, k): v for k, v in self.reads.items()},
+            cluster, self._history_view(), self.scenario.invariants, programs,
+            {k: (self.labels.get(p.req, p.req) if p is not None else None) for k, p in self.current.items()},
+            self.reads,
             (self.spent.drops, self.spent.duplicates, self.spent.crashes, self.spent.partitions,
              self.spent.timers, tuple(self.crashed), self.cut),
             held, [(key, fn, args) for key, _, fn, args in timers])
+
+    def _history_view(self) -> dict[str, Any]:
+        """The history as the judge reads it: writes and answers as multisets (their
+        order is the order requests happened to be issued or answered in, which the
+        judge ignores), each request's write by its label rather than a list index."""
+        history = self.scenario.history
+        labels = self.labels
+        return {
+            "writes": Multiset(history.writes),
+            "reads": history.reads,
+            "answers": {key: Multiset(shown) for key, shown in history.answers.items()},
+            "observed": history._observed,
+            "tombstones": {labels.get(req, req): dot for req, dot in history._tombstones.items()},
+            "write_of": {labels.get(req, req): history.writes[index] for req, index in history._write_of.items()},
+        }
 
     @staticmethod
     def _renamed_text(text: str, rename: dict[Any, Any]) -> str:
@@ -170,7 +197,12 @@ class World:
                 self.current[client] = None
             if program:
                 text = program.pop(0)
-                self.current[client] = self.scenario.issue(text, strict=True)
+                pending = self.scenario.issue(text, strict=True)
+                self.current[client] = pending
+                if pending is not None:
+                    done = sum(1 for label in self.labels.values()
+                               if label.startswith(client + "#") and not label.startswith(client + "#s"))
+                    self.labels[pending.req] = f"{client}#{done}"
                 issued.append(text)
         return issued
 
@@ -179,14 +211,15 @@ class World:
         if isinstance(result, GetResult) and result.ok:
             self.reads[client] = tuple(sorted(result.values))
 
-    def moves(self, bounds: Bounds) -> list[Move]:
+    def moves(self, bounds: Bounds, rename: dict[Any, Any] | None = None) -> list[Move]:
         """Every choice enabled in this state within ``bounds``' budgets, in a fixed order
-        (messages by id, then timers, crashes, recoveries, partitions)."""
+        (messages by id, then timers, crashes, recoveries, partitions); a message's token
+        is its content in the frame ``rename`` (see :meth:`frame`)."""
         cluster = self.cluster
         spent = self.spent
         found: list[Move] = []
         seen_tokens: dict[str, int] = {}
-        canon = Canon()
+        canon = Canon(rename, reqs=self.labels)
         for mid in sorted(cluster.network.held):
             src, dst, msg, _sent, _due = cluster.network.held[mid]
             body = hashlib.sha256(canon.encode((src, dst, msg))).hexdigest()[:20]
@@ -302,16 +335,20 @@ def initial_world(spec: Spec, recorder: Recorder | None = None) -> tuple[World, 
     if unknown:
         raise SpecError(f"crash= names {', '.join(unknown)}, not a node of this cluster "
                         f"({', '.join(scenario.cluster.nodes)})")
+    setup_labels: dict[int, str] = {}
     for text, _line in spec.setup[1:]:
         pending = scenario.issue(text, strict=True)
         if pending is not None:
+            client = pending.client.name
+            done = sum(1 for label in setup_labels.values() if label.startswith(client + "#s"))
+            setup_labels[pending.req] = f"{client}#s{done}"  # the setup's requests, labelled too
             scenario.cluster.wait(pending)
     opening = ["loss 0"] if scenario.cluster.network.loss else []
     opening.append("hold")
     for text in opening:
         scenario.issue(text, strict=True)
     world = World(scenario, {client: list(spec.program(client)) for client in spec.clients},
-                  dict.fromkeys(spec.clients))
+                  dict.fromkeys(spec.clients), labels=setup_labels)
     opening.extend(world.start_requests())
     return world, tuple(opening)
 
