@@ -37,12 +37,14 @@ from dynviz.node.messages import (
     ClientRangeReply,
     ClientReply,
     ReadRepairPut,
-    ReplicaGet,
     ReplicaGetReply,
     ReplicaPut,
     ReplicaPutAck,
     ReplicaRangeGet,
     ReplicaRangeReply,
+    client_reply,
+    replica_get,
+    replica_put,
 )
 from dynviz.node.quorum import Tally
 from dynviz.node.readcore import Entries, ReadCore, Repair
@@ -288,7 +290,7 @@ class PutCoordinator(_Coordinator):
         for target, hint_for in list(self.targets.items()):
             if target == me:
                 continue
-            send(target, ReplicaPut(req, key, merged, hint_for))
+            send(target, replica_put((req, key, merged, hint_for)))
             self.start_timer(target)
         pending = node.pending_ring
         if pending is not None:
@@ -321,11 +323,10 @@ class PutCoordinator(_Coordinator):
             # context for them, so its next put supersedes its own write.
             token = context_token(self.key, node.versioning.context_of(merged), node.name, node.config.secret,
                                   fresh=True)
-            self.reply(ClientReply(
-                self.req, self.key, self.op, True, node.name, siblings=merged, context=token,
-                replier=node.name, acks=tuple(self.tally.ok), hints=tuple(self.acked_hints),
-                hops=self.hops,
-            ))
+            self.reply(client_reply((
+                self.req, self.key, self.op, True, node.name, merged, token, node.name, tuple(tally.ok),
+                tuple(self.acked_hints), "", self.hops,
+            )))
         elif self.state is WAITING_W and not self.timers:
             self.exhausted()  # every replica asked has answered, and W (pw=) is not met
             return
@@ -527,7 +528,7 @@ class GetCoordinator(_ReadCoordinator):
         self.op = "get"
 
     def ask(self, hint_for: str | None) -> object:
-        return ReplicaGet(self.req, self.key, hint_for)
+        return replica_get((self.req, self.key, hint_for))
 
     def answer_here(self) -> None:
         node, key = self.node, self.key
@@ -543,10 +544,10 @@ class GetCoordinator(_ReadCoordinator):
         node, core = self.node, self.core
         merged = core.entries.get(self.key, Siblings.EMPTY)  # core.merged, inline: the one key's response
         token = context_token(self.key, node.versioning.context_of(merged), core.first, node.config.secret)
-        self.reply(ClientReply(
-            self.req, self.key, "get", True, node.name, siblings=merged, context=token,
-            replier=core.first, acks=tuple(core.tally.ok), hops=self.hops,
-        ))
+        self.reply(client_reply((
+            self.req, self.key, "get", True, node.name, merged, token, core.first, tuple(core.tally.ok), (), "",
+            self.hops,
+        )))
 
     def reply_failed(self, detail: str) -> None:
         self.reply(ClientReply(self.req, self.key, "get", False, self.node.name, acks=tuple(self.core.tally.ok),
