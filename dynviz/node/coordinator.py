@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dynviz.core.context import context_token
+from dynviz.core.context import context_token, read_token
 from dynviz.core.hashing import show_key
 from dynviz.core.versions import Siblings, Version
 from dynviz.events import CoordinatorState, ReadRepair, RequestDone
@@ -543,7 +543,7 @@ class GetCoordinator(_ReadCoordinator):
     def reply_ok(self) -> None:
         node, core = self.node, self.core
         merged = core.entries.get(self.key, Siblings.EMPTY)  # core.merged, inline: the one key's response
-        token = context_token(self.key, node.versioning.context_of(merged), core.first, node.config.secret)
+        token = read_token(self.key, merged, core.first, node.versioning, node.config.secret)
         self.reply(client_reply((
             self.req, self.key, "get", True, node.name, merged, token, core.first, tuple(core.tally.ok), (), "",
             self.hops,
