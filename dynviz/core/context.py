@@ -45,15 +45,22 @@ class ContextError(ValueError):
     """A context the client sent cannot be used; the message says what to do."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Context:
-    """What a get hands the client for its next put of the same key."""
+    """What a get hands the client for its next put of the same key.
+
+    Every put makes one (the context of its new version), so it is made like the
+    client's results (client.py): no ``__slots__``, and an ``__init__`` that fills the
+    fields with one dict update instead of an ``object.__setattr__`` per field."""
 
     causal: CausalContext
     replier: str | None = None
     """Node that replied fastest to the get: the next put's coordinator (section 5)."""
     key_digest: bytes = b""
     """First 8 bytes of md5(key), so a context can't be reused for another key."""
+
+    def __init__(self, causal: CausalContext, replier: str | None = None, key_digest: bytes = b"") -> None:
+        self.__dict__.update(causal=causal, replier=replier, key_digest=key_digest)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -203,11 +210,24 @@ def _encode(ctx: Context, secret: bytes) -> str:
         _uvarint_text(ctx.replier, out, 1)
     if not dots:
         # The common case: ``vv`` is sorted by actor, one entry each, so its actors are
-        # the table in order and the i-th pair's actor index is i.
-        _uvarint(len(vv), out)
+        # the table in order and the i-th pair's actor index is i. Every put comes here:
+        # one-byte lengths (nearly always) are written inline, without a call.
+        size = len(vv)
+        if size < 0x80:
+            out.append(size)
+        else:
+            _uvarint(size, out)
         for a, _ in vv:
-            _uvarint_text(a, out, 0)
-        _uvarint(len(vv), out)
+            raw = a.encode("utf-8")
+            if len(raw) < 0x80:
+                out.append(len(raw))
+                out += raw
+            else:
+                _uvarint_text(a, out, 0)
+        if size < 0x80:
+            out.append(size)
+        else:
+            _uvarint(size, out)
         for i, (_, c) in enumerate(vv):
             if i < 0x80 and c < 0x80:  # one byte each (nearly always): no call
                 out.append(i)
