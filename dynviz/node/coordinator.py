@@ -146,7 +146,10 @@ def choose_replicas(node: CoordinatorHost, extended: Sequence[str], n: int) -> d
 
 
 class _Coordinator:
-    """What put and get share: the replica set, fallbacks, timers, the reply."""
+    """What put and get share: the replica set, fallbacks, timers, the reply.
+
+    Subclasses call their base's ``__init__`` by name, not through ``super()`` (which
+    builds a proxy object per call): one is made per request, a get's in two levels."""
 
     __slots__ = (
         "op", "node", "req", "key", "client", "state", "targets", "extended", "n", "primaries",
@@ -267,7 +270,7 @@ class PutCoordinator(_Coordinator):
 
     def __init__(self, node: CoordinatorHost, msg: ClientPut, n: int, w: int, pw: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        super().__init__(node, msg, n, extended, targets)
+        _Coordinator.__init__(self, node, msg, n, extended, targets)
         self.w = w
         self.tally = Tally(w, pw)
         self.merged: Siblings | None = None
@@ -391,7 +394,7 @@ class _ReadCoordinator(_Coordinator):
 
     def __init__(self, node: CoordinatorHost, msg: ClientGet | ClientRangeGet, n: int, r: int,
                  extended: Sequence[str], targets: dict[str, str | None], core: ReadCore) -> None:
-        super().__init__(node, msg, n, extended, targets)
+        _Coordinator.__init__(self, node, msg, n, extended, targets)
         self.r = r
         self.core = core
 
@@ -524,7 +527,7 @@ class GetCoordinator(_ReadCoordinator):
     def __init__(self, node: CoordinatorHost, msg: ClientGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         core = ReadCore(Tally(r, pr), node.merge, key=msg.key)
-        super().__init__(node, msg, n, r, extended, targets, core)
+        _ReadCoordinator.__init__(self, node, msg, n, r, extended, targets, core)
         self.op = "get"
 
     def ask(self, hint_for: str | None) -> object:
@@ -571,7 +574,7 @@ class RangeGetCoordinator(_ReadCoordinator):
     def __init__(self, node: CoordinatorHost, msg: ClientRangeGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         core = ReadCore(Tally(r, pr), node.merge, limit=msg.limit, reverse=msg.reverse)
-        super().__init__(node, msg, n, r, extended, targets, core)
+        _ReadCoordinator.__init__(self, node, msg, n, r, extended, targets, core)
         self.op = "range"
         self.start_key = msg.start
         self.end_key = msg.end
