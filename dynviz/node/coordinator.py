@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dynviz.core.context import context_token
+from dynviz.core.context import context_token, read_token
 from dynviz.core.hashing import show_key
 from dynviz.core.versions import Siblings, Version
 from dynviz.events import CoordinatorState, ReadRepair, RequestDone
@@ -37,12 +37,14 @@ from dynviz.node.messages import (
     ClientRangeReply,
     ClientReply,
     ReadRepairPut,
-    ReplicaGet,
     ReplicaGetReply,
     ReplicaPut,
     ReplicaPutAck,
     ReplicaRangeGet,
     ReplicaRangeReply,
+    client_reply,
+    replica_get,
+    replica_put,
 )
 from dynviz.node.quorum import Tally
 from dynviz.node.readcore import Entries, ReadCore, Repair
@@ -144,7 +146,10 @@ def choose_replicas(node: CoordinatorHost, extended: Sequence[str], n: int) -> d
 
 
 class _Coordinator:
-    """What put and get share: the replica set, fallbacks, timers, the reply."""
+    """What put and get share: the replica set, fallbacks, timers, the reply.
+
+    Subclasses call their base's ``__init__`` by name, not through ``super()`` (which
+    builds a proxy object per call): one is made per request, a get's in two levels."""
 
     __slots__ = (
         "op", "node", "req", "key", "client", "state", "targets", "extended", "n", "primaries",
@@ -265,7 +270,7 @@ class PutCoordinator(_Coordinator):
 
     def __init__(self, node: CoordinatorHost, msg: ClientPut, n: int, w: int, pw: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        super().__init__(node, msg, n, extended, targets)
+        _Coordinator.__init__(self, node, msg, n, extended, targets)
         self.w = w
         self.tally = Tally(w, pw)
         self.merged: Siblings | None = None
@@ -288,7 +293,7 @@ class PutCoordinator(_Coordinator):
         for target, hint_for in list(self.targets.items()):
             if target == me:
                 continue
-            send(target, ReplicaPut(req, key, merged, hint_for))
+            send(target, replica_put((req, key, merged, hint_for)))
             self.start_timer(target)
         pending = node.pending_ring
         if pending is not None:
@@ -321,11 +326,10 @@ class PutCoordinator(_Coordinator):
             # context for them, so its next put supersedes its own write.
             token = context_token(self.key, node.versioning.context_of(merged), node.name, node.config.secret,
                                   fresh=True)
-            self.reply(ClientReply(
-                self.req, self.key, self.op, True, node.name, siblings=merged, context=token,
-                replier=node.name, acks=tuple(self.tally.ok), hints=tuple(self.acked_hints),
-                hops=self.hops,
-            ))
+            self.reply(client_reply((
+                self.req, self.key, self.op, True, node.name, merged, token, node.name, tuple(tally.ok),
+                tuple(self.acked_hints), "", self.hops,
+            )))
         elif self.state is WAITING_W and not self.timers:
             self.exhausted()  # every replica asked has answered, and W (pw=) is not met
             return
@@ -390,7 +394,7 @@ class _ReadCoordinator(_Coordinator):
 
     def __init__(self, node: CoordinatorHost, msg: ClientGet | ClientRangeGet, n: int, r: int,
                  extended: Sequence[str], targets: dict[str, str | None], core: ReadCore) -> None:
-        super().__init__(node, msg, n, extended, targets)
+        _Coordinator.__init__(self, node, msg, n, extended, targets)
         self.r = r
         self.core = core
 
@@ -523,11 +527,11 @@ class GetCoordinator(_ReadCoordinator):
     def __init__(self, node: CoordinatorHost, msg: ClientGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         core = ReadCore(Tally(r, pr), node.merge, key=msg.key)
-        super().__init__(node, msg, n, r, extended, targets, core)
+        _ReadCoordinator.__init__(self, node, msg, n, r, extended, targets, core)
         self.op = "get"
 
     def ask(self, hint_for: str | None) -> object:
-        return ReplicaGet(self.req, self.key, hint_for)
+        return replica_get((self.req, self.key, hint_for))
 
     def answer_here(self) -> None:
         node, key = self.node, self.key
@@ -542,11 +546,11 @@ class GetCoordinator(_ReadCoordinator):
     def reply_ok(self) -> None:
         node, core = self.node, self.core
         merged = core.entries.get(self.key, Siblings.EMPTY)  # core.merged, inline: the one key's response
-        token = context_token(self.key, node.versioning.context_of(merged), core.first, node.config.secret)
-        self.reply(ClientReply(
-            self.req, self.key, "get", True, node.name, siblings=merged, context=token,
-            replier=core.first, acks=tuple(core.tally.ok), hops=self.hops,
-        ))
+        token = read_token(self.key, merged, core.first, node.versioning, node.config.secret)
+        self.reply(client_reply((
+            self.req, self.key, "get", True, node.name, merged, token, core.first, tuple(core.tally.ok), (), "",
+            self.hops,
+        )))
 
     def reply_failed(self, detail: str) -> None:
         self.reply(ClientReply(self.req, self.key, "get", False, self.node.name, acks=tuple(self.core.tally.ok),
@@ -570,7 +574,7 @@ class RangeGetCoordinator(_ReadCoordinator):
     def __init__(self, node: CoordinatorHost, msg: ClientRangeGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         core = ReadCore(Tally(r, pr), node.merge, limit=msg.limit, reverse=msg.reverse)
-        super().__init__(node, msg, n, r, extended, targets, core)
+        _ReadCoordinator.__init__(self, node, msg, n, r, extended, targets, core)
         self.op = "range"
         self.start_key = msg.start
         self.end_key = msg.end

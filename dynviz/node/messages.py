@@ -2,14 +2,18 @@
 
 Messages cross the (simulated or real) network, so they are immutable values, never
 shared mutable state. They are typed ``NamedTuple``s rather than frozen dataclasses:
-just as immutable and typed, but built in one C call, and millions are built in a
-check campaign (a frozen dataclass sets each field through ``object.__setattr__``).
+just as immutable and typed, and cheaper to build (a frozen dataclass sets each field
+through ``object.__setattr__``); millions are built in a check campaign. The messages
+of every get and put also have makers that build them in one C call (the end of
+this module).
 ``req`` ties a replica message to the coordinator state machine that sent it. Sibling
 sets travel as ``Siblings`` objects (immutable).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 from dynviz.core.versions import Siblings
@@ -160,3 +164,21 @@ class ReplicaRangeReply(NamedTuple):
     key: bytes
     entries: tuple[tuple[bytes, Siblings], ...]
     more: bool
+
+
+# -- the messages of every get and put, built without a Python frame -----------------
+#
+# A NamedTuple's constructor is a Python function around ``tuple.__new__(cls, fields)``
+# (so that it can take defaults and keywords): about 1.3k instructions more than the C
+# call inside it, and a get or a put sends six messages. These makers are that C call:
+# they take every field, in order, as one tuple (no defaults), and make the very same
+# NamedTuple. The types spell out the fields, so mypy checks each call.
+
+replica_put: Callable[[tuple[int, bytes, Siblings, str | None]], ReplicaPut] = partial(tuple.__new__, ReplicaPut)
+replica_put_ack: Callable[[tuple[int, bytes, bool, str]], ReplicaPutAck] = partial(tuple.__new__, ReplicaPutAck)
+replica_get: Callable[[tuple[int, bytes, str | None]], ReplicaGet] = partial(tuple.__new__, ReplicaGet)
+replica_get_reply: Callable[[tuple[int, bytes, Siblings | None]], ReplicaGetReply] = partial(
+    tuple.__new__, ReplicaGetReply)
+client_reply: Callable[[tuple[int, bytes, str, bool, str, Siblings | None, str | None, str | None, tuple[str, ...],
+                              tuple[tuple[str, str], ...], str, int]], ClientReply] = partial(tuple.__new__, ClientReply)
+"""ClientReply: req, key, op, ok, coordinator, siblings, context, replier, acks, hints, error, hops."""

@@ -41,6 +41,8 @@ from dynviz.node.messages import (
     ReplicaPutAck,
     ReplicaRangeGet,
     ReplicaRangeReply,
+    replica_get_reply,
+    replica_put_ack,
 )
 from dynviz.node.runtime import Runtime
 from dynviz.storage.base import MAX_VALUE_BYTES, Store
@@ -387,7 +389,7 @@ class Node:
                                                  f"hint store full ({self.config.max_hints} hints)"))
             return
         self.store_siblings(msg.key, msg.siblings, hint_for, cause="replica")
-        self.runtime.send(src, ReplicaPutAck(msg.req, msg.key))
+        self.runtime.send(src, replica_put_ack((msg.req, msg.key, True, "")))
 
     def on_replica_put_ack(self, src: str, msg: ReplicaPutAck) -> None:
         coordinator = self.coordinators.get(msg.req)
@@ -395,7 +397,7 @@ class Node:
             coordinator.on_ack(src, msg)
 
     def on_replica_get(self, src: str, msg: ReplicaGet) -> None:
-        self.runtime.send(src, ReplicaGetReply(msg.req, msg.key, self.read_local(msg.key)))
+        self.runtime.send(src, replica_get_reply((msg.req, msg.key, self.read_local(msg.key))))
 
     def on_replica_get_reply(self, src: str, msg: ReplicaGetReply) -> None:
         coordinator = self.coordinators.get(msg.req)

@@ -6,8 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dynviz.core.context import Context, ContextError, context_for, decode_context, encode_context
-from dynviz.core.versions import EMPTY_CONTEXT, CausalContext
+from dynviz.core.context import (
+    Context,
+    ContextError,
+    context_for,
+    context_token,
+    decode_context,
+    encode_context,
+    read_token,
+)
+from dynviz.core.versions import EMPTY_CONTEXT, CausalContext, Siblings, versioning
 
 SECRET = b"cluster-secret"
 KEY = b"cart:42"
@@ -127,3 +135,15 @@ def test_validly_signed_garbage_payload_is_malformed():
         token = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
         with pytest.raises(ContextError, match="malformed"):
             decode_context(token, SECRET)
+
+
+@pytest.mark.parametrize("mode", ["dvv", "vclock"])
+def test_read_token_is_the_token_of_the_siblings_context(mode: str) -> None:
+    vs = versioning(mode)
+    a = vs.new_version(Siblings.EMPTY, CausalContext.of({"n1": 3}), b"a", "n1", 5)
+    b = vs.new_version(Siblings.EMPTY, CausalContext.of({"n2": 1}), b"b", "n2", 6)
+    for siblings in (Siblings((a,)), Siblings((a, b)), Siblings.EMPTY):
+        for key, replier, secret in ((b"k", "n1", b"s"), (b"k", "n2", b"s"), (b"j", "n1", b"s"), (b"k", "n1", b"t")):
+            want = context_token(key, vs.context_of(siblings), replier, secret)
+            assert read_token(key, siblings, replier, vs, secret) == want  # computed
+            assert read_token(key, siblings, replier, vs, secret) == want  # remembered
