@@ -43,9 +43,9 @@ def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-symmetry", action="store_true", help="turn off client symmetry")
     parser.add_argument("--max-states", type=_count, default=0, metavar="N",
                         help="stop after N distinct states (default: no limit)")
-    parser.add_argument("--memory-states", type=_positive, default=200_000, metavar="N",
-                        help="keep at most N frontier states and N seen hashes in memory, the rest in a "
-                             "temporary SQLite file (default 200000)")
+    parser.add_argument("--memory-states", type=_positive, default=20_000, metavar="N",
+                        help="keep at most N frontier states (pickled clusters, tens of KB each) and 50 N "
+                             "seen hashes in memory, the rest in a temporary SQLite file (default 20000)")
     parser.add_argument("--first", action="store_true", help="stop at the first violation (the explore line's "
                                                               "stop=first)")
     parser.add_argument("--jobs", type=_positive, default=1, metavar="N",

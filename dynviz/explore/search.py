@@ -25,8 +25,9 @@ Reductions (each can be turned off, for the benchmark that shows what it saves):
   state of a symmetry class;
 * the **depth bound** and the **fault budgets** of the scenario's ``explore`` line.
 
-Memory: the frontier and the seen-set live in memory up to ``memory_states`` entries
-each and spill to an SQLite file beyond that (:mod:`dynviz.explore.spill`).
+Memory: the frontier lives in memory up to ``memory_states`` worlds (20,000 by default,
+about 0.7 GB on 3 nodes) and the seen-set up to 50 times as many hashes; beyond that
+both spill to an SQLite file (:mod:`dynviz.explore.spill`).
 Parallel: with a :class:`~dynviz.scale.Backend` of more than one worker, each level's
 states are expanded in chunks on the workers (local processes or a Dask cluster);
 the parent deduplicates, so the result is the same whoever ran it.
@@ -45,6 +46,11 @@ from dynviz.explore.properties import Property
 from dynviz.explore.spec import Spec, parse_spec
 from dynviz.explore.spill import Frontier, Seen
 from dynviz.explore.world import Move, World, cluster_config, freeze, initial_world, thaw
+
+SEEN_PER_STATE = 50
+"""The seen-set keeps this many hashes in memory per frontier state allowed there: a
+frontier entry is a pickled world (some tens of kilobytes), a seen entry a hash and a
+sleep set (a few hundred bytes)."""
 
 BUILT_IN = ("lost", "phantom", "siblings", "invariant", "converged", "hints")
 """The built-in properties (``invariant`` stands for each run-time invariant rule)."""
@@ -333,7 +339,7 @@ Progress = Callable[[Stats], None]
 
 
 def explore(spec: Spec, spec_text: str, *, overrides: dict[str, int | bool] | None = None,
-            backend: Any = None, max_states: int = 0, memory_states: int = 200_000,
+            backend: Any = None, max_states: int = 0, memory_states: int = 20_000,
             progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
             chunk: int = 64, start: World | None = None, first_only: bool = False) -> Report:
     """Search ``spec``'s space breadth-first (see the module docstring).
@@ -353,7 +359,7 @@ def explore(spec: Spec, spec_text: str, *, overrides: dict[str, int | bool] | No
     else:
         world, opening = initial_world(spec)
     first = freeze(world)
-    seen = Seen(memory_states)
+    seen = Seen(memory_states * SEEN_PER_STATE)
     frontier = Frontier(memory_states)
     parents: list[tuple[int, tuple[str, ...]]] = [(-1, ())]
     seen.put(world.digest(renames), frozenset())
