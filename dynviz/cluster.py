@@ -369,11 +369,11 @@ class Cluster:
             if not up:
                 raise ClusterError("every node is down")
             return up[self._client_rng.randrange(len(up))]
-        ring = self.ring
+        extended = self.ring.extended_preference_list(key)  # its first n: the preference list
         replier = client.repliers.get(key)
-        if replier is not None and replier not in down and replier in ring.preference_list(key, n):
+        if replier is not None and replier not in down and replier in extended[:n]:
             return replier
-        for node in ring.extended_preference_list(key):
+        for node in extended:
             if node not in down:
                 return node
         raise ClusterError("every node is down")
