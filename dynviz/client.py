@@ -19,6 +19,7 @@ is reachable from other nodes is left to the nodes' own failure detectors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from dynviz.core.versions import Siblings
 
@@ -141,6 +142,44 @@ def version_views(siblings: Siblings | None) -> tuple[VersionView, ...]:
     if siblings is None:
         return ()
     return tuple(VersionView(v.value, v.dot, v.clock.as_dict(), v.timestamp) for v in siblings.versions)
+
+
+def result_line(result: PutResult | GetResult | RangeResult) -> str:
+    """The trace's record of a result, repr of (op, finished, key, ok, coordinator, dots, error)
+    (f-string for a get or put); the messages are traced already, the dots pin the result."""
+    if isinstance(result, RangeResult):
+        return repr(("range", result.finished, result.key, result.ok, result.coordinator,
+                     tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error))
+    siblings = result.siblings
+    if isinstance(result, GetResult):
+        op = "get"
+        dots = _dots_text(siblings)
+    else:
+        op = result.op
+        dots = repr(tuple(map(_dot, siblings.versions))) if siblings is not None else "()"
+    return (f"({op!r}, {result.finished!r}, {result.key!r}, {result.ok!r}, {result.coordinator!r}, {dots}, "
+            f"{result.error!r})")
+
+
+_dot = attrgetter("dot")
+
+_dots_texts: dict[int, tuple[Siblings, str]] = {}
+"""id of a get's siblings -> (those siblings, the repr of their dots). Replicas of an
+unchanged key hand back the very object they store, so repeated reads find it here. The
+entry holds the siblings, so the id cannot be reused while it lives."""
+
+
+def _dots_text(siblings: Siblings | None) -> str:
+    if siblings is None:
+        return "()"
+    found = _dots_texts.get(id(siblings))
+    if found is not None and found[0] is siblings:
+        return found[1]
+    text = repr(tuple(map(_dot, siblings.versions)))
+    if len(_dots_texts) >= 8192:  # bounded: only a cache of text
+        _dots_texts.clear()
+    _dots_texts[id(siblings)] = (siblings, text)
+    return text
 
 
 @dataclass(slots=True)

@@ -12,10 +12,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from dynviz.client import Client, GetResult, PutResult, RangeResult, VersionView, version_views
+from dynviz.client import (
+    Client,
+    GetResult,
+    PutResult,
+    RangeResult,
+    VersionView,
+    result_line,
+    version_views,
+)
 from dynviz.core.hashing import as_key, group_prefix, token_hex, token_of
 from dynviz.core.membership import Member
 from dynviz.core.partition import PartitionError, describe_groups, normalise_groups, unknown_node
@@ -362,11 +369,11 @@ class Cluster:
             if not up:
                 raise ClusterError("every node is down")
             return up[self._client_rng.randrange(len(up))]
-        ring = self.ring
+        extended = self.ring.extended_preference_list(key)  # its first n: the preference list
         replier = client.repliers.get(key)
-        if replier is not None and replier not in down and replier in ring.preference_list(key, n):
+        if replier is not None and replier not in down and replier in extended[:n]:
             return replier
-        for node in ring.extended_preference_list(key):
+        for node in extended:
             if node not in down:
                 return node
         raise ClusterError("every node is down")
@@ -503,7 +510,7 @@ class Cluster:
         if result.ok and not isinstance(result, RangeResult):
             pending.client.remember(result)
         trace = self.trace
-        trace.write(_result_line(result))
+        trace.write(result_line(result))
         trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
@@ -882,19 +889,3 @@ class _Both:
     def __call__(self, req: int, version: Any) -> None:
         self.first(req, version)
         self.then(req, version)
-
-
-def _result_line(result: PutResult | GetResult | RangeResult) -> str:
-    """The trace's record of a result, repr of (op, finished, key, ok, coordinator, dots, error)
-    (f-string for a get or put); the messages are traced already, the dots pin the result."""
-    if isinstance(result, RangeResult):
-        return repr(("range", result.finished, result.key, result.ok, result.coordinator,
-                     tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error))
-    siblings = result.siblings
-    dots = tuple(map(_dot, siblings.versions)) if siblings is not None else ()
-    op = "get" if isinstance(result, GetResult) else result.op
-    return (f"({op!r}, {result.finished!r}, {result.key!r}, {result.ok!r}, {result.coordinator!r}, {dots!r}, "
-            f"{result.error!r})")
-
-
-_dot = attrgetter("dot")

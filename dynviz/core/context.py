@@ -199,15 +199,34 @@ def read_token(key: bytes, siblings: Siblings, replier: str | None, versioning: 
     return token
 
 
+_heads: dict[tuple[bytes, str | None], bytes] = {}
+"""(key digest, replier) -> the body's first fields, as ``_encode`` writes them."""
+_single: dict[str, bytes] = {}
+"""actor -> the actor table and the vv's count of a dot-free context whose vv is that
+actor alone, as ``_encode`` writes them (up to the counter)."""
+
+
 def _encode(ctx: Context, secret: bytes) -> str:
     causal = ctx.causal
     vv, dots = causal.vv, causal.dots
-    out = bytearray((_FORMAT, len(ctx.key_digest)))
-    out += ctx.key_digest
-    if ctx.replier is None:
-        out.append(0)
-    else:
-        _uvarint_text(ctx.replier, out, 1)
+    if not dots and len(vv) == 1 and vv[0][1] < 0x80:
+        # The put's usual context (one actor, a small counter): the same bytes as the
+        # general path below, from two cached pieces and the counter.
+        actor, counter = vv[0]
+        head = _heads.get((ctx.key_digest, ctx.replier))
+        if head is None:
+            head = bytes(_encode_head(ctx))
+            _remember(_heads, (ctx.key_digest, ctx.replier), head)
+        table = _single.get(actor)
+        if table is None:
+            part = bytearray((1,))
+            _uvarint_text(actor, part, 0)
+            part += b"\x01\x00"  # one pair, its actor index 0
+            table = bytes(part)
+            _remember(_single, actor, table)
+        body = head + table + bytes((counter, 0))  # the counter, then no dots
+        return _finish(body, ctx, secret)
+    out = _encode_head(ctx)
     if not dots:
         # The common case: ``vv`` is sorted by actor, one entry each, so its actors are
         # the table in order and the i-th pair's actor index is i. Every put comes here:
@@ -247,7 +266,23 @@ def _encode(ctx: Context, secret: bytes) -> str:
             for a, c in pairs:
                 _uvarint(index[a], out)
                 _uvarint(c, out)
-    out += _tag(secret, bytes(out))
+    return _finish(bytes(out), ctx, secret)
+
+
+def _encode_head(ctx: Context) -> bytearray:
+    """Format byte, key digest and replier: the body's first fields."""
+    out = bytearray((_FORMAT, len(ctx.key_digest)))
+    out += ctx.key_digest
+    if ctx.replier is None:
+        out.append(0)
+    else:
+        _uvarint_text(ctx.replier, out, 1)
+    return out
+
+
+def _finish(body: bytes, ctx: Context, secret: bytes) -> str:
+    """The token of ``body``: with its tag, in base64."""
+    out = body + _tag(secret, body)
     # urlsafe_b64encode without its Python wrappers: the same bytes.
     token = b2a_base64(out, newline=False).rstrip(b"=").translate(_URLSAFE).decode("ascii")
     _remember(_verified, (token, secret), ctx)  # we just signed it: no need to verify it again

@@ -237,7 +237,9 @@ class AntiEntropy(Component):
     """Merkle trees per replicated range, periodic and on-demand exchanges."""
 
     name = "antientropy"
-    watches_writes = True
+    # Not through ``watches_writes``: it watches the node's writes only while it has a
+    # tree to keep up to date (``tree`` subscribes, ``_drop_trees`` unsubscribes), so a
+    # put, which writes at three replicas, makes no call here in a cluster without trees.
 
     def __init__(
         self,
@@ -304,10 +306,10 @@ class AntiEntropy(Component):
         self._drop_trees()
 
     def stored(self, key: bytes, siblings: Siblings | None) -> None:
-        # O(1) on the write path: folded into the tree when it is next read. With no
-        # tree built yet there is nothing to keep up to date (trees build from the store).
-        if self._trees:
-            self._dirty[key] = None
+        # O(1) on the write path: folded into the tree when it is next read. Called only
+        # while a tree exists (with none there is nothing to keep up to date: trees build
+        # from the store).
+        self._dirty[key] = None
 
     def set_enabled(self, enabled: bool) -> None:
         """Turn periodic exchanges on or off (on-demand exchanges always work)."""
@@ -323,6 +325,8 @@ class AntiEntropy(Component):
     # -- trees -----------------------------------------------------------------------
 
     def _drop_trees(self) -> None:
+        if self._trees:
+            self.node.unwatch_writes(self.stored)
         self._trees.clear()
         self._dirty.clear()
 
@@ -365,6 +369,8 @@ class AntiEntropy(Component):
                 s = store.get(key)
                 if s is not None:
                     tree.update(key, token, digest_siblings(s))
+            if not self._trees:
+                self.node.watch_writes(self.stored)
             self._trees[range_index] = tree
         return tree
 

@@ -127,6 +127,15 @@ class Node:
             if part.watches_writes:
                 self._write_watchers.append(part.stored)
 
+    def watch_writes(self, watcher: Callable[[bytes, Siblings | None], None]) -> None:
+        """Call ``watcher(key, siblings)`` after every local write from now on."""
+        if watcher not in self._write_watchers:
+            self._write_watchers.append(watcher)
+
+    def unwatch_writes(self, watcher: Callable[[bytes, Siblings | None], None]) -> None:
+        if watcher in self._write_watchers:
+            self._write_watchers.remove(watcher)
+
     @property
     def actor(self) -> str:
         """The name in this node's version dots; a wiped node comes back as a new actor
