@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dynviz import commands as c
+from dynviz.cluster import ClusterConfig
 from dynviz.commands.errors import CommandError
 from dynviz.explore.properties import Property, parse_property
 from dynviz.wording import plural
@@ -194,8 +195,16 @@ def parse_spec(text: str, path: str = "", overrides: dict[str, int | bool] | Non
         raise SpecError("no explore line: write 'explore depth=N ...' between the setup and the operations")
     if not operations:
         raise SpecError("no client operations after the explore line: nothing to explore")
-    if not setup or not isinstance(c.parse_line(setup[0][0]), c.Cluster):
+    head = c.parse_line(setup[0][0]) if setup else None
+    if not isinstance(head, c.Cluster):
         raise SpecError("the first command must be 'cluster ...' (the explorer needs the cluster stated)")
+    try:
+        nodes = ClusterConfig.from_options(dict(head.options)).nodes
+    except ValueError as exc:
+        raise SpecError(f"line {setup[0][1]}: {exc}") from None
+    unknown = [name for name in bounds.crash if name not in nodes]
+    if unknown:
+        raise SpecError(f"crash= names {', '.join(unknown)}, not a node of this cluster ({', '.join(nodes)})")
     return Spec(path, tuple(setup), bounds, tuple(operations), tuple(properties))
 
 
@@ -203,9 +212,9 @@ def load_spec(path: str | os.PathLike[str], overrides: dict[str, int | bool] | N
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise SpecError(f"cannot read it: {exc.strerror or exc}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise SpecError(f"{path} is not UTF-8 text (a scenario is a command file)") from None
+        raise SpecError("not UTF-8 text (a scenario is a command file)") from None
     return parse_spec(text, str(path), overrides)

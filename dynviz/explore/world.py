@@ -28,7 +28,7 @@ from dynviz.core.hashing import as_key
 from dynviz.core.versions import Siblings
 from dynviz.events import EventBus
 from dynviz.explore.canon import Canon, Multiset
-from dynviz.explore.spec import Bounds, Spec, SpecError
+from dynviz.explore.spec import Bounds, Spec
 from dynviz.session.recording import Recorder
 from dynviz.sim.choices import pending_timers
 
@@ -331,10 +331,6 @@ def initial_world(spec: Spec, recorder: Recorder | None = None) -> tuple[World, 
     first = c.parse_line(spec.setup[0][0])
     assert isinstance(first, c.Cluster)
     scenario = Scenario(cluster_config(first), _keys(spec), recorder)
-    unknown = [name for name in spec.bounds.crash if name not in scenario.cluster.nodes]
-    if unknown:
-        raise SpecError(f"crash= names {', '.join(unknown)}, not a node of this cluster "
-                        f"({', '.join(scenario.cluster.nodes)})")
     setup_labels: dict[int, str] = {}
     for text, _line in spec.setup[1:]:
         pending = scenario.issue(text, strict=True)
