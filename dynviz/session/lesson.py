@@ -471,7 +471,10 @@ def check_lesson(lesson: Lesson) -> LessonCheck:
 
 def _chosen_already(cluster: Cluster, command: c.Command) -> bool:
     """A choice about a message that was sent and is no longer pending: someone (the
-    learner, following the narration) delivered or dropped it before this step."""
+    learner, following the narration) delivered or dropped it before this step; or a
+    release of every hold when nothing is held any more (they pressed H)."""
+    if isinstance(command, c.Release):
+        return command.src is None and command.dst is None and not cluster.network.holds
     if not isinstance(command, (c.Deliver, c.DropMessage, c.Duplicate, c.Delay)):
         return False
     number = int(command.message.removeprefix("m"))

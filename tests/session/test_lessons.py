@@ -132,3 +132,18 @@ def test_a_by_hand_lesson_goes_on_when_the_learner_made_the_choice_first(learner
     assert step.ok and "you chose it already" in step.message
     lamp = next(r for r in runner.results if r.text == "expect inspect cart on n1 has lamp")
     assert lamp.ok == (learner == "deliver m21")
+
+
+def test_a_by_hand_lesson_goes_on_when_the_learner_released_first() -> None:
+    """Lesson 16 asks the learner to release the hold (H): if they did, the lesson's own
+    'release' has nothing to do and is not a failure."""
+    from dynviz.commands import parse_line
+    from dynviz.session.lesson import load_lesson
+
+    runner = LessonRunner(load_lesson("16-by-hand-lost-update"))
+    while runner.narration is None or "Release the hold" not in runner.narration:
+        runner.run_to_stop()
+    assert not runner.executor.execute(parse_line("release")).invalid  # type: ignore[arg-type]
+    runner.run_to_stop()
+    step = next(r for r in runner.results if r.text == "release")
+    assert step.ok and "you chose it already" in step.message
