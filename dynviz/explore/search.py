@@ -121,18 +121,10 @@ class Report:
 # -- what one state is checked against ------------------------------------------------
 
 
-_BOUNDS: dict[int, int] = {}
-
-
 def sibling_bound(spec: Spec) -> int:
-    """The most siblings a replica may hold: the explore line's ``siblings=``, or one
-    per write in the scenario (more could only come from a version made twice)."""
-    if spec.bounds.siblings is not None:
-        return spec.bounds.siblings
-    bound = _BOUNDS.get(id(spec))
-    if bound is None:
-        bound = _BOUNDS[id(spec)] = max(1, spec.writes)
-    return bound
+    """The most siblings a replica may hold: the explore line's ``siblings=``, or (set
+    when the scenario was read) one per write in the scenario."""
+    return spec.bounds.siblings if spec.bounds.siblings is not None else 1
 
 
 def check_state(world: World, spec: Spec) -> list[tuple[str, str, bool]]:
@@ -204,7 +196,6 @@ class Task:
     spec_path: str
     overrides: tuple[tuple[str, int | bool], ...]
     states: tuple[tuple[int, bytes, frozenset[str]], ...]
-    last_level: bool
 
 
 _SPECS: dict[tuple[str, str, tuple[tuple[str, int | bool], ...]], Spec] = {}
@@ -328,10 +319,6 @@ def _expand_one(spec: Spec, renames: tuple[dict[Any, Any], ...], index: int, dat
         yield Child(index, commands, digest, freeze(child), child_sleep, found, child.quiescent())
 
 
-def skipped(world: World, spec: Spec, sleep: frozenset[str]) -> int:
-    return sum(1 for m in world.moves(spec.bounds) if m.token in sleep)
-
-
 # -- the search --------------------------------------------------------------------------
 
 
@@ -411,7 +398,7 @@ def explore(spec: Spec, spec_text: str, *, overrides: dict[str, int | bool] | No
         frontier = Frontier(memory_states)
         stats.level_states, stats.level_done = len(level), 0
         depth += 1
-        tasks = _chunks(level, chunk, spec_text, spec.path, options, depth >= spec.bounds.depth)
+        tasks = _chunks(level, chunk, spec_text, spec.path, options)
         if backend is None:
             results: Iterable[list[Child]] = (expand(task, known) for task in tasks)
         else:
@@ -473,5 +460,5 @@ def _again(parents: list[tuple[int, tuple[str, ...]]], child: Child) -> int:
 
 
 def _chunks(level: list[tuple[int, bytes, frozenset[str]]], size: int, text: str, path: str,
-            options: tuple[tuple[str, int | bool], ...], last: bool) -> list[Task]:
-    return [Task(text, path, options, tuple(level[i:i + size]), last) for i in range(0, len(level), size)]
+            options: tuple[tuple[str, int | bool], ...]) -> list[Task]:
+    return [Task(text, path, options, tuple(level[i:i + size])) for i in range(0, len(level), size)]

@@ -31,7 +31,7 @@ crash (and later recover) and which node to cut off by a partition (and later he
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dynviz import commands as c
@@ -205,7 +205,10 @@ def parse_spec(text: str, path: str = "", overrides: dict[str, int | bool] | Non
     unknown = [name for name in bounds.crash if name not in nodes]
     if unknown:
         raise SpecError(f"crash= names {', '.join(unknown)}, not a node of this cluster ({', '.join(nodes)})")
-    return Spec(path, tuple(setup), bounds, tuple(operations), tuple(properties))
+    spec = Spec(path, tuple(setup), bounds, tuple(operations), tuple(properties))
+    if bounds.siblings is None:  # one sibling per write, counted once here
+        spec = replace(spec, bounds=replace(bounds, siblings=max(1, spec.writes)))
+    return spec
 
 
 def load_spec(path: str | os.PathLike[str], overrides: dict[str, int | bool] | None = None) -> Spec:
