@@ -167,6 +167,36 @@ class RequestDone(Event):
             f": {self.detail}" if self.detail else "")
 
 
+@dataclass(frozen=True, slots=True)
+class ClientAnswered(Event):
+    """A client got its answer (emitted by the cluster where the client lives, when
+    someone listens): what the client saw, as the metrics measure it. ``started`` and
+    ``time`` are the client's own instants, so the latency includes every hop;
+    ``values`` are the values a get returned (deletes left out) or the one a put wrote,
+    ``versions`` how many versions a get saw (tombstones counted). The log leaves these
+    out: :class:`RequestDone` already says how each request ended."""
+
+    kind: ClassVar[str] = "answer"
+    req: int = 0
+    op: str = ""
+    key: bytes = b""
+    client: str = ""
+    ok: bool = True
+    coordinator: str = ""
+    started: int = 0
+    values: tuple[bytes, ...] = ()
+    versions: int = 0
+    error: str = ""
+
+    @property
+    def latency(self) -> int:
+        return self.time - self.started
+
+    def describe(self) -> str:
+        outcome = "ok" if self.ok else f"failed: {self.error}"
+        return f"{self.client} {self.op} {_k(self.key)} answered in {self.latency / 1e3:.1f}ms, {outcome}"
+
+
 # -- storage and repair ------------------------------------------------------------
 
 
@@ -398,7 +428,7 @@ def _k(key: bytes | None) -> str:
 EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     MessageSent, MessageDelivered, MessageDropped,
     NodeDown, NodeUp, NetworkChanged,
-    RequestStarted, RequestForwarded, CoordinatorState, RequestDone,
+    RequestStarted, RequestForwarded, CoordinatorState, RequestDone, ClientAnswered,
     VersionStored, VersionCreated, HintStored, HintDelivered, ReadRepair, Suspected,
     Learned, GossipRound, RingChange, TransferProgress,
     AntiEntropyExchange, AntiEntropyAbandoned,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import cast
 
 from dynviz.events import (
+    ClientAnswered,
     Event,
     Learned,
     MessageDelivered,
@@ -45,6 +46,8 @@ class EventTape:
             if isinstance(event, MessageDropped):
                 self.log.append(event)
             return
+        if isinstance(event, ClientAnswered):
+            return  # the metrics' (RequestDone already logs how a request ended)
         self.log.append(event)
         if isinstance(event, VersionCreated):
             self.versions.append(event)
