@@ -15,8 +15,9 @@ KINDS = ("line", "scatter", "bar")
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One line (or set of points, or bars) of a figure. For bars, ``x`` are category
-    positions and ``Figure.categories`` their names."""
+    """One line (or set of points, or bars) of a figure. With ``Figure.categories``,
+    ``x`` are category positions 1, 2, 3, ... (the first category is at 1); bar series
+    are drawn side by side within each position."""
 
     label: str
     x: tuple[float, ...]
@@ -40,7 +41,7 @@ class Figure:
     x_label: str
     y_label: str
     series: tuple[Series, ...]
-    categories: tuple[str, ...] = ()  # bar names, in x order (0, 1, 2, ...)
+    categories: tuple[str, ...] = ()  # names of x positions 1, 2, 3, ...
     y_min: float | None = None
     y_max: float | None = None
     x_min: float | None = None
