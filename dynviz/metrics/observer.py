@@ -231,8 +231,13 @@ class Metrics:
             self.fresh_reads[i] += 1
 
     def sample(self, view: Gauges) -> None:
-        """Read the gauges now (hints held over all nodes, keys per node)."""
-        b = self._at(view.now)
+        """Read the gauges (hints held over all nodes, keys per node), once per bucket:
+        the app calls this every frame."""
+        now = view.now
+        if self.buckets and now >= self.last and self.buckets[-1].hints is not None \
+                and now - now % self.bucket == self.buckets[-1].start:
+            return
+        b = self._at(now)
         nodes = list(view.node_views())
         b.hints = sum(v.hints for v in nodes)
         self.keys_held = {v.name: v.keys for v in nodes}

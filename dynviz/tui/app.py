@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from dynviz.core.hashing import as_key
 from dynviz.executor import Outcome
 from dynviz.explore.here import spec_here
 from dynviz.explore.search import Finding
+from dynviz.metrics import Metrics
 from dynviz.session.lesson import LessonError, list_lessons, load_lesson
 from dynviz.tui import keys
 from dynviz.tui import panels as registry
@@ -59,6 +61,7 @@ from dynviz.tui.screens.help import HelpScreen
 from dynviz.tui.screens.lessons import LessonPickerScreen
 from dynviz.tui.screens.logfilter import LogFilterScreen
 from dynviz.tui.screens.main import MainScreen
+from dynviz.tui.screens.metrics import MetricsScreen
 from dynviz.tui.screens.pair import PairScreen
 from dynviz.tui.screens.partition import PartitionScreen
 from dynviz.tui.screens.reading import ReadingScreen
@@ -113,6 +116,8 @@ class DynvizApp(App[None]):
         self.driver = driver
         self.home: Driver | None = driver if driver.kind == "live" else None
         self._unsubscribe = driver.bus.subscribe(self.tape)
+        self.metrics = Metrics()
+        self._unmeasure = self.metrics.watch(driver.bus)
         self._typed_keys: set[str] = set()
         self._cue = Cue()
         self._cue_maximized = False
@@ -154,6 +159,9 @@ class DynvizApp(App[None]):
         self._unsubscribe()
         self.driver = driver
         self._unsubscribe = driver.bus.subscribe(self.tape)
+        self._unmeasure()
+        self.metrics.reset()
+        self._unmeasure = self.metrics.watch(driver.bus)
         self.tape.clear()
         self.journal.clear()
         self._typed_keys.clear()
@@ -225,6 +233,7 @@ class DynvizApp(App[None]):
 
     def cluster_replaced(self) -> None:
         self.tape.clear()
+        self.metrics.reset()
         if self.selected_node is not None and self.selected_node not in self.driver.view.node_names():
             self.selected_node = None
 
@@ -288,6 +297,7 @@ class DynvizApp(App[None]):
         elapsed = min(0.25, now - self._last_frame)
         self._last_frame = now
         self.driver.tick(elapsed)
+        self.metrics.sample(self.driver.view)
         self.refresh_views()
         self._update_placeholder()
         self.frame_times.append(time.perf_counter() - now)
@@ -624,6 +634,12 @@ class DynvizApp(App[None]):
     def action_tables(self) -> None:
         if not isinstance(self.screen, TablesScreen):
             self.push_screen(TablesScreen(self))
+
+    def action_metrics(self) -> None:
+        """The Metrics screen (``M``): live plots of the metrics the app keeps."""
+        if not isinstance(self.screen, MetricsScreen):
+            self.push_screen(MetricsScreen(lambda: self.metrics.snapshot(self.driver.view.now),
+                                           partial(self.run_line, origin="typed")))
 
     def table_desk(self) -> Any | None:
         """The tables of the driver's cluster (the Tables screen's host)."""

@@ -53,6 +53,8 @@ BINDINGS: list[BindingType] = [
     Binding("f", "log_filter", "Log filter", show=False, tooltip="Choose the kinds of events the log shows"),
     Binding("T", "tables", "Tables", key_display="T", show=False,
             tooltip="Tables screen: items page by page, queries, stream, capacity, cache, placement"),
+    Binding("M", "metrics", "Metrics", key_display="M", show=False,
+            tooltip="Metrics screen: latency percentiles, throughput, hints, anti-entropy, load, staleness"),
     Binding("L", "lessons", "Lessons", key_display="L", tooltip="Pick a lesson (your progress is kept)"),
     Binding("m", "maximize_toggle", "Maximise", show=False, tooltip="Maximise the focused panel, or restore"),
     Binding("slash", "focus_command", "Cmd", key_display="/", tooltip="Type a command"),

@@ -55,7 +55,7 @@ def draw(plot: PlotWidget, figure: Figure, legend: bool = True) -> None:
     else:
         plot.set_x_formatter(NumericAxisFormatter())
         plot.set_xticks(None)
-    plot.show_legend(LegendLocation.TOPRIGHT if bars else LegendLocation.TOPLEFT, is_visible=legend and any(s.label for s in figure.series))
+    plot.show_legend(LegendLocation.TOPRIGHT if bars else LegendLocation.BOTTOMRIGHT, is_visible=legend and any(s.label for s in figure.series))
 
 
 class FigureView(Widget):
