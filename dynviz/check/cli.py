@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from contextlib import nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dynviz.check.campaign import CampaignReport, reproduce_command, run_campaign
@@ -97,6 +98,25 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run the seeds on a Dask distributed cluster: tcp://HOST:PORT of a running scheduler, "
                              "or local[:N] to start one here; needs the dask extra")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
+    parser.add_argument("--plot", default=None, metavar="DIR",
+                        help="also write the summary's plots as SVG into DIR: the latency histogram and "
+                             "lost writes by fault kind")
+
+
+def _plots(campaign: CampaignReport, directory: str) -> list[Path]:
+    """Write the campaign's figures; a directory that cannot be written is said on
+    stderr and the check's verdict stands (the run is not lost for a plot)."""
+    from dynviz.check.plots import campaign_figures
+    from dynviz.tui.plotfile import (  # drawn by the app's own plot widget
+        PlotFileError,
+        save_figures,
+    )
+
+    try:
+        return save_figures(campaign_figures(campaign), Path(directory))
+    except PlotFileError as exc:
+        print(f"dynviz check: plots not written: {exc}", file=sys.stderr)
+        return []
 
 
 def main_check(args: argparse.Namespace) -> int:
@@ -139,6 +159,8 @@ def main_check(args: argparse.Namespace) -> int:
         summary = campaign.as_json()
         summary["reproduce"] = {str(s): reproduce_command(s, base) for s in campaign.failing_seeds}
         summary["sessions"] = {str(seed): path for seed, path in _shrink_failures(campaign, base, args)}
+        if getattr(args, "plot", None):
+            summary["plots"] = [str(p) for p in _plots(campaign, args.plot)]
         print(json.dumps(summary))
         return 0 if campaign.ok else 1
 
@@ -171,6 +193,9 @@ def main_check(args: argparse.Namespace) -> int:
         raise stopped() from None
     out = Console()
     out.print(_summary(campaign, base))
+    if getattr(args, "plot", None):
+        for written in _plots(campaign, args.plot):
+            out.print(f"plot: {written}", markup=False, highlight=False, soft_wrap=True)
     for report in campaign.reports:
         if report.ok:
             continue

@@ -14,6 +14,7 @@ from dynviz.check.invariants import RULES, Violation
 from dynviz.check.scenario import Recording, Scenario
 from dynviz.check.workload import FAULTS, INJECTORS, Workload, workload_keys
 from dynviz.cluster import ClusterConfig
+from dynviz.metrics.series import histogram
 
 VERSIONINGS = ("dvv", "vclock")
 RESOLVERS = ("siblings", "lww")
@@ -94,6 +95,8 @@ class SeedReport:
     violations: tuple[str, ...] = ()  # run-time invariants broken, one line each
     violation_counts: tuple[tuple[str, int], ...] = ()  # per rule
     error: str = ""  # the run raised this (one line): the seed failed without a verdict
+    latency_bins: tuple[tuple[str, tuple[int, ...]], ...] = ()  # op -> answers per LATENCY_EDGES bin
+    faults: tuple[tuple[str, int], ...] = ()  # fault -> times injected
 
     @property
     def ok(self) -> bool:
@@ -120,7 +123,9 @@ def check_seed(config: CheckConfig, recording: Recording | None = None) -> SeedR
         report = SeedReport(seed=config.seed, acked=scenario.history.acked(), lost=0, lost_values=(), phantoms=0,
                             phantom_values=(), converged=False, unconverged_keys=(), ops=workload.ops,
                             failed_ops=workload.failed_ops, digest="",
-                            error=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+                            error=f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                            latency_bins=tuple((op, histogram(v)) for op, v in sorted(workload.latencies.items())),
+                            faults=tuple(sorted(workload.injected.items())))
         scenario.close()
         return report
     cluster = scenario.cluster
@@ -140,6 +145,8 @@ def check_seed(config: CheckConfig, recording: Recording | None = None) -> SeedR
         replicas=verdict.replicas,
         violations=tuple(v.describe() for v in verdict.violations),
         violation_counts=tuple((rule, count) for rule, count in _per_rule(verdict.violations).items() if count),
+        latency_bins=tuple((op, histogram(values)) for op, values in sorted(workload.latencies.items())),
+        faults=tuple(sorted(workload.injected.items())),
     )
     scenario.close()
     return report

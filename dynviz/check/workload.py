@@ -86,7 +86,8 @@ class Workload:
     """One seed's clients and faults on a scenario's cluster, recorded as commands."""
 
     __slots__ = ("scenario", "cluster", "rng", "clients", "faults", "recording", "budget", "ops",
-                 "failed_ops", "busy", "ended", "active", "joins", "leaves", "wipes", "single_copies", "copies")
+                 "failed_ops", "busy", "ended", "active", "joins", "leaves", "wipes", "single_copies", "copies",
+                 "latencies", "injected")
 
     def __init__(self, scenario: Scenario, seed: int, ops: int, clients: int, faults: tuple[str, ...]) -> None:
         self.scenario = scenario
@@ -105,6 +106,8 @@ class Workload:
         self.leaves = 0
         self.wipes = 0
         self.copies: set[str] = set()  # messages the dup fault copied, and their copies
+        self.latencies: dict[str, list[int]] = {}  # op -> each answer's latency (µs), for the summary's plots
+        self.injected: dict[str, int] = {}  # fault -> times injected
         # w=1 writes or the wipe fault, never both (module docstring).
         self.single_copies = "wipe" not in faults or self.rng.random() < 0.5
 
@@ -146,7 +149,9 @@ class Workload:
         def tick() -> None:
             if self.ended or (self.budget <= 0 and self.busy == 0):
                 return
-            INJECTORS[self.faults[self.rng.randrange(len(self.faults))]](self)
+            fault = self.faults[self.rng.randrange(len(self.faults))]
+            self.injected[fault] = self.injected.get(fault, 0) + 1
+            INJECTORS[fault](self)
             self.cluster.scheduler.after(self.rng.randint(20 * MS, 250 * MS), tick)
 
         self.cluster.scheduler.after(self.rng.randint(0, 100 * MS), tick)
@@ -234,6 +239,7 @@ class _Client:
     def _got(self, pending: Pending[GetResult], then: str | None) -> None:
         result = pending.result
         assert isinstance(result, GetResult)
+        self._timed(pending.op, result.finished - result.started)
         if not result.ok:
             self.failed = True
             self._forget(result.key)
@@ -279,9 +285,13 @@ class _Client:
     def _written(self, pending: Pending[PutResult]) -> None:
         result = pending.result
         assert isinstance(result, PutResult)
+        self._timed(pending.op, result.finished - result.started)
         if not result.ok:
             self.failed = True
         self._done()
+
+    def _timed(self, op: str, latency: int) -> None:
+        self.workload.latencies.setdefault(op, []).append(latency)
 
     def _done(self) -> None:
         work = self.workload

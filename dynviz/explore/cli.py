@@ -58,6 +58,9 @@ def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default dynviz-explore-findings)")
     parser.add_argument("--no-repro", action="store_true", help="do not write session files")
     parser.add_argument("--json", action="store_true", help="print one JSON summary object")
+    parser.add_argument("--plot", default=None, metavar="DIR",
+                        help="also write the summary's plots as SVG into DIR: states per depth and the "
+                             "shortest path to each violation")
 
 
 def overrides_of(args: argparse.Namespace) -> dict[str, int | bool]:
@@ -106,16 +109,34 @@ def main_explore(args: argparse.Namespace) -> int:
         if backend is not None:
             backend.close()
     written = [] if args.no_repro else _write_repros(spec, report, args.repro_dir)
+    plots = _plots(report, args.plot) if getattr(args, "plot", None) else []
     if args.json:
         summary = report.as_json()
         for finding, path in written:
             for entry in summary["violations"]:
                 if entry["property"] == finding.property:
                     entry["session"] = str(path)
+        if plots:
+            summary["plots"] = [str(p) for p in plots]
         print(json.dumps(summary, indent=2))
     else:
         print_report(report, written)
+        for plot in plots:
+            print(f"plot: {plot}")
     return 0 if report.ok else 1
+
+
+def _plots(report: Report, directory: str) -> list[Path]:
+    """Write the exploration's figures; a directory that cannot be written is said on
+    stderr and the verdict stands."""
+    from dynviz.explore.plots import report_figures
+    from dynviz.tui.plotfile import PlotFileError, save_figures  # the app's own plot widget
+
+    try:
+        return save_figures(report_figures(report), Path(directory))
+    except PlotFileError as exc:
+        print(f"dynviz explore: plots not written: {exc}", file=sys.stderr)
+        return []
 
 
 def _write_repros(spec: Spec, report: Report, directory: str) -> list[tuple[Any, Path]]:

@@ -83,6 +83,7 @@ class Stats:
     seconds: float = 0.0
     level_states: int = 0  # states in the level being expanded (progress)
     level_done: int = 0
+    per_depth: list[int] = field(default_factory=lambda: [1])  # new states found at each depth (the first: 1)
 
     @property
     def rate(self) -> float:
@@ -398,6 +399,7 @@ def explore(spec: Spec, spec_text: str, *, overrides: dict[str, int | bool] | No
         frontier = Frontier(memory_states)
         stats.level_states, stats.level_done = len(level), 0
         depth += 1
+        stats.per_depth.append(0)
         tasks = _chunks(level, chunk, spec_text, spec.path, options)
         if backend is None:
             results: Iterable[list[Child]] = (expand(task, known) for task in tasks)
@@ -419,6 +421,7 @@ def explore(spec: Spec, spec_text: str, *, overrides: dict[str, int | bool] | No
                 index = len(parents) - 1
                 seen.put(child.digest, child.sleep)
                 stats.states += 1
+                stats.per_depth[depth] += 1
                 stats.depth = depth
                 record(index, depth, child.found)
                 if child.end:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KINDS = ("line", "scatter", "bar")
+LEGENDS = ("", "top-left", "top-right", "bottom-left", "bottom-right")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +48,13 @@ class Figure:
     x_min: float | None = None
     x_max: float | None = None
     note: str = ""  # one line under the plot: the model, the source of the paper's figures
+    legend: str = ""  # top-left, top-right, bottom-left, bottom-right; empty: where the series' kind suits
 
     def __post_init__(self) -> None:
         if not self.name or not all(ch.isalnum() or ch in "-_" for ch in self.name):
             raise ValueError(f"figure name {self.name!r}: use letters, digits, '-' and '_'")
+        if self.legend not in LEGENDS:
+            raise ValueError(f"figure {self.name!r}: legend must be one of {', '.join(LEGENDS[1:])}")
 
     @property
     def empty(self) -> bool:

@@ -53,3 +53,17 @@ def edge_label(edge: int) -> str:
     if edge < 1_000_000:
         return f"{edge / 1000:g}ms"
     return f"{edge / 1_000_000:g}s"
+
+
+LATENCY_EDGES: tuple[int, ...] = (
+    0, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
+)
+"""Lower edges (µs) of the latency histogram's bins (the last is open above)."""
+
+
+def histogram(values: Sequence[int], edges: Sequence[int] = LATENCY_EDGES) -> tuple[int, ...]:
+    """How many of ``values`` fall in each bin (a value below the first edge counts in it)."""
+    counts = [0] * len(edges)
+    for value in values:
+        counts[edge_index(value, edges)] += 1
+    return tuple(counts)

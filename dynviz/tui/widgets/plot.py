@@ -20,6 +20,10 @@ PALETTE: tuple[str, ...] = ("#5fafff", "#ffaf00", "#ff5f87", "#87d75f", "#d787ff
 """Series colours in order (readable on dark and light themes)."""
 
 
+LEGEND_AT = {"top-left": LegendLocation.TOPLEFT, "top-right": LegendLocation.TOPRIGHT,
+             "bottom-left": LegendLocation.BOTTOMLEFT, "bottom-right": LegendLocation.BOTTOMRIGHT}
+
+
 def draw(plot: PlotWidget, figure: Figure, legend: bool = True) -> None:
     """Replace what ``plot`` shows with ``figure``."""
     plot.clear()
@@ -30,9 +34,11 @@ def draw(plot: PlotWidget, figure: Figure, legend: bool = True) -> None:
         if not series.x:
             continue
         if series.kind == "bar":  # side by side: the k-th of m bar series shifted within its slot
+            # (zero-height bars are left out: the widget would still fill their bottom cell)
             shift = (bars.index(series) - (len(bars) - 1) / 2) * width
-            plot.bar([x + shift for x in series.x], list(series.y), bar_style=style, label=series.label,
-                     width=width * 0.9)
+            shown = [(x + shift, y) for x, y in zip(series.x, series.y, strict=True) if y]
+            plot.bar([x for x, _ in shown], [y for _, y in shown], bar_style=style, label=series.label,
+                     width=width * 0.9, hires_mode=HiResMode.QUADRANT)
         elif series.kind == "scatter":
             plot.scatter(list(series.x), list(series.y), marker_style=style, hires_mode=HiResMode.BRAILLE,
                          label=series.label)
@@ -55,7 +61,8 @@ def draw(plot: PlotWidget, figure: Figure, legend: bool = True) -> None:
     else:
         plot.set_x_formatter(NumericAxisFormatter())
         plot.set_xticks(None)
-    plot.show_legend(LegendLocation.TOPRIGHT if bars else LegendLocation.BOTTOMRIGHT, is_visible=legend and any(s.label for s in figure.series))
+    where = figure.legend or ("top-right" if bars else "bottom-right")
+    plot.show_legend(LEGEND_AT[where], is_visible=legend and any(s.label for s in figure.series))
 
 
 class FigureView(Widget):
