@@ -199,6 +199,15 @@ def cmd_explore(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
 
+def cmd_paper(args: argparse.Namespace) -> int:
+    from dynviz.paper.cli import main_paper
+
+    try:
+        return main_paper(args)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
 def _app_nodes(text: str) -> int:
     value = _whole(text)
     if not 1 <= value <= 64:
@@ -370,6 +379,13 @@ def build_parser() -> argparse.ArgumentParser:
         "explore", help="model-check a small scenario: every interleaving of its messages and faults, breadth-first")
     add_explore_arguments(explore)
     explore.set_defaults(func=cmd_explore)
+
+    from dynviz.paper.cli import add_paper_arguments
+
+    paper = sub.add_parser(
+        "paper", help="reproduce the Dynamo paper's Figure 8, section 6.3, Table 2 and PBS t-visibility on the cluster")
+    add_paper_arguments(paper)
+    paper.set_defaults(func=cmd_paper)
     return parser
 
 

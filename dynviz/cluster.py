@@ -201,7 +201,7 @@ class Cluster:
             )
         except RingError as exc:
             raise ClusterError(str(exc)) from None
-        self.partitions = len(initial) if config.strategy == "equal" else 0
+        self.partitions = len(initial) if config.strategy in ("equal", "random-equal") else 0
         self._members = tuple(Member(name, tokens=initial.tokens_of(name)) for name in config.nodes)
         self.versioning = versioning(config.versioning)
         self.protocol = config.protocol()

@@ -59,7 +59,7 @@ CLUSTER_OPTIONS: dict[str, cv.Converter] = {
     "w": cv.positive_int,
     "vnodes": cv.positive_int,
     "partitions": cv.positive_int,
-    "strategy": cv.choice("equal", "random"),
+    "strategy": cv.choice("equal", "random", "random-equal"),
     "versioning": cv.choice("dvv", "vclock"),
     "resolver": cv.choice("siblings", "lww"),
     "seed": lambda t, c, ln, w: cv.whole(t, c, ln, w, minimum=0),

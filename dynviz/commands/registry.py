@@ -43,7 +43,7 @@ _CLIENT_PARSERS: dict[str, Callable[[Words, str | None], Command]] = {
 COMMANDS: dict[str, tuple[Parser, str, str]] = {
     "cluster": (
         kv.parse_cluster,
-        "cluster [nodes=5|S1,S2,..] [n= r= w=] [vnodes=] [partitions=] [strategy=equal|random]"
+        "cluster [nodes=5|S1,S2,..] [n= r= w=] [vnodes=] [partitions=] [strategy=equal|random|random-equal]"
         " [versioning=dvv|vclock] [resolver=siblings|lww] [seed=] [latency=1ms..5ms] [loss=P]"
         " [seeds=n1,n2] [handoff= readrepair= antientropy=on|off] [routing=aware|lb]"
         " [storage=memory|sqlite] [dir=PATH]",

@@ -82,7 +82,7 @@ class Update:
         return b is None or self.after.generation != b.generation or self.after.heartbeat > b.heartbeat
 
 
-_RINGS: dict[tuple[tuple[str, tuple[int, ...]], ...], Ring] = {}
+_RINGS: dict[tuple[object, ...], Ring] = {}
 """Rings by the identities of the entries they were built from: nodes whose views
 agree share one Ring object (a 1,024-node cluster would otherwise build 1,024)."""
 
@@ -90,10 +90,12 @@ agree share one Ring object (a 1,024-node cluster would otherwise build 1,024)."
 class View:
     """One node's membership view (mutable, owned by that node's gossip component)."""
 
-    __slots__ = ("members",)
+    __slots__ = ("members", "partitions")
 
-    def __init__(self, members: Iterable[Member] = ()) -> None:
+    def __init__(self, members: Iterable[Member] = (), partitions: int = 0) -> None:
         self.members: dict[str, Member] = {m.name: m for m in members}
+        self.partitions = partitions
+        """Q for a strategy-2 ring (``random-equal``: equal partitions, walks by tokens); else 0."""
 
     def __contains__(self, name: object) -> bool:
         return name in self.members
@@ -126,7 +128,7 @@ class View:
     def ring(self) -> Ring:
         """The ring requests are routed by now."""
         chosen = [m for m in self.members.values() if m.status in IN_RING and m.tokens]
-        return _cached_ring(chosen, pending=False)
+        return _cached_ring(chosen, pending=False, partitions=self.partitions)
 
     def pending_ring(self) -> Ring | None:
         """The ring once the change in progress commits, or None if none is."""
@@ -134,21 +136,21 @@ class View:
             return None
         chosen = [m for m in self.members.values()
                   if (m.pending if m.pending is not None else (m.tokens if m.status in IN_RING else ()))]
-        return _cached_ring(chosen, pending=True)
+        return _cached_ring(chosen, pending=True, partitions=self.partitions)
 
     def live_names(self) -> list[str]:
         return [n for n, m in self.members.items() if m.status in ("joining", "up", "leaving")]
 
 
-def _cached_ring(members: list[Member], pending: bool) -> Ring:
+def _cached_ring(members: list[Member], pending: bool, partitions: int = 0) -> Ring:
     members = sorted(members, key=lambda m: m.name)
     tokens: dict[str, tuple[int, ...]] = {
         m.name: (m.pending if pending and m.pending is not None else m.tokens) for m in members
     }
-    key = tuple(tokens.items())  # the content itself: equal assignments share one Ring
+    key = (*tokens.items(), partitions) if partitions else tuple(tokens.items())  # the content: equal ones share
     ring = _RINGS.get(key)
     if ring is None:
-        ring = Ring(_deduplicate(tokens))
+        ring = Ring(_deduplicate(tokens), partitions)
         if len(_RINGS) > 256:
             _RINGS.clear()
         _RINGS[key] = ring

@@ -6,10 +6,16 @@ clockwise from its MD5 token; its *preference list* continues the clockwise walk
 skips positions of nodes already chosen, so it names distinct physical nodes. The list
 is longer than N so that a coordinator can skip nodes it believes down (sloppy quorum).
 
-Two of the paper's three strategies are offered:
+The paper's three strategies are offered:
 
 * ``random`` (strategy 1): every node draws T random tokens. Ranges are the arcs
   between consecutive tokens, so they have unequal sizes and the load is uneven.
+* ``random-equal`` (strategy 2): every node draws T random tokens as in strategy 1,
+  but the ring is cut into Q equal partitions that do not move with the tokens: a
+  key's range is the equal partition it falls in, and that partition's preference
+  list is the clockwise walk of the token ring from the partition's end. As the paper
+  puts it, the tokens "are only used to build the function that maps values in the
+  hash space to the ordered lists of nodes and not to decide the partitioning".
 * ``equal`` (strategy 3, the default): the ring is cut into Q equal partitions (a fixed
   power of two, like Riak's ring size) and each node claims Q/S of them. A claim step
   keeps every node at k or k+1 partitions and avoids giving one node two partitions
@@ -31,7 +37,7 @@ from dataclasses import dataclass
 
 from dynviz.core.hashing import RING_SIZE, token_of
 
-STRATEGIES = ("equal", "random")
+STRATEGIES = ("equal", "random", "random-equal")
 DEFAULT_VNODES = 8
 """Tokens per node for the ``random`` strategy."""
 
@@ -92,11 +98,17 @@ class Ring:
     Lookup is a bisect over the sorted tokens (O(log V)); the first few distinct nodes
     of every range's clockwise walk are cached on first use, so a preference list costs
     one MD5, one bisect and a tuple slice.
+
+    With ``partitions`` Q (strategy 2, ``random-equal``) the ranges are the Q equal
+    partitions instead of the arcs between tokens: ``tokens`` are then the partitions'
+    ends and ``owners`` their first replicas, while every walk still follows the nodes'
+    own tokens, starting at the first token at or after the partition's end.
     """
 
-    __slots__ = ("tokens", "owners", "nodes", "_walk_cache", "_node_tokens", "_extended_cache")
+    __slots__ = ("tokens", "owners", "nodes", "partitions", "_walk_cache", "_node_tokens", "_extended_cache",
+                 "_walk_owners", "_walk_starts")
 
-    def __init__(self, node_tokens: Mapping[str, Iterable[int]]) -> None:
+    def __init__(self, node_tokens: Mapping[str, Iterable[int]], partitions: int = 0) -> None:
         pairs: list[tuple[int, str]] = []
         seen: dict[int, str] = {}
         for node, toks in node_tokens.items():
@@ -109,9 +121,20 @@ class Ring:
                 pairs.append((t, node))
         if not pairs:
             raise RingError("a ring needs at least one node with at least one token")
+        if partitions < 0 or partitions & (partitions - 1):
+            raise RingError(f"partitions must be a power of two, got {partitions}")
         pairs.sort()
         self.tokens: list[int] = [t for t, _ in pairs]
         self.owners: list[str] = [n for _, n in pairs]
+        self.partitions = partitions
+        self._walk_owners = self.owners  # the token ring every walk follows
+        self._walk_starts: list[int] | None = None  # range -> where its walk starts (strategy 2)
+        if partitions:
+            tokens = self.tokens
+            ends = [partition_token(i, partitions) for i in range(partitions)]
+            self._walk_starts = starts = [bisect_left(tokens, end) % len(tokens) for end in ends]
+            self.tokens = ends
+            self.owners = [self._walk_owners[s] for s in starts]
         self.nodes: tuple[str, ...] = tuple(node_tokens)
         self._node_tokens = {n: tuple(sorted(t)) for n, t in node_tokens.items()}
         self._walk_cache: list[tuple[str, ...] | None] = [None] * len(self.tokens)
@@ -145,8 +168,10 @@ class Ring:
     # -- preference lists -----------------------------------------------------------
 
     def _walk(self, index: int, limit: int) -> tuple[str, ...]:
-        owners = self.owners
+        owners = self._walk_owners
         size = len(owners)
+        if self._walk_starts is not None:
+            index = self._walk_starts[index]
         chosen: list[str] = []
         seen: set[str] = set()  # membership only: the order is kept by ``chosen``
         for step in range(size):
@@ -402,10 +427,16 @@ def build_ring(
         owners = claim_initial(nodes, q, spread=n)
         tokens = tokens_from_partition_owners(owners)
         return Ring({node: tokens.get(node, ()) for node in nodes})
-    if strategy == "random":
+    if strategy in ("random", "random-equal"):
         if vnodes < 1:
             raise RingError(f"vnodes must be at least 1, got {vnodes}")
-        return Ring({node: random_tokens(node, vnodes, seed) for node in nodes})
+        tokens = {node: random_tokens(node, vnodes, seed) for node in nodes}
+        if strategy == "random":
+            return Ring(tokens)
+        q = partitions if partitions is not None else default_partitions(len(nodes))
+        if q < 1 or q & (q - 1):
+            raise RingError(f"partitions must be a power of two, got {q}")
+        return Ring(tokens, partitions=q)
     raise RingError(f"unknown strategy {strategy!r}; expected one of: {', '.join(STRATEGIES)}")
 
 

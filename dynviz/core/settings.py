@@ -20,7 +20,7 @@ from dynviz.core.units import MS, SECOND
 
 VERSIONING = ("dvv", "vclock")
 RESOLVERS = ("siblings", "lww")
-STRATEGIES = ("equal", "random")
+STRATEGIES = ("equal", "random", "random-equal")
 
 
 class SettingsError(ValueError):
@@ -44,9 +44,10 @@ class ProtocolSettings:
     w: int = 2
     strategy: str = "equal"
     partitions: int | None = None
-    """Q, the number of equal partitions (strategy ``equal``); None: chosen from the size."""
+    """Q, the number of equal partitions (strategies ``equal`` and ``random-equal``); None:
+    chosen from the size."""
     vnodes: int = 8
-    """T, tokens per node (strategy ``random``)."""
+    """T, tokens per node (strategies ``random`` and ``random-equal``)."""
     versioning: str = "dvv"
     resolver: str = "siblings"
     handoff: bool = True
@@ -77,7 +78,7 @@ class ProtocolSettings:
         if self.resolver not in RESOLVERS:
             raise SettingsError(f"resolver must be siblings or lww, not {self.resolver!r}")
         if self.strategy not in STRATEGIES:
-            raise SettingsError(f"strategy must be equal or random, not {self.strategy!r}")
+            raise SettingsError(f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
         if self.partitions is not None and self.partitions < 1:
             raise SettingsError(f"partitions must be at least 1, got {self.partitions}")
         if self.vnodes < 1:

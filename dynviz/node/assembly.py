@@ -29,7 +29,7 @@ def assemble_node(name: str, runtime: Runtime, store: Store[Siblings], hints: St
     0 for the random strategy) are what a ring change needs to place new tokens the
     way the initial ring did."""
     settings = settings.protocol()
-    view = View(members)
+    view = View(members, partitions if settings.strategy == "random-equal" else 0)
     node = Node(name, runtime, store, HintStore(hints), view.ring(), versioning(settings.versioning), settings,
                 epoch)
     gossip = Gossip(node, view, seeds, interval=settings.gossip_interval, suspect_after=settings.suspect_after)

@@ -126,7 +126,8 @@ class _Plan:
 def _same_ring(a: Ring | None, b: Ring) -> bool:
     """The same token assignment. By content, not identity: rings come from a cache
     that a restored checkpoint's copies (or a cleared cache) do not share."""
-    return a is not None and a.tokens == b.tokens and a.owners == b.owners
+    return a is not None and a.tokens == b.tokens and a.owners == b.owners and (
+        not b.partitions or a.node_tokens() == b.node_tokens())  # strategy 2: the walks too
 
 
 class Rebalance(Component):
@@ -216,7 +217,8 @@ class Rebalance(Component):
         n = node.config.n
         old_ring = node.ring
         assignment = self._assignment(kind, subject, vnodes)
-        new_ring = Ring({name: toks for name, toks in assignment.items() if toks})
+        new_ring = Ring({name: toks for name, toks in assignment.items() if toks},
+                        self.partitions if self.strategy == "random-equal" else 0)
         change = f"{kind} {subject}"
         changed: list[Member] = []
         for name in sorted(set(assignment) | {subject}):

@@ -18,6 +18,10 @@ from dynviz.events import EventBus, MessageDelivered, MessageDropped, MessageSen
 from dynviz.sim.scheduler import Scheduler
 
 Handler = Callable[[str, Any], None]
+LatencyModel = Callable[[str, str, Any, Random], int]
+"""A latency model: ``(src, dst, message, rng) -> µs``, drawing only from ``rng`` (the
+network's seeded stream), used instead of the uniform ranges when set (``Network.model``:
+per-message-kind latencies such as PBS's W, A, R, S legs, :mod:`dynviz.paper.models`)."""
 Tap = Callable[[str, str, Any], None]
 """A delivery watcher: ``(src, dst, message)``, called just before the receiver handles it."""
 
@@ -67,6 +71,7 @@ class Network:
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
         "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop", "_lines", "_deliver_bound",
+        "model",
     )
 
     def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
@@ -101,6 +106,7 @@ class Network:
         # A watcher of every delivery (the checker's run-time invariants); None costs a
         # comparison per message.
         self.tap: Tap | None = None
+        self.model: LatencyModel | None = None  # None: the uniform ranges (``latency``, ``link_latency``)
 
     # -- topology --------------------------------------------------------------------
 
@@ -152,9 +158,12 @@ class Network:
             if reason is not None:
                 self._drop(mid, src, dst, msg, reason, now)
                 return
-        link = self.link_latency
-        lo, hi = link.get((src, dst), self.latency) if link else self.latency
-        arrives = now + (lo if lo >= hi else lo + int(self.rng.random() * (hi - lo + 1)))
+        if self.model is None:
+            link = self.link_latency
+            lo, hi = link.get((src, dst), self.latency) if link else self.latency
+            arrives = now + (lo if lo >= hi else lo + int(self.rng.random() * (hi - lo + 1)))
+        else:
+            arrives = now + self.model(src, dst, msg, self.rng)
         if self.holds and self._held_by(src, dst):
             self.held[mid] = (src, dst, msg, now, arrives)
         else:
