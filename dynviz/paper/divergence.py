@@ -117,7 +117,7 @@ def run(quick: bool, seed: int, progress: Callable[[str], None]) -> Experiment:
              f"new value over that get's context; {reads} reads (reads of a key not yet written are left out)")
     differs = ("Ours sees far more divergence than the paper's 0.06%: its figure is a 24-hour production trace "
                "where a key is rarely written by two clients within the few milliseconds of a read-modify-write, "
-               "ours a short, dense simulation in which {CLIENTS} clients hammer the hottest keys of a Zipf "
+               f"ours a short, dense simulation in which {CLIENTS} clients hammer the hottest keys of a Zipf "
                "distribution. What matches is the shape: almost every read sees one version, divergence comes "
                "from concurrent writers (there are no failures here), and reads seeing 3 or more versions are "
                "rarer still.")

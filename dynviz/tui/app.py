@@ -366,7 +366,11 @@ class DynvizApp(App[None]):
         run_for = getattr(self.driver, "run_for", None)
         if run_for is None:
             raise RuntimeError("time is real here: nothing to run")
-        run_for(duration)
+        view = self.driver.view
+        end = view.now + duration
+        while view.now < end:  # in the metrics' buckets, sampling each as the frames would
+            run_for(min(self.metrics.bucket, end - view.now))
+            self.metrics.sample(view)
 
     # -- commands ----------------------------------------------------------------------
 

@@ -148,6 +148,27 @@ async def scene_by_hand(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str]
     await shot("network-by-hand")
 
 
+async def scene_metrics(app: DynvizApp, pilot: Pilot[None], shot: Callable[[str], Awaitable[str]]) -> None:
+    """The Metrics screen after slow links and a crash: its own app, with the workload on."""
+    app.run_for(8 * SECOND)
+    app.run_line("latency 1ms..50ms")
+    app.run_for(6 * SECOND)
+    app.run_line("latency 1ms..5ms")
+    app.run_line("kill n3")
+    app.run_for(3 * SECOND)
+    for i in range(4):
+        app.run_line(f"put cart:alice v{i}")
+        app.run_line(f"put user:42 v{i}")
+        app.run_for(500 * MS)
+    app.run_for(2 * SECOND)
+    app.run_line("recover n3")
+    app.run_for(8 * SECOND)
+    await pilot.press("M")
+    await shot("metrics-latency")
+    await pilot.press("3")
+    await shot("metrics-hints")
+
+
 SCENES: tuple[tuple[str, Scene], ...] = (
     ("main", scene_main),
     ("partition", scene_partition),
@@ -195,9 +216,15 @@ async def _all(out: Path, seed: int, nodes: int, size: tuple[int, int]) -> list[
         await shot("main-200x60")
 
     written += await run_scene(small, out, seed, nodes, (80, 24))
+    written += await metrics_scene(out, seed, nodes)
     written += await run_scene(wide, out, seed, nodes, (200, 60))
     written += await _session_scenes(out, seed, nodes, size)
     return written
+
+
+async def metrics_scene(out: Path, seed: int, nodes: int, size: tuple[int, int] = (100, 30)) -> list[Path]:
+    app = DynvizApp.live(seed=seed, nodes=nodes, workload=True, playing=False)
+    return await run_scene(scene_metrics, out, seed, nodes, size, app=app)
 
 
 REPLAYED = Path(__file__).resolve().parents[2] / "sessions" / "recorded" / "partition-heal.jsonl"

@@ -22,12 +22,9 @@ def live(seed: int) -> DynvizApp:
     return DynvizApp.live(seed=seed, workload=True, playing=False)
 
 
-def run(app: DynvizApp, duration: int, step: int = 250 * MS) -> None:
+def run(app: DynvizApp, duration: int) -> None:
     """Virtual time with the workload firing, sampled as the app's frames would."""
-    end = app.driver.view.now + duration
-    while app.driver.view.now < end:
-        app.driver.run_for(step)  # type: ignore[attr-defined]
-        app.metrics.sample(app.driver.view)
+    app.run_for(duration)
 
 
 async def until(pilot, check, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
