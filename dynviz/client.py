@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from dynviz.core.versions import Siblings
+from dynviz.events import ClientAnswered
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,19 @@ def version_views(siblings: Siblings | None) -> tuple[VersionView, ...]:
     if siblings is None:
         return ()
     return tuple(VersionView(v.value, v.dot, v.clock.as_dict(), v.timestamp) for v in siblings.versions)
+
+
+def answered(now: int, req: int, client: str, started: int, result: PutResult | GetResult) -> ClientAnswered:
+    """What ``client`` saw of request ``req``, as an event for the metrics: a get's
+    values and how many versions it saw (tombstones counted), a put's value."""
+    if isinstance(result, GetResult):
+        siblings = result.siblings
+        values, versions = result.values, (len(siblings.versions) if siblings is not None else 0)
+        op = "get"
+    else:
+        values, versions, op = (() if result.value is None else (result.value,)), 1, result.op
+    return ClientAnswered(now, req, op, result.key, client, result.ok, result.coordinator, started, values, versions,
+                          result.error)
 
 
 def result_line(result: PutResult | GetResult | RangeResult) -> str:

@@ -20,6 +20,7 @@ from dynviz.client import (
     PutResult,
     RangeResult,
     VersionView,
+    answered,
     result_line,
     version_views,
 )
@@ -30,7 +31,7 @@ from dynviz.core.ring import Ring, RingError, build_ring, node_names
 from dynviz.core.settings import ProtocolSettings, SettingsError
 from dynviz.core.units import MS, SECOND
 from dynviz.core.versions import encode_siblings, versioning
-from dynviz.events import ClientAnswered, EventBus, NetworkChanged, NodeDown, NodeUp, Trace
+from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
 from dynviz.node.antientropy import ExchangeReport
 from dynviz.node.assembly import assemble_node
 from dynviz.node.gossip import Gossip
@@ -512,22 +513,12 @@ class Cluster:
         trace = self.trace
         trace.write(result_line(result))
         trace.maybe_fold()
-        if self.bus.active and not isinstance(result, RangeResult):
-            self._answered(pending, result)
+        if self.bus.active and not isinstance(result, RangeResult):  # the metrics (dynviz.metrics)
+            self.bus.emit(answered(self.scheduler.now, pending.req, pending.client.name, pending.started, result))
         for fn in pending.callbacks:
             fn(pending)
         if pending.awaited:
             self.scheduler.halted = True  # Scheduler.halt, without the call
-
-    def _answered(self, pending: Pending[Any], result: PutResult | GetResult) -> None:
-        """Tell the listeners what the client saw (the metrics, :mod:`dynviz.metrics`)."""
-        if isinstance(result, GetResult):
-            siblings = result.siblings
-            values, versions = result.values, (len(siblings.versions) if siblings is not None else 0)
-        else:
-            values, versions = (() if result.value is None else (result.value,)), 1
-        self.bus.emit(ClientAnswered(self.scheduler.now, pending.req, pending.op, result.key, pending.client.name,
-                                     result.ok, result.coordinator, pending.started, values, versions, result.error))
 
     def _on_client_message(self, src: str, msg: Any) -> None:
         if not isinstance(msg, ClientReply):
