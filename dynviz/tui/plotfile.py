@@ -28,7 +28,7 @@ class _Photographer(App[None]):
     CSS = "Screen { background: $background; }"
 
     def compose(self) -> ComposeResult:
-        yield FigureView(id="figure")
+        yield from ()
 
 
 class PlotFileError(Exception):
@@ -51,8 +51,13 @@ async def save_figures_async(figures: Sequence[Figure], directory: Path,
     written: list[Path] = []
     app = _Photographer()
     async with app.run_test(size=size) as pilot:
-        view = app.query_one(FigureView)
         for figure in figures:
+            # A fresh view per figure: a reused plot keeps the margins' old text where
+            # the new labels are shorter.
+            await app.query(FigureView).remove()
+            view = FigureView()
+            await app.screen.mount(view)
+            await pilot.pause()
             view.show(figure)
             await pilot.pause()
             await pilot.pause()  # the plot lays out, then draws on its sized canvas

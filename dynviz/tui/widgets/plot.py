@@ -24,6 +24,11 @@ LEGEND_AT = {"top-left": LegendLocation.TOPLEFT, "top-right": LegendLocation.TOP
              "bottom-left": LegendLocation.BOTTOMLEFT, "bottom-right": LegendLocation.BOTTOMRIGHT}
 
 
+Y_LABEL_FITS = 16
+"""Characters of a y-axis label the plot's left margin shows whole; a longer one goes
+into the figure's title line (the widget would cut it at the screen's edge)."""
+
+
 def draw(plot: PlotWidget, figure: Figure, legend: bool = True) -> None:
     """Replace what ``plot`` shows with ``figure``."""
     plot.clear()
@@ -46,7 +51,7 @@ def draw(plot: PlotWidget, figure: Figure, legend: bool = True) -> None:
             plot.plot(list(series.x), list(series.y), line_style=style, hires_mode=HiResMode.BRAILLE,
                       label=series.label)
     plot.set_xlabel(figure.x_label)
-    plot.set_ylabel(figure.y_label)
+    plot.set_ylabel(figure.y_label if len(figure.y_label) <= Y_LABEL_FITS else "")  # else in the title
     x_min, x_max, y_min = figure.x_min, figure.x_max, figure.y_min
     if figure.categories:  # whole bars at both ends
         x_min = 0.5 if x_min is None else x_min
@@ -89,15 +94,16 @@ class FigureView(Widget):
         yield Static("", classes="figure--note")
 
     def on_mount(self) -> None:
-        if self.figure is not None:
-            self.show(self.figure)
+        if self.figure is not None:  # after the plot's own mount, which clears it
+            self.call_after_refresh(self.show, self.figure)
 
     def show(self, figure: Figure) -> None:
         """Draw ``figure`` (the title, the plot or a 'no data' line, the note)."""
         self.figure = figure
         if not self.is_mounted:
             return
-        self.query_one(".figure--title", Static).update(figure.title)
+        y_label = f"  ({figure.y_label} ↑)" if len(figure.y_label) > Y_LABEL_FITS else ""
+        self.query_one(".figure--title", Static).update(figure.title + y_label)
         note = self.query_one(".figure--note", Static)
         note.update(figure.note)
         note.display = bool(figure.note)
