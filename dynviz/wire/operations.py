@@ -51,15 +51,15 @@ SERVED: dict[str, dict[str, str]] = {
 """Service -> operation -> the table client's method."""
 
 NOT_YET = frozenset({
-    "BatchExecuteStatement", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy",
-    "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeEndpoints",
+    "BatchExecuteStatement", "CancelBulkOperation", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy",
+    "DescribeBackup", "DescribeBulkOperation", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeEndpoints",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
     "DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTableReplicaAutoScaling",
     "DescribeTimeToLive", "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
     "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
-    "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
+    "ListBackups", "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
     "ListTagsOfResource", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime",
-    "TagResource", "TransactGetItems", "TransactWriteItems", "UntagResource", "UpdateContinuousBackups",
+    "SearchVectors", "StartBulkPutItems", "TagResource", "TransactGetItems", "TransactWriteItems", "UntagResource", "UpdateContinuousBackups",
     "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
     "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling", "UpdateTimeToLive",
 })
