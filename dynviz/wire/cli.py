@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,6 +100,26 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _stop_on_sigterm() -> Callable[[], None]:
+    """SIGTERM (a service manager, ``kill``) stops the server as Ctrl+C does, so the
+    node databases of ``--data`` are closed, not cut off. Returns what puts the
+    previous handler back."""
+    import signal
+    import threading
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, stop)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
+
+
 def main_dynamodb(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -120,6 +141,7 @@ def main_dynamodb(args: argparse.Namespace) -> int:
         print(f"dynviz: DynamoDB endpoint on http://{args.host}:{port} ({args.nodes} nodes{where}, "
               f"seed {args.seed}; Ctrl+C stops)", flush=True)
 
+    restore = _stop_on_sigterm()
     try:
         asyncio.run(serve(server, args.host, args.port, ready))
     except OSError as exc:  # the port is taken, the address is not ours
@@ -127,5 +149,6 @@ def main_dynamodb(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("dynviz: stopped", file=sys.stderr)
     finally:
+        restore()
         cluster.close()
     return 0

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
-from conftest import ONE_TRY, Running, create_keyed
+from wire_helpers import ONE_TRY, Running, create_keyed
 
 AUTH = "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"
 
