@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -15,6 +17,11 @@ import pytest
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 from wire_helpers import ONE_TRY, Running, create_keyed
+
+import dynviz.table as dt
+from dynviz.core.units import SECOND
+from dynviz.wire.operations import Endpoint
+from dynviz.wire.server import ServerThread, WireServer
 
 AUTH = "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"
 
@@ -274,3 +281,78 @@ def test_binary_values_are_base64_on_the_wire(served: Running, ddb: Any, table_n
     item = json.dumps({"TableName": table_name, "Item": {"pk": {"S": "k"}, "b": {"B": base64.b64encode(raw).decode()}}})
     assert post(served.url, item.encode(), target="DynamoDB_20120810.PutItem")[0] == 200
     assert ddb.get_item(TableName=table_name, Key={"pk": {"S": "k"}}, ConsistentRead=True)["Item"]["b"] == {"B": raw}
+
+
+# -- one at a time, and the clock ------------------------------------------------------
+
+
+def test_concurrent_clients_are_all_answered_one_request_at_a_time(table_name: str):
+    running = Running()
+    endpoint = running.server.endpoint
+    handle = endpoint.handle
+    inside: list[int] = [0]
+    most: list[int] = [0]
+    lock = threading.Lock()
+
+    def counted(*args: Any) -> Any:
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            return handle(*args)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    endpoint.handle = counted  # type: ignore[method-assign]
+    try:
+        create_keyed(running.boto(), table_name, sk=None)
+
+        def writer(w: int) -> None:
+            client = running.boto()
+            for i in range(10):
+                client.put_item(TableName=table_name, Item={"pk": {"S": f"{w}-{i}"}})
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert running.boto().scan(TableName=table_name, ConsistentRead=True, Select="COUNT")["Count"] == 80
+        assert most[0] == 1
+    finally:
+        running.stop()
+
+
+def test_virtual_time_follows_the_wall_clock_while_idle():
+    cluster = dt.default_cluster(seed=5)
+    thread = ServerThread(WireServer(Endpoint(dt.client(cluster)), clock="wall"))
+    thread.start()
+    try:
+        start = cluster.now
+        deadline = time.monotonic() + 10
+        while cluster.now < start + SECOND and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cluster.now >= start + SECOND
+    finally:
+        thread.stop()
+        cluster.close()
+
+
+def test_with_the_requests_clock_the_same_requests_give_the_same_answers(table_name: str):
+    answers = []
+    for _ in range(2):
+        running = Running()
+        try:
+            client = running.boto()
+            create_keyed(client, table_name)
+            for i in range(5):
+                client.put_item(TableName=table_name, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}})
+            page = client.query(TableName=table_name, KeyConditionExpression="pk = :p",
+                                ExpressionAttributeValues={":p": {"S": "p"}}, Limit=3)
+            described = client.describe_table(TableName=table_name)["Table"]
+            answers.append((page["Items"], page["LastEvaluatedKey"], described["CreationDateTime"],
+                            running.cluster.now))
+        finally:
+            running.stop()
+    assert answers[0] == answers[1]
