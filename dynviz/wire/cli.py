@@ -24,7 +24,7 @@ http://HOST:PORT (boto3: endpoint_url=...). SigV4: any Authorization header is a
 (the signature is not checked yet) and one is required, as DynamoDB requires one; use any
 access key, secret and region. Served: CreateTable, DescribeTable, ListTables,
 UpdateTable, DeleteTable, PutItem, GetItem, UpdateItem, DeleteItem, BatchGetItem,
-BatchWriteItem, Query, Scan, and Streams' ListStreams, DescribeStream, GetShardIterator,
+BatchWriteItem, Query, Scan, DescribeEndpoints, and Streams' ListStreams, DescribeStream, GetShardIterator,
 GetRecords (prefix DynamoDBStreams_20120810 on the same port). Other operations answer
 UnknownOperationException. GET / answers for health checks."""
 

@@ -4,6 +4,7 @@ one framed request on a table client.
 Every operation the table client has is served: its JSON parameters, their binary
 values decoded, go to the same method boto3's in-process shape calls, so a request over
 HTTP and one in-process take the same path through the table layer and the cluster.
+DescribeEndpoints, which is about the server and not the tables, is answered here.
 The operations DynamoDB has that dynviz does not serve yet are known by name and
 answered with ``UnknownOperationException`` saying so, not with a silence a client
 would retry.
@@ -52,7 +53,7 @@ SERVED: dict[str, dict[str, str]] = {
 
 NOT_YET = frozenset({
     "BatchExecuteStatement", "CancelBulkOperation", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy",
-    "DescribeBackup", "DescribeBulkOperation", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeEndpoints",
+    "DescribeBackup", "DescribeBulkOperation", "DescribeContinuousBackups", "DescribeContributorInsights",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
     "DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTableReplicaAutoScaling",
     "DescribeTimeToLive", "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
@@ -65,8 +66,11 @@ NOT_YET = frozenset({
 })
 """DynamoDB's other operations (API version 2012-08-10): known, not served yet."""
 
+OWN = frozenset({"DescribeEndpoints"})
+"""Operations about the endpoint itself, answered here, not by the table layer."""
+
 KNOWN: dict[str, frozenset[str]] = {
-    "dynamodb": frozenset(SERVED["dynamodb"]) | NOT_YET,
+    "dynamodb": frozenset(SERVED["dynamodb"]) | OWN | NOT_YET,
     "streams": frozenset(SERVED["streams"]),
 }
 
@@ -99,10 +103,13 @@ class Endpoint:
         return f"DYNVIZ{next(self._ids):046d}"
 
     def handle(self, method: str, target: str | None, content_type: str | None, authorization: str | None,
-               body: bytes) -> Reply:
+               body: bytes, host: str | None = None) -> Reply:
+        """One request's reply; ``host`` is the ``Host`` header the client sent."""
         rid = self.request_id()
         try:
             call = frame(method, target, content_type, authorization, body, KNOWN)
+            if call.operation == "DescribeEndpoints":
+                return reply(self.describe_endpoints(host), rid)
             method_name = SERVED[call.service].get(call.operation)
             if method_name is None:
                 raise WireError("UnknownOperationException",
@@ -117,6 +124,12 @@ class Endpoint:
             log.exception("dynviz failed on request %s (%s)", rid, target)
             return error_reply(WireError("InternalServerError", f"dynviz failed on this request ({type(exc).__name__}: "
                                                                 f"{exc}); this is a bug in dynviz"), rid)
+
+    @staticmethod
+    def describe_endpoints(host: str | None) -> dict[str, object]:
+        """DescribeEndpoints: this server, at the address the client reached it by,
+        cached for a day as DynamoDB's answer says (botocore's endpoint discovery reads it)."""
+        return {"Endpoints": [{"Address": host or "127.0.0.1", "CachePeriodInMinutes": 1440}]}
 
     def health(self) -> str:
         """What ``GET /`` answers (DynamoDB answers ``healthy: <endpoint>``)."""

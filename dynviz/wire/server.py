@@ -109,7 +109,7 @@ class WireServer:
         def serve() -> Reply:
             self._follow()
             return self.endpoint.handle(request.method, headers.get("X-Amz-Target"), headers.get("Content-Type"),
-                                        headers.get("Authorization"), body)
+                                        headers.get("Authorization"), body, request.host)
 
         reply = await self._run(serve)
         assert reply is not None

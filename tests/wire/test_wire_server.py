@@ -153,6 +153,11 @@ def test_an_operation_not_served_yet_is_unknown_operation_saying_so(ddb: Any):
     assert "dynviz does not serve DescribeLimits yet" in exc.value.response["Error"]["Message"]
 
 
+def test_describe_endpoints_names_this_server(served: Running, ddb: Any):
+    endpoints = ddb.describe_endpoints()["Endpoints"]
+    assert endpoints == [{"Address": served.url.removeprefix("http://"), "CachePeriodInMinutes": 1440}]
+
+
 def test_update_table_changes_throughput(ddb: Any, table_name: str):
     ddb.create_table(TableName=table_name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
