@@ -199,6 +199,15 @@ def cmd_explore(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
 
+def cmd_dynamodb(args: argparse.Namespace) -> int:
+    from dynviz.wire.cli import main_dynamodb
+
+    try:
+        return main_dynamodb(args)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
 def cmd_paper(args: argparse.Namespace) -> int:
     from dynviz.paper.cli import main_paper
 
@@ -379,6 +388,13 @@ def build_parser() -> argparse.ArgumentParser:
         "explore", help="model-check a small scenario: every interleaving of its messages and faults, breadth-first")
     add_explore_arguments(explore)
     explore.set_defaults(func=cmd_explore)
+
+    from dynviz.wire.cli import add_dynamodb_arguments
+
+    dynamodb = sub.add_parser(
+        "dynamodb", help="serve DynamoDB's HTTP API on the cluster, for boto3, the AWS CLI and PynamoDB (issue 19)")
+    add_dynamodb_arguments(dynamodb)
+    dynamodb.set_defaults(func=cmd_dynamodb)
 
     from dynviz.paper.cli import add_paper_arguments
 

@@ -1,0 +1,139 @@
+"""Which DynamoDB operations the endpoint serves, and the :class:`Endpoint` that serves
+one framed request on a table client.
+
+Every operation the table client has is served: its JSON parameters, their binary
+values decoded, go to the same method boto3's in-process shape calls, so a request over
+HTTP and one in-process take the same path through the table layer and the cluster.
+DescribeEndpoints, which is about the server and not the tables, is answered here.
+The operations DynamoDB has that dynviz does not serve yet are known by name and
+answered with ``UnknownOperationException`` saying so, not with a silence a client
+would retry.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import TYPE_CHECKING
+
+from dynviz.table.errors import TableError
+from dynviz.wire.protocol import WireError, error_reply, frame, reply
+from dynviz.wire.shapes import json_value, request_in, response_out
+
+if TYPE_CHECKING:
+    from dynviz.table.client import TableClient
+    from dynviz.wire.protocol import Reply
+
+log = logging.getLogger(__name__)
+
+SERVED: dict[str, dict[str, str]] = {
+    "dynamodb": {
+        "CreateTable": "create_table",
+        "DescribeTable": "describe_table",
+        "ListTables": "list_tables",
+        "UpdateTable": "update_table",
+        "DeleteTable": "delete_table",
+        "PutItem": "put_item",
+        "GetItem": "get_item",
+        "UpdateItem": "update_item",
+        "DeleteItem": "delete_item",
+        "BatchGetItem": "batch_get_item",
+        "BatchWriteItem": "batch_write_item",
+        "Query": "query",
+        "Scan": "scan",
+    },
+    "streams": {
+        "ListStreams": "list_streams",
+        "DescribeStream": "describe_stream",
+        "GetShardIterator": "get_shard_iterator",
+        "GetRecords": "get_records",
+    },
+}
+"""Service -> operation -> the table client's method."""
+
+NOT_YET = frozenset({
+    "BatchExecuteStatement", "CancelBulkOperation", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy",
+    "DescribeBackup", "DescribeBulkOperation", "DescribeContinuousBackups", "DescribeContributorInsights",
+    "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
+    "DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTableReplicaAutoScaling",
+    "DescribeTimeToLive", "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
+    "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
+    "ListBackups", "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
+    "ListTagsOfResource", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime",
+    "SearchVectors", "StartBulkPutItems", "TagResource", "TransactGetItems", "TransactWriteItems", "UntagResource", "UpdateContinuousBackups",
+    "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
+    "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling", "UpdateTimeToLive",
+})
+"""DynamoDB's other operations (API version 2012-08-10): known, not served yet."""
+
+OWN = frozenset({"DescribeEndpoints"})
+"""Operations about the endpoint itself, answered here, not by the table layer."""
+
+KNOWN: dict[str, frozenset[str]] = {
+    "dynamodb": frozenset(SERVED["dynamodb"]) | OWN | NOT_YET,
+    "streams": frozenset(SERVED["streams"]),
+}
+
+
+def table_error(exc: TableError) -> WireError:
+    """A table-layer error as DynamoDB sends it. The table layer's InternalServerError
+    means the cluster could not complete the request (no quorum of replicas answered
+    in time: store.py raises it for nothing else), which DynamoDB reports as 503
+    ServiceUnavailable; 500 is kept for dynviz's own failures."""
+    extra = {}
+    if "Item" in exc.response:
+        extra["Item"] = json_value(exc.response["Item"])
+    if exc.code == "InternalServerError":
+        return WireError("ServiceUnavailable", exc.message, 503, extra)
+    return WireError(exc.code, exc.message, None, extra)
+
+
+class Endpoint:
+    """Serves framed requests on one table client, synchronously: each call runs the
+    simulation until the table layer has its answer. Not thread-safe by design: the
+    server calls it for one request at a time."""
+
+    def __init__(self, client: TableClient) -> None:
+        self.client = client
+        self._ids = itertools.count(1)  # next() on a count is atomic: the loop thread may take ids too
+
+    def request_id(self) -> str:
+        """A request id shaped as DynamoDB's (52 characters, A-Z 0-9), from a counter
+        so that a run's ids are the same each time."""
+        return f"DYNVIZ{next(self._ids):046d}"
+
+    def handle(self, method: str, target: str | None, content_type: str | None, authorization: str | None,
+               body: bytes, host: str | None = None) -> Reply:
+        """One request's reply; ``host`` is the ``Host`` header the client sent."""
+        rid = self.request_id()
+        try:
+            call = frame(method, target, content_type, authorization, body, KNOWN)
+            if call.operation == "DescribeEndpoints":
+                return reply(self.describe_endpoints(host), rid)
+            method_name = SERVED[call.service].get(call.operation)
+            if method_name is None:
+                raise WireError("UnknownOperationException",
+                                f"dynviz does not serve {call.operation} yet (issue 19 lists what is to come)")
+            out = getattr(self.client, method_name)(**request_in(call.params))
+            return reply(response_out(out), rid)
+        except WireError as err:
+            return error_reply(err, rid)
+        except TableError as exc:
+            return error_reply(table_error(exc), rid)
+        except Exception as exc:  # the edge: a bug of dynviz's is a 500, never a dropped connection
+            log.exception("dynviz failed on request %s (%s)", rid, target)
+            return error_reply(WireError("InternalServerError", f"dynviz failed on this request ({type(exc).__name__}: "
+                                                                f"{exc}); this is a bug in dynviz"), rid)
+
+    @staticmethod
+    def describe_endpoints(host: str | None) -> dict[str, object]:
+        """DescribeEndpoints: this server, at the address the client reached it by,
+        cached for a day as DynamoDB's answer says (botocore's endpoint discovery reads it)."""
+        return {"Endpoints": [{"Address": host or "127.0.0.1", "CachePeriodInMinutes": 1440}]}
+
+    def health(self) -> str:
+        """What ``GET /`` answers (DynamoDB answers ``healthy: <endpoint>``)."""
+        cluster = self.client.cluster
+        up = sum(1 for n in cluster.node_names() if cluster.is_up(n))
+        return f"healthy: dynviz dynamodb, {up} of {len(cluster.node_names())} nodes up\n"
+

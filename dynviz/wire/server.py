@@ -1,0 +1,195 @@
+"""The HTTP server: aiohttp around an :class:`~dynviz.wire.operations.Endpoint`.
+
+The cluster is synchronous and deterministic, so requests are served one at a time: an
+``asyncio.Lock`` admits one, and its table call (which runs the simulation until the
+cluster answers) runs on a single worker thread, so the event loop keeps reading
+requests and answering ``GET /`` while a long Scan runs. Two table calls never run at
+once.
+
+Virtual time follows the wall clock while serving (``clock="wall"``, DESIGN §8): before
+each request, and once a second while idle, the cluster runs until its clock has moved
+as far as the wall clock has since the server started, so GSI propagation, stream
+trimming and the capacity buckets see time pass between requests. With
+``clock="requests"`` virtual time moves only while requests run, and the same requests
+give the same answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from aiohttp import web
+
+from dynviz.core.units import SECOND
+from dynviz.wire.operations import Endpoint
+from dynviz.wire.protocol import MAX_BODY, Reply, WireError, error_reply
+
+CLOCKS = ("wall", "requests")
+TICK = 1.0
+"""Seconds between the idle steps of virtual time with ``clock="wall"``."""
+
+
+class WireServer:
+    """DynamoDB's HTTP API on one endpoint (its table client, its cluster)."""
+
+    def __init__(self, endpoint: Endpoint, clock: str = "wall", max_body: int = MAX_BODY) -> None:
+        if clock not in CLOCKS:
+            raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {clock!r}")
+        self.endpoint = endpoint
+        self.cluster = endpoint.client.cluster
+        self.clock = clock
+        self.max_body = max_body
+        self._origin = (time.monotonic(), self.cluster.now)
+        self._lock: asyncio.Lock | None = None
+        self._worker: ThreadPoolExecutor | None = None
+        self._ticker: asyncio.Task[None] | None = None
+
+    # -- the application
+
+    def application(self) -> web.Application:
+        # One route for every method and path: DynamoDB ignores the path, and a request
+        # aiohttp's router would refuse must still get DynamoDB's JSON, not a text page.
+        app = web.Application(client_max_size=self.max_body)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        app.on_startup.append(self._start)
+        app.on_cleanup.append(self._stop)
+        return app
+
+    async def _start(self, app: web.Application) -> None:
+        self._lock = asyncio.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynviz-wire")
+        self._origin = (time.monotonic(), self.cluster.now)
+        if self.clock == "wall":
+            self._ticker = asyncio.get_running_loop().create_task(self._tick())
+
+    async def _stop(self, app: web.Application) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+
+    async def _run(self, fn: Callable[[], Reply | None]) -> Reply | None:
+        """``fn`` on the worker thread, alone: the one way anything touches the cluster."""
+        assert self._lock is not None and self._worker is not None, "the application has not started"
+        async with self._lock:
+            return await asyncio.get_running_loop().run_in_executor(self._worker, fn)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            await self._run(self._follow)
+
+    def _follow(self) -> None:
+        """Run the cluster until virtual time has caught up with the wall clock."""
+        if self.clock != "wall":
+            return
+        wall, virtual = self._origin
+        target = virtual + int((time.monotonic() - wall) * SECOND)
+        if target > self.cluster.now:
+            self.cluster.run(target - self.cluster.now)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.method in ("GET", "HEAD"):
+            return web.Response(text=self.endpoint.health(), content_type="text/plain")
+        headers = request.headers
+        if request.content_length is not None and request.content_length > self.max_body:
+            return self._too_large()
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._too_large()
+
+        def serve() -> Reply:
+            self._follow()
+            return self.endpoint.handle(request.method, headers.get("X-Amz-Target"), headers.get("Content-Type"),
+                                        headers.get("Authorization"), body, request.host)
+
+        reply = await self._run(serve)
+        assert reply is not None
+        return _response(reply)
+
+    def _too_large(self) -> web.Response:
+        err = WireError("RequestEntityTooLargeException",
+                        f"Request body larger than {self.max_body} bytes (DynamoDB's limit is 16 MB)", 413)
+        return _response(error_reply(err, self.endpoint.request_id()))
+
+
+def _response(reply: Reply) -> web.Response:
+    return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+
+
+async def serve(server: WireServer, host: str, port: int, ready: Callable[[int], None],
+                stop: asyncio.Event | None = None) -> None:
+    """Serve on ``host:port`` (0: any free port) until ``stop`` is set (or forever);
+    ``ready(port)`` is called once the socket listens."""
+    runner = web.AppRunner(server.application(), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        ready(_bound_port(runner, port))
+        await (stop.wait() if stop is not None else asyncio.Event().wait())
+    finally:
+        await runner.cleanup()
+
+
+def _bound_port(runner: web.AppRunner, asked: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return asked
+
+
+class ServerThread:
+    """A server on its own event loop in a background thread (tests, and the app
+    later): :meth:`start` returns once it listens, :meth:`stop` closes it."""
+
+    def __init__(self, server: WireServer, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.server = server
+        self.host = host
+        self.port = port
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, name="dynviz-dynamodb", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> int:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError(f"the DynamoDB endpoint did not listen within {timeout} s")
+        if self._failure is not None:
+            raise self._failure
+        return self.port
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+    def _main(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            await serve(self.server, self.host, self.port, self._listening, self._stop)
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # handed to start(), which raises it in the caller
+            self._failure = exc
+            self._ready.set()
+
+    def _listening(self, port: int) -> None:
+        self.port = port
+        self._ready.set()

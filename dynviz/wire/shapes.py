@@ -1,0 +1,136 @@
+"""Between DynamoDB's JSON and the table client's shapes.
+
+On the wire a binary value is base64 text (``{"B": "AAE="}``) and a timestamp is
+seconds since the epoch; the table client (boto3's shapes) takes and gives ``bytes``
+and ``datetime``. Requests are decoded only where the API puts attribute values (an
+item, a key, expression values, the legacy conditions), so an attribute that happens
+to be named ``B`` is never mistaken for a binary value; responses are encoded whole,
+since JSON has no ``bytes`` or ``datetime`` anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from dynviz.wire.protocol import WireError
+
+_CONDITIONS = ("Expected", "KeyConditions", "QueryFilter", "ScanFilter")
+"""Legacy parameters: ``{name: {"Value": av, "AttributeValueList": [av]}}``."""
+
+
+def _blob(text: Any, where: str) -> bytes:
+    if not isinstance(text, str):
+        raise WireError("SerializationException", f"{where}: a binary value must be base64 text, "
+                                                  f"not {type(text).__name__}")
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise WireError("SerializationException", f"{where}: {text[:40]!r} is not valid base64") from None
+
+
+def value_in(av: Any, where: str) -> Any:
+    """One attribute value off the wire (anything not shaped like one is left for the
+    table layer to reject with DynamoDB's message)."""
+    if not isinstance(av, dict) or len(av) != 1:
+        return av
+    (kind, v), = av.items()
+    if kind == "B":
+        return {"B": _blob(v, where)}
+    if kind == "BS" and isinstance(v, list):
+        return {"BS": [_blob(x, where) for x in v]}
+    if kind == "L" and isinstance(v, list):
+        return {"L": [value_in(x, where) for x in v]}
+    if kind == "M" and isinstance(v, dict):
+        return {"M": {k: value_in(x, where) for k, x in v.items()}}
+    return av
+
+
+def item_in(item: Any, where: str) -> Any:
+    if not isinstance(item, dict):
+        return item
+    return {k: value_in(v, f"{where}.{k}") for k, v in item.items()}
+
+
+def _conditions_in(conds: Any, where: str) -> Any:
+    if not isinstance(conds, dict):
+        return conds
+    out = {}
+    for name, cond in conds.items():
+        if isinstance(cond, dict):
+            cond = dict(cond)
+            if "Value" in cond:
+                cond["Value"] = value_in(cond["Value"], f"{where}.{name}.Value")
+            if isinstance(cond.get("AttributeValueList"), list):
+                cond["AttributeValueList"] = [value_in(v, f"{where}.{name}.AttributeValueList")
+                                              for v in cond["AttributeValueList"]]
+        out[name] = cond
+    return out
+
+
+def _request_items_in(requests: Any) -> Any:
+    """BatchGetItem's ``{table: {"Keys": [key]}}`` and BatchWriteItem's
+    ``{table: [{"PutRequest": {"Item": item}} | {"DeleteRequest": {"Key": key}}]}``."""
+    if not isinstance(requests, dict):
+        return requests
+    out: dict[str, Any] = {}
+    for table, req in requests.items():
+        where = f"RequestItems.{table}"
+        if isinstance(req, dict) and isinstance(req.get("Keys"), list):
+            req = {**req, "Keys": [item_in(k, f"{where}.Keys") for k in req["Keys"]]}
+        elif isinstance(req, list):
+            req = [_write_request_in(w, where) for w in req]
+        out[table] = req
+    return out
+
+
+def _write_request_in(w: Any, where: str) -> Any:
+    if not isinstance(w, dict):
+        return w
+    w = dict(w)
+    for kind, member in (("PutRequest", "Item"), ("DeleteRequest", "Key")):
+        inner = w.get(kind)
+        if isinstance(inner, dict) and member in inner:
+            w[kind] = {**inner, member: item_in(inner[member], f"{where}.{kind}.{member}")}
+    return w
+
+
+def request_in(params: dict[str, Any]) -> dict[str, Any]:
+    """A request's parameters with every binary value as ``bytes``."""
+    out = dict(params)
+    for name in ("Item", "Key", "ExclusiveStartKey"):
+        if name in out:
+            out[name] = item_in(out[name], name)
+    if "ExpressionAttributeValues" in out:
+        out["ExpressionAttributeValues"] = item_in(out["ExpressionAttributeValues"], "ExpressionAttributeValues")
+    if "AttributeUpdates" in out:
+        out["AttributeUpdates"] = _conditions_in(out["AttributeUpdates"], "AttributeUpdates")
+    for name in _CONDITIONS:
+        if name in out:
+            out[name] = _conditions_in(out[name], name)
+    if "RequestItems" in out:
+        out["RequestItems"] = _request_items_in(out["RequestItems"])
+    return out
+
+
+def response_out(response: dict[str, Any]) -> dict[str, Any]:
+    """A client response as JSON: bytes as base64, datetimes as epoch seconds, without
+    boto3's ``ResponseMetadata`` (the HTTP headers carry it)."""
+    return {k: json_value(v) for k, v in response.items() if k != "ResponseMetadata"}
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    return value
