@@ -31,15 +31,11 @@ from dynviz.core.hashing import show_key
 from dynviz.core.versions import Siblings, Version
 from dynviz.events import CoordinatorState, ReadRepair, RequestDone
 from dynviz.node.messages import (
-    ClientGet,
-    ClientPut,
     ClientRangeGet,
     ClientRangeReply,
     ClientReply,
     ReadRepairPut,
-    ReplicaGetReply,
     ReplicaPut,
-    ReplicaPutAck,
     ReplicaRangeGet,
     ReplicaRangeReply,
     client_reply,
@@ -156,14 +152,17 @@ class _Coordinator:
         "timers", "rtimer", "deadline", "hops", "replied",
     )
 
-    def __init__(self, node: CoordinatorHost, msg: ClientPut | ClientGet | ClientRangeGet, n: int,
+    def __init__(self, node: CoordinatorHost, req: int, client: str, key: bytes, hops: int, n: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        """For the client's request ``msg`` (its id, key, client and hops), on ``node``."""
+        """For request ``req`` of ``client`` (the endpoint its reply goes to) on ``key``,
+        which reached ``node`` after ``hops`` forwards. The node passes the request's
+        fields, which it has unpacked already (node.py: a NamedTuple's field read by
+        name is not specialized by CPython 3.11), rather than the message."""
         self.op = ""
         self.node = node
-        self.req = msg.req
-        self.key = msg.key
-        self.client = msg.client
+        self.req = req
+        self.key = key
+        self.client = client
         self.n = n
         self.extended = extended
         self.targets = targets  # every replica asked so far -> the primary it stands in for
@@ -172,7 +171,7 @@ class _Coordinator:
         self.rtimer: object = None  # one timer for the earliest of those deadlines
         self.state = State.STARTING
         self.deadline = node.runtime.now() + node.config.request_timeout  # a time, not a timer
-        self.hops = msg.hops
+        self.hops = hops
         self.replied = False
 
     def set_state(self, state: State, detail: str | None = None) -> None:
@@ -268,14 +267,15 @@ class PutCoordinator(_Coordinator):
 
     __slots__ = ("tally", "merged", "w", "acked_hints")
 
-    def __init__(self, node: CoordinatorHost, msg: ClientPut, n: int, w: int, pw: int,
-                 extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        _Coordinator.__init__(self, node, msg, n, extended, targets)
+    def __init__(self, node: CoordinatorHost, req: int, client: str, key: bytes, op: str, hops: int, n: int, w: int,
+                 pw: int, extended: Sequence[str], targets: dict[str, str | None]) -> None:
+        """``op``: "put", or "delete" (a tombstone)."""
+        _Coordinator.__init__(self, node, req, client, key, hops, n, extended, targets)
         self.w = w
         self.tally = Tally(w, pw)
         self.merged: Siblings | None = None
         self.acked_hints: list[tuple[str, str]] = []
-        self.op = "delete" if msg.value is None else "put"
+        self.op = op
 
     def describe_state(self) -> str:
         if self.state is WAITING_W:
@@ -336,10 +336,11 @@ class PutCoordinator(_Coordinator):
         if self.replied and not self.timers:
             self.finish()
 
-    def on_ack(self, src: str, msg: ReplicaPutAck) -> None:
+    def on_ack(self, src: str, ok: bool) -> None:
+        """A replica's answer to a ReplicaPut: ``ok``, or a refusal."""
         if src not in self.targets:
             return
-        if msg.ok:
+        if ok:
             self.ack(src)
         else:
             # A refusal (e.g. a stand-in whose hint store is full) is answered at once:
@@ -392,9 +393,9 @@ class _ReadCoordinator(_Coordinator):
 
     __slots__ = ("core", "r")
 
-    def __init__(self, node: CoordinatorHost, msg: ClientGet | ClientRangeGet, n: int, r: int,
+    def __init__(self, node: CoordinatorHost, req: int, client: str, key: bytes, hops: int, n: int, r: int,
                  extended: Sequence[str], targets: dict[str, str | None], core: ReadCore) -> None:
-        _Coordinator.__init__(self, node, msg, n, extended, targets)
+        _Coordinator.__init__(self, node, req, client, key, hops, n, extended, targets)
         self.r = r
         self.core = core
 
@@ -524,10 +525,10 @@ class GetCoordinator(_ReadCoordinator):
 
     __slots__ = ()
 
-    def __init__(self, node: CoordinatorHost, msg: ClientGet, n: int, r: int, pr: int,
+    def __init__(self, node: CoordinatorHost, req: int, client: str, key: bytes, hops: int, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        core = ReadCore(Tally(r, pr), node.merge, key=msg.key)
-        _ReadCoordinator.__init__(self, node, msg, n, r, extended, targets, core)
+        core = ReadCore(Tally(r, pr), node.merge, key=key)
+        _ReadCoordinator.__init__(self, node, req, client, key, hops, n, r, extended, targets, core)
         self.op = "get"
 
     def ask(self, hint_for: str | None) -> object:
@@ -538,9 +539,9 @@ class GetCoordinator(_ReadCoordinator):
         siblings = node.read_local(key)
         self.add_reply(node.name, ((key, siblings),) if siblings is not None else ())
 
-    def on_reply(self, src: str, msg: ReplicaGetReply) -> None:
+    def on_reply(self, src: str, siblings: Siblings | None) -> None:
+        """A replica's answer to a ReplicaGet: what it holds of the key (None: nothing)."""
         if src in self.targets:
-            siblings = msg.siblings
             self.add_reply(src, ((self.key, siblings),) if siblings is not None else ())
 
     def reply_ok(self) -> None:
@@ -574,7 +575,7 @@ class RangeGetCoordinator(_ReadCoordinator):
     def __init__(self, node: CoordinatorHost, msg: ClientRangeGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         core = ReadCore(Tally(r, pr), node.merge, limit=msg.limit, reverse=msg.reverse)
-        _ReadCoordinator.__init__(self, node, msg, n, r, extended, targets, core)
+        _ReadCoordinator.__init__(self, node, msg.req, msg.client, msg.key, msg.hops, n, r, extended, targets, core)
         self.op = "range"
         self.start_key = msg.start
         self.end_key = msg.end
