@@ -20,6 +20,7 @@ from dynviz.client import (
     PutResult,
     RangeResult,
     VersionView,
+    request_line,
     result_line,
     version_views,
 )
@@ -399,9 +400,7 @@ class Cluster:
         # The request as the client made it, value and options included: the messages
         # and dots that follow do not show the value, so without this record a session
         # with one hand-edited (and later overwritten) value would still verify.
-        # Exactly the repr of the record tuple: an f-string costs less than building it for repr.
-        head = (f"('request', {pending.started!r}, {req!r}, {op!r}, {client.name!r}, {key!r}, {value!r}, {n!r}, "
-                f"{quorum!r}, {primaries!r}, {via!r}, {entry!r}")
+        head = request_line(pending.started, req, op, client.name, key, value, n, quorum, primaries, via, entry)
         if context_of is not None:
             context_of = as_key(context_of)
             head += f", {context_of!r}"  # only then: the recordings made before it still verify
