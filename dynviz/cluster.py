@@ -35,7 +35,13 @@ from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
 from dynviz.node.antientropy import ExchangeReport
 from dynviz.node.assembly import assemble_node
 from dynviz.node.gossip import Gossip
-from dynviz.node.messages import ClientGet, ClientPut, ClientRangeGet, ClientRangeReply, ClientReply
+from dynviz.node.messages import (
+    ClientRangeGet,
+    ClientRangeReply,
+    ClientReply,
+    client_get,
+    client_put,
+)
 from dynviz.node.monitor import InvariantMonitor
 from dynviz.node.node import Node
 from dynviz.node.rebalance import Rebalance
@@ -406,10 +412,10 @@ class Cluster:
             head += f", {context_of!r}"  # only then: the recordings made before it still verify
         self.trace.write(head + ")")
         if op == "get":
-            msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
+            msg: Any = client_get((req, client.endpoint, key, n, quorum, primaries, 0))
         else:
-            msg = ClientPut(req, client.endpoint, key, value if op == "put" else None,
-                            client.contexts.get(key if context_of is None else context_of), n, quorum, primaries)
+            msg = client_put((req, client.endpoint, key, value if op == "put" else None,
+                              client.contexts.get(key if context_of is None else context_of), n, quorum, primaries, 0))
         self.network.send(client.endpoint, entry, msg)
         return pending
 
@@ -521,19 +527,20 @@ class Cluster:
             if isinstance(msg, ClientRangeReply):
                 self._on_range_reply(msg)
             return
-        pending = self.pending.get(msg.req)
+        req, key, _, ok, coordinator, siblings, context, replier, acks, hints, error, hops = msg  # (node.py)
+        pending = self.pending.get(req)
         if pending is None:
             return
         now = self.scheduler.now
         if pending.op == "get":
             result: PutResult | GetResult = GetResult(
-                msg.ok, msg.key, msg.siblings, msg.context, msg.coordinator, msg.replier,
-                msg.acks, msg.error, pending.entry, msg.hops, pending.started, now, pending.req,
+                ok, key, siblings, context, coordinator, replier, acks, error, pending.entry, hops, pending.started,
+                now, pending.req,
             )
         else:
             result = PutResult(
-                msg.ok, pending.op, msg.key, pending.value, msg.coordinator, msg.acks, msg.hints,
-                msg.error, msg.context, msg.siblings, pending.entry, msg.hops, pending.started, now, pending.req,
+                ok, pending.op, key, pending.value, coordinator, acks, hints, error, context, siblings, pending.entry,
+                hops, pending.started, now, pending.req,
             )
         self._complete(pending, result)
 
