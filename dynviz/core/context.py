@@ -164,7 +164,7 @@ def context_token(key: bytes, causal: CausalContext, replier: str | None, secret
     so a read of an unchanged key builds no :class:`Context` and hashes no dataclass.
     ``fresh``: a put's new version, which no cached token can name."""
     if fresh:
-        return _encode(context_for(key, causal, replier), secret)
+        return _encode(Context(causal, replier, key_digest(key)), secret)  # context_for, inline
     cache_key = (key, causal.vv, causal.dots, replier, secret)
     token = _tokens.get(cache_key)
     if token is None:

@@ -77,8 +77,10 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 }
 """Every move a coordinator may make; nothing else."""
 
-WAITING_W, WAITING_R, READ_REPAIR, DONE, FAILED = (
-    State.WAITING_W, State.WAITING_R, State.READ_REPAIR, State.DONE, State.FAILED)
+STARTING, WAITING_W, WAITING_R, READ_REPAIR, DONE, FAILED = (
+    State.STARTING, State.WAITING_W, State.WAITING_R, State.READ_REPAIR, State.DONE, State.FAILED)
+"""The states as module names: a member read from the enum class (``State.DONE``) is
+an attribute lookup CPython 3.11 cannot specialize, a module global is."""
 
 
 class IllegalTransition(AssertionError):
@@ -96,8 +98,6 @@ class CoordinatorHost(Protocol):
     coordinators: dict[int, Any]
     pending_ring: Ring | None
     merge: Callable[[Siblings, Siblings], Siblings]
-
-    def store_version(self, key: bytes, version: Version, hint_for: str | None) -> Siblings: ...
 
     def store_siblings(self, key: bytes, siblings: Siblings, hint_for: str | None, cause: str) -> Siblings: ...
 
@@ -169,7 +169,7 @@ class _Coordinator:
         self.primaries = extended[:n]
         self.timers: dict[str, int] = {}  # target -> its per-replica deadline
         self.rtimer: object = None  # one timer for the earliest of those deadlines
-        self.state = State.STARTING
+        self.state = STARTING
         self.deadline = node.runtime.now() + node.config.request_timeout  # a time, not a timer
         self.hops = hops
         self.replied = False
@@ -287,14 +287,21 @@ class PutCoordinator(_Coordinator):
         me = node.name
         self.set_state(WAITING_W)
         req, key = self.req, self.key
-        merged = node.store_version(key, version, self.targets.get(me))
+        merged = node.store_siblings(key, Siblings((version,)), self.targets.get(me), cause="put")
         self.merged = merged
-        send = node.runtime.send
+        rt = node.runtime
+        send = rt.send
+        # start_timer, inline (every put asks two replicas): all asked now are due at once.
+        timeout = node.config.replica_timeout
+        due = rt.now() + timeout
+        timers = self.timers
         for target, hint_for in list(self.targets.items()):
             if target == me:
                 continue
             send(target, replica_put((req, key, merged, hint_for)))
-            self.start_timer(target)
+            timers[target] = due
+            if self.rtimer is None:
+                self.rtimer = rt.set_timer(timeout, self._replica_deadline)
         pending = node.pending_ring
         if pending is not None:
             # A ring change is moving this key's range: the nodes about to own it get
@@ -420,11 +427,18 @@ class _ReadCoordinator(_Coordinator):
         node = self.node
         me = node.name
         self.set_state(WAITING_R)
-        send = node.runtime.send
+        rt = node.runtime
+        send = rt.send
+        # start_timer, inline (every read asks two replicas): all asked now are due at once.
+        timeout = node.config.replica_timeout
+        due = rt.now() + timeout
+        timers = self.timers
         for target, hint_for in self.targets.items():  # every read runs this
             if target != me:
                 send(target, self.ask(hint_for))
-                self.start_timer(target)
+                timers[target] = due
+                if self.rtimer is None:
+                    self.rtimer = rt.set_timer(timeout, self._replica_deadline)
         if me in self.targets:
             self.answer_here()
 
@@ -437,7 +451,7 @@ class _ReadCoordinator(_Coordinator):
         if not self.core.add_result(src, entries, more, primary):
             return
         state = self.state
-        if state is WAITING_R and self.core.enough():
+        if state is WAITING_R and self.core.tally.enough():  # core.enough, without its frame
             self.answer()
         elif state is WAITING_R and not self.timers:
             self.exhausted()  # everyone asked has answered, and the quorum (pr=) is not met

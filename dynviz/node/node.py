@@ -217,9 +217,6 @@ class Node:
                 out.append((key, found))
         return tuple(out), more
 
-    def store_version(self, key: bytes, version: Version, hint_for: str | None) -> Siblings:
-        return self.store_siblings(key, Siblings((version,)), hint_for, cause="put")
-
     def store_siblings(self, key: bytes, siblings: Siblings, hint_for: str | None, cause: str) -> Siblings:
         """Merge ``siblings`` into what is stored (as data, or as a hint for ``hint_for``)."""
         rt = self.runtime
