@@ -194,6 +194,7 @@ class Cluster:
 
     def __init__(self, config: ClusterConfig | None = None, bus: EventBus | None = None) -> None:
         self.config = config = config or ClusterConfig()
+        self._seeds = config.seed_nodes  # (the config is frozen): read on every request
         self.bus = bus or EventBus()
         self.trace = Trace()
         self.scheduler = Scheduler()
@@ -277,9 +278,13 @@ class Cluster:
     @property
     def ring(self) -> Ring:
         """The ring a partition-aware client holds: a live seed's (else any live node's)."""
+        return self._client_ring()
+
+    def _client_ring(self) -> Ring:
+        """``ring`` for the request path (3.11 does not specialize a property read)."""
         down = self.network.down
         nodes = self.nodes
-        for name in self.config.seed_nodes:
+        for name in self._seeds:
             if name not in down and name in nodes:
                 return nodes[name].ring
         for name, node in nodes.items():
@@ -376,7 +381,7 @@ class Cluster:
             if not up:
                 raise ClusterError("every node is down")
             return up[self._client_rng.randrange(len(up))]
-        extended = self.ring.extended_preference_list(key)  # its first n: the preference list
+        extended = self._client_ring().extended_preference_list(key)  # its first n: the preference list
         replier = client.repliers.get(key)
         if replier is not None and replier not in down and replier in extended[:n]:
             return replier
@@ -410,7 +415,7 @@ class Cluster:
         if context_of is not None:
             context_of = as_key(context_of)
             head += f", {context_of!r}"  # only then: the recordings made before it still verify
-        self.trace.write(head + ")")
+        self.trace.lines.append(head + ")")
         if op == "get":
             msg: Any = client_get((req, client.endpoint, key, n, quorum, primaries, 0))
         else:
@@ -515,7 +520,7 @@ class Cluster:
         if result.ok and not isinstance(result, RangeResult):
             pending.client.remember(result)
         trace = self.trace
-        trace.write(result_line(result))
+        trace.lines.append(result_line(result))
         trace.maybe_fold()
         for fn in pending.callbacks:
             fn(pending)
@@ -533,15 +538,11 @@ class Cluster:
             return
         now = self.scheduler.now
         if pending.op == "get":
-            result: PutResult | GetResult = GetResult(
-                ok, key, siblings, context, coordinator, replier, acks, error, pending.entry, hops, pending.started,
-                now, pending.req,
-            )
+            result: PutResult | GetResult = GetResult(ok, key, siblings, context, coordinator, replier, acks, error,
+                                                      pending.entry, hops, pending.started, now, pending.req)
         else:
-            result = PutResult(
-                ok, pending.op, key, pending.value, coordinator, acks, hints, error, context, siblings, pending.entry,
-                hops, pending.started, now, pending.req,
-            )
+            result = PutResult(ok, pending.op, key, pending.value, coordinator, acks, hints, error, context, siblings,
+                               pending.entry, hops, pending.started, now, pending.req)
         self._complete(pending, result)
 
     def _on_range_reply(self, msg: ClientRangeReply) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from heapq import heappush
 from random import Random
 from typing import Any
 
@@ -82,7 +83,7 @@ class Network:
     __slots__ = (
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
-        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop", "_lines", "_deliver_bound",
+        "dropped_count", "_kinds", "_trace_lines", "tap", "holds", "held", "last_drop", "_lines", "_deliver_bound",
     )
 
     def __init__(self, scheduler: Scheduler, rng: Random, bus: EventBus, trace: Trace,
@@ -109,7 +110,7 @@ class Network:
         self._next_id = 0  # also the count of messages sent (``sent_count``)
         self.dropped_count = 0
         self._kinds: dict[type, str] = {}
-        self._record = trace.write  # one C call per delivery on the hot path
+        self._trace_lines = trace.lines  # a delivery appends its record (Trace.lines)
         # (src, dst, kind) -> its delivery record (``_Line``): a delivery writes
         # ``repr((now, src, dst, kind))`` from it.
         self._lines: dict[tuple[str, str, type], _Line] = {}
@@ -174,12 +175,13 @@ class Network:
         if self.holds and self._held_by(src, dst):
             self.held[mid] = (src, dst, msg, now, arrives)
         else:
-            entry = [arrives, sched.next_seq(), self._deliver_bound, (mid, src, dst, msg, now)]  # Scheduler.at, no frame
+            # Scheduler.at without its frame (the scheduler's fast path, its docstring)
+            entry = [arrives, next(sched.sequence), self._deliver_bound, (mid, src, dst, msg, now)]
             self.in_flight[mid] = entry
             if arrives > now:
-                sched.push(entry)
+                heappush(sched.heap, entry)
             else:
-                sched.push_now(entry)  # due this instant (no latency): the FIFO, no heap walk
+                sched.due.append(entry)  # due this instant (no latency): the FIFO, no heap walk
         if self.bus.active:
             self.bus.emit(MessageSent(now, mid, src, dst, type(msg).__name__, getattr(msg, "key", None), arrives))
 
@@ -224,7 +226,7 @@ class Network:
         if line.at != now:
             line.at = now
             line.text = f"({now}, {line.tail}"  # exactly repr((now, src, dst, type(msg).__name__))
-        self._record(line.text)
+        self._trace_lines.append(line.text)
         if self.bus.active:
             self.bus.emit(MessageDelivered(now, mid, src, dst, cls.__name__, sent))
         if self.tap is not None:
