@@ -158,9 +158,49 @@ def answered(now: int, req: int, client: str, started: int, result: PutResult | 
                           result.error)
 
 
+# -- the trace's records of requests and results ------------------------------------
+#
+# Every get and put writes two records, each the repr of a tuple (events.Trace), and a
+# repr costs about 700 instructions a field (a str or bytes is scanned for escapes and
+# copied): more than a tenth of a request's work for the trace alone. The fields that
+# come back request after request (the client, the key, the options, the entry node;
+# the coordinator, the error) are rendered once and kept as text, so a record is a few
+# pieces joined. The text is exactly the repr: tests/test_client.py holds them alike.
+
+_TEXTS_MAX = 8192
+"""Entries each text cache keeps before it starts again (they hold only text)."""
+
+_request_texts: dict[tuple[str, str, bytes, int | None, int | None, int | None, str | None, str],
+                     tuple[str, str]] = {}
+"""(op, client, key, n, quorum, primaries, via, entry) -> the text of a request record
+around its value: ``"'put', 'writer', b'k', "`` and ``", None, None, None, None, 'n1'"``."""
+
+
+def request_line(started: int, req: int, op: str, client: str, key: bytes, value: bytes | None, n: int | None,
+                 quorum: int | None, primaries: int | None, via: str | None, entry: str) -> str:
+    """``repr(("request", started, req, op, client, key, value, n, quorum, primaries, via,
+    entry))`` without its closing parenthesis (a record may add a field). Its value and
+    numbers are rendered each time, the rest found in ``_request_texts``."""
+    around = (op, client, key, n, quorum, primaries, via, entry)
+    texts = _request_texts.get(around)
+    if texts is None:
+        if len(_request_texts) >= _TEXTS_MAX:
+            _request_texts.clear()
+        texts = _request_texts[around] = (f"{op!r}, {client!r}, {key!r}, ",
+                                          f", {n!r}, {quorum!r}, {primaries!r}, {via!r}, {entry!r}")
+    before, after = texts
+    return f"('request', {started!r}, {req!r}, {before}{value!r}{after}"
+
+
+_result_texts: dict[tuple[str, bytes, bool, str, str], tuple[str, str, str]] = {}
+"""(op, key, ok, coordinator, error) -> the text of a result record around its time and
+its dots: ``"('put', "``, ``", b'k', True, 'n1', "`` and ``", '')"``."""
+
+
 def result_line(result: PutResult | GetResult | RangeResult) -> str:
     """The trace's record of a result, repr of (op, finished, key, ok, coordinator, dots, error)
-    (f-string for a get or put); the messages are traced already, the dots pin the result."""
+    (pieces of text for a get or put, see above); the messages are traced already, the
+    dots pin the result."""
     if isinstance(result, RangeResult):
         return repr(("range", result.finished, result.key, result.ok, result.coordinator,
                      tuple((k, tuple(map(_dot, s.versions))) for k, s in result.entries), result.more, result.error))
@@ -171,8 +211,15 @@ def result_line(result: PutResult | GetResult | RangeResult) -> str:
     else:
         op = result.op
         dots = repr(tuple(map(_dot, siblings.versions))) if siblings is not None else "()"
-    return (f"({op!r}, {result.finished!r}, {result.key!r}, {result.ok!r}, {result.coordinator!r}, {dots}, "
-            f"{result.error!r})")
+    around = (op, result.key, result.ok, result.coordinator, result.error)
+    texts = _result_texts.get(around)
+    if texts is None:
+        if len(_result_texts) >= _TEXTS_MAX:
+            _result_texts.clear()
+        op, key, ok, coordinator, error = around
+        texts = _result_texts[around] = (f"({op!r}, ", f", {key!r}, {ok!r}, {coordinator!r}, ", f", {error!r})")
+    head, middle, tail = texts
+    return f"{head}{result.finished!r}{middle}{dots}{tail}"
 
 
 _dot = attrgetter("dot")

@@ -21,6 +21,7 @@ from dynviz.client import (
     RangeResult,
     VersionView,
     answered,
+    request_line,
     result_line,
     version_views,
 )
@@ -35,7 +36,13 @@ from dynviz.events import EventBus, NetworkChanged, NodeDown, NodeUp, Trace
 from dynviz.node.antientropy import ExchangeReport
 from dynviz.node.assembly import assemble_node
 from dynviz.node.gossip import Gossip
-from dynviz.node.messages import ClientGet, ClientPut, ClientRangeGet, ClientRangeReply, ClientReply
+from dynviz.node.messages import (
+    ClientRangeGet,
+    ClientRangeReply,
+    ClientReply,
+    client_get,
+    client_put,
+)
 from dynviz.node.monitor import InvariantMonitor
 from dynviz.node.node import Node
 from dynviz.node.rebalance import Rebalance
@@ -188,6 +195,7 @@ class Cluster:
 
     def __init__(self, config: ClusterConfig | None = None, bus: EventBus | None = None) -> None:
         self.config = config = config or ClusterConfig()
+        self._seeds = config.seed_nodes  # (the config is frozen): read on every request
         self.bus = bus or EventBus()
         self.trace = Trace()
         self.scheduler = Scheduler()
@@ -271,9 +279,13 @@ class Cluster:
     @property
     def ring(self) -> Ring:
         """The ring a partition-aware client holds: a live seed's (else any live node's)."""
+        return self._client_ring()
+
+    def _client_ring(self) -> Ring:
+        """``ring`` for the request path (3.11 does not specialize a property read)."""
         down = self.network.down
         nodes = self.nodes
-        for name in self.config.seed_nodes:
+        for name in self._seeds:
             if name not in down and name in nodes:
                 return nodes[name].ring
         for name, node in nodes.items():
@@ -370,7 +382,7 @@ class Cluster:
             if not up:
                 raise ClusterError("every node is down")
             return up[self._client_rng.randrange(len(up))]
-        extended = self.ring.extended_preference_list(key)  # its first n: the preference list
+        extended = self._client_ring().extended_preference_list(key)  # its first n: the preference list
         replier = client.repliers.get(key)
         if replier is not None and replier not in down and replier in extended[:n]:
             return replier
@@ -400,18 +412,16 @@ class Cluster:
         # The request as the client made it, value and options included: the messages
         # and dots that follow do not show the value, so without this record a session
         # with one hand-edited (and later overwritten) value would still verify.
-        # Exactly the repr of the record tuple: an f-string costs less than building it for repr.
-        head = (f"('request', {pending.started!r}, {req!r}, {op!r}, {client.name!r}, {key!r}, {value!r}, {n!r}, "
-                f"{quorum!r}, {primaries!r}, {via!r}, {entry!r}")
+        head = request_line(pending.started, req, op, client.name, key, value, n, quorum, primaries, via, entry)
         if context_of is not None:
             context_of = as_key(context_of)
             head += f", {context_of!r}"  # only then: the recordings made before it still verify
-        self.trace.write(head + ")")
+        self.trace.lines.append(head + ")")
         if op == "get":
-            msg: Any = ClientGet(req, client.endpoint, key, n, quorum, primaries)
+            msg: Any = client_get((req, client.endpoint, key, n, quorum, primaries, 0))
         else:
-            msg = ClientPut(req, client.endpoint, key, value if op == "put" else None,
-                            client.contexts.get(key if context_of is None else context_of), n, quorum, primaries)
+            msg = client_put((req, client.endpoint, key, value if op == "put" else None,
+                              client.contexts.get(key if context_of is None else context_of), n, quorum, primaries, 0))
         self.network.send(client.endpoint, entry, msg)
         return pending
 
@@ -510,9 +520,8 @@ class Cluster:
         pending.result = result
         if result.ok and not isinstance(result, RangeResult):
             pending.client.remember(result)
-        trace = self.trace
-        trace.write(result_line(result))
-        trace.maybe_fold()
+        self.trace.lines.append(result_line(result))
+        self.trace.maybe_fold()
         if self.bus.active and not isinstance(result, RangeResult):  # the metrics (dynviz.metrics)
             self.bus.emit(answered(self.scheduler.now, pending.req, pending.client.name, pending.started, result))
         for fn in pending.callbacks:
@@ -525,20 +534,17 @@ class Cluster:
             if isinstance(msg, ClientRangeReply):
                 self._on_range_reply(msg)
             return
-        pending = self.pending.get(msg.req)
+        req, key, _, ok, coordinator, siblings, context, replier, acks, hints, error, hops = msg  # (node.py)
+        pending = self.pending.get(req)
         if pending is None:
             return
         now = self.scheduler.now
         if pending.op == "get":
-            result: PutResult | GetResult = GetResult(
-                msg.ok, msg.key, msg.siblings, msg.context, msg.coordinator, msg.replier,
-                msg.acks, msg.error, pending.entry, msg.hops, pending.started, now, pending.req,
-            )
+            result: PutResult | GetResult = GetResult(ok, key, siblings, context, coordinator, replier, acks, error,
+                                                      pending.entry, hops, pending.started, now, pending.req)
         else:
-            result = PutResult(
-                msg.ok, pending.op, msg.key, pending.value, msg.coordinator, msg.acks, msg.hints,
-                msg.error, msg.context, msg.siblings, pending.entry, msg.hops, pending.started, now, pending.req,
-            )
+            result = PutResult(ok, pending.op, key, pending.value, coordinator, acks, hints, error, context, siblings,
+                               pending.entry, hops, pending.started, now, pending.req)
         self._complete(pending, result)
 
     def _on_range_reply(self, msg: ClientRangeReply) -> None:

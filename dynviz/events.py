@@ -454,36 +454,39 @@ class Trace:
     write its line from cached parts, which costs about a third of a tuple's repr.
     """
 
-    __slots__ = ("_buffer", "_hash", "count", "write")
+    __slots__ = ("lines", "_hash", "count", "write")
 
     def __init__(self) -> None:
-        self._buffer: list[str] = []
+        self.lines: list[str] = []
+        """Records rendered and not yet folded. The hottest callers append a record
+        already rendered (exactly its ``repr``) with ``lines.append`` (a call CPython
+        3.11 specializes, where ``write``, the same append kept as an attribute, is
+        not), and call ``maybe_fold`` now and then."""
         self._hash = hashlib.sha256()
         self.count = 0
-        self.write = self._buffer.append
-        """The bare append of a record already rendered (exactly its ``repr``), for the
-        hottest callers; they call ``maybe_fold`` now and then."""
+        self.write = self.lines.append
+        """The bare append of a record already rendered, for callers that keep it."""
 
     def append(self, record: tuple[object, ...]) -> None:
         """Record ``record`` without folding (the caller calls ``maybe_fold`` soon)."""
-        self._buffer.append(repr(record))
+        self.lines.append(repr(record))
 
     def add(self, record: tuple[object, ...]) -> None:
-        buf = self._buffer
+        buf = self.lines
         buf.append(repr(record))
         if len(buf) >= 4096:
             self._fold()
 
     def maybe_fold(self) -> None:
-        if len(self._buffer) >= 4096:
+        if len(self.lines) >= 4096:
             self._fold()
 
     def _fold(self) -> None:
-        if self._buffer:
-            self.count += len(self._buffer)
-            self._hash.update("\n".join(self._buffer).encode())
+        if self.lines:
+            self.count += len(self.lines)
+            self._hash.update("\n".join(self.lines).encode())
             self._hash.update(b"\n")
-            self._buffer.clear()
+            self.lines.clear()
 
     def digest(self) -> str:
         self._fold()

@@ -164,7 +164,7 @@ def context_token(key: bytes, causal: CausalContext, replier: str | None, secret
     so a read of an unchanged key builds no :class:`Context` and hashes no dataclass.
     ``fresh``: a put's new version, which no cached token can name."""
     if fresh:
-        return _encode(context_for(key, causal, replier), secret)
+        return _encode(Context(causal, replier, key_digest(key)), secret)  # context_for, inline
     cache_key = (key, causal.vv, causal.dots, replier, secret)
     token = _tokens.get(cache_key)
     if token is None:
@@ -201,6 +201,8 @@ def read_token(key: bytes, siblings: Siblings, replier: str | None, versioning: 
 
 _heads: dict[tuple[bytes, str | None], bytes] = {}
 """(key digest, replier) -> the body's first fields, as ``_encode`` writes them."""
+_COUNTER_NO_DOTS = tuple(bytes((counter, 0)) for counter in range(0x80))
+"""A counter under 128 (one byte), then an empty dot list: a fresh token's last bytes."""
 _single: dict[str, bytes] = {}
 """actor -> the actor table and the vv's count of a dot-free context whose vv is that
 actor alone, as ``_encode`` writes them (up to the counter)."""
@@ -224,7 +226,7 @@ def _encode(ctx: Context, secret: bytes) -> str:
             part += b"\x01\x00"  # one pair, its actor index 0
             table = bytes(part)
             _remember(_single, actor, table)
-        body = head + table + bytes((counter, 0))  # the counter, then no dots
+        body = head + table + _COUNTER_NO_DOTS[counter]
         return _finish(body, ctx, secret)
     out = _encode_head(ctx)
     if not dots:
@@ -283,8 +285,9 @@ def _encode_head(ctx: Context) -> bytearray:
 def _finish(body: bytes, ctx: Context, secret: bytes) -> str:
     """The token of ``body``: with its tag, in base64."""
     out = body + _tag(secret, body)
-    # urlsafe_b64encode without its Python wrappers: the same bytes.
-    token = b2a_base64(out, newline=False).rstrip(b"=").translate(_URLSAFE).decode("ascii")
+    # urlsafe_b64encode without its Python wrappers: the same bytes (the newline the
+    # call adds goes with the padding; neither is a base64 digit).
+    token = b2a_base64(out).rstrip(b"=\n").translate(_URLSAFE).decode("ascii")
     _remember(_verified, (token, secret), ctx)  # we just signed it: no need to verify it again
     return token
 

@@ -43,6 +43,8 @@ DEFAULT_VNODES = 8
 
 _CACHED_PREFIX = 8
 """How many distinct nodes of each range's walk are cached; longer lists are walked."""
+_KEYS_CACHED = 8192
+"""Keys whose extended preference list a ring remembers (then it starts again)."""
 
 
 class RingError(ValueError):
@@ -106,7 +108,7 @@ class Ring:
     """
 
     __slots__ = ("tokens", "owners", "nodes", "partitions", "_walk_cache", "_node_tokens", "_extended_cache",
-                 "_walk_owners", "_walk_starts")
+                 "_walk_owners", "_walk_starts", "_extended_by_key")
 
     def __init__(self, node_tokens: Mapping[str, Iterable[int]], partitions: int = 0) -> None:
         pairs: list[tuple[int, str]] = []
@@ -139,6 +141,10 @@ class Ring:
         self._node_tokens = {n: tuple(sorted(t)) for n, t in node_tokens.items()}
         self._walk_cache: list[tuple[str, ...] | None] = [None] * len(self.tokens)
         self._extended_cache: dict[int, tuple[str, ...]] = {}
+        # key -> its extended preference list: every request asks it twice (the client
+        # picking its entry node, the coordinator its replicas), and a key's bytes hash
+        # once, where its token is an MD5 behind an LRU cache and a bisect.
+        self._extended_by_key: dict[bytes, tuple[str, ...]] = {}
 
     # -- ranges ---------------------------------------------------------------------
 
@@ -212,10 +218,16 @@ class Ring:
 
     def extended_preference_list(self, key: bytes) -> tuple[str, ...]:
         """Every node, in the order a sloppy quorum falls back through them."""
-        tokens = self.tokens  # range_index, inline: every request asks this
+        found = self._extended_by_key.get(key)
+        if found is not None:
+            return found
+        tokens = self.tokens  # range_index, inline
         index = bisect_left(tokens, token_of(key))
-        found = self._extended_cache.get(index if index < len(tokens) else 0)
-        return found if found is not None else self.extended_for_range(index if index < len(tokens) else 0)
+        found = self.extended_for_range(index if index < len(tokens) else 0)
+        if len(self._extended_by_key) >= _KEYS_CACHED:
+            self._extended_by_key.clear()  # bounded (a ring lives as long as its membership)
+        self._extended_by_key[key] = found
+        return found
 
     def extended_for_range(self, index: int) -> tuple[str, ...]:
         """The whole clockwise walk from range ``index`` (cached per range)."""

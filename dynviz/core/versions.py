@@ -516,9 +516,26 @@ class DvvVersioning(Versioning):
         """``Versioning.merge``, with the common case (one version each side, two
         different dots: every write a replica stores) decided here in one step, without
         the generic ``_beats`` calls: for different dots ``_beats(w, v)`` is
-        ``w.past.contains(v.dot)``, and two versions with different dots are not equal."""
+        ``w.past.contains(v.dot)``, and two versions with different dots are not equal.
+
+        The last merge is remembered by the identity of its two sides: a put's
+        coordinator merges the key's stored siblings with the new version, then each
+        replica merges what it stores with the very object the coordinator sent, and
+        replicas in sync store the very same object (values are immutable and shared
+        in the simulator), so two of a put's three merges are this one again. The memo
+        holds both sides, so their ids cannot be reused while it lives; a merge is a
+        pure function of its sides, so any thread may read it."""
+        global _last_dvv_merge
         if a is b:  # replicas that agree hand over the very same object
             return a
+        last = _last_dvv_merge
+        if last[0] is a and last[1] is b:
+            return last[2]
+        merged = self._merge(a, b)
+        _last_dvv_merge = (a, b, merged)
+        return merged
+
+    def _merge(self, a: Siblings, b: Siblings) -> Siblings:
         av, bv = a.versions, b.versions
         if len(av) == 1 and len(bv) == 1:
             v, w = av[0], bv[0]
@@ -588,6 +605,10 @@ class DvvVersioning(Versioning):
             dots.extend(v.past.dots)
             dots.append(v.dot)
         return _normalise(vv, dots)
+
+
+_last_dvv_merge: tuple[Siblings | None, Siblings | None, Siblings] = (None, None, Siblings.EMPTY)
+"""``DvvVersioning.merge``'s memo: (a, b, a merged with b), the latest merge computed."""
 
 
 class VClockVersioning(Versioning):

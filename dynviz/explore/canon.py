@@ -55,7 +55,7 @@ from dynviz.events import EventBus, Trace
 
 SKIP_ATTRIBUTES = frozenset({
     # a log or a name, not what happens next
-    "trace", "bus", "results", "_record", "events_run", "_cancelled", "_counter", "next_seq", "push",
+    "trace", "bus", "results", "_trace_lines", "events_run", "_cancelled", "sequence",
     "_next_id", "dropped_count", "last_drop", "timers", "in_flight", "_kinds", "_handlers",
     "_lines", "_deliver_bound",  # the network's cache of trace lines, its bound delivery
     # the network draws only latencies and loss, which the explorer holds and sets to 0

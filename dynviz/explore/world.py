@@ -282,7 +282,7 @@ class World:
 def _skip(obj: Any, name: str) -> bool:
     """Attributes the state hash walks separately (held messages and timers, so that
     their ids and sequence numbers stay out) or that hold only ids."""
-    return name in ("held", "_heap", "_due", "pending", "_sweep") and not isinstance(obj, World)
+    return name in ("held", "heap", "due", "pending", "_sweep") and not isinstance(obj, World)
 
 
 # -- cloning -------------------------------------------------------------------------------

@@ -31,15 +31,11 @@ from dynviz.core.hashing import show_key
 from dynviz.core.versions import Siblings, Version
 from dynviz.events import CoordinatorState, ReadRepair, RequestDone
 from dynviz.node.messages import (
-    ClientGet,
-    ClientPut,
     ClientRangeGet,
     ClientRangeReply,
     ClientReply,
     ReadRepairPut,
-    ReplicaGetReply,
     ReplicaPut,
-    ReplicaPutAck,
     ReplicaRangeGet,
     ReplicaRangeReply,
     client_reply,
@@ -81,8 +77,10 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 }
 """Every move a coordinator may make; nothing else."""
 
-WAITING_W, WAITING_R, READ_REPAIR, DONE, FAILED = (
-    State.WAITING_W, State.WAITING_R, State.READ_REPAIR, State.DONE, State.FAILED)
+STARTING, WAITING_W, WAITING_R, READ_REPAIR, DONE, FAILED = (
+    State.STARTING, State.WAITING_W, State.WAITING_R, State.READ_REPAIR, State.DONE, State.FAILED)
+"""The states as module names: a member read from the enum class (``State.DONE``) is
+an attribute lookup CPython 3.11 cannot specialize, a module global is."""
 
 
 class IllegalTransition(AssertionError):
@@ -100,8 +98,6 @@ class CoordinatorHost(Protocol):
     coordinators: dict[int, Any]
     pending_ring: Ring | None
     merge: Callable[[Siblings, Siblings], Siblings]
-
-    def store_version(self, key: bytes, version: Version, hint_for: str | None) -> Siblings: ...
 
     def store_siblings(self, key: bytes, siblings: Siblings, hint_for: str | None, cause: str) -> Siblings: ...
 
@@ -156,23 +152,26 @@ class _Coordinator:
         "timers", "rtimer", "deadline", "hops", "replied",
     )
 
-    def __init__(self, node: CoordinatorHost, msg: ClientPut | ClientGet | ClientRangeGet, n: int,
+    def __init__(self, node: CoordinatorHost, req: int, client: str, key: bytes, hops: int, n: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        """For the client's request ``msg`` (its id, key, client and hops), on ``node``."""
+        """For request ``req`` of ``client`` (the endpoint its reply goes to) on ``key``,
+        which reached ``node`` after ``hops`` forwards. The node passes the request's
+        fields, which it has unpacked already (node.py: a NamedTuple's field read by
+        name is not specialized by CPython 3.11), rather than the message."""
         self.op = ""
         self.node = node
-        self.req = msg.req
-        self.key = msg.key
-        self.client = msg.client
+        self.req = req
+        self.key = key
+        self.client = client
         self.n = n
         self.extended = extended
         self.targets = targets  # every replica asked so far -> the primary it stands in for
         self.primaries = extended[:n]
         self.timers: dict[str, int] = {}  # target -> its per-replica deadline
         self.rtimer: object = None  # one timer for the earliest of those deadlines
-        self.state = State.STARTING
+        self.state = STARTING
         self.deadline = node.runtime.now() + node.config.request_timeout  # a time, not a timer
-        self.hops = msg.hops
+        self.hops = hops
         self.replied = False
 
     def set_state(self, state: State, detail: str | None = None) -> None:
@@ -268,14 +267,15 @@ class PutCoordinator(_Coordinator):
 
     __slots__ = ("tally", "merged", "w", "acked_hints")
 
-    def __init__(self, node: CoordinatorHost, msg: ClientPut, n: int, w: int, pw: int,
-                 extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        _Coordinator.__init__(self, node, msg, n, extended, targets)
+    def __init__(self, node: CoordinatorHost, req: int, client: str, key: bytes, op: str, hops: int, n: int, w: int,
+                 pw: int, extended: Sequence[str], targets: dict[str, str | None]) -> None:
+        """``op``: "put", or "delete" (a tombstone)."""
+        _Coordinator.__init__(self, node, req, client, key, hops, n, extended, targets)
         self.w = w
         self.tally = Tally(w, pw)
         self.merged: Siblings | None = None
         self.acked_hints: list[tuple[str, str]] = []
-        self.op = "delete" if msg.value is None else "put"
+        self.op = op
 
     def describe_state(self) -> str:
         if self.state is WAITING_W:
@@ -287,14 +287,21 @@ class PutCoordinator(_Coordinator):
         me = node.name
         self.set_state(WAITING_W)
         req, key = self.req, self.key
-        merged = node.store_version(key, version, self.targets.get(me))
+        merged = node.store_siblings(key, Siblings((version,)), self.targets.get(me), cause="put")
         self.merged = merged
-        send = node.runtime.send
+        rt = node.runtime
+        send = rt.send
+        # start_timer, inline (every put asks two replicas): all asked now are due at once.
+        timeout = node.config.replica_timeout
+        due = rt.now() + timeout
+        timers = self.timers
         for target, hint_for in list(self.targets.items()):
             if target == me:
                 continue
             send(target, replica_put((req, key, merged, hint_for)))
-            self.start_timer(target)
+            timers[target] = due
+            if self.rtimer is None:
+                self.rtimer = rt.set_timer(timeout, self._replica_deadline)
         pending = node.pending_ring
         if pending is not None:
             # A ring change is moving this key's range: the nodes about to own it get
@@ -336,10 +343,11 @@ class PutCoordinator(_Coordinator):
         if self.replied and not self.timers:
             self.finish()
 
-    def on_ack(self, src: str, msg: ReplicaPutAck) -> None:
+    def on_ack(self, src: str, ok: bool) -> None:
+        """A replica's answer to a ReplicaPut: ``ok``, or a refusal."""
         if src not in self.targets:
             return
-        if msg.ok:
+        if ok:
             self.ack(src)
         else:
             # A refusal (e.g. a stand-in whose hint store is full) is answered at once:
@@ -392,9 +400,9 @@ class _ReadCoordinator(_Coordinator):
 
     __slots__ = ("core", "r")
 
-    def __init__(self, node: CoordinatorHost, msg: ClientGet | ClientRangeGet, n: int, r: int,
+    def __init__(self, node: CoordinatorHost, req: int, client: str, key: bytes, hops: int, n: int, r: int,
                  extended: Sequence[str], targets: dict[str, str | None], core: ReadCore) -> None:
-        _Coordinator.__init__(self, node, msg, n, extended, targets)
+        _Coordinator.__init__(self, node, req, client, key, hops, n, extended, targets)
         self.r = r
         self.core = core
 
@@ -419,11 +427,18 @@ class _ReadCoordinator(_Coordinator):
         node = self.node
         me = node.name
         self.set_state(WAITING_R)
-        send = node.runtime.send
+        rt = node.runtime
+        send = rt.send
+        # start_timer, inline (every read asks two replicas): all asked now are due at once.
+        timeout = node.config.replica_timeout
+        due = rt.now() + timeout
+        timers = self.timers
         for target, hint_for in self.targets.items():  # every read runs this
             if target != me:
                 send(target, self.ask(hint_for))
-                self.start_timer(target)
+                timers[target] = due
+                if self.rtimer is None:
+                    self.rtimer = rt.set_timer(timeout, self._replica_deadline)
         if me in self.targets:
             self.answer_here()
 
@@ -436,7 +451,7 @@ class _ReadCoordinator(_Coordinator):
         if not self.core.add_result(src, entries, more, primary):
             return
         state = self.state
-        if state is WAITING_R and self.core.enough():
+        if state is WAITING_R and self.core.tally.enough():  # core.enough, without its frame
             self.answer()
         elif state is WAITING_R and not self.timers:
             self.exhausted()  # everyone asked has answered, and the quorum (pr=) is not met
@@ -524,10 +539,10 @@ class GetCoordinator(_ReadCoordinator):
 
     __slots__ = ()
 
-    def __init__(self, node: CoordinatorHost, msg: ClientGet, n: int, r: int, pr: int,
+    def __init__(self, node: CoordinatorHost, req: int, client: str, key: bytes, hops: int, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
-        core = ReadCore(Tally(r, pr), node.merge, key=msg.key)
-        _ReadCoordinator.__init__(self, node, msg, n, r, extended, targets, core)
+        core = ReadCore(Tally(r, pr), node.merge, key=key)
+        _ReadCoordinator.__init__(self, node, req, client, key, hops, n, r, extended, targets, core)
         self.op = "get"
 
     def ask(self, hint_for: str | None) -> object:
@@ -538,9 +553,9 @@ class GetCoordinator(_ReadCoordinator):
         siblings = node.read_local(key)
         self.add_reply(node.name, ((key, siblings),) if siblings is not None else ())
 
-    def on_reply(self, src: str, msg: ReplicaGetReply) -> None:
+    def on_reply(self, src: str, siblings: Siblings | None) -> None:
+        """A replica's answer to a ReplicaGet: what it holds of the key (None: nothing)."""
         if src in self.targets:
-            siblings = msg.siblings
             self.add_reply(src, ((self.key, siblings),) if siblings is not None else ())
 
     def reply_ok(self) -> None:
@@ -574,7 +589,7 @@ class RangeGetCoordinator(_ReadCoordinator):
     def __init__(self, node: CoordinatorHost, msg: ClientRangeGet, n: int, r: int, pr: int,
                  extended: Sequence[str], targets: dict[str, str | None]) -> None:
         core = ReadCore(Tally(r, pr), node.merge, limit=msg.limit, reverse=msg.reverse)
-        _ReadCoordinator.__init__(self, node, msg, n, r, extended, targets, core)
+        _ReadCoordinator.__init__(self, node, msg.req, msg.client, msg.key, msg.hops, n, r, extended, targets, core)
         self.op = "range"
         self.start_key = msg.start
         self.end_key = msg.end

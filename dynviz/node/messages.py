@@ -170,7 +170,7 @@ class ReplicaRangeReply(NamedTuple):
 #
 # A NamedTuple's constructor is a Python function around ``tuple.__new__(cls, fields)``
 # (so that it can take defaults and keywords): about 1.3k instructions more than the C
-# call inside it, and a get or a put sends six messages. These makers are that C call:
+# call inside it, and a get or a put sends six messages (the client's request too). These makers are that C call:
 # they take every field, in order, as one tuple (no defaults), and make the very same
 # NamedTuple. The types spell out the fields, so mypy checks each call.
 
@@ -179,6 +179,12 @@ replica_put_ack: Callable[[tuple[int, bytes, bool, str]], ReplicaPutAck] = parti
 replica_get: Callable[[tuple[int, bytes, str | None]], ReplicaGet] = partial(tuple.__new__, ReplicaGet)
 replica_get_reply: Callable[[tuple[int, bytes, Siblings | None]], ReplicaGetReply] = partial(
     tuple.__new__, ReplicaGetReply)
+client_put: Callable[[tuple[int, str, bytes, bytes | None, str | None, int | None, int | None, int | None, int]],
+                     ClientPut] = partial(tuple.__new__, ClientPut)
+"""ClientPut: req, client, key, value, context, n, w, pw, hops."""
+client_get: Callable[[tuple[int, str, bytes, int | None, int | None, int | None, int]], ClientGet] = partial(
+    tuple.__new__, ClientGet)
+"""ClientGet: req, client, key, n, r, pr, hops."""
 client_reply: Callable[[tuple[int, bytes, str, bool, str, Siblings | None, str | None, str | None, tuple[str, ...],
                               tuple[tuple[str, str], ...], str, int]], ClientReply] = partial(tuple.__new__, ClientReply)
 """ClientReply: req, key, op, ok, coordinator, siblings, context, replier, acks, hints, error, hops."""

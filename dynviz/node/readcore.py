@@ -43,7 +43,7 @@ class Repair:
 class ReadCore:
     """What a read's replicas answered, and what follows from it (module docstring)."""
 
-    __slots__ = ("tally", "enough", "merge", "key", "limit", "reverse", "replies", "covered", "entries", "more",
+    __slots__ = ("tally", "merge", "key", "limit", "reverse", "replies", "covered", "entries", "more",
                  "first", "answered")
 
     def __init__(self, tally: Tally, merge: Callable[[Siblings, Siblings], Siblings], *,
@@ -51,9 +51,6 @@ class ReadCore:
         """``key``: a get of that one key (repaired even when it was not found at the
         time of the response and a later answer brings it); else a range read."""
         self.tally = tally
-        self.enough: Callable[[], bool] = tally.enough
-        """The quorum is met (R replies, ``pr`` of them from primaries): the tally's own
-        check, bound here rather than wrapped (it is asked after every reply)."""
         self.key = key
         self.merge = merge
         self.limit = limit
@@ -91,6 +88,11 @@ class ReadCore:
             # under every merge (LWW's builds an equal copy): nothing to merge.
         self.tally.add_ok(replica, primary)
         return True
+
+    def enough(self) -> bool:
+        """The quorum is met (R replies, ``pr`` of them from primaries). A coordinator
+        asks ``tally.enough()`` itself after every reply, without this frame."""
+        return self.tally.enough()
 
     def response(self) -> tuple[tuple[tuple[bytes, Siblings], ...], bool]:
         """The first ``limit`` keys of every answer merged, and whether more remain."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from heapq import heappush
 from random import Random
 from typing import Any
 
@@ -59,6 +60,22 @@ class Hold:
         return f"the link {self.src}->{self.dst}"
 
 
+class _Line:
+    """A link's delivery record for one kind of message: ``tail`` is the end of
+    ``repr((now, src, dst, kind))`` after its time, ``text`` the whole record as last
+    written, at the instant ``at``. A run with no latency delivers everything at one
+    instant (the explorer's and the benchmarks' clusters), so the same link carries the
+    same kind of message again at the same time and its record is the text already
+    made; otherwise the time is rendered and the text made again."""
+
+    __slots__ = ("at", "text", "tail")
+
+    def __init__(self, tail: str) -> None:
+        self.at = -1
+        self.text = ""
+        self.tail = tail
+
+
 class NoSuchMessage(LookupError):
     """A choice named a message that is neither on the wire nor held."""
 
@@ -70,7 +87,7 @@ class Network:
     __slots__ = (
         "scheduler", "rng", "bus", "trace", "latency", "loss", "endpoints", "down",
         "groups", "link_latency", "in_flight", "_next_id", "clients", "blocked",
-        "dropped_count", "_kinds", "_record", "tap", "holds", "held", "last_drop", "_lines", "_deliver_bound",
+        "dropped_count", "_kinds", "_trace_lines", "tap", "holds", "held", "last_drop", "_lines", "_deliver_bound",
         "model",
     )
 
@@ -98,10 +115,10 @@ class Network:
         self._next_id = 0  # also the count of messages sent (``sent_count``)
         self.dropped_count = 0
         self._kinds: dict[type, str] = {}
-        self._record = trace.write  # one C call per delivery on the hot path
-        # (src, dst, kind) -> the end of a delivery's trace line, ``repr((src, dst, kind))``
-        # without its "(": a delivery writes ``repr((now, src, dst, kind))`` from it.
-        self._lines: dict[tuple[str, str, type], str] = {}
+        self._trace_lines = trace.lines  # a delivery appends its record (Trace.lines)
+        # (src, dst, kind) -> its delivery record (``_Line``): a delivery writes
+        # ``repr((now, src, dst, kind))`` from it.
+        self._lines: dict[tuple[str, str, type], _Line] = {}
         self._deliver_bound = self._deliver  # bound once, not per message (pickles as (self, name))
         # A watcher of every delivery (the checker's run-time invariants); None costs a
         # comparison per message.
@@ -167,12 +184,13 @@ class Network:
         if self.holds and self._held_by(src, dst):
             self.held[mid] = (src, dst, msg, now, arrives)
         else:
-            entry = [arrives, sched.next_seq(), self._deliver_bound, (mid, src, dst, msg, now)]  # Scheduler.at, no frame
+            # Scheduler.at without its frame (the scheduler's fast path, its docstring)
+            entry = [arrives, next(sched.sequence), self._deliver_bound, (mid, src, dst, msg, now)]
             self.in_flight[mid] = entry
             if arrives > now:
-                sched.push(entry)
+                heappush(sched.heap, entry)
             else:
-                sched.push_now(entry)  # due this instant (no latency): the FIFO, no heap walk
+                sched.due.append(entry)  # due this instant (no latency): the FIFO, no heap walk
         if self.bus.active:
             self.bus.emit(MessageSent(now, mid, src, dst, type(msg).__name__, getattr(msg, "key", None), arrives))
 
@@ -213,8 +231,11 @@ class Network:
         if line is None:
             if len(self._lines) >= 65536:  # endpoints come and go (clients, joins): stay bounded
                 self._lines.clear()
-            line = self._lines[src, dst, cls] = repr((src, dst, cls.__name__))[1:]
-        self._record(f"({now}, {line}")  # exactly repr((now, src, dst, type(msg).__name__))
+            line = self._lines[src, dst, cls] = _Line(repr((src, dst, cls.__name__))[1:])
+        if line.at != now:
+            line.at = now
+            line.text = f"({now}, {line.tail}"  # exactly repr((now, src, dst, type(msg).__name__))
+        self._trace_lines.append(line.text)
         if self.bus.active:
             self.bus.emit(MessageDelivered(now, mid, src, dst, cls.__name__, sent))
         if self.tap is not None:

@@ -22,7 +22,8 @@ from dynviz.sim.scheduler import Scheduler
 
 
 class SimRuntime:
-    __slots__ = ("name", "scheduler", "network", "rng", "bus", "trace", "skew", "incarnation", "send", "timers")
+    __slots__ = ("name", "scheduler", "network", "rng", "bus", "trace", "skew", "incarnation", "send", "timers",
+                 "cancel")
 
     def __init__(self, name: str, scheduler: Scheduler, network: Network, rng: Random,
                  bus: EventBus, trace: Trace) -> None:
@@ -38,6 +39,9 @@ class SimRuntime:
         # ``send(dst, msg)``: the network's send with this node as the source, bound once
         # (a C-level partial instead of a Python method per message).
         self.send: Callable[[str, Any], None] = partial(network.send, name)
+        # ``cancel(handle)``: the scheduler's own, bound once (every request cancels its
+        # replica timer; a method here around it cost a frame).
+        self.cancel: Callable[[Any], None] = scheduler.cancel
 
     def now(self) -> int:
         return self.scheduler.now
@@ -52,9 +56,6 @@ class SimRuntime:
     def _fire(self, incarnation: int, fn: Callable[..., None], args: tuple[Any, ...], number: int = 0) -> None:
         if incarnation == self.incarnation:
             fn(*args)
-
-    def cancel(self, handle: Any) -> None:
-        self.scheduler.cancel(handle)
 
     def crash(self) -> None:
         """Invalidate every timer set before now."""

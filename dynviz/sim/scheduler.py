@@ -11,11 +11,14 @@ Cancelling marks the entry dead instead of searching the heap (O(1)); the loop s
 dead entries. This is the hot path of every simulation, so it is kept small.
 
 The fast path for the hottest caller (the network schedules every message of every
-run) is public and costs no Python frame: ``push(entry)`` is ``heappush`` bound to the
-heap, ``push_now(entry)`` the FIFO's ``append`` and ``next_seq()`` the sequence
-counter's ``__next__``, all C callables; a caller builds ``[time, next_seq(), fn, args]``
-itself and pushes it with ``push`` when ``time`` is after ``now``, else (``time`` equal
-to ``now``, never before) with ``push_now``.
+run) is public and costs no Python frame: the heap, the FIFO and the sequence counter
+are attributes (``heap``, ``due``, ``sequence``); a caller builds
+``[time, next(sched.sequence), fn, args]`` itself and pushes it with
+``heappush(sched.heap, entry)`` when ``time`` is after ``now``, else (``time`` equal to
+``now``, never before) with ``sched.due.append(entry)``. These are plain calls CPython
+3.11 specializes; callables bound once and kept as attributes (``partial(heappush,
+heap)``, ``deque.append``, ``count.__next__``) were not: about 400 instructions more a
+message.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable
-from functools import partial
+from heapq import heappush
 from typing import Any
 
 Entry = list[Any]  # [time, seq, fn, args]: a list so that cancel can clear fn in place
 
-_STATE = ("now", "_heap", "_due", "events_run", "_cancelled", "halted")
+_STATE = ("now", "heap", "due", "events_run", "_cancelled", "halted")
 """What a pickled scheduler keeps besides its sequence (see ``__getstate__``)."""
 
 _COMPACT_AFTER = 64
@@ -43,22 +46,19 @@ order, so when it runs changes nothing but speed."""
 class Scheduler:
     """Virtual time and the queue of things that will happen."""
 
-    __slots__ = (*_STATE, "_counter", "next_seq", "push", "push_now")
+    __slots__ = (*_STATE, "sequence")
 
     def __init__(self) -> None:
         self.now = 0
-        self._heap: list[Entry] = []
-        self._due: deque[Entry] = deque()  # entries for the instant ``now``, in sequence order
+        self.heap: list[Entry] = []
+        self.due: deque[Entry] = deque()  # entries for the instant ``now``, in sequence order
         self.events_run = 0
         self._cancelled = 0
         self.halted = False
         self._count_from(1)
 
     def _count_from(self, first: int) -> None:
-        self._counter = itertools.count(first)
-        self.next_seq: Callable[[], int] = self._counter.__next__
-        self.push: Callable[[Entry], None] = partial(heapq.heappush, self._heap)
-        self.push_now: Callable[[Entry], None] = self._due.append
+        self.sequence = itertools.count(first)  # the next entry's sequence number: next(sequence)
 
     def __getstate__(self) -> dict[str, Any]:
         """A snapshot (session/timeline.py pickles the cluster): the counter is kept as
@@ -66,7 +66,7 @@ class Scheduler:
         Python deprecates). Taking that number skips it here; a gap in the sequence
         changes no order."""
         state = {name: getattr(self, name) for name in _STATE}
-        state["seq"] = next(self._counter)
+        state["seq"] = next(self.sequence)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -84,20 +84,20 @@ class Scheduler:
         """Run ``fn(*args)`` at virtual ``time`` (never in the past)."""
         now = self.now
         if time > now:
-            entry = [time, self.next_seq(), fn, args]
-            self.push(entry)
+            entry = [time, next(self.sequence), fn, args]
+            heappush(self.heap, entry)
         else:
-            entry = [now, self.next_seq(), fn, args]
-            self._due.append(entry)
+            entry = [now, next(self.sequence), fn, args]
+            self.due.append(entry)
         return entry
 
     def after(self, delay: int, fn: Callable[..., Any], *args: Any) -> Entry:
         if delay > 0:
-            entry = [self.now + delay, self.next_seq(), fn, args]
-            self.push(entry)
+            entry = [self.now + delay, next(self.sequence), fn, args]
+            heappush(self.heap, entry)
         else:
-            entry = [self.now, self.next_seq(), fn, args]
-            self._due.append(entry)
+            entry = [self.now, next(self.sequence), fn, args]
+            self.due.append(entry)
         return entry
 
     def cancel(self, entry: Entry | None) -> None:
@@ -105,16 +105,16 @@ class Scheduler:
             entry[2] = None
             entry[3] = ()  # let go of the arguments now (a timer's holds its coordinator), not at compaction
             self._cancelled += 1
-            if self._cancelled > _COMPACT_AFTER and self._cancelled * 2 > len(self._heap) + len(self._due):
+            if self._cancelled > _COMPACT_AFTER and self._cancelled * 2 > len(self.heap) + len(self.due):
                 self._compact()
 
     def _compact(self) -> None:
         """Drop cancelled entries so that dead timers (request deadlines that did not
         fire) do not make every heap operation slower."""
-        heap = self._heap
+        heap = self.heap
         heap[:] = [e for e in heap if e[2] is not None]  # in place: run loops hold a reference
         heapq.heapify(heap)
-        due = self._due
+        due = self.due
         if due:
             kept = [e for e in due if e[2] is not None]
             due.clear()
@@ -122,12 +122,12 @@ class Scheduler:
         self._cancelled = 0
 
     def next_time(self) -> int | None:
-        due = self._due
+        due = self.due
         while due and due[0][2] is None:
             due.popleft()
         if due:
             return self.now
-        heap = self._heap
+        heap = self.heap
         while heap and heap[0][2] is None:
             heapq.heappop(heap)
         return heap[0][0] if heap else None
@@ -143,10 +143,9 @@ class Scheduler:
         nothing to do. When the cap or ``stop`` ends the run first, the clock stays at
         the last event run, so no event is skipped and a capped run continues exactly
         as one uncapped run would."""
-        heap = self._heap
-        due = self._due
+        heap = self.heap
+        due = self.due
         pop = heapq.heappop
-        popleft = due.popleft
         ran = 0
         if until is None and max_events < 0 and stop is None:
             # The same loop with nothing to check but halt: every synchronous request
@@ -156,7 +155,7 @@ class Scheduler:
                     if due:
                         # The heap's top goes first only if it was scheduled for now
                         # before now came (module docstring).
-                        time, _, fn, args = pop(heap) if heap and heap[0][0] <= self.now else popleft()
+                        time, _, fn, args = pop(heap) if heap and heap[0][0] <= self.now else due.popleft()
                     elif heap:
                         time, _, fn, args = pop(heap)
                     else:
@@ -173,7 +172,7 @@ class Scheduler:
                 self.events_run += ran  # once per run, not per event (nested runs add their own)
         while True:
             while due and due[0][2] is None:
-                popleft()
+                due.popleft()
             while heap and heap[0][2] is None:
                 pop(heap)
             from_heap = bool(heap) and (not due or heap[0][0] <= self.now)
@@ -183,7 +182,7 @@ class Scheduler:
                 return ran, True
             if ran == max_events:
                 return ran, False
-            time, _, fn, args = pop(heap) if from_heap else popleft()
+            time, _, fn, args = pop(heap) if from_heap else due.popleft()
             self.now = time
             self.events_run += 1
             ran += 1
@@ -217,12 +216,12 @@ class Scheduler:
         return self.run(max_events=cap)[0]
 
     def pending(self) -> int:
-        return sum(1 for e in self._heap if e[2] is not None) + sum(1 for e in self._due if e[2] is not None)
+        return sum(1 for e in self.heap if e[2] is not None) + sum(1 for e in self.due if e[2] is not None)
 
     def live(self) -> list[Entry]:
         """Every entry still due, in the order they will run (for listing choices; a
         scan, not for the hot path)."""
-        return sorted((e for e in (*self._heap, *self._due) if e[2] is not None), key=lambda e: (e[0], e[1]))
+        return sorted((e for e in (*self.heap, *self.due) if e[2] is not None), key=lambda e: (e[0], e[1]))
 
     def jump_to(self, time: int) -> None:
         """Move the clock forward to ``time`` without running what was due before it:
@@ -232,9 +231,9 @@ class Scheduler:
         timers the learner is holding back stay where they are."""
         if time <= self.now:
             return
-        heap = self._heap
-        heap.extend(self._due)  # what was due at the old instant is late too
-        self._due.clear()
+        heap = self.heap
+        heap.extend(self.due)  # what was due at the old instant is late too
+        self.due.clear()
         for entry in heap:
             if entry[0] < time:
                 entry[0] = time

@@ -117,8 +117,7 @@ def test_a_get_whose_primaries_cannot_answer_fails_when_nobody_is_left() -> None
 def test_every_state_change_follows_the_table_and_anything_else_raises() -> None:
     node, rt = make_node("n1", NAMES)
     key, plist = key_led_by(node)
-    coordinator = PutCoordinator(node, ClientPut(13, "client", key, b"v", None), 3, 2, 0, plist,
-                                 dict.fromkeys(plist[:3]))
+    coordinator = PutCoordinator(node, 13, "client", key, "put", 0, 3, 2, 0, plist, dict.fromkeys(plist[:3]))
     assert coordinator.state is State.STARTING
     with pytest.raises(IllegalTransition, match="starting -> done"):
         coordinator.set_state(State.DONE)
