@@ -110,6 +110,15 @@ class TableClient:
             self._after_write(table, key, item)
         return self._meta(out)
 
+    def transact_write_items(self, **params: Any) -> dict[str, Any]:
+        out, written = self._call("TransactWriteItems", self.engine.transact_write_items, params)
+        for table, key, item in written:
+            self._after_write(table, key, item)
+        return self._meta(out)
+
+    def transact_get_items(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("TransactGetItems", self.engine.transact_get_items, params))
+
     def query(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("Query", self.engine.query, params))
 

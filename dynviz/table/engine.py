@@ -16,6 +16,7 @@ The parts, each its own module:
 * propagation.py: writes reaching the GSIs a moment later;
 * reads.py: GetItem and BatchGetItem;
 * query.py and keyconditions.py: Query and Scan, their bounds and pages;
+* transactions.py: TransactWriteItems and TransactGetItems (two phases, markers);
 * streamapi.py: the Streams API;
 * views.py: the snapshots views read each frame.
 """
@@ -32,6 +33,7 @@ from dynviz.table.reads import GetPlan, ItemReads
 from dynviz.table.state import GSI_DELAY, ITEM_COLLECTION_LIMIT, Catalog, Table, TableOptions
 from dynviz.table.store import ItemStore
 from dynviz.table.streamapi import StreamsApi
+from dynviz.table.transactions import Transactions
 from dynviz.table.values import Item
 from dynviz.table.views import (
     CapacityGauge,
@@ -65,6 +67,7 @@ class TableEngine:
         self.reads = ItemReads(self.catalog, self.store, cluster)
         self.queries = Queries(self.catalog, self.store, cluster)
         self.streams = StreamsApi(self.catalog, cluster)
+        self.transactions = Transactions(self.catalog, self.store, self.writes, cluster)
 
     @property
     def now(self) -> int:
@@ -109,6 +112,12 @@ class TableEngine:
 
     def batch_write_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], list[Written]]:
         return self.writes.batch_write_item(p)
+
+    def transact_write_items(self, p: dict[str, Any]) -> tuple[dict[str, Any], list[Written]]:
+        return self.transactions.transact_write_items(p)
+
+    def transact_get_items(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.transactions.transact_get_items(p)
 
     def get_item(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.reads.get_item(p)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dynviz.table.errors import TableError
 from dynviz.wire.protocol import WireError, error_reply, frame, reply
@@ -39,6 +39,8 @@ SERVED: dict[str, dict[str, str]] = {
         "DeleteItem": "delete_item",
         "BatchGetItem": "batch_get_item",
         "BatchWriteItem": "batch_write_item",
+        "TransactWriteItems": "transact_write_items",
+        "TransactGetItems": "transact_get_items",
         "Query": "query",
         "Scan": "scan",
     },
@@ -60,7 +62,7 @@ NOT_YET = frozenset({
     "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
     "ListBackups", "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
     "ListTagsOfResource", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime",
-    "SearchVectors", "StartBulkPutItems", "TagResource", "TransactGetItems", "TransactWriteItems", "UntagResource", "UpdateContinuousBackups",
+    "SearchVectors", "StartBulkPutItems", "TagResource", "UntagResource", "UpdateContinuousBackups",
     "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
     "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling", "UpdateTimeToLive",
 })
@@ -80,9 +82,10 @@ def table_error(exc: TableError) -> WireError:
     means the cluster could not complete the request (no quorum of replicas answered
     in time: store.py raises it for nothing else), which DynamoDB reports as 503
     ServiceUnavailable; 500 is kept for dynviz's own failures."""
-    extra = {}
-    if "Item" in exc.response:
-        extra["Item"] = json_value(exc.response["Item"])
+    extra: dict[str, Any] = {}
+    for member in ("Item", "CancellationReasons"):
+        if member in exc.response:
+            extra[member] = json_value(exc.response[member])
     if exc.code == "InternalServerError":
         return WireError("ServiceUnavailable", exc.message, 503, extra)
     return WireError(exc.code, exc.message, None, extra)
