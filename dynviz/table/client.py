@@ -79,6 +79,12 @@ class TableClient:
     def update_table(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("UpdateTable", self.engine.update_table, params))
 
+    def update_time_to_live(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("UpdateTimeToLive", self.engine.update_time_to_live, params))
+
+    def describe_time_to_live(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeTimeToLive", self.engine.describe_time_to_live, params))
+
     # -- items
 
     def put_item(self, **params: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ The parts, each its own module:
 * propagation.py: writes reaching the GSIs a moment later;
 * reads.py: GetItem and BatchGetItem;
 * query.py and keyconditions.py: Query and Scan, their bounds and pages;
+* expiry.py: UpdateTimeToLive, DescribeTimeToLive and the TTL sweep;
 * transactions.py: TransactWriteItems and TransactGetItems (two phases, markers);
 * streamapi.py: the Streams API;
 * views.py: the snapshots views read each frame.
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz.core.units import MS
 from dynviz.table.control import ControlPlane
+from dynviz.table.expiry import Expiry
 from dynviz.table.propagation import IndexPropagation
 from dynviz.table.query import Queries
 from dynviz.table.reads import GetPlan, ItemReads
@@ -67,6 +69,8 @@ class TableEngine:
         self.reads = ItemReads(self.catalog, self.store, cluster)
         self.queries = Queries(self.catalog, self.store, cluster)
         self.streams = StreamsApi(self.catalog, cluster)
+        self.expiry = Expiry(self.catalog, self.store, self.writes, cluster)
+        self.writes.expiry = self.expiry
         self.transactions = Transactions(self.catalog, self.store, self.writes, cluster)
 
     @property
@@ -98,6 +102,12 @@ class TableEngine:
 
     def delete_table(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.control.delete_table(p)
+
+    def update_time_to_live(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.expiry.update_time_to_live(p)
+
+    def describe_time_to_live(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.expiry.describe_time_to_live(p)
 
     # -- items (a write also returns what a write-through cache must see)
 

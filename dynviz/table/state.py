@@ -79,6 +79,13 @@ class Table:
         self.stats = TableStats()
         self.version = 0
         self.live = True
+        self.ttl_attribute: str | None = None
+        """The attribute TTL reads expiry times from, while TTL is enabled (expiry.py)."""
+        self.ttl_due: list[tuple[int, int, Item]] = []
+        """(virtual time to delete at, order, key) of items that may expire: a heap."""
+        self.ttl_next: int | None = None
+        """When the sweep scheduled for this table runs (None: none scheduled)."""
+        self.tags: dict[str, str] = {}
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
         """``<table>/<partition key bytes>``: the key group of a partition, whose MD5

@@ -51,6 +51,7 @@ from dynviz.table.values import (
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
+    from dynviz.table.expiry import Expiry
 
 MAX_BATCH_WRITE = 25
 Written = tuple[str, Item, Item | None]
@@ -77,6 +78,8 @@ class ItemWrites:
     indexes: IndexPropagation
     cluster: Cluster
     options: TableOptions
+    expiry: Expiry | None = None
+    """Told of every item written while its table has TTL on (set by the engine)."""
 
     # -- the operations
 
@@ -307,7 +310,7 @@ class ItemWrites:
                                             "SizeEstimateRangeGB": [0.0, max(1.0, gb)]}
 
     def _apply(self, t: Table, pk_av: dict[str, Any], sk: Any, sk_av: Any, old: Item | None,
-               new: Item | None, marker: Marker | None = None) -> bool:
+               new: Item | None, marker: Marker | None = None, by_service: bool = False) -> bool:
         """Write one item's change (``new`` None deletes) and, once acknowledged, record
         it: counts, the partition directory, the stream and the GSI queues. Returns
         whether the item changed.
@@ -318,7 +321,8 @@ class ItemWrites:
         Only the record is skipped: no stream record, no index update, as DynamoDB.
 
         With a ``marker`` the entry written keeps ``old`` and holds the item for a
-        transaction (``new`` is then ``old``: nothing is recorded)."""
+        transaction (``new`` is then ``old``: nothing is recorded). ``by_service`` marks
+        the stream record of a deletion the table made itself (TTL, expiry.py)."""
         changed = not items_equal(old, new)
         if changed and t.lsis:
             c = t.collections.get(t.group(pk_av))
@@ -329,10 +333,11 @@ class ItemWrites:
         entry = Entry(sk, sk_av, self.cluster.now, seq, new, item_size(new) if new is not None else 0, marker)
         self.store.write_entry(t, pk_av, entry)
         if changed:
-            self._record(t, pk_av, old, new)
+            self._record(t, pk_av, old, new, by_service)
         return changed
 
-    def _record(self, t: Table, pk_av: dict[str, Any], old: Item | None, new: Item | None) -> None:
+    def _record(self, t: Table, pk_av: dict[str, Any], old: Item | None, new: Item | None,
+                by_service: bool = False) -> None:
         t.version += 1
         t.stats.writes += 1
         t.item_count += (new is not None) - (old is not None)
@@ -365,7 +370,9 @@ class ItemWrites:
         now = self.cluster.now
         if t.stream is not None:
             event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
-            t.stream.append(now, self.catalog.stream_seq, event, keys, old, new)
+            t.stream.append(now, self.catalog.stream_seq, event, keys, old, new, by_service)
             self.catalog.stream_seq += 1
         if t.gsis:
             self.indexes.schedule(t, old, new, now, self.catalog.write_seq)
+        if new is not None and t.ttl_attribute is not None and self.expiry is not None:
+            self.expiry.watch(t, new)

@@ -33,6 +33,8 @@ SERVED: dict[str, dict[str, str]] = {
         "ListTables": "list_tables",
         "UpdateTable": "update_table",
         "DeleteTable": "delete_table",
+        "UpdateTimeToLive": "update_time_to_live",
+        "DescribeTimeToLive": "describe_time_to_live",
         "PutItem": "put_item",
         "GetItem": "get_item",
         "UpdateItem": "update_item",
@@ -58,13 +60,13 @@ NOT_YET = frozenset({
     "DescribeBackup", "DescribeBulkOperation", "DescribeContinuousBackups", "DescribeContributorInsights",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
     "DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTableReplicaAutoScaling",
-    "DescribeTimeToLive", "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
+    "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
     "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
     "ListBackups", "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
     "ListTagsOfResource", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime",
     "SearchVectors", "StartBulkPutItems", "TagResource", "UntagResource", "UpdateContinuousBackups",
     "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
-    "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling", "UpdateTimeToLive",
+    "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling",
 })
 """DynamoDB's other operations (API version 2012-08-10): known, not served yet."""
 
