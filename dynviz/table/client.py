@@ -85,6 +85,18 @@ class TableClient:
     def describe_time_to_live(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("DescribeTimeToLive", self.engine.describe_time_to_live, params))
 
+    def tag_resource(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("TagResource", self.engine.tag_resource, params))
+
+    def untag_resource(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("UntagResource", self.engine.untag_resource, params))
+
+    def list_tags_of_resource(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ListTagsOfResource", self.engine.list_tags_of_resource, params))
+
+    def describe_limits(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeLimits", self.engine.describe_limits, params))
+
     # -- items
 
     def put_item(self, **params: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from dynviz.table.schema import parse_create_table
 from dynviz.table.state import Catalog, Table
 from dynviz.table.store import ItemStore
 from dynviz.table.streams import Stream, wall
+from dynviz.table.tagging import add_tags, check_tags
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
@@ -96,6 +97,7 @@ class ControlPlane:
 
     def create_table(self, p: dict[str, Any]) -> dict[str, Any]:
         schema = parse_create_table(p)
+        tags = check_tags(p["Tags"]) if p.get("Tags") is not None else {}
         cat = self.catalog
         if schema.name in cat.tables:
             raise ResourceInUseException(f"Table already exists: {schema.name}")
@@ -104,6 +106,7 @@ class ControlPlane:
         cat.created += 1
         now = self.cluster.now
         t = Table(schema, now, cat.created)
+        add_tags(t, tags)
         if schema.stream_view_type:
             t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
         cat.tables[t.name] = t

@@ -17,6 +17,7 @@ The parts, each its own module:
 * reads.py: GetItem and BatchGetItem;
 * query.py and keyconditions.py: Query and Scan, their bounds and pages;
 * expiry.py: UpdateTimeToLive, DescribeTimeToLive and the TTL sweep;
+* tagging.py: TagResource, UntagResource, ListTagsOfResource, DescribeLimits;
 * transactions.py: TransactWriteItems and TransactGetItems (two phases, markers);
 * streamapi.py: the Streams API;
 * views.py: the snapshots views read each frame.
@@ -35,6 +36,7 @@ from dynviz.table.reads import GetPlan, ItemReads
 from dynviz.table.state import GSI_DELAY, ITEM_COLLECTION_LIMIT, Catalog, Table, TableOptions
 from dynviz.table.store import ItemStore
 from dynviz.table.streamapi import StreamsApi
+from dynviz.table.tagging import Tagging
 from dynviz.table.transactions import Transactions
 from dynviz.table.values import Item
 from dynviz.table.views import (
@@ -69,6 +71,7 @@ class TableEngine:
         self.reads = ItemReads(self.catalog, self.store, cluster)
         self.queries = Queries(self.catalog, self.store, cluster)
         self.streams = StreamsApi(self.catalog, cluster)
+        self.tagging = Tagging(self.catalog)
         self.expiry = Expiry(self.catalog, self.store, self.writes, cluster)
         self.writes.expiry = self.expiry
         self.transactions = Transactions(self.catalog, self.store, self.writes, cluster)
@@ -108,6 +111,18 @@ class TableEngine:
 
     def describe_time_to_live(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.expiry.describe_time_to_live(p)
+
+    def tag_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.tagging.tag_resource(p)
+
+    def untag_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.tagging.untag_resource(p)
+
+    def list_tags_of_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.tagging.list_tags_of_resource(p)
+
+    def describe_limits(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.tagging.describe_limits(p)
 
     # -- items (a write also returns what a write-through cache must see)
 

@@ -65,6 +65,15 @@ def _return_values(p: dict[str, Any], allowed: tuple[str, ...]) -> str:
     return str(rv)
 
 
+def _on_failure(p: dict[str, Any]) -> str:
+    """ReturnValuesOnConditionCheckFailure: NONE (the default) or ALL_OLD."""
+    rv = p.get("ReturnValuesOnConditionCheckFailure", "NONE")
+    if rv not in ("NONE", "ALL_OLD"):
+        raise ValidationException(f"1 validation error detected: Value '{rv}' at 'returnValuesOnConditionCheckFailure' "
+                                  "failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
+    return str(rv)
+
+
 def _duplicates() -> ValidationException:
     return ValidationException("Provided list of item keys contains duplicates")
 
@@ -120,6 +129,7 @@ class ItemWrites:
                 raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
                                           f"{a.path.top}. This attribute is part of the key")
         rv = _return_values(p, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
+        _on_failure(p)
         rcc = return_consumed(p)
         pk_av, sk, sk_av = t.key_parts(key)
         found = self.read(t, pk_av, sk_av)
@@ -278,6 +288,7 @@ class ItemWrites:
         cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
         ph.check_unused()
         rv = _return_values(p, ("NONE", "ALL_OLD"))
+        _on_failure(p)
         rcc = return_consumed(p)
         pk_av, sk, sk_av = t.key_parts(key)
         found = self.read(t, pk_av, sk_av)
@@ -299,7 +310,7 @@ class ItemWrites:
     def _fail_condition(self, t: Table, p: dict[str, Any], old: Item | None, units: float) -> None:
         spend_write(t, units, {}, self.cluster.now)
         t.stats.conditional_failures += 1
-        item = copy_item(old) if old is not None and p.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
+        item = copy_item(old) if old is not None and _on_failure(p) == "ALL_OLD" else None
         raise ConditionalCheckFailedException("The conditional request failed", item=item)
 
     def _item_metrics(self, t: Table, p: dict[str, Any], out: dict[str, Any], pk_av: dict[str, Any]) -> None:
