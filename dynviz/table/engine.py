@@ -14,6 +14,7 @@ The parts, each its own module:
 * writes.py: PutItem, UpdateItem, DeleteItem, BatchWriteItem, conditions;
 * accounting.py: capacity, throttling and ConsumedCapacity;
 * propagation.py: writes reaching the GSIs a moment later;
+* backfill.py: GSIs added (and backfilled) and removed by UpdateTable;
 * reads.py: GetItem and BatchGetItem;
 * query.py and keyconditions.py: Query and Scan, their bounds and pages;
 * expiry.py: UpdateTimeToLive, DescribeTimeToLive and the TTL sweep;
@@ -28,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dynviz.core.units import MS
+from dynviz.table.backfill import IndexChanges
 from dynviz.table.control import ControlPlane
 from dynviz.table.expiry import Expiry
 from dynviz.table.propagation import IndexPropagation
@@ -66,8 +68,9 @@ class TableEngine:
         self.catalog = Catalog()
         self.store = ItemStore(cluster)
         self.control = ControlPlane(self.catalog, self.store, cluster)
-        self.writes = ItemWrites(self.catalog, self.store, IndexPropagation(cluster, self.store.index_client, self.options),
-                                 cluster, self.options)
+        propagation = IndexPropagation(cluster, self.store.index_client, self.options)
+        self.writes = ItemWrites(self.catalog, self.store, propagation, cluster, self.options)
+        self.control.indexes = IndexChanges(self.catalog, self.store, propagation, cluster)
         self.reads = ItemReads(self.catalog, self.store, cluster)
         self.queries = Queries(self.catalog, self.store, cluster)
         self.streams = StreamsApi(self.catalog, cluster)
