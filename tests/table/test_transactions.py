@@ -10,6 +10,7 @@ import pytest
 from table_helpers import code_of, keys_table
 
 import dynviz.table as dt
+from dynviz.table.errors import InternalServerError
 from dynviz.table.transactions import Action
 
 
@@ -171,3 +172,41 @@ def test_a_transaction_is_the_same_in_every_run():
         ddb.transact_write_items(TransactItems=[_put("a"), _put("b")])
         return ddb.cluster.now, ddb.scan(TableName="txn")["Items"]
     assert run() == run()
+
+
+def _fail_write(monkeypatch: Any, ddb: Any, nth: int) -> None:
+    """The ``nth`` item write from now finds no quorum (as with nodes down or cut off)."""
+    store = ddb.engine.store
+    real = store.write_entry
+    calls = {"n": 0}
+
+    def write_entry(t: Any, pk_av: Any, entry: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == nth:
+            raise InternalServerError("Internal server error (the cluster did not acknowledge the write: no quorum)")
+        real(t, pk_av, entry)
+    monkeypatch.setattr(store, "write_entry", write_entry)
+
+
+def test_a_cluster_failure_while_preparing_aborts_and_takes_the_markers_off(ddb, monkeypatch):
+    _table(ddb)
+    ddb.put_item(TableName="txn", Item={"pk": {"S": "a"}, "v": {"S": "old"}})
+    _fail_write(monkeypatch, ddb, 2)  # the second marker
+    with pytest.raises(ddb.exceptions.InternalServerError):
+        ddb.transact_write_items(TransactItems=[_put("a", v={"S": "new"}), _put("b")])
+    assert _get(ddb, "a") == {"pk": {"S": "a"}, "v": {"S": "old"}} and _get(ddb, "b") is None
+    ddb.put_item(TableName="txn", Item={"pk": {"S": "a"}})  # the marker on a was taken off
+
+
+def test_a_cluster_failure_after_the_commit_point_is_finished_by_the_next_request(ddb, monkeypatch):
+    _table(ddb)
+    _fail_write(monkeypatch, ddb, 4)  # two markers, then the first commit write, then the second fails
+    with pytest.raises(ddb.exceptions.InternalServerError):
+        ddb.transact_write_items(TransactItems=[_put("a", v={"S": "1"}), _put("b", v={"S": "2"})])
+    assert _get(ddb, "a")["v"] == {"S": "1"} and _get(ddb, "b")["v"] == {"S": "2"}  # committed: reads see both
+    with pytest.raises(ddb.exceptions.TransactionConflictException):
+        ddb.delete_item(TableName="txn", Key={"pk": {"S": "b"}})
+    ddb.cluster.run_until(ddb.cluster.now + ddb.engine.options.txn_lease)
+    ddb.update_item(TableName="txn", Key={"pk": {"S": "b"}}, UpdateExpression="SET w = :w",
+                    ExpressionAttributeValues={":w": {"N": "1"}})
+    assert _get(ddb, "b") == {"pk": {"S": "b"}, "v": {"S": "2"}, "w": {"N": "1"}}
