@@ -30,6 +30,8 @@ request only when the coordinator failed (no quorum for a write mid-way: the req
 answers 503). A marker older than the lease (``TableOptions.txn_lease``, one virtual
 second) is then settled by whichever request meets it: forward if the record says
 COMMITTED, back otherwise, the record first made ABORTED so the outcome is fixed.
+The record of such a transaction stays on the ring (a few bytes): no one request knows
+whether the other items still carry its markers.
 
 ClientRequestToken makes TransactWriteItems idempotent for ten virtual minutes: the same
 token with the same request answers as the first call did without writing again; with a
