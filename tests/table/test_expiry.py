@@ -110,3 +110,22 @@ def test_the_sweep_is_the_same_in_every_run():
         return ddb.cluster.now, _keys(ddb)
     first = run()
     assert first == run() and first[1] == ["k3", "k4", "k5"]
+
+
+def test_a_snapshot_of_the_cluster_carries_the_sweep_and_a_backfill_with_it():
+    from dynviz.session.timeline import Snapshot
+
+    ddb = dt.client(dt.default_cluster(seed=1))
+    _table(ddb, stream=False)
+    _enable(ddb)
+    _put(ddb, "a", {"N": str(epoch_seconds(ddb.cluster.now))})
+    ddb.put_item(TableName="ttl", Item={"pk": {"S": "b"}, "g": {"S": "x"}})
+    ddb.update_table(TableName="ttl", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                     GlobalSecondaryIndexUpdates=[{"Create": {
+                         "IndexName": "gix", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                         "Projection": {"ProjectionType": "ALL"}}}])
+    copy = dt.client(Snapshot.take(ddb.cluster).restore())
+    copy.cluster.run_until(copy.cluster.now + SWEEP_DELAY + SECOND)
+    assert _keys(copy) == ["b"] and _keys(ddb) == ["a", "b"]  # the copy swept; the original did not move
+    assert copy.query(TableName="ttl", IndexName="gix", KeyConditionExpression="g = :g",
+                      ExpressionAttributeValues={":g": {"S": "x"}})["Count"] == 1
