@@ -79,6 +79,24 @@ class TableClient:
     def update_table(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("UpdateTable", self.engine.update_table, params))
 
+    def update_time_to_live(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("UpdateTimeToLive", self.engine.update_time_to_live, params))
+
+    def describe_time_to_live(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeTimeToLive", self.engine.describe_time_to_live, params))
+
+    def tag_resource(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("TagResource", self.engine.tag_resource, params))
+
+    def untag_resource(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("UntagResource", self.engine.untag_resource, params))
+
+    def list_tags_of_resource(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ListTagsOfResource", self.engine.list_tags_of_resource, params))
+
+    def describe_limits(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeLimits", self.engine.describe_limits, params))
+
     # -- items
 
     def put_item(self, **params: Any) -> dict[str, Any]:
@@ -109,6 +127,15 @@ class TableClient:
         for table, key, item in written:
             self._after_write(table, key, item)
         return self._meta(out)
+
+    def transact_write_items(self, **params: Any) -> dict[str, Any]:
+        out, written = self._call("TransactWriteItems", self.engine.transact_write_items, params)
+        for table, key, item in written:
+            self._after_write(table, key, item)
+        return self._meta(out)
+
+    def transact_get_items(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("TransactGetItems", self.engine.transact_get_items, params))
 
     def query(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("Query", self.engine.query, params))

@@ -14,6 +14,11 @@ table layer takes the newest entry, and its next write supersedes the siblings i
 read. Deletes write a tombstone entry rather than deleting the object, so a delete
 and a concurrent older write resolve by time like any two writes.
 
+An entry may also carry a transaction's *marker* (transactions.py): the id of the
+transaction that holds the item, when it took it, and what the transaction will make
+of it. The entry's item stays the last committed image while the marker is there, so
+reads that do not know about transactions see committed data only.
+
 A :class:`Collection` is what one range read returns: a partition's live entries,
 sorted by sort key, with per-index views built on demand. It is never stored.
 """
@@ -21,6 +26,7 @@ sorted by sort key, with per-index views built on demand. It is never stored.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -29,13 +35,26 @@ from dynviz.table.schema import IndexDef
 from dynviz.table.values import Item, b64, item_size, key_native, unb64
 
 
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A transaction's hold on one item: transaction ``txid`` took it at virtual time
+    ``at`` and will ``put`` ``image`` there, ``delete`` the item, or only ``check`` it."""
+
+    txid: str
+    at: int
+    action: str
+    image: Item | None = None
+
+
 class Entry:
     """One item (or its tombstone: ``item`` None) in a collection. ``sk`` is the sort
-    key's native value (0 for tables without a sort key), ``sk_av`` its typed value."""
+    key's native value (0 for tables without a sort key), ``sk_av`` its typed value;
+    ``marker`` is the transaction holding the item, if any."""
 
-    __slots__ = ("sk", "sk_av", "ts", "seq", "item", "size", "frag")
+    __slots__ = ("sk", "sk_av", "ts", "seq", "item", "size", "frag", "marker")
 
-    def __init__(self, sk: Any, sk_av: Any, ts: int, seq: int, item: Item | None, size: int) -> None:
+    def __init__(self, sk: Any, sk_av: Any, ts: int, seq: int, item: Item | None, size: int,
+                 marker: Marker | None = None) -> None:
         self.sk = sk
         self.sk_av = sk_av
         self.ts = ts
@@ -43,6 +62,7 @@ class Entry:
         self.item = item
         self.size = size
         self.frag: str | None = None
+        self.marker = marker
 
     def newer_than(self, other: Entry) -> bool:
         return (self.ts, self.seq) > (other.ts, other.seq)
@@ -53,6 +73,9 @@ class Entry:
                 row: list[Any] = [self.ts, self.seq, _enc_item(self.item), None]
             else:
                 row = [self.ts, self.seq, None, _enc_value(self.sk_av) if self.sk_av is not None else None]
+            m = self.marker
+            if m is not None:  # only then a fifth element: unmarked entries encode as before
+                row.append([m.txid, m.at, m.action, _enc_item(m.image) if m.image is not None else None])
             self.frag = json.dumps(row, separators=(",", ":"), ensure_ascii=False)
         return self.frag
 
@@ -128,13 +151,19 @@ def encode_entry(e: Entry) -> bytes:
 
 
 def decode_entry(data: bytes, sk_name: str | None) -> Entry:
-    ts, seq, item_json, tomb_sk = json.loads(data)
+    ts, seq, item_json, tomb_sk, *rest = json.loads(data)
+    marker = None
+    if rest:
+        txid, at, action, image = rest[0]
+        marker = Marker(txid, at, action, _dec_item(image) if image is not None else None)
     if item_json is not None:
         item = _dec_item(item_json)
         sk_av = item[sk_name] if sk_name else None
-        return Entry(key_native(sk_av) if sk_av is not None else 0, sk_av, ts, seq, item, item_size(item))
+        return Entry(key_native(sk_av) if sk_av is not None else 0, sk_av, ts, seq, item, item_size(item), marker)
     sk_av = _dec_value(tomb_sk) if tomb_sk is not None else None
-    return Entry(key_native(sk_av) if sk_av is not None else 0, sk_av, ts, seq, None, 0)
+    if sk_av is None and sk_name and marker is not None and marker.image is not None:
+        sk_av = marker.image[sk_name]
+    return Entry(key_native(sk_av) if sk_av is not None else 0, sk_av, ts, seq, None, 0, marker)
 
 
 def _enc_value(av: dict[str, Any]) -> Any:

@@ -4,7 +4,7 @@ Tables are created and changed at once (no CREATING or UPDATING status to wait
 through); a deleted table's items and GSI entries are deleted from the ring before
 the call returns, and a put for its indexes still in flight is dropped (their
 ``live`` flags). UpdateTable changes provisioned throughput (table and GSIs), the
-billing mode and the stream; indexes are fixed at CreateTable.
+billing mode and the stream, and adds or removes a GSI (backfill.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dynviz.table.backfill import IndexChanges, index_status
 from dynviz.table.capacity import Bucket
 from dynviz.table.errors import (
     LimitExceededException,
@@ -24,6 +25,7 @@ from dynviz.table.schema import parse_create_table
 from dynviz.table.state import Catalog, Table
 from dynviz.table.store import ItemStore
 from dynviz.table.streams import Stream, wall
+from dynviz.table.tagging import add_tags, check_tags
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
@@ -60,7 +62,7 @@ def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
         gl = []
         for ix in s.gsis:
             g = t.gsis[ix.name]
-            gl.append({**ix.describe(), "IndexStatus": "ACTIVE",
+            gl.append({**ix.describe(), **index_status(g),
                        "ProvisionedThroughput": {
                            "NumberOfDecreasesToday": 0,
                            "ReadCapacityUnits": int(g.read_bucket.rate) if g.read_bucket else 0,
@@ -93,9 +95,12 @@ class ControlPlane:
     catalog: Catalog
     store: ItemStore
     cluster: Cluster
+    indexes: IndexChanges | None = None
+    """GSIs created and deleted by UpdateTable (set by the engine)."""
 
     def create_table(self, p: dict[str, Any]) -> dict[str, Any]:
         schema = parse_create_table(p)
+        tags = check_tags(p["Tags"]) if p.get("Tags") is not None else {}
         cat = self.catalog
         if schema.name in cat.tables:
             raise ResourceInUseException(f"Table already exists: {schema.name}")
@@ -104,6 +109,7 @@ class ControlPlane:
         cat.created += 1
         now = self.cluster.now
         t = Table(schema, now, cat.created)
+        add_tags(t, tags)
         if schema.stream_view_type:
             t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
         cat.tables[t.name] = t
@@ -184,12 +190,19 @@ class ControlPlane:
     def _update_indexes(self, t: Table, p: dict[str, Any]) -> None:
         now = self.cluster.now
         updates = a_list(p.get("GlobalSecondaryIndexUpdates") or [], "GlobalSecondaryIndexUpdates")
+        changes: list[tuple[str, dict[str, Any]]] = []
         for i, upd in enumerate(updates):
             where = f"GlobalSecondaryIndexUpdates[{i}]"
-            u = a_map(upd, where).get("Update")
-            if u is None:
-                raise ValidationException("dynviz supports only Update in GlobalSecondaryIndexUpdates (indexes are fixed "
-                                          "at CreateTable)")
+            upd = a_map(upd, where)
+            given = [k for k in ("Update", "Create", "Delete") if upd.get(k) is not None]
+            if len(given) != 1:
+                raise ValidationException("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate."
+                                          "Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete "
+                                          "must not be null")
+            if given[0] != "Update":
+                changes.append((given[0], a_map(upd[given[0]], f"{where}.{given[0]}")))
+                continue
+            u = upd["Update"]
             where += ".Update"
             u = a_map(u, where)
             name = a_str(required(u, "IndexName", where), f"{where}.IndexName")
@@ -205,6 +218,9 @@ class ControlPlane:
             w = an_int(gpt["WriteCapacityUnits"], f"{where}.WriteCapacityUnits") if "WriteCapacityUnits" in gpt else None
             g.read_bucket.set_rate(g.read_bucket.rate if r is None else r, now)
             g.write_bucket.set_rate(g.write_bucket.rate if w is None else w, now)
+        if changes:
+            assert self.indexes is not None
+            self.indexes.apply(t, p, changes)
 
     def _update_stream(self, t: Table, spec: dict[str, Any]) -> None:
         now, seq = self.cluster.now, self.catalog.stream_seq

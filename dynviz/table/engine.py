@@ -14,8 +14,12 @@ The parts, each its own module:
 * writes.py: PutItem, UpdateItem, DeleteItem, BatchWriteItem, conditions;
 * accounting.py: capacity, throttling and ConsumedCapacity;
 * propagation.py: writes reaching the GSIs a moment later;
+* backfill.py: GSIs added (and backfilled) and removed by UpdateTable;
 * reads.py: GetItem and BatchGetItem;
 * query.py and keyconditions.py: Query and Scan, their bounds and pages;
+* expiry.py: UpdateTimeToLive, DescribeTimeToLive and the TTL sweep;
+* tagging.py: TagResource, UntagResource, ListTagsOfResource, DescribeLimits;
+* transactions.py: TransactWriteItems and TransactGetItems (two phases, markers);
 * streamapi.py: the Streams API;
 * views.py: the snapshots views read each frame.
 """
@@ -25,13 +29,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dynviz.core.units import MS
+from dynviz.table.backfill import IndexChanges
 from dynviz.table.control import ControlPlane
+from dynviz.table.expiry import Expiry
 from dynviz.table.propagation import IndexPropagation
 from dynviz.table.query import Queries
 from dynviz.table.reads import GetPlan, ItemReads
 from dynviz.table.state import GSI_DELAY, ITEM_COLLECTION_LIMIT, Catalog, Table, TableOptions
 from dynviz.table.store import ItemStore
 from dynviz.table.streamapi import StreamsApi
+from dynviz.table.tagging import Tagging
+from dynviz.table.transactions import Transactions
 from dynviz.table.values import Item
 from dynviz.table.views import (
     CapacityGauge,
@@ -60,11 +68,16 @@ class TableEngine:
         self.catalog = Catalog()
         self.store = ItemStore(cluster)
         self.control = ControlPlane(self.catalog, self.store, cluster)
-        self.writes = ItemWrites(self.catalog, self.store, IndexPropagation(cluster, self.store.index_client, self.options),
-                                 cluster, self.options)
+        propagation = IndexPropagation(cluster, self.store.index_client, self.options)
+        self.writes = ItemWrites(self.catalog, self.store, propagation, cluster, self.options)
+        self.control.indexes = IndexChanges(self.catalog, self.store, propagation, cluster)
         self.reads = ItemReads(self.catalog, self.store, cluster)
         self.queries = Queries(self.catalog, self.store, cluster)
         self.streams = StreamsApi(self.catalog, cluster)
+        self.tagging = Tagging(self.catalog)
+        self.expiry = Expiry(self.catalog, self.store, self.writes, cluster)
+        self.writes.expiry = self.expiry
+        self.transactions = Transactions(self.catalog, self.store, self.writes, cluster)
 
     @property
     def now(self) -> int:
@@ -96,6 +109,24 @@ class TableEngine:
     def delete_table(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.control.delete_table(p)
 
+    def update_time_to_live(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.expiry.update_time_to_live(p)
+
+    def describe_time_to_live(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.expiry.describe_time_to_live(p)
+
+    def tag_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.tagging.tag_resource(p)
+
+    def untag_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.tagging.untag_resource(p)
+
+    def list_tags_of_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.tagging.list_tags_of_resource(p)
+
+    def describe_limits(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.tagging.describe_limits(p)
+
     # -- items (a write also returns what a write-through cache must see)
 
     def put_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
@@ -109,6 +140,12 @@ class TableEngine:
 
     def batch_write_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], list[Written]]:
         return self.writes.batch_write_item(p)
+
+    def transact_write_items(self, p: dict[str, Any]) -> tuple[dict[str, Any], list[Written]]:
+        return self.transactions.transact_write_items(p)
+
+    def transact_get_items(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.transactions.transact_get_items(p)
 
     def get_item(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.reads.get_item(p)

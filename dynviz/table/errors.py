@@ -92,6 +92,29 @@ class LimitExceededException(TableError):
     code = "LimitExceededException"
 
 
+class TransactionConflictException(TableError):
+    """A write to an item an ongoing transaction holds (transactions.py)."""
+
+    code = "TransactionConflictException"
+
+
+class TransactionCanceledException(TableError):
+    """A transaction that did not happen, with one reason per action, in order."""
+
+    code = "TransactionCanceledException"
+
+    def __init__(self, reasons: list[dict[str, Any]], operation_name: str = "") -> None:
+        codes = ", ".join(r["Code"] for r in reasons)
+        super().__init__(f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                         operation_name)
+        self.reasons = reasons
+        self.response["CancellationReasons"] = reasons
+
+
+class IdempotentParameterMismatchException(TableError):
+    code = "IdempotentParameterMismatchException"
+
+
 class InternalServerError(TableError):
     """The cluster underneath could not complete the request (quorum not reached,
     timeout): DynamoDB's 500. As in Dynamo, a failed write may still have reached some
@@ -108,6 +131,7 @@ ERRORS: dict[str, type[TableError]] = {
         ConditionalCheckFailedException, ProvisionedThroughputExceededException,
         ItemCollectionSizeLimitExceededException, ExpiredIteratorException,
         TrimmedDataAccessException, LimitExceededException, InternalServerError,
+        TransactionConflictException, TransactionCanceledException, IdempotentParameterMismatchException,
     )
 }
 
@@ -126,3 +150,6 @@ class Exceptions:
     TrimmedDataAccessException = TrimmedDataAccessException
     LimitExceededException = LimitExceededException
     InternalServerError = InternalServerError
+    TransactionConflictException = TransactionConflictException
+    TransactionCanceledException = TransactionCanceledException
+    IdempotentParameterMismatchException = IdempotentParameterMismatchException

@@ -91,6 +91,7 @@ class GlobalIndex:
         self.count = 0
         self.size = 0
         self.live = True
+        self.backfilling = False  # added by UpdateTable, its existing items still on their way (backfill.py)
         self.read_bucket = Bucket.new(ix.rcu, now) if provisioned else None
         self.write_bucket = Bucket.new(ix.wcu, now) if provisioned else None
 

@@ -108,6 +108,8 @@ def _index(t: Table, p: dict[str, Any], consistent: bool) -> IndexDef | None:
         raise _bad(f"The table does not have the specified index: {name}")
     if ix.kind == "global" and consistent:
         raise _bad("Consistent reads are not supported on global secondary indexes")
+    if ix.kind == "global" and t.gsis[name].backfilling and t.gsis[name].pending:
+        raise _bad(f"Cannot read from backfilling global secondary index: {name}")
     return ix
 
 

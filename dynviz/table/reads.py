@@ -68,7 +68,7 @@ class ItemReads:
         rcc = return_consumed(p)
         pk_av, _, sk_av = t.key_parts(key)
         found = self.store.read_item(t, pk_av, sk_av, consistent)
-        item = found.item if found is not None else None
+        item = self.store.visible(found)
         units = read_units(item_size(item) if item else 0, consistent)
         charge_read(t, units, t.read_bucket, self.cluster.now)
         out: dict[str, Any] = {}
@@ -124,7 +124,7 @@ class ItemReads:
             for k in plan.keys:
                 pk_av, _, sk_av = t.key_parts(k)
                 found = self.store.read_item(t, pk_av, sk_av, consistent)
-                item = found.item if found is not None else None
+                item = self.store.visible(found)
                 units = read_units(item_size(item) if item else 0, consistent)
                 try:
                     charge_read(t, units, t.read_bucket, self.cluster.now)

@@ -392,3 +392,48 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
                    f"Member must satisfy enum value set: [{', '.join(RESOLVERS)}] (Resolver is dynviz's own parameter)")
     return TableSchema(name, pk, sk, tuple(KeyDef(n, t) for n, t in defs.items()), tuple(lsis), tuple(gsis),
                        billing, rcu, wcu, view, resolver)
+
+
+def parse_index_create(schema: TableSchema, create: dict[str, Any], ads: Any) -> tuple[IndexDef, tuple[KeyDef, ...]]:
+    """UpdateTable's ``GlobalSecondaryIndexUpdates[].Create``: the new GSI and the
+    table's attribute definitions with the request's ``AttributeDefinitions`` added
+    (an attribute already defined must keep its type)."""
+    defs = {a.name: a.type for a in schema.attribute_definitions}
+    for i, ad in enumerate(a_list(ads or [], "AttributeDefinitions")):
+        where = f"AttributeDefinitions[{i}]"
+        ad = a_map(ad, where)
+        t = ad.get("AttributeType")
+        if t not in ("S", "N", "B"):
+            raise _bad(f"1 validation error detected: Value '{t}' at 'attributeDefinitions.member.attributeType' failed "
+                       "to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
+        attr = a_str(required(ad, "AttributeName", where), f"{where}.AttributeName")
+        if defs.get(attr, t) != t:
+            raise _bad(f"One or more parameter values were invalid: Attribute {attr} is already defined as type "
+                       f"{defs[attr]}, cannot redefine it as {t}")
+        defs[attr] = t
+    param = "GlobalSecondaryIndexUpdates[0].Create"
+    iname = check_table_name(_req(create, "IndexName"), "IndexName", "indexName")
+    if schema.index(iname) is not None:
+        raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
+    if len(schema.gsis) >= MAX_GSIS:
+        raise _bad(f"One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit "
+                   f"of {MAX_GSIS}")
+    ipk, isk = _key_schema(_req(create, "KeySchema"), defs, "globalSecondaryIndexUpdates.member.create.keySchema",
+                           f"{param}.KeySchema")
+    proj, nk = _projection(create.get("Projection"), iname, param)
+    if sum(len(ix.non_key) for ix in (*schema.lsis, *schema.gsis)) + len(nk) > MAX_NON_KEY_ATTRIBUTES:
+        raise _bad("One or more parameter values were invalid: Number of projected attributes in all indexes exceeds "
+                   "limit of 100")
+    rcu, wcu = _throughput(create.get("ProvisionedThroughput"), schema.billing_mode, iname, f"{param}.")
+    ix = IndexDef(iname, "global", ipk, isk, proj, nk, schema.pk, schema.sk, rcu, wcu)
+    return ix, tuple(KeyDef(n, t) for n, t in defs.items())
+
+
+def used_definitions(schema: TableSchema) -> tuple[KeyDef, ...]:
+    """The attribute definitions some key of the table or of an index still uses."""
+    used = set(schema.key_names)
+    for ix in (*schema.lsis, *schema.gsis):
+        used.add(ix.pk.name)
+        if ix.sk is not None:
+            used.add(ix.sk.name)
+    return tuple(a for a in schema.attribute_definitions if a.name in used)

@@ -25,6 +25,9 @@ from dynviz.table.values import Item, item_size, key_native
 
 GSI_DELAY = 100_000
 """Default GSI propagation delay in virtual µs."""
+TXN_LEASE = 1_000_000
+"""How long (virtual µs) a transaction's marker holds its item before another request
+may finish the transaction for it (transactions.py)."""
 ITEM_COLLECTION_LIMIT = 10 * 1024**3
 """The LSI item-collection limit (10 GB, spec §4): table items plus LSI entries."""
 
@@ -36,6 +39,7 @@ class TableOptions:
 
     gsi_delay: int = GSI_DELAY
     item_collection_limit: int = ITEM_COLLECTION_LIMIT
+    txn_lease: int = TXN_LEASE
 
 
 @dataclass(slots=True)
@@ -75,6 +79,13 @@ class Table:
         self.stats = TableStats()
         self.version = 0
         self.live = True
+        self.ttl_attribute: str | None = None
+        """The attribute TTL reads expiry times from, while TTL is enabled (expiry.py)."""
+        self.ttl_due: list[tuple[int, int, Item]] = []
+        """(virtual time to delete at, order, key) of items that may expire: a heap."""
+        self.ttl_next: int | None = None
+        """When the sweep scheduled for this table runs (None: none scheduled)."""
+        self.tags: dict[str, str] = {}
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
         """``<table>/<partition key bytes>``: the key group of a partition, whose MD5

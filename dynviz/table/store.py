@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from dynviz.core.hashing import group_prefix
+from dynviz.core.hashing import group_prefix, grouped_key
 from dynviz.table.collection import (
     Collection,
     Entry,
+    Marker,
     decode_entry,
     encode_entry,
     merge_sets,
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from dynviz.cluster import Cluster
     from dynviz.core.versions import Siblings, Version
 
+TXN_GROUP = b"#txn/"
+"""The key group of transaction records (``#`` is never in a table name, so no table's
+items share it)."""
 READ_CHUNK = 100
 """Keys a Query or Scan asks the ring for at a time (more if its Limit is larger)."""
 
@@ -168,3 +172,47 @@ class ItemStore:
                 if not res.ok:
                     raise InternalServerError(f"Internal server error (deleting item {key!r}: {res.error})")
             self._decoded.pop(key, None)
+
+    # -- transaction records (transactions.py)
+
+    @staticmethod
+    def txn_key(txid: str) -> bytes:
+        return grouped_key(TXN_GROUP + txid.encode())
+
+    def txn_state(self, txid: str) -> str | None:
+        """The state a transaction's record holds (PENDING, COMMITTED, ABORTED), read
+        with the cluster's R; None once the record is gone (a finished transaction)."""
+        key = self.txn_key(txid)
+        res = self.cluster.get(key, client=self.client_name)
+        if not res.ok:
+            raise InternalServerError(f"Internal server error (the cluster could not read transaction {txid}: "
+                                      f"{res.error})")
+        states = [v.value.decode() for v in (res.siblings.versions if res.siblings else ()) if v.value]
+        # ABORTED and COMMITTED are final and never both written; a sibling PENDING is older
+        for final in ("COMMITTED", "ABORTED"):
+            if final in states:
+                return final
+        return "PENDING" if states else None
+
+    def write_txn(self, txid: str, state: str | None) -> None:
+        """Write a transaction's record (None deletes it), acknowledged by W replicas."""
+        key = self.txn_key(txid)
+        if state is None:
+            res = self.cluster.delete(key, client=self.client_name)
+        else:
+            self.cluster.get(key, client=self.client_name)  # the context the put goes over
+            res = self.cluster.put(key, state.encode(), client=self.client_name)
+        if not res.ok:
+            raise InternalServerError(f"Internal server error (the cluster did not acknowledge transaction {txid}'s "
+                                      f"record: {res.error})")
+
+    def visible(self, entry: Entry | None) -> dict[str, Any] | None:
+        """The item a read returns from ``entry``: its committed image, or, when a
+        transaction that holds it has committed but not yet released it, what that
+        transaction wrote there (read committed, never a transaction's pending write)."""
+        if entry is None:
+            return None
+        m: Marker | None = entry.marker
+        if m is None or m.action == "check" or self.txn_state(m.txid) != "COMMITTED":
+            return entry.item
+        return m.image if m.action == "put" else None

@@ -100,7 +100,9 @@ class Stream:
         self.enabled = False
         self.disabled_at = now
 
-    def append(self, now: int, seq: int, event: str, keys: Item, old: Item | None, new: Item | None) -> dict[str, Any]:
+    def append(self, now: int, seq: int, event: str, keys: Item, old: Item | None, new: Item | None,
+               by_service: bool = False) -> dict[str, Any]:
+        """Append a record; ``by_service`` marks a deletion DynamoDB made itself (TTL)."""
         shard = self.open_shard
         assert shard is not None
         if now - shard.opened >= SHARD_LIFETIME:
@@ -130,6 +132,8 @@ class Stream:
             "awsRegion": REGION,
             "dynamodb": body,
         }
+        if by_service:
+            record["userIdentity"] = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
         shard.records.append(record)
         shard.seqs.append(seq)
         shard.times.append(now)

@@ -24,12 +24,13 @@ from dynviz.table.accounting import (
     write_costs,
 )
 from dynviz.table.capacity import write_units
-from dynviz.table.collection import Entry
+from dynviz.table.collection import Entry, Marker
 from dynviz.table.errors import (
     ConditionalCheckFailedException,
     InternalServerError,
     ItemCollectionSizeLimitExceededException,
     ProvisionedThroughputExceededException,
+    TransactionConflictException,
     ValidationException,
 )
 from dynviz.table.expressions import apply_update, evaluate, parse_condition, parse_update
@@ -50,6 +51,7 @@ from dynviz.table.values import (
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
+    from dynviz.table.expiry import Expiry
 
 MAX_BATCH_WRITE = 25
 Written = tuple[str, Item, Item | None]
@@ -60,6 +62,15 @@ def _return_values(p: dict[str, Any], allowed: tuple[str, ...]) -> str:
     rv = p.get("ReturnValues", "NONE")
     if rv not in allowed:
         raise ValidationException("Return values set to invalid value")
+    return str(rv)
+
+
+def _on_failure(p: dict[str, Any]) -> str:
+    """ReturnValuesOnConditionCheckFailure: NONE (the default) or ALL_OLD."""
+    rv = p.get("ReturnValuesOnConditionCheckFailure", "NONE")
+    if rv not in ("NONE", "ALL_OLD"):
+        raise ValidationException(f"1 validation error detected: Value '{rv}' at 'returnValuesOnConditionCheckFailure' "
+                                  "failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
     return str(rv)
 
 
@@ -76,6 +87,8 @@ class ItemWrites:
     indexes: IndexPropagation
     cluster: Cluster
     options: TableOptions
+    expiry: Expiry | None = None
+    """Told of every item written while its table has TTL on (set by the engine)."""
 
     # -- the operations
 
@@ -116,9 +129,10 @@ class ItemWrites:
                 raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
                                           f"{a.path.top}. This attribute is part of the key")
         rv = _return_values(p, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
+        _on_failure(p)
         rcc = return_consumed(p)
         pk_av, sk, sk_av = t.key_parts(key)
-        found = self.store.read_for_write(t, pk_av, sk_av)
+        found = self.read(t, pk_av, sk_av)
         old = found.item if found is not None else None
         if cond is not None and not evaluate(cond, old or {}):
             base, lsi, gsi = write_costs(t, old, old)
@@ -209,12 +223,13 @@ class ItemWrites:
             t = tables[name]
             pk_av, sk, sk_av = t.key_parts(key)
             try:
-                found = self.store.read_for_write(t, pk_av, sk_av)
+                found = self.read(t, pk_av, sk_av)
                 old = found.item if found is not None else None
                 base, lsi, gsi = write_costs(t, old, new)
                 check_write(t, base + sum(lsi.values()), gsi, self.cluster.now)
                 changed = self._apply(t, pk_av, sk, sk_av, old, new)
-            except (ProvisionedThroughputExceededException, InternalServerError, ItemCollectionSizeLimitExceededException):
+            except (ProvisionedThroughputExceededException, InternalServerError, ItemCollectionSizeLimitExceededException,
+                    TransactionConflictException):
                 unprocessed.setdefault(name, []).append(r)
                 continue
             processed_any = True
@@ -235,6 +250,34 @@ class ItemWrites:
 
     # -- what they share
 
+    def read(self, t: Table, pk_av: dict[str, Any], sk_av: dict[str, Any] | None) -> Entry | None:
+        """The read of a read-modify-write, with any transaction's hold on the item settled."""
+        found = self.store.read_for_write(t, pk_av, sk_av)
+        if found is not None and found.marker is not None:
+            found = self.settle(t, pk_av, sk_av, found)
+        return found
+
+    def settle(self, t: Table, pk_av: dict[str, Any], sk_av: dict[str, Any] | None, entry: Entry) -> Entry | None:
+        """An item a transaction holds (transactions.py). While the transaction may still
+        be running (``options.txn_lease`` after it took the item) the request meets
+        TransactionConflictException. After that its coordinator is taken to have failed
+        and this request finishes its part: forward, to what it wrote, if its record
+        says COMMITTED; else back, with the record first made ABORTED so that the
+        decision is durable. Returns the item's entry as it is then."""
+        m = entry.marker
+        assert m is not None
+        if self.cluster.now - m.at < self.options.txn_lease:
+            raise TransactionConflictException("Transaction is ongoing for the item")
+        state = self.store.txn_state(m.txid)
+        if state == "PENDING":
+            self.store.write_txn(m.txid, "ABORTED")
+            state = "ABORTED"
+        new = entry.item
+        if state == "COMMITTED" and m.action != "check":
+            new = m.image if m.action == "put" else None
+        self._apply(t, pk_av, entry.sk, sk_av, entry.item, new)
+        return self.store.read_for_write(t, pk_av, sk_av)
+
     def _write_one(self, t: Table, p: dict[str, Any], key: Item, new: Item | None,
                    failed_units: Callable[[Item | None, float], float]) -> tuple[dict[str, Any], dict[str, Any]]:
         """What put_item and delete_item share: the condition, the capacity check, the
@@ -245,9 +288,10 @@ class ItemWrites:
         cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
         ph.check_unused()
         rv = _return_values(p, ("NONE", "ALL_OLD"))
+        _on_failure(p)
         rcc = return_consumed(p)
         pk_av, sk, sk_av = t.key_parts(key)
-        found = self.store.read_for_write(t, pk_av, sk_av)
+        found = self.read(t, pk_av, sk_av)
         old = found.item if found is not None else None
         base, lsi, gsi = write_costs(t, old, new)
         check_write(t, base + sum(lsi.values()), gsi, self.cluster.now)
@@ -266,7 +310,7 @@ class ItemWrites:
     def _fail_condition(self, t: Table, p: dict[str, Any], old: Item | None, units: float) -> None:
         spend_write(t, units, {}, self.cluster.now)
         t.stats.conditional_failures += 1
-        item = copy_item(old) if old is not None and p.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None
+        item = copy_item(old) if old is not None and _on_failure(p) == "ALL_OLD" else None
         raise ConditionalCheckFailedException("The conditional request failed", item=item)
 
     def _item_metrics(self, t: Table, p: dict[str, Any], out: dict[str, Any], pk_av: dict[str, Any]) -> None:
@@ -277,7 +321,7 @@ class ItemWrites:
                                             "SizeEstimateRangeGB": [0.0, max(1.0, gb)]}
 
     def _apply(self, t: Table, pk_av: dict[str, Any], sk: Any, sk_av: Any, old: Item | None,
-               new: Item | None) -> bool:
+               new: Item | None, marker: Marker | None = None, by_service: bool = False) -> bool:
         """Write one item's change (``new`` None deletes) and, once acknowledged, record
         it: counts, the partition directory, the stream and the GSI queues. Returns
         whether the item changed.
@@ -285,7 +329,11 @@ class ItemWrites:
         A write that changes nothing (by what its read saw) is still written, with a
         new time stamp: its read may have been stale (a sloppy quorum, a partition),
         and an older concurrent write it did not see must not win over it under LWW.
-        Only the record is skipped: no stream record, no index update, as DynamoDB."""
+        Only the record is skipped: no stream record, no index update, as DynamoDB.
+
+        With a ``marker`` the entry written keeps ``old`` and holds the item for a
+        transaction (``new`` is then ``old``: nothing is recorded). ``by_service`` marks
+        the stream record of a deletion the table made itself (TTL, expiry.py)."""
         changed = not items_equal(old, new)
         if changed and t.lsis:
             c = t.collections.get(t.group(pk_av))
@@ -293,13 +341,14 @@ class ItemWrites:
             if size > self.options.item_collection_limit:
                 raise ItemCollectionSizeLimitExceededException("Collection size exceeded.")
         seq = self.catalog.write_seq = self.catalog.write_seq + 1
-        entry = Entry(sk, sk_av, self.cluster.now, seq, new, item_size(new) if new is not None else 0)
+        entry = Entry(sk, sk_av, self.cluster.now, seq, new, item_size(new) if new is not None else 0, marker)
         self.store.write_entry(t, pk_av, entry)
         if changed:
-            self._record(t, pk_av, old, new)
+            self._record(t, pk_av, old, new, by_service)
         return changed
 
-    def _record(self, t: Table, pk_av: dict[str, Any], old: Item | None, new: Item | None) -> None:
+    def _record(self, t: Table, pk_av: dict[str, Any], old: Item | None, new: Item | None,
+                by_service: bool = False) -> None:
         t.version += 1
         t.stats.writes += 1
         t.item_count += (new is not None) - (old is not None)
@@ -332,7 +381,9 @@ class ItemWrites:
         now = self.cluster.now
         if t.stream is not None:
             event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
-            t.stream.append(now, self.catalog.stream_seq, event, keys, old, new)
+            t.stream.append(now, self.catalog.stream_seq, event, keys, old, new, by_service)
             self.catalog.stream_seq += 1
         if t.gsis:
             self.indexes.schedule(t, old, new, now, self.catalog.write_seq)
+        if new is not None and t.ttl_attribute is not None and self.expiry is not None:
+            self.expiry.watch(t, new)

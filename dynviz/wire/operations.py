@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dynviz.table.errors import TableError
 from dynviz.wire.protocol import WireError, error_reply, frame, reply
@@ -33,12 +33,20 @@ SERVED: dict[str, dict[str, str]] = {
         "ListTables": "list_tables",
         "UpdateTable": "update_table",
         "DeleteTable": "delete_table",
+        "UpdateTimeToLive": "update_time_to_live",
+        "DescribeTimeToLive": "describe_time_to_live",
+        "TagResource": "tag_resource",
+        "UntagResource": "untag_resource",
+        "ListTagsOfResource": "list_tags_of_resource",
+        "DescribeLimits": "describe_limits",
         "PutItem": "put_item",
         "GetItem": "get_item",
         "UpdateItem": "update_item",
         "DeleteItem": "delete_item",
         "BatchGetItem": "batch_get_item",
         "BatchWriteItem": "batch_write_item",
+        "TransactWriteItems": "transact_write_items",
+        "TransactGetItems": "transact_get_items",
         "Query": "query",
         "Scan": "scan",
     },
@@ -55,14 +63,14 @@ NOT_YET = frozenset({
     "BatchExecuteStatement", "CancelBulkOperation", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy",
     "DescribeBackup", "DescribeBulkOperation", "DescribeContinuousBackups", "DescribeContributorInsights",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
-    "DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTableReplicaAutoScaling",
-    "DescribeTimeToLive", "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
+    "DescribeKinesisStreamingDestination", "DescribeTableReplicaAutoScaling",
+    "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
     "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
     "ListBackups", "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
-    "ListTagsOfResource", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime",
-    "SearchVectors", "StartBulkPutItems", "TagResource", "TransactGetItems", "TransactWriteItems", "UntagResource", "UpdateContinuousBackups",
+    "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime",
+    "SearchVectors", "StartBulkPutItems", "UpdateContinuousBackups",
     "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
-    "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling", "UpdateTimeToLive",
+    "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling",
 })
 """DynamoDB's other operations (API version 2012-08-10): known, not served yet."""
 
@@ -80,9 +88,10 @@ def table_error(exc: TableError) -> WireError:
     means the cluster could not complete the request (no quorum of replicas answered
     in time: store.py raises it for nothing else), which DynamoDB reports as 503
     ServiceUnavailable; 500 is kept for dynviz's own failures."""
-    extra = {}
-    if "Item" in exc.response:
-        extra["Item"] = json_value(exc.response["Item"])
+    extra: dict[str, Any] = {}
+    for member in ("Item", "CancellationReasons"):
+        if member in exc.response:
+            extra[member] = json_value(exc.response[member])
     if exc.code == "InternalServerError":
         return WireError("ServiceUnavailable", exc.message, 503, extra)
     return WireError(exc.code, exc.message, None, extra)

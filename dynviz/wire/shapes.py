@@ -98,9 +98,24 @@ def _write_request_in(w: Any, where: str) -> Any:
     return w
 
 
+def _transact_items_in(items: Any) -> Any:
+    """TransactWriteItems' and TransactGetItems' ``[{"Put" | "Update" | ...: {...}}]``:
+    each action's parameters are those of a single-item request."""
+    if not isinstance(items, list):
+        return items
+    out = []
+    for action in items:
+        if isinstance(action, dict):
+            action = {kind: request_in(spec) if isinstance(spec, dict) else spec for kind, spec in action.items()}
+        out.append(action)
+    return out
+
+
 def request_in(params: dict[str, Any]) -> dict[str, Any]:
     """A request's parameters with every binary value as ``bytes``."""
     out = dict(params)
+    if "TransactItems" in out:
+        out["TransactItems"] = _transact_items_in(out["TransactItems"])
     for name in ("Item", "Key", "ExclusiveStartKey"):
         if name in out:
             out[name] = item_in(out[name], name)
