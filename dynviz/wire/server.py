@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from aiohttp import web
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 CLOCKS = ("wall", "requests", "host")
 """``host``: whoever runs the server moves virtual time (the app, on its own clock)."""
+T = TypeVar("T")
 NO_ID = "DYNVIZ" + "0" * 46
 """The request id of a reply no endpoint made (the host serves no cluster now)."""
 TICK = 1.0
@@ -104,7 +105,12 @@ class WireServer:
         if self._worker is not None:
             self._worker.shutdown(wait=True)
 
-    async def _run(self, fn: Callable[[], Reply | None]) -> Reply | None:
+    async def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the cluster alone, between two requests (kill a node, partition
+        the network while clients are being served)."""
+        return await self._run(fn)
+
+    async def _run(self, fn: Callable[[], T]) -> T:
         """``fn`` on the worker thread, alone: the one way anything touches the cluster."""
         assert self._lock is not None, "the application has not started"
         async with self._lock:
@@ -155,9 +161,7 @@ class WireServer:
                                       headers.get("User-Agent"), answer))
             return answer
 
-        reply = await self._run(serve)
-        assert reply is not None
-        return _response(reply)
+        return _response(await self._run(serve))
 
     def _too_large(self) -> web.Response:
         err = WireError("RequestEntityTooLargeException",
@@ -216,6 +220,13 @@ class ServerThread:
         if self._failure is not None:
             raise self._failure
         return self.port
+
+    def call(self, fn: Callable[[], T], timeout: float = 60.0) -> T:
+        """Run ``fn`` on the served cluster from another thread, alone, between two
+        requests (what a test or a benchmark uses to kill nodes under load)."""
+        if self._loop is None:
+            raise RuntimeError("the server is not running")
+        return asyncio.run_coroutine_threadsafe(self.server.call(fn), self._loop).result(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._loop is not None and self._stop is not None:
