@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from dynviz.core.hashing import grouped_key
 from dynviz.tui.app import DynvizApp
 from dynviz.tui.drivers.live import LiveDriver
 from dynviz.tui.dynamodb import AppEndpoint, ListenError, listen
@@ -125,3 +126,52 @@ def test_a_taken_port_is_refused_with_a_message() -> None:
             listen("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
+
+
+async def test_the_example_script_runs_against_the_app_and_each_request_is_logged() -> None:
+    """examples/dynamodb_orders.py, the program the README tells a learner to watch."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "dynamodb_orders.py"
+    app, endpoint = served_app()
+    async with app.run_test(size=SIZE) as pilot:
+        run = await in_thread(pilot, lambda: subprocess.run([sys.executable, str(script), endpoint.url, "0"],
+                                                            capture_output=True, text=True, timeout=60))
+        assert run.returncode == 0, run.stderr
+        assert "query ada: 2 orders" in run.stdout
+        wire = [e.describe() for e in app.tape.log if e.kind == "wire"]
+        assert wire == ["boto3 CreateTable orders → 200", "boto3 PutItem orders customer=ada ts=1 → 200",
+                        "boto3 PutItem orders customer=ada ts=2 → 200", "boto3 PutItem orders customer=bob ts=1 → 200",
+                        "boto3 GetItem orders customer=ada ts=2 → 200", "boto3 Query orders customer=ada → 200"]
+        # the last request, a Query, selected the partition it read (its items are all placed by it)
+        assert app.selected_key == grouped_key(app.table_desk().engine.tables["orders"].group({"S": "ada"}))
+
+
+async def test_requests_keep_being_answered_while_the_app_kills_and_partitions_nodes() -> None:
+    app, endpoint = served_app()
+    async with app.run_test(size=SIZE) as pilot:
+        ddb = boto3.client("dynamodb", endpoint_url=endpoint.url, config=ONE_TRY, **CREDENTIALS)
+        await in_thread(pilot, lambda: create_orders(ddb))
+        statuses: list[int] = []
+
+        def stream() -> None:
+            for i in range(40):
+                try:
+                    answer = ddb.put_item(TableName="orders", Item={"customer": {"S": f"c{i % 7}"}, "ts": {"N": str(i)}})
+                    statuses.append(answer["ResponseMetadata"]["HTTPStatusCode"])
+                except ddb.exceptions.ClientError as exc:
+                    statuses.append(exc.response["ResponseMetadata"]["HTTPStatusCode"])
+
+        future = asyncio.get_running_loop().run_in_executor(None, stream)
+        await until(pilot, lambda: len(statuses) >= 10, "ten answers")
+        for line in ("kill n2", "kill n6"):  # typed in the app, between two requests
+            assert app.run_line(line, origin="typed") is None
+        await until(pilot, lambda: len(statuses) >= 20, "ten more answers")
+        for line in ("recover n2", "recover n6", "partition n1,n2,n3 | n4,n5,n6,n7,n8"):
+            assert app.run_line(line, origin="typed") is None
+        await until(pilot, future.done, "every answer", timeout=60)
+        future.result()
+        assert len(statuses) == 40 and set(statuses) <= {200, 503}, statuses
+        assert sum(1 for e in app.tape.log if e.kind == "wire") == 41  # CreateTable and 40 PutItem
