@@ -16,6 +16,7 @@ BENCHMARKS = {
     "soak": ("benchmarks.soak", "the app at x1000 with random faults for --minutes (default 10)"),
     "net": ("benchmarks.net_bench", "a 5-process loopback TCP cluster vs the simulator"),
     "table": ("benchmarks.table_bench", "put_item + query on dynviz tables vs moto"),
+    "dynamodb": ("benchmarks.dynamodb_bench", "concurrent boto3 clients on dynviz dynamodb vs moto's server mode"),
     "compare": ("benchmarks.compare", "this tree's cluster throughput against another checkout's (--against DIR)"),
     "planted": ("benchmarks.planted", "the checker against 15 planted protocol bugs"),
     "explore": ("benchmarks.explore_bench", "model-checker states with and without each reduction"),

@@ -234,11 +234,15 @@ def _history(text: str) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     """No subcommand: open the terminal app on the embedded default cluster, recording
     the session (to ``--record FILE``, else a temp file; ``--no-record`` turns it off)."""
+    from dynviz.tui.dynamodb import ListenError
     from dynviz.tui.launch import run_app
 
     record: str | bool = False if args.no_record else (args.record or True)
-    return run_app(seed=args.app_seed, nodes=args.app_nodes, record=record, history=args.history,
-                   data=args.data, welcome=not args.no_welcome)
+    try:
+        return run_app(seed=args.app_seed, nodes=args.app_nodes, record=record, history=args.history,
+                       data=args.data, welcome=not args.no_welcome, dynamodb=args.dynamodb)
+    except ListenError as exc:  # --dynamodb: the port is taken
+        raise UserError(str(exc)) from None
 
 
 def _port(text: str) -> int:
@@ -317,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", metavar="DIR", default=None,
                         help="durable nodes: each keeps its versions and hints in DIR/<node>.sqlite "
                              "(recording is off: a session cannot hold a cluster on disk)")
+    parser.add_argument("--dynamodb", metavar="PORT", type=_port, default=None,
+                        help="also serve DynamoDB's HTTP API on 127.0.0.1:PORT on the app's cluster: each "
+                             "request shows in the log and selects its item on the ring (recording is off)")
     parser.set_defaults(func=cmd_app)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 

@@ -407,6 +407,31 @@ def _text_or_hex(key: bytes) -> str:
         return key.hex()
 
 
+# -- the DynamoDB wire endpoint (dynviz.wire) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest(Event):
+    """One HTTP request the DynamoDB endpoint answered (issue 19): who sent it (the
+    client's User-Agent product, ``boto3``), the operation, its table, the item's
+    cluster key when the request names one item (so the app can select it and draw its
+    preference list), the HTTP status and a short detail (the key's words, or the
+    error's code). Emitted after the reply is made: the quorum read or write it caused
+    is already on the bus as the request's own events."""
+
+    kind: ClassVar[str] = "wire"
+    client: str = ""
+    operation: str = ""
+    table: str = ""
+    key: bytes | None = None
+    status: int = 0
+    detail: str = ""
+
+    def describe(self) -> str:
+        words = " ".join(w for w in (self.client, self.operation, self.table, self.detail) if w)
+        return f"{words} → {self.status}"
+
+
 # -- narration ---------------------------------------------------------------------
 
 
@@ -432,7 +457,7 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     VersionStored, VersionCreated, HintStored, HintDelivered, ReadRepair, Suspected,
     Learned, GossipRound, RingChange, TransferProgress,
     AntiEntropyExchange, AntiEntropyAbandoned,
-    Narration,
+    WireRequest, Narration,
 )}
 """Every event type by class name: what a reader rebuilds events from (the TCP nodes'
 event feed, ``dynviz/net/eventcodec.py``). An explicit list, so that finding a type

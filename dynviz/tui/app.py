@@ -52,6 +52,7 @@ from dynviz.tui import panels as registry
 from dynviz.tui.driver import FPS, Cue, Driver, Exploring, Saving
 from dynviz.tui.drivers.lesson import LessonDriver
 from dynviz.tui.drivers.live import LiveDriver
+from dynviz.tui.dynamodb import AppEndpoint
 from dynviz.tui.jobs import LONG_COMMANDS
 from dynviz.tui.journal import Journal, LogLine
 from dynviz.tui.palette import DynvizCommands, Entry, palette_entries
@@ -103,11 +104,13 @@ class DynvizApp(App[None]):
     selected_choice: str | None = None  # the message under the Network panel's cursor: the ring draws it
 
     def __init__(self, driver: Driver, *, history: int = DEFAULT_LIMIT, welcome: bool = False,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, dynamodb: AppEndpoint | None = None) -> None:
         """``welcome``: show the welcome screen first (a plain ``dynviz``), unless the
         learner turned it off. ``progress``: where lesson progress is kept (loaded from
-        the user's data directory when not given)."""
+        the user's data directory when not given). ``dynamodb``: a DynamoDB wire
+        endpoint to serve on the app's cluster (``dynviz --dynamodb PORT``)."""
         super().__init__()
+        self.dynamodb = dynamodb
         self.tape = EventTape(history)
         self.journal = Journal()
         self.log_hidden: set[str] = set()
@@ -192,11 +195,15 @@ class DynvizApp(App[None]):
         self._last_frame = time.perf_counter()
         self.set_interval(1 / FPS, self.tick)
         self.driver.start(self)
+        if self.dynamodb is not None:
+            self.run_worker(self.dynamodb.start(self), name="dynamodb", exit_on_error=True)
         self.refresh_views()
         if self.welcome and self.progress.show_welcome:
             self.call_after_refresh(self.action_welcome)  # over the main screen, drawn once
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
+        if self.dynamodb is not None:
+            await self.dynamodb.stop()
         self.driver.close()
         if self.home is not None and self.home is not self.driver:
             self.home.close()
@@ -339,7 +346,8 @@ class DynvizApp(App[None]):
         workload = getattr(self.driver, "workload", None)
         return Frame(self.driver.view, self.tape, self.journal, self.selected_key, self.selected_node,
                      self.selected_table, frozenset(self.log_hidden), self.driver.clock(),
-                     workload.enabled if workload is not None else None, self.selected_choice)
+                     workload.enabled if workload is not None else None, self.selected_choice,
+                     self.dynamodb.label if self.dynamodb is not None else None)
 
     def refresh_views(self) -> None:
         screen = self.main_screen()

@@ -143,6 +143,7 @@ class Frame:
     clock: Clock
     workload: bool | None  # None where there is no background workload
     choice: str | None = None  # the pending message (m42) selected in the Network panel
+    endpoint: str | None = None  # the DynamoDB endpoint served on this cluster (DynamoDB :8000)
 
 
 def chosen_message(frame: Frame) -> PendingMessage | None:

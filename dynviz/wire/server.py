@@ -12,6 +12,12 @@ as far as the wall clock has since the server started, so GSI propagation, strea
 trimming and the capacity buckets see time pass between requests. With
 ``clock="requests"`` virtual time moves only while requests run, and the same requests
 give the same answers.
+
+In the app (``dynviz --dynamodb PORT``) the server runs on the app's own event loop with
+``inline=True`` and ``clock="host"``: a request runs to completion on the loop's thread
+between two frames, as a typed table command does, and virtual time keeps following the
+app's clock. Whenever the cluster's bus has listeners, each request is emitted as a
+:class:`~dynviz.events.WireRequest` (DESIGN §8) so the app can log it and select its key.
 """
 
 from __future__ import annotations
@@ -22,14 +28,23 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
 
 from aiohttp import web
 
 from dynviz.core.units import SECOND
+from dynviz.wire.observe import wire_request
 from dynviz.wire.operations import Endpoint
 from dynviz.wire.protocol import MAX_BODY, Reply, WireError, error_reply
 
-CLOCKS = ("wall", "requests")
+if TYPE_CHECKING:
+    from dynviz.cluster import Cluster
+
+CLOCKS = ("wall", "requests", "host")
+"""``host``: whoever runs the server moves virtual time (the app, on its own clock)."""
+T = TypeVar("T")
+NO_ID = "DYNVIZ" + "0" * 46
+"""The request id of a reply no endpoint made (the host serves no cluster now)."""
 TICK = 1.0
 """Seconds between the idle steps of virtual time with ``clock="wall"``."""
 
@@ -37,17 +52,31 @@ TICK = 1.0
 class WireServer:
     """DynamoDB's HTTP API on one endpoint (its table client, its cluster)."""
 
-    def __init__(self, endpoint: Endpoint, clock: str = "wall", max_body: int = MAX_BODY) -> None:
+    def __init__(self, endpoint: Endpoint | Callable[[], Endpoint], clock: str = "wall",
+                 max_body: int = MAX_BODY, *, inline: bool = False) -> None:
+        """``endpoint``: the endpoint, or what returns the current one (the app's
+        cluster can be replaced by a ``cluster`` command). ``inline``: run each request
+        on the event loop's own thread instead of a worker thread, for a host whose
+        loop is the one thread that touches the cluster (the app: a request then runs
+        between two frames, never during one)."""
         if clock not in CLOCKS:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {clock!r}")
-        self.endpoint = endpoint
-        self.cluster = endpoint.client.cluster
+        self._endpoint = endpoint
         self.clock = clock
         self.max_body = max_body
-        self._origin = (time.monotonic(), self.cluster.now)
+        self.inline = inline
+        self._origin = (time.monotonic(), 0)  # set when the application starts
         self._lock: asyncio.Lock | None = None
         self._worker: ThreadPoolExecutor | None = None
         self._ticker: asyncio.Task[None] | None = None
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self._endpoint if isinstance(self._endpoint, Endpoint) else self._endpoint()
+
+    @property
+    def cluster(self) -> Cluster:
+        return self.endpoint.client.cluster
 
     # -- the application
 
@@ -62,9 +91,10 @@ class WireServer:
 
     async def _start(self, app: web.Application) -> None:
         self._lock = asyncio.Lock()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynviz-wire")
-        self._origin = (time.monotonic(), self.cluster.now)
+        if not self.inline:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynviz-wire")
         if self.clock == "wall":
+            self._origin = (time.monotonic(), self.cluster.now)
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
 
     async def _stop(self, app: web.Application) -> None:
@@ -75,10 +105,17 @@ class WireServer:
         if self._worker is not None:
             self._worker.shutdown(wait=True)
 
-    async def _run(self, fn: Callable[[], Reply | None]) -> Reply | None:
+    async def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the cluster alone, between two requests (kill a node, partition
+        the network while clients are being served)."""
+        return await self._run(fn)
+
+    async def _run(self, fn: Callable[[], T]) -> T:
         """``fn`` on the worker thread, alone: the one way anything touches the cluster."""
-        assert self._lock is not None and self._worker is not None, "the application has not started"
+        assert self._lock is not None, "the application has not started"
         async with self._lock:
+            if self._worker is None:
+                return fn()
             return await asyncio.get_running_loop().run_in_executor(self._worker, fn)
 
     async def _tick(self) -> None:
@@ -97,7 +134,10 @@ class WireServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.method in ("GET", "HEAD"):
-            return web.Response(text=self.endpoint.health(), content_type="text/plain")
+            try:
+                return web.Response(text=self.endpoint.health(), content_type="text/plain")
+            except WireError as err:  # the host serves no cluster now (the app on a replay)
+                return _response(error_reply(err, NO_ID))
         headers = request.headers
         if request.content_length is not None and request.content_length > self.max_body:
             return self._too_large()
@@ -108,12 +148,20 @@ class WireServer:
 
         def serve() -> Reply:
             self._follow()
-            return self.endpoint.handle(request.method, headers.get("X-Amz-Target"), headers.get("Content-Type"),
-                                        headers.get("Authorization"), body, request.host)
+            try:
+                endpoint = self.endpoint
+            except WireError as err:
+                return error_reply(err, NO_ID)
+            target = headers.get("X-Amz-Target")
+            answer = endpoint.handle(request.method, target, headers.get("Content-Type"),
+                                     headers.get("Authorization"), body, request.host)
+            bus = endpoint.client.cluster.bus
+            if bus.active:  # the app: each request in its log, its key selected (DESIGN §8)
+                bus.emit(wire_request(endpoint.client.cluster.now, endpoint.client.engine, target, body,
+                                      headers.get("User-Agent"), answer))
+            return answer
 
-        reply = await self._run(serve)
-        assert reply is not None
-        return _response(reply)
+        return _response(await self._run(serve))
 
     def _too_large(self) -> web.Response:
         err = WireError("RequestEntityTooLargeException",
@@ -172,6 +220,13 @@ class ServerThread:
         if self._failure is not None:
             raise self._failure
         return self.port
+
+    def call(self, fn: Callable[[], T], timeout: float = 60.0) -> T:
+        """Run ``fn`` on the served cluster from another thread, alone, between two
+        requests (what a test or a benchmark uses to kill nodes under load)."""
+        if self._loop is None:
+            raise RuntimeError("the server is not running")
+        return asyncio.run_coroutine_threadsafe(self.server.call(fn), self._loop).result(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._loop is not None and self._stop is not None:

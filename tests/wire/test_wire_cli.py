@@ -21,9 +21,12 @@ AUTH = "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/dynamodb/aws4_request, 
 
 
 def start(*args: str) -> tuple[subprocess.Popen[str], str]:
-    """The server on a free port; its URL once it says it listens (10 s at most)."""
+    """The server on a free port; its URL once it says it listens (10 s at most). SIGINT
+    at its default in the child: an earlier test's interrupted run (dynviz.interrupts)
+    leaves it ignored in this process, and a child would inherit that."""
     proc = subprocess.Popen([sys.executable, "-m", "dynviz", "dynamodb", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout is not None
     deadline = time.monotonic() + 10
     line = ""

@@ -27,6 +27,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from dynviz.commands import CommandError, parse_line
+from dynviz.events import WireRequest
+from dynviz.tui.tape import EventTape
 from dynviz.tui.widgets.tables import (
     TextPane,
     capacity_text,
@@ -37,6 +39,8 @@ from dynviz.tui.widgets.tables import (
 )
 
 PAGE_SIZE = 8
+WIRE_LINES = 3
+"""Requests over the DynamoDB endpoint shown at the top (``dynviz --dynamodb``)."""
 
 
 class TablesHost(Protocol):
@@ -44,6 +48,7 @@ class TablesHost(Protocol):
     run a command line (logged, recorded, its outcome shown, like a typed one)."""
 
     selected_table: str | None
+    tape: EventTape
 
     def table_desk(self) -> Any | None: ...
 
@@ -61,6 +66,7 @@ class TablesScreen(Screen[None]):
     TablesScreen #query-input { border: none; height: 1; background: $panel; }
     TablesScreen #query-error { color: $text-error; height: auto; }
     TablesScreen #tables-help { height: 1; color: $text-muted; padding: 0 1; }
+    TablesScreen #tables-wire { height: auto; max-height: 3; color: $text-accent; padding: 0 1; display: none; }
     """
     BINDINGS = [
         Binding("escape,T", "close", "Close"),
@@ -82,6 +88,7 @@ class TablesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Tables   ↑↓ choose a table · n/b/r next/previous/first page · / query · s read stream · "
                      "esc close", id="tables-help")
+        yield Static("", id="tables-wire")
         with Horizontal(id="tables-top"):
             table: DataTable[str] = DataTable(id="tables-list", cursor_type="row", zebra_stripes=True)
             table.border_title = "tables"
@@ -127,7 +134,25 @@ class TablesScreen(Screen[None]):
         self.host.selected_table = name
         self.refresh_view()
 
+    def wire_lines(self) -> list[str]:
+        """The latest requests the DynamoDB endpoint answered (``dynviz --dynamodb``),
+        the newest last."""
+        found: list[str] = []
+        if not self.host.tape.counts.get("wire"):
+            return found
+        for event in reversed(self.host.tape.log):
+            if isinstance(event, WireRequest):
+                found.append(f"{event.time / 1e6:.3f}s  {event.describe()}")
+                if len(found) == WIRE_LINES:
+                    break
+        return found[::-1]
+
     def refresh_view(self) -> None:
+        lines = self.wire_lines()
+        wire = self.query_one("#tables-wire", Static)
+        wire.display = bool(lines)
+        if lines:
+            wire.update("\n".join(lines))
         desk = self.desk
         names = desk.names() if desk is not None else []
         if self.table is None and names:

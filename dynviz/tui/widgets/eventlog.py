@@ -45,6 +45,7 @@ KIND_STYLES: dict[str, str] = {
     "rebalance": "bright_magenta",
     "antientropy": "bright_cyan",
     "say": "bold italic bright_white",
+    "wire": "bold cyan",
     "command": "bold bright_white",
     "result": "bold green",
     "error": "bold red",
@@ -53,7 +54,7 @@ KIND_STYLES: dict[str, str] = {
 
 EVENT_KINDS: tuple[str, ...] = (
     "request", "store", "hint", "repair", "fault", "drop", "detector", "gossip",
-    "rebalance", "antientropy", "say",
+    "rebalance", "antientropy", "wire", "say",
 )
 """Kinds the log can show (raw send/deliver traffic lives in the space-time panel)."""
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widget import Widget
 
-from dynviz.core.hashing import as_key
+from dynviz.core.hashing import as_key, show_key
 from dynviz.events import RequestDone
 from dynviz.tui.widgets.ring import node_colour
 
@@ -85,7 +85,7 @@ class PreferenceList(Widget, can_focus=True):
         ins = cluster.inspect(key)
         names = list(cluster.node_names())
         colour = {n: node_colour(i) for i, n in enumerate(names)}
-        out.append(_show(key), style="bold")
+        out.append(show_key(key), style="bold")  # a table item reads orders/c1[7]
         out.append(f"  token {ins.token[:8]}…  N={cluster.config.n}\n", style="dim")
         suspected: set[str] = set()
         for v in cluster.node_views():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widget import Widget
 
+from dynviz.core.hashing import show_key
 from dynviz.wording import plural
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class StatusBar(Widget):
     def refresh_view(self, frame: Frame) -> None:
         view = frame.view
         key = (view.now, frame.clock, frame.key, frame.node, frame.workload, id(view),
-               len(view.node_names()), self.size.width)
+               len(view.node_names()), self.size.width, frame.endpoint)
         if key == self._key:
             return
         self._key = key
@@ -80,9 +81,12 @@ class StatusBar(Widget):
             t.append("│ ", style="dim")
             t.append("workload " + ("on " if frame.workload else "off "),
                      style="green" if frame.workload else "dim")
+        if frame.endpoint is not None:
+            t.append("│ ", style="dim")
+            t.append(frame.endpoint + " ", style="bold cyan")
         if frame.key is not None:
             t.append("│ key ", style="dim")
-            t.append(frame.key.decode("utf-8", errors="backslashreplace") + " ", style="bold")
+            t.append(show_key(frame.key) + " ", style="bold")
         if frame.node is not None:
             t.append("│ node ", style="dim")
             t.append(frame.node + " ", style="bold")
