@@ -301,6 +301,16 @@ RESOLVERS = ("LWW", "MERGE")
 """Per-table resolvers (``CreateTable``'s ``Resolver``, a dynviz extension)."""
 
 
+def _attribute_definition(ad: Any, where: str) -> tuple[str, str]:
+    """One ``AttributeDefinitions`` entry checked: its name and its type (S, N or B)."""
+    ad = a_map(ad, where)
+    t = ad.get("AttributeType")
+    if t not in ("S", "N", "B"):
+        raise _bad(f"1 validation error detected: Value '{t}' at 'attributeDefinitions.member.attributeType' failed "
+                   "to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
+    return a_str(required(ad, "AttributeName", where), f"{where}.AttributeName"), t
+
+
 def parse_create_table(params: dict[str, Any]) -> TableSchema:
     """Validate a CreateTable request (spec §1, §4) and build the schema."""
     name = check_table_name(_req(params, "TableName"))
@@ -308,13 +318,7 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
     ks = _req(params, "KeySchema")
     defs: dict[str, str] = {}
     for i, ad in enumerate(ads):
-        where = f"AttributeDefinitions[{i}]"
-        ad = a_map(ad, where)
-        t = ad.get("AttributeType")
-        if t not in ("S", "N", "B"):
-            raise _bad(f"1 validation error detected: Value '{t}' at 'attributeDefinitions.member.attributeType' failed "
-                       "to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
-        attr = a_str(required(ad, "AttributeName", where), f"{where}.AttributeName")
+        attr, t = _attribute_definition(ad, f"AttributeDefinitions[{i}]")
         if attr in defs:
             raise _bad(f"Cannot have two attributes with the same name. Attribute name: {attr}")
         defs[attr] = t
@@ -400,13 +404,7 @@ def parse_index_create(schema: TableSchema, create: dict[str, Any], ads: Any) ->
     (an attribute already defined must keep its type)."""
     defs = {a.name: a.type for a in schema.attribute_definitions}
     for i, ad in enumerate(a_list(ads or [], "AttributeDefinitions")):
-        where = f"AttributeDefinitions[{i}]"
-        ad = a_map(ad, where)
-        t = ad.get("AttributeType")
-        if t not in ("S", "N", "B"):
-            raise _bad(f"1 validation error detected: Value '{t}' at 'attributeDefinitions.member.attributeType' failed "
-                       "to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
-        attr = a_str(required(ad, "AttributeName", where), f"{where}.AttributeName")
+        attr, t = _attribute_definition(ad, f"AttributeDefinitions[{i}]")
         if defs.get(attr, t) != t:
             raise _bad(f"One or more parameter values were invalid: Attribute {attr} is already defined as type "
                        f"{defs[attr]}, cannot redefine it as {t}")
