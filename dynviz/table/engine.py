@@ -17,6 +17,7 @@ The parts, each its own module:
 * backfill.py: GSIs added (and backfilled) and removed by UpdateTable;
 * reads.py: GetItem and BatchGetItem;
 * query.py and keyconditions.py: Query and Scan, their bounds and pages;
+* recovery.py: a durable table's items found again after a restart;
 * expiry.py: UpdateTimeToLive, DescribeTimeToLive and the TTL sweep;
 * tagging.py: TagResource, UntagResource, ListTagsOfResource, DescribeLimits;
 * transactions.py: TransactWriteItems and TransactGetItems (two phases, markers);
@@ -35,6 +36,7 @@ from dynviz.table.expiry import Expiry
 from dynviz.table.propagation import IndexPropagation
 from dynviz.table.query import Queries
 from dynviz.table.reads import GetPlan, ItemReads
+from dynviz.table.recovery import recover
 from dynviz.table.state import GSI_DELAY, ITEM_COLLECTION_LIMIT, Catalog, Table, TableOptions
 from dynviz.table.store import ItemStore
 from dynviz.table.streamapi import StreamsApi
@@ -91,6 +93,11 @@ class TableEngine:
     def table(self, name: Any) -> Table:
         """The table called ``name``, or DynamoDB's error when there is none."""
         return self.catalog.table(name)
+
+    def recover(self, name: str) -> int:
+        """Find a durable table's items again after a restart (recovery.py); returns
+        how many live items it has."""
+        return recover(self, name)
 
     # -- control plane
 

@@ -347,6 +347,16 @@ class ItemWrites:
             self._record(t, pk_av, old, new, by_service)
         return changed
 
+    def restore(self, t: Table, pk_av: dict[str, Any], item: Item) -> None:
+        """Record ``item``, already stored, as a write of it would (recovery.py), but
+        with no stream record: it was written before the table layer restarted."""
+        stream, t.stream = t.stream, None
+        try:
+            self._record(t, pk_av, None, item)
+        finally:
+            t.stream = stream
+        t.stats.writes -= 1  # counted by _record, but no client wrote it
+
     def _record(self, t: Table, pk_av: dict[str, Any], old: Item | None, new: Item | None,
                 by_service: bool = False) -> None:
         t.version += 1

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
+    from dynviz.table.client import TableClient
+    from dynviz.wire.journal import TableJournal
 
 DESCRIPTION = """\
 Serve DynamoDB's HTTP API (JSON 1.0, as boto3, the AWS CLI and PynamoDB speak it) on an
@@ -71,8 +73,9 @@ def add_dynamodb_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nodes", type=_nodes, default=8, help="nodes in the cluster, N3 R2 W2 (default 8)")
     parser.add_argument("--seed", type=_seed, default=0, help="seed of the cluster (default 0)")
     parser.add_argument("--data", metavar="DIR", default=None,
-                        help="durable nodes: each keeps its versions and hints in DIR/<node>.sqlite "
-                             "(table definitions are not kept yet: a restarted server starts with no tables)")
+                        help="durable nodes: each keeps its versions and hints in DIR/<node>.sqlite, and "
+                             "DIR/tables.sqlite keeps the table definitions, so a restarted server has its "
+                             "tables and items again (stream records from before a restart are not kept)")
     parser.add_argument("--credentials", metavar="FILE", default=None,
                         help="check each request's SigV4 signature against the key pairs of FILE, an AWS "
                              "credentials file (every profile's aws_access_key_id / aws_secret_access_key); "
@@ -140,7 +143,17 @@ def main_dynamodb(args: argparse.Namespace) -> int:
         cluster = cluster_for(args.nodes, args.seed, args.data)
     except OSError as exc:
         raise ValueError(f"--data {args.data}: {exc.strerror or exc}") from None
-    server = WireServer(Endpoint(make_client(cluster)), clock=args.clock, credentials=credentials)
+    client = make_client(cluster)
+    journal = None
+    if args.data is not None:
+        try:
+            journal, found = _reopen(args.data, client)
+        except ValueError:
+            cluster.close()
+            raise
+        for name, items in found.items():
+            print(f"dynviz: table {name} found again on {args.data}: {items} item(s)", flush=True)
+    server = WireServer(Endpoint(client, journal), clock=args.clock, credentials=credentials)
     if credentials is None and not _loopback(args.host):
         print(f"dynviz: warning: listening on {args.host}: signatures are not checked, so anyone who can reach "
               "this address can read and write every table", file=sys.stderr)
@@ -161,5 +174,20 @@ def main_dynamodb(args: argparse.Namespace) -> int:
         print("dynviz: stopped", file=sys.stderr)
     finally:
         restore()
+        if journal is not None:
+            journal.close()
         cluster.close()
     return 0
+
+
+def _reopen(data: str, client: TableClient) -> tuple[TableJournal, dict[str, int]]:
+    """The journal of ``data`` and the tables it makes again, with their items found."""
+    import sqlite3
+
+    from dynviz.wire.journal import TableJournal
+
+    try:
+        journal = TableJournal(data)
+        return journal, journal.replay(client)
+    except sqlite3.Error as exc:
+        raise ValueError(f"--data {data}: cannot use the table journal: {exc}") from None

@@ -22,6 +22,7 @@ from dynviz.wire.shapes import json_value, request_in, response_out
 
 if TYPE_CHECKING:
     from dynviz.table.client import TableClient
+    from dynviz.wire.journal import TableJournal
     from dynviz.wire.protocol import Reply
 
 log = logging.getLogger(__name__)
@@ -102,8 +103,11 @@ class Endpoint:
     simulation until the table layer has its answer. Not thread-safe by design: the
     server calls it for one request at a time."""
 
-    def __init__(self, client: TableClient) -> None:
+    def __init__(self, client: TableClient, journal: TableJournal | None = None) -> None:
+        """``journal``: where a durable server keeps the control-plane requests that
+        succeeded, so a restart has its tables again (journal.py)."""
         self.client = client
+        self.journal = journal
         self._ids = itertools.count(1)  # next() on a count is atomic: the loop thread may take ids too
 
     def request_id(self) -> str:
@@ -124,6 +128,8 @@ class Endpoint:
                 raise WireError("UnknownOperationException",
                                 f"dynviz does not serve {call.operation} yet (issue 19 lists what is to come)")
             out = getattr(self.client, method_name)(**request_in(call.params))
+            if self.journal is not None:
+                self.journal.record(call.operation, call.params)
             return reply(response_out(out), rid)
         except WireError as err:
             return error_reply(err, rid)

@@ -72,7 +72,7 @@ def test_data_puts_the_nodes_on_sqlite(tmp_path: Path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=10)
-    assert sorted(p.name for p in data.glob("*.sqlite")) == ["n1.sqlite", "n2.sqlite", "n3.sqlite"]
+    assert sorted(p.name for p in data.glob("*.sqlite")) == ["n1.sqlite", "n2.sqlite", "n3.sqlite", "tables.sqlite"]
 
 
 def test_a_port_in_use_is_one_line_on_stderr(capsys: pytest.CaptureFixture[str]):
