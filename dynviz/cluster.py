@@ -25,7 +25,7 @@ from dynviz.client import (
     result_line,
     version_views,
 )
-from dynviz.core.hashing import as_key, group_prefix, placement_of, token_hex, token_of
+from dynviz.core.hashing import as_key, group_prefix, token_hex, token_of
 from dynviz.core.membership import Member
 from dynviz.core.partition import PartitionError, describe_groups, normalise_groups, unknown_node
 from dynviz.core.ring import Ring, RingError, build_ring, node_names
@@ -836,23 +836,6 @@ class Cluster:
 
     def node_names(self) -> tuple[str, ...]:
         return tuple(self.nodes)
-
-    def stored_groups(self, prefix: bytes) -> list[bytes]:
-        """Every key group starting with ``prefix`` that some node holds a key of, in
-        its store or among its hints, whether the node is up or not: Riak's "list
-        keys", an operator's full walk of every store (never on a request's path).
-        The table layer uses it to find a durable table's partitions again after a
-        restart (dynviz/table/recovery.py). Sorted, so a walk is deterministic."""
-        groups: set[bytes] = set()
-        for node in self.nodes.values():
-            keys = [k for _, k in node.store.keys_in_range(0, 0)]  # (0, 0] wraps: the whole ring
-            keys += [k for _, k, _ in node.hints.items()]
-            for key in keys:
-                if key[:1] == b"\x1e":
-                    group = placement_of(key)
-                    if group is not key and group.startswith(prefix):
-                        groups.add(group)
-        return sorted(groups)
 
     def node_ring(self, name: str) -> Ring:
         return self.nodes[name].ring

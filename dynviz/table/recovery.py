@@ -4,7 +4,7 @@ walks, the counts DescribeTable reports, the GSIs' directories, the TTL heap) is
 
 Once the table's definition is back in the catalog (the wire server replays the
 control-plane requests it journaled, dynviz/wire/journal.py), :func:`recover` walks
-every key group of the table that any node holds (``Cluster.stored_groups``, an
+every key group of the table that any node holds (dynviz/inventory.py, an
 operator's full walk, as Riak's list-keys), reads each partition with a consistent
 range read through the ring, and records each live item as a write would: counts,
 directory, LSI sizes, GSI entries (propagated again, which rebuilds each GSI's
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dynviz.inventory import stored_groups
+
 if TYPE_CHECKING:
     from dynviz.table.engine import TableEngine
 
@@ -28,13 +30,13 @@ def recover(engine: TableEngine, name: str) -> int:
     t = engine.table(name)
     sk_name = t.schema.sk.name if t.schema.sk else None
     for g in t.gsis.values():
-        for group in engine.cluster.stored_groups(g.prefix):
+        for group in stored_groups(engine.cluster, g.prefix):
             # as the table's own client, which read the entries: each delete is then over
             # the context its read saw and supersedes the entry (the index client has not
             # read them, and its delete would only be a concurrent sibling)
             engine.store.delete_group(group)
     found = 0
-    for group in engine.cluster.stored_groups(t.name.encode() + b"/"):
+    for group in stored_groups(engine.cluster, t.name.encode() + b"/"):
         for entry in engine.store.group_entries(group, sk_name, consistent=True, chunk=1000,
                                                 resolver=t.schema.resolver):
             item = entry.item
