@@ -20,6 +20,7 @@ The parts, each its own module:
 * recovery.py: a durable table's items found again after a restart;
 * expiry.py: UpdateTimeToLive, DescribeTimeToLive and the TTL sweep;
 * tagging.py: TagResource, UntagResource, ListTagsOfResource, DescribeLimits;
+* backups.py: on-demand backups and point-in-time recovery, and restoring either;
 * transactions.py: TransactWriteItems and TransactGetItems (two phases, markers);
 * streamapi.py: the Streams API;
 * views.py: the snapshots views read each frame.
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz.core.units import MS
 from dynviz.table.backfill import IndexChanges
+from dynviz.table.backups import Backups
 from dynviz.table.control import ControlPlane
 from dynviz.table.expiry import Expiry
 from dynviz.table.propagation import IndexPropagation
@@ -80,6 +82,8 @@ class TableEngine:
         self.expiry = Expiry(self.catalog, self.store, self.writes, cluster)
         self.writes.expiry = self.expiry
         self.transactions = Transactions(self.catalog, self.store, self.writes, cluster)
+        self.backups = Backups(self.catalog, self.store, cluster, self.control, self.writes)
+        self.writes.backups = self.backups
 
     @property
     def now(self) -> int:
@@ -133,6 +137,32 @@ class TableEngine:
 
     def describe_limits(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.tagging.describe_limits(p)
+
+    # -- backups and point-in-time recovery (backups.py)
+
+    def create_backup(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.create_backup(p)
+
+    def describe_backup(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.describe_backup(p)
+
+    def list_backups(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.list_backups(p)
+
+    def delete_backup(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.delete_backup(p)
+
+    def restore_table_from_backup(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.restore_table_from_backup(p)
+
+    def describe_continuous_backups(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.describe_continuous_backups(p)
+
+    def update_continuous_backups(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.update_continuous_backups(p)
+
+    def restore_table_to_point_in_time(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.restore_table_to_point_in_time(p)
 
     # -- items (a write also returns what a write-through cache must see)
 

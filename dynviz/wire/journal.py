@@ -11,7 +11,9 @@ table, index, TTL setting and tag is made by the code that made it the first tim
 each table's items again on the nodes (dynviz/table/recovery.py).
 
 What is not kept: stream records written before the restart (a table with a stream
-starts a new one) and creation times (virtual time starts again at zero).
+starts a new one), creation times (virtual time starts again at zero), and backups and
+point-in-time recovery (kept in memory; a table restored from one is kept, journaled as
+the CreateTable that makes it).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ JOURNALED: dict[str, str] = {
     "UntagResource": "untag_resource",
 }
 """The operations that change a table's definition -> the table client's method."""
+RESTORES = frozenset({"RestoreTableFromBackup", "RestoreTableToPointInTime"})
 FILE = "tables.sqlite"
 
 
@@ -47,8 +50,16 @@ class TableJournal:
         self._conn.execute("CREATE TABLE IF NOT EXISTS journal "
                            "(seq INTEGER PRIMARY KEY, operation TEXT NOT NULL, params TEXT NOT NULL)")
 
-    def record(self, operation: str, params: dict[str, Any]) -> None:
-        """Keep one request that succeeded (others are ignored: they changed nothing)."""
+    def record(self, operation: str, params: dict[str, Any], client: TableClient) -> None:
+        """Keep one request that succeeded (others are ignored: they changed nothing).
+        A restore (from a backup, to a point in time) is kept as the CreateTable of the
+        table it made: the backup it came from is not kept across a restart, but the
+        table and its items are."""
+        if operation in RESTORES:
+            from dynviz.table.backups import definition
+
+            target = params["TargetTableName"]
+            operation, params = "CreateTable", {**definition(client.engine.table(target)), "TableName": target}
         if operation in JOURNALED:
             self._conn.execute("INSERT INTO journal (operation, params) VALUES (?, ?)",
                                (operation, json.dumps(params, separators=(",", ":"))))

@@ -40,6 +40,14 @@ SERVED: dict[str, dict[str, str]] = {
         "UntagResource": "untag_resource",
         "ListTagsOfResource": "list_tags_of_resource",
         "DescribeLimits": "describe_limits",
+        "CreateBackup": "create_backup",
+        "DescribeBackup": "describe_backup",
+        "ListBackups": "list_backups",
+        "DeleteBackup": "delete_backup",
+        "RestoreTableFromBackup": "restore_table_from_backup",
+        "DescribeContinuousBackups": "describe_continuous_backups",
+        "UpdateContinuousBackups": "update_continuous_backups",
+        "RestoreTableToPointInTime": "restore_table_to_point_in_time",
         "PutItem": "put_item",
         "GetItem": "get_item",
         "UpdateItem": "update_item",
@@ -61,15 +69,15 @@ SERVED: dict[str, dict[str, str]] = {
 """Service -> operation -> the table client's method."""
 
 NOT_YET = frozenset({
-    "BatchExecuteStatement", "CancelBulkOperation", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy",
-    "DescribeBackup", "DescribeBulkOperation", "DescribeContinuousBackups", "DescribeContributorInsights",
+    "BatchExecuteStatement", "CancelBulkOperation", "CreateGlobalTable", "DeleteResourcePolicy",
+    "DescribeBulkOperation", "DescribeContributorInsights",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
     "DescribeKinesisStreamingDestination", "DescribeTableReplicaAutoScaling",
     "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
     "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
-    "ListBackups", "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
-    "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime",
-    "SearchVectors", "StartBulkPutItems", "UpdateContinuousBackups",
+    "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
+    "PutResourcePolicy",
+    "SearchVectors", "StartBulkPutItems",
     "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
     "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling",
 })
@@ -129,7 +137,7 @@ class Endpoint:
                                 f"dynviz does not serve {call.operation} yet (issue 19 lists what is to come)")
             out = getattr(self.client, method_name)(**request_in(call.params))
             if self.journal is not None:
-                self.journal.record(call.operation, call.params)
+                self.journal.record(call.operation, call.params, self.client)
             return reply(response_out(out), rid)
         except WireError as err:
             return error_reply(err, rid)

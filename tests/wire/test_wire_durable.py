@@ -118,3 +118,15 @@ def test_a_journal_that_does_not_replay_is_a_clear_error(tmp_path: Path) -> None
             _reopen(str(tmp_path), make_client(cluster))
     finally:
         cluster.close()
+
+
+def test_a_restored_table_survives_a_restart_though_its_backup_does_not(tmp_path: Path) -> None:
+    with durable(tmp_path) as (ddb, _):
+        first_life(ddb)
+        arn = ddb.create_backup(TableName="orders", BackupName="weekly")["BackupDetails"]["BackupArn"]
+        ddb.restore_table_from_backup(TargetTableName="orders_copy", BackupArn=arn)
+    with durable(tmp_path) as (ddb, found):
+        assert found == {"orders": 11, "orders_copy": 11}
+        assert ddb.list_backups()["BackupSummaries"] == []
+        assert [g["IndexName"] for g in ddb.describe_table(TableName="orders_copy")["Table"][
+            "GlobalSecondaryIndexes"]] == ["by_status"]
