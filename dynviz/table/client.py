@@ -97,6 +97,17 @@ class TableClient:
     def describe_limits(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("DescribeLimits", self.engine.describe_limits, params))
 
+    # -- PartiQL
+
+    def execute_statement(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ExecuteStatement", self.engine.execute_statement, params))
+
+    def batch_execute_statement(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("BatchExecuteStatement", self.engine.batch_execute_statement, params))
+
+    def execute_transaction(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ExecuteTransaction", self.engine.execute_transaction, params))
+
     # -- backups
 
     def create_backup(self, **params: Any) -> dict[str, Any]:

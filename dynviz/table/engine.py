@@ -20,6 +20,7 @@ The parts, each its own module:
 * recovery.py: a durable table's items found again after a restart;
 * expiry.py: UpdateTimeToLive, DescribeTimeToLive and the TTL sweep;
 * tagging.py: TagResource, UntagResource, ListTagsOfResource, DescribeLimits;
+* partiql.py: ExecuteStatement, BatchExecuteStatement, ExecuteTransaction;
 * backups.py: on-demand backups and point-in-time recovery, and restoring either;
 * transactions.py: TransactWriteItems and TransactGetItems (two phases, markers);
 * streamapi.py: the Streams API;
@@ -35,6 +36,7 @@ from dynviz.table.backfill import IndexChanges
 from dynviz.table.backups import Backups
 from dynviz.table.control import ControlPlane
 from dynviz.table.expiry import Expiry
+from dynviz.table.partiql import PartiQL
 from dynviz.table.propagation import IndexPropagation
 from dynviz.table.query import Queries
 from dynviz.table.reads import GetPlan, ItemReads
@@ -84,6 +86,7 @@ class TableEngine:
         self.transactions = Transactions(self.catalog, self.store, self.writes, cluster)
         self.backups = Backups(self.catalog, self.store, cluster, self.control, self.writes)
         self.writes.backups = self.backups
+        self.partiql = PartiQL(self)
 
     @property
     def now(self) -> int:
@@ -137,6 +140,17 @@ class TableEngine:
 
     def describe_limits(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.tagging.describe_limits(p)
+
+    # -- PartiQL (partiql.py: statements translated into the operations above and below)
+
+    def execute_statement(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.partiql.execute_statement(p)
+
+    def batch_execute_statement(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.partiql.batch_execute_statement(p)
+
+    def execute_transaction(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.partiql.execute_transaction(p)
 
     # -- backups and point-in-time recovery (backups.py)
 

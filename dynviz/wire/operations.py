@@ -40,6 +40,9 @@ SERVED: dict[str, dict[str, str]] = {
         "UntagResource": "untag_resource",
         "ListTagsOfResource": "list_tags_of_resource",
         "DescribeLimits": "describe_limits",
+        "ExecuteStatement": "execute_statement",
+        "BatchExecuteStatement": "batch_execute_statement",
+        "ExecuteTransaction": "execute_transaction",
         "CreateBackup": "create_backup",
         "DescribeBackup": "describe_backup",
         "ListBackups": "list_backups",
@@ -69,12 +72,12 @@ SERVED: dict[str, dict[str, str]] = {
 """Service -> operation -> the table client's method."""
 
 NOT_YET = frozenset({
-    "BatchExecuteStatement", "CancelBulkOperation", "CreateGlobalTable", "DeleteResourcePolicy",
+    "CancelBulkOperation", "CreateGlobalTable", "DeleteResourcePolicy",
     "DescribeBulkOperation", "DescribeContributorInsights",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
     "DescribeKinesisStreamingDestination", "DescribeTableReplicaAutoScaling",
     "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
-    "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
+    "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
     "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
     "PutResourcePolicy",
     "SearchVectors", "StartBulkPutItems",
