@@ -215,6 +215,22 @@ class Parser:
                 parts.append(f"[{t.text}]")
         return "".join(parts), first
 
+    def select_from(self) -> tuple[list[str], str, str | None]:
+        """``SELECT * | path, ... FROM target``: the projected paths (none for ``*``),
+        the table and the index."""
+        self.take_keyword("SELECT")
+        projection: list[str] = []
+        if self.op("*"):
+            self.i += 1
+        else:
+            projection.append(self.path()[0])
+            while self.op(","):
+                self.i += 1
+                projection.append(self.path()[0])
+        self.take_keyword("FROM")
+        table, index = self.target()
+        return projection, table, index
+
     # -- values
 
     def literal(self) -> dict[str, Any]:
@@ -513,17 +529,7 @@ class PartiQL:
     def _select(self, text: str, parameters: list[Any], p: dict[str, Any]) -> dict[str, Any]:
         tr = Translation(parameters)
         ps = Parser(text, tr)
-        ps.take_keyword("SELECT")
-        projection: list[str] = []
-        if ps.op("*"):
-            ps.i += 1
-        else:
-            projection.append(ps.path()[0])
-            while ps.op(","):
-                ps.i += 1
-                projection.append(ps.path()[0])
-        ps.take_keyword("FROM")
-        table, index = ps.target()
+        projection, table, index = ps.select_from()
         t = self.engine.table(table)
         request: dict[str, Any] = {"TableName": table, "ConsistentRead": bool(p.get("ConsistentRead", False))}
         if index is not None:
@@ -578,17 +584,7 @@ class PartiQL:
         """A SELECT of one whole key, as a GetItem request (batches, transactions)."""
         tr = Translation(parameters)
         ps = Parser(text, tr)
-        ps.take_keyword("SELECT")
-        projection: list[str] = []
-        if ps.op("*"):
-            ps.i += 1
-        else:
-            projection.append(ps.path()[0])
-            while ps.op(","):
-                ps.i += 1
-                projection.append(ps.path()[0])
-        ps.take_keyword("FROM")
-        table, index = ps.target()
+        projection, table, index = ps.select_from()
         if index is not None:
             raise ValidationException("A batch or transaction read cannot use an index: it must name one item's key")
         t = self.engine.table(table)
