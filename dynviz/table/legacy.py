@@ -244,15 +244,17 @@ def _select(p: dict[str, Any], prefix: str) -> None:
         raise _bad(f"{prefix}Cannot specify the AttributesToGet when choosing to get only the Count")
 
 
-def _joiner(p: dict[str, Any], conditions: Any, param: str) -> str:
-    """The ConditionalOperator joining ``param``'s conditions: AND unless it says OR,
-    and only where there are two or more conditions to join."""
+def _joiner(p: dict[str, Any], conditions: Any) -> str:
+    """The ConditionalOperator joining a filter's or Expected's conditions: AND unless
+    it says OR, and only where there are two or more conditions to join."""
     op = p.get("ConditionalOperator")
     if op is None:
         return " AND "
     if op not in ("AND", "OR"):
         raise _bad(f"1 validation error detected: Value '{op}' at 'conditionalOperator' failed to satisfy "
                    "constraint: Member must satisfy enum value set: [AND, OR]")
+    if conditions is None:
+        raise _bad("ConditionalOperator cannot be used without Filter or Expected")
     if not isinstance(conditions, dict) or len(conditions) < 2:
         raise _bad("ConditionalOperator can only be used when Filter or Expected has two or more elements")
     return f" {op} "
@@ -345,7 +347,7 @@ def _key_conditions(r: _Request, conditions: Any) -> str:
 def _filter(r: _Request, p: dict[str, Any], param: str) -> None:
     """A QueryFilter or ScanFilter as the FilterExpression (none for an empty one)."""
     conditions = p.get(param)
-    joiner = _joiner(p, conditions, param)
+    joiner = _joiner(p, conditions)
     if conditions is None:
         return
     conditions = _a_map(conditions, param)
@@ -365,7 +367,7 @@ def _expected(r: _Request, p: dict[str, Any]) -> None:
     ComparisonOperator with its values (AttributeValueList, or a single Value), or
     the older form: Value alone (it equals), or Exists false (it is missing)."""
     conditions = p.get("Expected")
-    joiner = _joiner(p, conditions, "Expected")
+    joiner = _joiner(p, conditions)
     if conditions is None:
         return
     conditions = _a_map(conditions, "Expected")
