@@ -138,7 +138,7 @@ def translate_query(p: dict[str, Any], schema: TableSchema) -> dict[str, Any]:
         pk, sk = (ix.pk, ix.sk) if ix is not None else (schema.pk, schema.sk)
         for attr in filters:
             if attr == pk.name or (sk is not None and attr == sk.name):
-                raise _bad(f"QueryFilter can only contain non-key attributes: Primary key attribute: {attr}")
+                raise _bad(f"QueryFilter can only contain non-primary key attributes: Primary key attribute: {attr}")
     _filter(r, p, "QueryFilter")
     if "AttributesToGet" in legacy:
         _select(p, "1 validation error detected: ")

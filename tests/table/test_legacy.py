@@ -184,7 +184,7 @@ def test_query_filter_may_not_name_a_key(shelf: Any) -> None:
     msg = refused(shelf.query, TableName="shelf",
                   KeyConditions={"shelf": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "A"}]}},
                   QueryFilter={"pos": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "1"}]}})
-    assert msg == "QueryFilter can only contain non-key attributes: Primary key attribute: pos"
+    assert msg == "QueryFilter can only contain non-primary key attributes: Primary key attribute: pos"
 
 
 def test_scan_filter_on_missing_attributes(shelf: Any) -> None:
