@@ -24,8 +24,10 @@ may not mix the two at all, but a Query may read KeyConditions with a
 ProjectionExpression or FilterExpression (only a legacy parameter that does the same
 job as one of the request's expressions, or a filter or projection beside any of its
 read expressions, is refused). Attribute names and values become generated
-placeholders (``#legacy0``, ``:legacy0``), numbered past any the caller's own
-ExpressionAttributeNames/Values already use, so the two never meet.
+placeholders (``#0``, ``:0``), numbered past any the caller's own
+ExpressionAttributeNames/Values already use, so the two never meet. The text is kept
+terse (``#0=:0,#1=:1``) because an expression may be at most 4 KB and the legacy maps
+have no such limit: an UpdateItem putting a few hundred attributes must still fit.
 """
 
 from __future__ import annotations
@@ -74,13 +76,14 @@ class _Request:
         self.names: dict[str, Any] = dict(names) if isinstance(names, dict) else {}
         self.values: dict[str, Any] = dict(values) if isinstance(values, dict) else {}
         self._placeholder_of: dict[str, str] = {}
-        self._count = 0
+        self._next = {"#": 0, ":": 0}
 
     def _fresh(self, prefix: str, taken: dict[str, Any]) -> str:
-        while f"{prefix}legacy{self._count}" in taken:
-            self._count += 1
-        ph = f"{prefix}legacy{self._count}"
-        self._count += 1
+        """The next placeholder ``#n`` or ``:n`` that ``taken`` does not hold yet."""
+        while f"{prefix}{self._next[prefix]}" in taken:
+            self._next[prefix] += 1
+        ph = f"{prefix}{self._next[prefix]}"
+        self._next[prefix] += 1
         return ph
 
     def name(self, attr: str) -> str:
@@ -231,7 +234,7 @@ def _projection(r: _Request, names: Any) -> str:
         if n in seen:
             raise _bad(f"{_INVALID}Duplicate value in attribute name: {n}")
         seen.add(n)
-    return ", ".join(r.name(n) for n in names)
+    return ",".join(r.name(n) for n in names)
 
 
 def _select(p: dict[str, Any], prefix: str) -> None:
@@ -309,21 +312,21 @@ def _condition(r: _Request, attr: str, op: str, args: list[dict[str, Any]]) -> s
     n = r.name(attr)
     v = [r.value(a) for a in args]
     if op in _COMPARATORS:
-        return f"{n} {_COMPARATORS[op]} {v[0]}"
+        return f"{n}{_COMPARATORS[op]}{v[0]}"
     if op == "NE":
-        return f"(attribute_not_exists({n}) OR {n} <> {v[0]})"
+        return f"(attribute_not_exists({n}) OR {n}<>{v[0]})"
     if op == "NOT_NULL":
         return f"attribute_exists({n})"
     if op == "NULL":
         return f"attribute_not_exists({n})"
     if op == "CONTAINS":
-        return f"contains({n}, {v[0]})"
+        return f"contains({n},{v[0]})"
     if op == "NOT_CONTAINS":
-        return f"(attribute_exists({n}) AND NOT contains({n}, {v[0]}))"
+        return f"(attribute_exists({n}) AND NOT contains({n},{v[0]}))"
     if op == "BEGINS_WITH":
-        return f"begins_with({n}, {v[0]})"
+        return f"begins_with({n},{v[0]})"
     if op == "IN":
-        return f"{n} IN ({', '.join(v)})"
+        return f"{n} IN ({','.join(v)})"
     return f"{n} BETWEEN {v[0]} AND {v[1]}"  # BETWEEN
 
 
@@ -428,15 +431,15 @@ def _attribute_updates(r: _Request, updates: Any, schema: TableSchema) -> str:
         t = type_of(value)
         n = r.name(attr)
         if action == "PUT":
-            clauses["SET"].append(f"{n} = {r.value(value)}")
+            clauses["SET"].append(f"{n}={r.value(value)}")
         elif action == "DELETE":
             if t not in ("SS", "NS", "BS"):
                 raise _bad(f"{_INVALID}DELETE action with value is not supported for the type {t}")
             clauses["DELETE"].append(f"{n} {r.value(value)}")
         elif t == "L":
-            clauses["SET"].append(f"{n} = list_append(if_not_exists({n}, {r.value({'L': []})}), {r.value(value)})")
+            clauses["SET"].append(f"{n}=list_append(if_not_exists({n},{r.value({'L': []})}),{r.value(value)})")
         elif t in ("N", "SS", "NS", "BS"):
             clauses["ADD"].append(f"{n} {r.value(value)}")
         else:
             raise _bad(f"{_INVALID}ADD action is not supported for the type {t}")
-    return " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses.items() if parts)
+    return " ".join(f"{verb} {','.join(parts)}" for verb, parts in clauses.items() if parts)

@@ -81,19 +81,19 @@ def test_translation_leaves_the_callers_request_unchanged() -> None:
     names = out["ExpressionAttributeNames"]
     # a name is one top-level attribute, dots and all: never a document path
     assert sorted(names.values()) == ["a", "b.c"]
-    assert out["ProjectionExpression"] == ", ".join(names)
+    assert out["ProjectionExpression"] == ",".join(names)
 
 
 def test_generated_placeholders_step_around_the_callers_own() -> None:
     schema = parse_create_table(keys_table("things", ("k", S)))
     p = {"TableName": "t", "KeyConditions": {"k": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}},
-         "FilterExpression": "#legacy0 = :legacy0", "ExpressionAttributeNames": {"#legacy0": "colour"},
-         "ExpressionAttributeValues": {":legacy0": {"S": "red"}}}
+         "FilterExpression": "#0 = :0", "ExpressionAttributeNames": {"#0": "colour"},
+         "ExpressionAttributeValues": {":0": {"S": "red"}}}
     out = translate_query(p, schema)
-    assert out["ExpressionAttributeNames"]["#legacy0"] == "colour"
-    assert out["ExpressionAttributeValues"][":legacy0"] == {"S": "red"}
+    assert out["ExpressionAttributeNames"]["#0"] == "colour"
+    assert out["ExpressionAttributeValues"][":0"] == {"S": "red"}
     assert len(out["ExpressionAttributeNames"]) == 2 and len(out["ExpressionAttributeValues"]) == 2
-    assert "#legacy0" not in out["KeyConditionExpression"]
+    assert "#0" not in out["KeyConditionExpression"] and ":0" not in out["KeyConditionExpression"]
 
 
 def test_scan_and_update_translate_to_their_expressions() -> None:
@@ -291,6 +291,13 @@ def test_attribute_updates_actions(counter: Any) -> None:
                                                                                 "Value": {"NS": ["1", "3", "9"]}}})
     item = item_of(counter, "counter", key)
     assert item is not None and item["set"] == {"NS": ["2"]} and "s" not in item
+
+
+def test_an_update_of_hundreds_of_attributes_fits_an_expressions_4_kb(counter: Any) -> None:
+    updates = {f"attribute_{i}": {"Value": {"N": str(i)}} for i in range(300)}
+    counter.update_item(TableName="counter", Key={"id": {"S": "wide"}}, AttributeUpdates=updates)
+    item = item_of(counter, "counter", {"id": {"S": "wide"}})
+    assert item is not None and len(item) == 301 and item["attribute_299"] == {"N": "299"}
 
 
 def test_an_empty_attribute_updates_still_creates_the_item(counter: Any) -> None:
