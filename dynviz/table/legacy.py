@@ -73,8 +73,11 @@ class _Request:
     def __init__(self, p: dict[str, Any], legacy: tuple[str, ...]) -> None:
         self.out = {k: v for k, v in p.items() if k not in legacy}
         names, values = p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")
-        self.names: dict[str, Any] = dict(names) if isinstance(names, dict) else {}
-        self.values: dict[str, Any] = dict(values) if isinstance(values, dict) else {}
+        for param, given in (("ExpressionAttributeNames", names), ("ExpressionAttributeValues", values)):
+            if given is not None and not isinstance(given, dict):
+                raise _bad(f"{param} must be a map")
+        self.names: dict[str, Any] = dict(names or {})
+        self.values: dict[str, Any] = dict(values or {})
         self._placeholder_of: dict[str, str] = {}
         self._next = {"#": 0, ":": 0}
 
