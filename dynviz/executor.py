@@ -138,7 +138,7 @@ class Executor:
         handler = _HANDLERS.get(type(command))
         try:
             if handler is None:
-                if isinstance(command, (c.Pause, c.Expect)):
+                if isinstance(command, (c.Pause, c.Expect, c.Script)):
                     raise ClusterError(f"'{command.name}' works in lessons only: run this file with "
                                        "'dynviz lesson FILE' (add --check to test its expects)")
                 raise ClusterError(f"'{command.name}' is not available here")

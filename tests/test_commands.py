@@ -40,6 +40,7 @@ from dynviz.commands import (
     Remove,
     Run,
     Say,
+    Script,
     Settle,
     ShowNetwork,
     Skew,
@@ -124,6 +125,7 @@ CASES: list[tuple[str, Command]] = [
     ("wait until n3 == up timeout=5s", WaitUntil("n3 == up", 5_000_000)),
     ("pause", Pause()),
     ('expect get k == "v1" "v2"', Expect('get k == "v1" "v2"')),
+    ("script orders.py timeout=30s", Script("orders.py", 30_000_000)),
     ("cluster", Cluster()),
     ("cluster nodes=5", Cluster((("nodes", 5),))),
     ("table list", TableList()),  # every table subcommand: tests/test_table_commands.py

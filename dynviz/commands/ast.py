@@ -362,6 +362,17 @@ class Pause(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class Script(Command):
+    """``script FILE [timeout=DURATION]``: a lesson runs a Python program (a short boto3
+    script) against the DynamoDB endpoint on its cluster (dynviz/session/scripts.py).
+    ``timeout`` is wall time: the program is a real process."""
+
+    name: ClassVar[str] = "script"
+    path: str
+    timeout: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Expect(Command):
     """``expect CHECK``: a lesson's assertion; the check is kept as raw text."""
 

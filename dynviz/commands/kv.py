@@ -30,6 +30,7 @@ from dynviz.commands.ast import (
     Put,
     Run,
     Say,
+    Script,
     Settle,
     Skew,
     Step,
@@ -328,6 +329,13 @@ def parse_wait(ctx: Words) -> Command:
     if not predicate:
         raise ctx.fail(until.end + 1, "expected a predicate after 'wait until'")
     return WaitUntil(predicate, timeout)
+
+
+def parse_script(ctx: Words) -> Command:
+    ctx.at_most(1, "script FILE [timeout=DURATION]")
+    path = ctx.expect(0, "the Python file to run, e.g. script orders.py").value
+    got = ctx.take_options({"timeout": cv.duration})
+    return Script(path, got.number("timeout"))
 
 
 def parse_expect(ctx: Words) -> Command:

@@ -131,6 +131,8 @@ COMMANDS: dict[str, tuple[Parser, str, str]] = {
     "fire": (choices.parse_fire, "fire ID", "Fire a pending timer (n1.t42) now instead of when it is due."),
     "pause": (kv.no_args(Pause, "pause"), "pause", "Pause until the user continues (lessons)."),
     "expect": (kv.parse_expect, "expect CHECK", "Check the cluster's state (lessons)."),
+    "script": (kv.parse_script, "script FILE [timeout=DURATION]",
+               "Run a Python program (a boto3 script) against the cluster's DynamoDB endpoint (lessons)."),
 }
 """Keyword -> (parser, syntax, one-line description)."""
 

@@ -26,6 +26,7 @@ timed-out wait is a failure naming its line. Requests in lessons run synchronous
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -36,6 +37,8 @@ from dynviz.core.units import MS, SECOND
 from dynviz.events import Event, EventBus
 from dynviz.executor import Executor
 from dynviz.session.predicates import Check, Context, Predicate, parse_check, parse_predicate
+from dynviz.session.scripts import DEFAULT_TIMEOUT as SCRIPT_TIMEOUT
+from dynviz.session.scripts import ScriptRun, missing, resolve, run_headless
 from dynviz.session.timeline import Snapshot
 
 LESSONS_DIR = Path(__file__).resolve().parents[2] / "sessions" / "lessons"
@@ -202,12 +205,21 @@ stop, for the reader) and ``done``."""
 
 class _Wait(NamedTuple):
     """The ``wait until`` being played out: its step, what it waits for, its timeout and
-    the virtual time it gives up at."""
+    the virtual time it gives up at; or a ``script`` the app runs (``script``: its run,
+    which keeps its own wall-clock timeout; virtual time stands still meanwhile)."""
 
     step: Step
     predicate: Predicate
     timeout: int
     deadline: int
+    script: ScriptRun | None = None
+
+
+ScriptStarter = Callable[[Path, float], ScriptRun]
+"""How the app starts a lesson's script against its own endpoint (the file, the
+timeout in seconds); without one, a runner runs scripts headless (scripts.py)."""
+_SCRIPT_WAIT = 24 * 3600 * SECOND
+"""A script wait's virtual deadline: none to speak of, its run has a wall-clock one."""
 
 
 class LessonRunner:
@@ -218,8 +230,9 @@ class LessonRunner:
     likely about). ``results`` holds one entry per step run; failures are those not ok.
     """
 
-    def __init__(self, lesson: Lesson, bus: EventBus | None = None) -> None:
+    def __init__(self, lesson: Lesson, bus: EventBus | None = None, scripts: ScriptStarter | None = None) -> None:
         self.lesson = lesson
+        self.scripts = scripts
         self.bus = bus or EventBus()
         self.events: list[Event] = []
         self._unsubscribe = self.bus.subscribe(self._on_event)
@@ -248,7 +261,12 @@ class LessonRunner:
         self.events.clear()  # predicates look at the events of the current cluster only
 
     def close(self) -> None:
+        self._stop_script()
         self._unsubscribe()
+
+    def _stop_script(self) -> None:
+        if self._wait is not None and self._wait.script is not None:
+            self._wait.script.stop()
 
     @property
     def cluster(self) -> Cluster:
@@ -261,6 +279,11 @@ class LessonRunner:
     @property
     def is_waiting(self) -> bool:
         return self.state == "waiting"
+
+    @property
+    def waiting_for_script(self) -> bool:
+        """A ``script`` is running (in the app): its requests are being served."""
+        return self._wait is not None and self._wait.script is not None
 
     @property
     def is_stopped(self) -> bool:
@@ -331,6 +354,26 @@ class LessonRunner:
                 if step.predicate.holds(self.context):
                     return self._end_wait(True)
                 return None
+        elif isinstance(command, c.Script):
+            path = resolve(command.path, self.lesson.path)
+            seconds = command.timeout / SECOND if command.timeout else SCRIPT_TIMEOUT
+            absent = missing(path)
+            if absent is not None:
+                result = StepResult(step.line, step.text, False, absent, started, started)
+            elif self.scripts is None:
+                ran = run_headless(self.cluster, path, seconds)
+                result = StepResult(step.line, step.text, ran.ok, ran.message, started, self.cluster.now)
+            else:
+                try:
+                    run = self.scripts(path, seconds)
+                except OSError as exc:
+                    result = StepResult(step.line, step.text, False, f"script {path.name} did not start: "
+                                        f"{exc.strerror or exc}", started, started)
+                else:
+                    done = Predicate(step.text, lambda ctx: run.poll() is not None)
+                    self._wait = _Wait(step, done, _SCRIPT_WAIT, self.cluster.now + _SCRIPT_WAIT, run)
+                    self._move("waiting")
+                    return None
         elif isinstance(command, c.Expect):
             assert step.check is not None
             problem = step.check.unknown_node(self.cluster, step.line)
@@ -377,6 +420,14 @@ class LessonRunner:
         wait is over (the predicate held or the timeout passed)."""
         if self._wait is None:
             return True
+        if self._wait.script is not None:
+            # Virtual time stands still for a script, as for any other step: each of its
+            # requests runs the cluster to its own answer, so the app ends where a
+            # headless run ends, whatever the frames did meanwhile.
+            if self._wait.script.poll() is None:
+                return False
+            self._end_wait(True)
+            return True
         predicate, deadline = self._wait.predicate, self._wait.deadline
         cluster = self.cluster
         end = min(deadline, cluster.now + duration)
@@ -391,7 +442,9 @@ class LessonRunner:
         return False
 
     def finish_wait(self) -> StepResult | None:
-        if self._wait is None:
+        """Skip to the end of the wait. A script is not skipped: it is a process whose
+        requests the app serves between frames (None while it runs)."""
+        if self._wait is None or self._wait.script is not None:
             return None
         step, deadline = self._wait.step, self._wait.deadline
         self.advance(max(0, deadline - self.cluster.now))
@@ -399,10 +452,14 @@ class LessonRunner:
 
     def _end_wait(self, held: bool) -> StepResult:
         assert self._wait is not None
-        step, _, timeout, deadline = self._wait
+        step, _, timeout, deadline, script = self._wait
         self._wait = None
         message = (f"held at {self.cluster.now / SECOND:.3f}s" if held else
                    f"timed out after {timeout / SECOND:g}s of virtual time")
+        if script is not None:
+            ran = script.poll()
+            assert ran is not None  # the wait ends when the script has
+            held, message = ran.ok, ran.message
         result = StepResult(step.line, step.text, held, message, deadline - timeout, self.cluster.now)
         self.results.append(result)
         self._move("ready")
@@ -434,6 +491,7 @@ class LessonRunner:
         cluster could not be copied (the caller re-runs the lesson instead)."""
         if point.cluster is None:
             return False
+        self._stop_script()
         self.executor.adopt(point.cluster.restore(), announce=False)
         self.events[:] = point.events  # after the swap: on_cluster is not told of a restore
         self.position = point.position

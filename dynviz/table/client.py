@@ -97,6 +97,44 @@ class TableClient:
     def describe_limits(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("DescribeLimits", self.engine.describe_limits, params))
 
+    # -- PartiQL
+
+    def execute_statement(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ExecuteStatement", self.engine.execute_statement, params))
+
+    def batch_execute_statement(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("BatchExecuteStatement", self.engine.batch_execute_statement, params))
+
+    def execute_transaction(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ExecuteTransaction", self.engine.execute_transaction, params))
+
+    # -- backups
+
+    def create_backup(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("CreateBackup", self.engine.create_backup, params))
+
+    def describe_backup(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeBackup", self.engine.describe_backup, params))
+
+    def list_backups(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ListBackups", self.engine.list_backups, params))
+
+    def delete_backup(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DeleteBackup", self.engine.delete_backup, params))
+
+    def restore_table_from_backup(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("RestoreTableFromBackup", self.engine.restore_table_from_backup, params))
+
+    def describe_continuous_backups(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeContinuousBackups", self.engine.describe_continuous_backups, params))
+
+    def update_continuous_backups(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("UpdateContinuousBackups", self.engine.update_continuous_backups, params))
+
+    def restore_table_to_point_in_time(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("RestoreTableToPointInTime", self.engine.restore_table_to_point_in_time,
+                                     params))
+
     # -- items
 
     def put_item(self, **params: Any) -> dict[str, Any]:

@@ -17,8 +17,11 @@ The parts, each its own module:
 * backfill.py: GSIs added (and backfilled) and removed by UpdateTable;
 * reads.py: GetItem and BatchGetItem;
 * query.py and keyconditions.py: Query and Scan, their bounds and pages;
+* recovery.py: a durable table's items found again after a restart;
 * expiry.py: UpdateTimeToLive, DescribeTimeToLive and the TTL sweep;
 * tagging.py: TagResource, UntagResource, ListTagsOfResource, DescribeLimits;
+* partiql.py: ExecuteStatement, BatchExecuteStatement, ExecuteTransaction;
+* backups.py: on-demand backups and point-in-time recovery, and restoring either;
 * transactions.py: TransactWriteItems and TransactGetItems (two phases, markers);
 * streamapi.py: the Streams API;
 * views.py: the snapshots views read each frame.
@@ -30,11 +33,14 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz.core.units import MS
 from dynviz.table.backfill import IndexChanges
+from dynviz.table.backups import Backups
 from dynviz.table.control import ControlPlane
 from dynviz.table.expiry import Expiry
+from dynviz.table.partiql import PartiQL
 from dynviz.table.propagation import IndexPropagation
 from dynviz.table.query import Queries
 from dynviz.table.reads import GetPlan, ItemReads
+from dynviz.table.recovery import recover
 from dynviz.table.state import GSI_DELAY, ITEM_COLLECTION_LIMIT, Catalog, Table, TableOptions
 from dynviz.table.store import ItemStore
 from dynviz.table.streamapi import StreamsApi
@@ -78,6 +84,9 @@ class TableEngine:
         self.expiry = Expiry(self.catalog, self.store, self.writes, cluster)
         self.writes.expiry = self.expiry
         self.transactions = Transactions(self.catalog, self.store, self.writes, cluster)
+        self.backups = Backups(self.catalog, self.store, cluster, self.control, self.writes)
+        self.writes.backups = self.backups
+        self.partiql = PartiQL(self)
 
     @property
     def now(self) -> int:
@@ -91,6 +100,11 @@ class TableEngine:
     def table(self, name: Any) -> Table:
         """The table called ``name``, or DynamoDB's error when there is none."""
         return self.catalog.table(name)
+
+    def recover(self, name: str) -> int:
+        """Find a durable table's items again after a restart (recovery.py); returns
+        how many live items it has."""
+        return recover(self, name)
 
     # -- control plane
 
@@ -126,6 +140,43 @@ class TableEngine:
 
     def describe_limits(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.tagging.describe_limits(p)
+
+    # -- PartiQL (partiql.py: statements translated into the operations above and below)
+
+    def execute_statement(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.partiql.execute_statement(p)
+
+    def batch_execute_statement(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.partiql.batch_execute_statement(p)
+
+    def execute_transaction(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.partiql.execute_transaction(p)
+
+    # -- backups and point-in-time recovery (backups.py)
+
+    def create_backup(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.create_backup(p)
+
+    def describe_backup(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.describe_backup(p)
+
+    def list_backups(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.list_backups(p)
+
+    def delete_backup(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.delete_backup(p)
+
+    def restore_table_from_backup(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.restore_table_from_backup(p)
+
+    def describe_continuous_backups(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.describe_continuous_backups(p)
+
+    def update_continuous_backups(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.update_continuous_backups(p)
+
+    def restore_table_to_point_in_time(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self.backups.restore_table_to_point_in_time(p)
 
     # -- items (a write also returns what a write-through cache must see)
 

@@ -95,10 +95,15 @@ class GlobalIndex:
         self.read_bucket = Bucket.new(ix.rcu, now) if provisioned else None
         self.write_bucket = Bucket.new(ix.wcu, now) if provisioned else None
 
+    @property
+    def prefix(self) -> bytes:
+        """``<table>#<index>@<incarnation>/``: what every group of this index starts with."""
+        return f"{self.table}#{self.ix.name}@{self.incarnation}/".encode()
+
     def group(self, pk_av: dict[str, Any]) -> bytes:
         """``<table>#<index>@<incarnation>/<index partition key>`` (names never hold
         ``# @ /``, so no table's or other index's group can be the same bytes)."""
-        return f"{self.table}#{self.ix.name}@{self.incarnation}/".encode() + key_bytes(pk_av)
+        return self.prefix + key_bytes(pk_av)
 
     def token(self, pk_av: dict[str, Any]) -> int:
         return token_of(self.group(pk_av))

@@ -165,10 +165,16 @@ class ItemStore:
         """Delete every object of one partition (a dropped table's, or with ``index``
         a dropped table's GSI partition, whose deletes are not waited on for success)."""
         for key, _ in list(self.runs(group, consistent=True)):
+            # A range read leaves no context with the client, so each key is read on its
+            # own first: the delete is then over what the read saw and supersedes it,
+            # rather than becoming a sibling of it (a client that never read or wrote
+            # the key, as after a restart, would otherwise leave the item resolvable).
+            client = self.index_client if index else self.client_name
+            self.cluster.get(key, client=client, r=self.cluster.config.n)
             if index:
-                self.cluster.delete(key, client=self.index_client)
+                self.cluster.delete(key, client=client)
             else:
-                res = self.cluster.delete(key, client=self.client_name)
+                res = self.cluster.delete(key, client=client)
                 if not res.ok:
                     raise InternalServerError(f"Internal server error (deleting item {key!r}: {res.error})")
             self._decoded.pop(key, None)

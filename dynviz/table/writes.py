@@ -52,6 +52,7 @@ from dynviz.table.values import (
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
+    from dynviz.table.backups import Backups
     from dynviz.table.expiry import Expiry
 
 MAX_BATCH_WRITE = 25
@@ -90,6 +91,8 @@ class ItemWrites:
     options: TableOptions
     expiry: Expiry | None = None
     """Told of every item written while its table has TTL on (set by the engine)."""
+    backups: Backups | None = None
+    """Told of every item change, for point-in-time recovery (set by the engine)."""
 
     # -- the operations
 
@@ -348,6 +351,22 @@ class ItemWrites:
             self._record(t, pk_av, old, new, by_service)
         return changed
 
+    def load(self, t: Table, item: Item) -> None:
+        """Write ``item`` into a table being restored from a backup (backups.py): a
+        write on the ring like any other, but with no capacity spent and no condition."""
+        pk_av, sk, sk_av = t.key_parts(item)
+        self._apply(t, pk_av, sk, sk_av, None, item)
+
+    def restore(self, t: Table, pk_av: dict[str, Any], item: Item) -> None:
+        """Record ``item``, already stored, as a write of it would (recovery.py), but
+        with no stream record: it was written before the table layer restarted."""
+        stream, t.stream = t.stream, None
+        try:
+            self._record(t, pk_av, None, item)
+        finally:
+            t.stream = stream
+        t.stats.writes -= 1  # counted by _record, but no client wrote it
+
     def _record(self, t: Table, pk_av: dict[str, Any], old: Item | None, new: Item | None,
                 by_service: bool = False) -> None:
         t.version += 1
@@ -388,3 +407,5 @@ class ItemWrites:
             self.indexes.schedule(t, old, new, now, self.catalog.write_seq)
         if new is not None and t.ttl_attribute is not None and self.expiry is not None:
             self.expiry.watch(t, new)
+        if self.backups is not None:
+            self.backups.record(t, old, new)

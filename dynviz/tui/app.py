@@ -201,6 +201,14 @@ class DynvizApp(App[None]):
         if self.welcome and self.progress.show_welcome:
             self.call_after_refresh(self.action_welcome)  # over the main screen, drawn once
 
+    def dynamodb_url(self) -> str:
+        if self.dynamodb is None:
+            from dynviz.tui.dynamodb import listen
+
+            self.dynamodb = AppEndpoint(listen("127.0.0.1", 0))
+            self.run_worker(self.dynamodb.start(self), name="dynamodb", exit_on_error=True)
+        return self.dynamodb.url
+
     async def on_unmount(self) -> None:
         if self.dynamodb is not None:
             await self.dynamodb.stop()

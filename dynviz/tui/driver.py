@@ -91,6 +91,12 @@ class Host(Protocol):
         """Refresh every panel now (after a seek, a step, a restored checkpoint)."""
         ...
 
+    def dynamodb_url(self) -> str:
+        """The URL of the app's DynamoDB endpoint, which starts serving on a free
+        loopback port if the app was started without ``--dynamodb`` (a lesson's
+        ``script`` needs one)."""
+        ...
+
     def cluster_replaced(self) -> None:
         """The driver's cluster is a new object (a ``cluster`` command, a checkpoint
         restored): panels and the tape start over."""

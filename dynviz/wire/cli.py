@@ -15,14 +15,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
+    from dynviz.table.client import TableClient
+    from dynviz.wire.journal import TableJournal
 
 DESCRIPTION = """\
 Serve DynamoDB's HTTP API (JSON 1.0, as boto3, the AWS CLI and PynamoDB speak it) on an
 embedded Dynamo cluster: each request runs through the table layer as a quorum read or
 write on the item's preference list. Point a client at it with --endpoint-url
-http://HOST:PORT (boto3: endpoint_url=...). SigV4: any Authorization header is accepted
-(the signature is not checked yet) and one is required, as DynamoDB requires one; use any
-access key, secret and region. Served: CreateTable, DescribeTable, ListTables,
+http://HOST:PORT (boto3: endpoint_url=...). SigV4: with --credentials FILE every request
+must be signed with a key pair of that file (an AWS credentials file, as ~/.aws/credentials)
+and a wrongly signed one gets DynamoDB's refusal; without it any signature is accepted (an
+Authorization header is still required, as DynamoDB requires one), so use any access key,
+secret and region. Served: CreateTable, DescribeTable, ListTables,
 UpdateTable, DeleteTable, PutItem, GetItem, UpdateItem, DeleteItem, BatchGetItem,
 BatchWriteItem, Query, Scan, DescribeEndpoints, and Streams' ListStreams, DescribeStream, GetShardIterator,
 GetRecords (prefix DynamoDBStreams_20120810 on the same port). Other operations answer
@@ -62,14 +66,20 @@ def _seed(text: str) -> int:
 def add_dynamodb_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1, this machine only; nothing is "
-                             "authenticated, so anyone who can reach another address can read and write)")
+                        help="address to listen on (default 127.0.0.1, this machine only; without "
+                             "--credentials nothing is authenticated, so anyone who can reach another address "
+                             "can read and write)")
     parser.add_argument("--port", type=_port, default=8000, help="port (default 8000, DynamoDB Local's; 0: any free one)")
     parser.add_argument("--nodes", type=_nodes, default=8, help="nodes in the cluster, N3 R2 W2 (default 8)")
     parser.add_argument("--seed", type=_seed, default=0, help="seed of the cluster (default 0)")
     parser.add_argument("--data", metavar="DIR", default=None,
-                        help="durable nodes: each keeps its versions and hints in DIR/<node>.sqlite "
-                             "(table definitions are not kept yet: a restarted server starts with no tables)")
+                        help="durable nodes: each keeps its versions and hints in DIR/<node>.sqlite, and "
+                             "DIR/tables.sqlite keeps the table definitions, so a restarted server has its "
+                             "tables and items again (stream records from before a restart are not kept)")
+    parser.add_argument("--credentials", metavar="FILE", default=None,
+                        help="check each request's SigV4 signature against the key pairs of FILE, an AWS "
+                             "credentials file (every profile's aws_access_key_id / aws_secret_access_key); "
+                             "default: accept any signature")
     parser.add_argument("--clock", choices=("wall", "requests"), default="wall",
                         help="wall: virtual time follows the wall clock while serving (default); requests: it "
                              "moves only while requests run, so the same requests give the same answers")
@@ -126,20 +136,34 @@ def main_dynamodb(args: argparse.Namespace) -> int:
     from dynviz.table.connect import make_client
     from dynviz.wire.operations import Endpoint
     from dynviz.wire.server import WireServer, serve
+    from dynviz.wire.sigv4 import Credentials
 
+    credentials = Credentials.from_file(args.credentials) if args.credentials is not None else None
     try:
         cluster = cluster_for(args.nodes, args.seed, args.data)
     except OSError as exc:
         raise ValueError(f"--data {args.data}: {exc.strerror or exc}") from None
-    server = WireServer(Endpoint(make_client(cluster)), clock=args.clock)
-    if not _loopback(args.host):
+    client = make_client(cluster)
+    journal = None
+    if args.data is not None:
+        try:
+            journal, found = _reopen(args.data, client)
+        except ValueError:
+            cluster.close()
+            raise
+        for name, items in found.items():
+            print(f"dynviz: table {name} found again on {args.data}: {items} item(s)", flush=True)
+    server = WireServer(Endpoint(client, journal), clock=args.clock, credentials=credentials)
+    if credentials is None and not _loopback(args.host):
         print(f"dynviz: warning: listening on {args.host}: signatures are not checked, so anyone who can reach "
               "this address can read and write every table", file=sys.stderr)
 
     def ready(port: int) -> None:
         where = f" on {args.data}" if args.data else ""
+        signed = (f"signatures checked against {len(credentials.keys)} key(s)" if credentials is not None
+                  else "any signature accepted")
         print(f"dynviz: DynamoDB endpoint on http://{args.host}:{port} ({args.nodes} nodes{where}, "
-              f"seed {args.seed}; Ctrl+C stops)", flush=True)
+              f"seed {args.seed}, {signed}; Ctrl+C stops)", flush=True)
 
     restore = _stop_on_sigterm()
     try:
@@ -150,5 +174,20 @@ def main_dynamodb(args: argparse.Namespace) -> int:
         print("dynviz: stopped", file=sys.stderr)
     finally:
         restore()
+        if journal is not None:
+            journal.close()
         cluster.close()
     return 0
+
+
+def _reopen(data: str, client: TableClient) -> tuple[TableJournal, dict[str, int]]:
+    """The journal of ``data`` and the tables it makes again, with their items found."""
+    import sqlite3
+
+    from dynviz.wire.journal import TableJournal
+
+    try:
+        journal = TableJournal(data)
+        return journal, journal.replay(client)
+    except sqlite3.Error as exc:
+        raise ValueError(f"--data {data}: cannot use the table journal: {exc}") from None

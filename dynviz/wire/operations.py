@@ -22,6 +22,7 @@ from dynviz.wire.shapes import json_value, request_in, response_out
 
 if TYPE_CHECKING:
     from dynviz.table.client import TableClient
+    from dynviz.wire.journal import TableJournal
     from dynviz.wire.protocol import Reply
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,17 @@ SERVED: dict[str, dict[str, str]] = {
         "UntagResource": "untag_resource",
         "ListTagsOfResource": "list_tags_of_resource",
         "DescribeLimits": "describe_limits",
+        "ExecuteStatement": "execute_statement",
+        "BatchExecuteStatement": "batch_execute_statement",
+        "ExecuteTransaction": "execute_transaction",
+        "CreateBackup": "create_backup",
+        "DescribeBackup": "describe_backup",
+        "ListBackups": "list_backups",
+        "DeleteBackup": "delete_backup",
+        "RestoreTableFromBackup": "restore_table_from_backup",
+        "DescribeContinuousBackups": "describe_continuous_backups",
+        "UpdateContinuousBackups": "update_continuous_backups",
+        "RestoreTableToPointInTime": "restore_table_to_point_in_time",
         "PutItem": "put_item",
         "GetItem": "get_item",
         "UpdateItem": "update_item",
@@ -60,15 +72,15 @@ SERVED: dict[str, dict[str, str]] = {
 """Service -> operation -> the table client's method."""
 
 NOT_YET = frozenset({
-    "BatchExecuteStatement", "CancelBulkOperation", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy",
-    "DescribeBackup", "DescribeBulkOperation", "DescribeContinuousBackups", "DescribeContributorInsights",
+    "CancelBulkOperation", "CreateGlobalTable", "DeleteResourcePolicy",
+    "DescribeBulkOperation", "DescribeContributorInsights",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
     "DescribeKinesisStreamingDestination", "DescribeTableReplicaAutoScaling",
     "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
-    "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
-    "ListBackups", "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
-    "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime",
-    "SearchVectors", "StartBulkPutItems", "UpdateContinuousBackups",
+    "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
+    "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
+    "PutResourcePolicy",
+    "SearchVectors", "StartBulkPutItems",
     "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
     "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling",
 })
@@ -102,8 +114,11 @@ class Endpoint:
     simulation until the table layer has its answer. Not thread-safe by design: the
     server calls it for one request at a time."""
 
-    def __init__(self, client: TableClient) -> None:
+    def __init__(self, client: TableClient, journal: TableJournal | None = None) -> None:
+        """``journal``: where a durable server keeps the control-plane requests that
+        succeeded, so a restart has its tables again (journal.py)."""
         self.client = client
+        self.journal = journal
         self._ids = itertools.count(1)  # next() on a count is atomic: the loop thread may take ids too
 
     def request_id(self) -> str:
@@ -124,6 +139,8 @@ class Endpoint:
                 raise WireError("UnknownOperationException",
                                 f"dynviz does not serve {call.operation} yet (issue 19 lists what is to come)")
             out = getattr(self.client, method_name)(**request_in(call.params))
+            if self.journal is not None:
+                self.journal.record(call.operation, call.params, self.client)
             return reply(response_out(out), rid)
         except WireError as err:
             return error_reply(err, rid)

@@ -12,7 +12,8 @@ the code after ``#``):
   ``X-Amz-Target: DynamoDB_20120810.<Operation>`` or, for Streams,
   ``DynamoDBStreams_20120810.<Operation>``.
 - A SigV4 ``Authorization`` header must be present (else
-  ``MissingAuthenticationTokenException``); its signature is not checked yet.
+  ``MissingAuthenticationTokenException``); its signature is checked by
+  :mod:`dynviz.wire.sigv4` when the server was given credentials, and not otherwise.
 - Success: 200, the JSON body, ``x-amz-crc32`` (CRC32 of the body bytes, which botocore
   verifies) and ``x-amzn-RequestId``.
 - Errors: ``{"__type": "<namespace>#<Code>", "message": ...}``, 400 for what the caller
@@ -43,6 +44,9 @@ _NAMESPACE = {
     "SerializationException": SERVICE,
     "UnknownOperationException": SERVICE,
     "MissingAuthenticationTokenException": SERVICE,
+    "UnrecognizedClientException": SERVICE,
+    "InvalidSignatureException": SERVICE,
+    "IncompleteSignatureException": SERVICE,
 }
 _STATUS = {"InternalServerError": 500, "ServiceUnavailable": 503}
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -33,12 +34,14 @@ from typing import TYPE_CHECKING, TypeVar
 from aiohttp import web
 
 from dynviz.core.units import SECOND
+from dynviz.wire import sigv4
 from dynviz.wire.observe import wire_request
 from dynviz.wire.operations import Endpoint
 from dynviz.wire.protocol import MAX_BODY, Reply, WireError, error_reply
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
+    from dynviz.wire.sigv4 import Credentials
 
 CLOCKS = ("wall", "requests", "host")
 """``host``: whoever runs the server moves virtual time (the app, on its own clock)."""
@@ -53,18 +56,21 @@ class WireServer:
     """DynamoDB's HTTP API on one endpoint (its table client, its cluster)."""
 
     def __init__(self, endpoint: Endpoint | Callable[[], Endpoint], clock: str = "wall",
-                 max_body: int = MAX_BODY, *, inline: bool = False) -> None:
+                 max_body: int = MAX_BODY, *, inline: bool = False,
+                 credentials: Credentials | None = None) -> None:
         """``endpoint``: the endpoint, or what returns the current one (the app's
         cluster can be replaced by a ``cluster`` command). ``inline``: run each request
         on the event loop's own thread instead of a worker thread, for a host whose
         loop is the one thread that touches the cluster (the app: a request then runs
-        between two frames, never during one)."""
+        between two frames, never during one). ``credentials``: check each request's
+        SigV4 signature against these keys (None: accept any signature)."""
         if clock not in CLOCKS:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {clock!r}")
         self._endpoint = endpoint
         self.clock = clock
         self.max_body = max_body
         self.inline = inline
+        self.credentials = credentials
         self._origin = (time.monotonic(), 0)  # set when the application starts
         self._lock: asyncio.Lock | None = None
         self._worker: ThreadPoolExecutor | None = None
@@ -145,6 +151,10 @@ class WireServer:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._too_large()
+        if self.credentials is not None:
+            refused = self._unsigned(request, body)
+            if refused is not None:
+                return refused
 
         def serve() -> Reply:
             self._follow()
@@ -162,6 +172,21 @@ class WireServer:
             return answer
 
         return _response(await self._run(serve))
+
+    def _unsigned(self, request: web.Request, body: bytes) -> web.Response | None:
+        """DynamoDB's refusal of a request not signed with a configured key, or None.
+        The server's wall clock dates it: signatures are about the real world, not the
+        cluster's virtual time."""
+        assert self.credentials is not None
+        headers: dict[str, list[str]] = {}
+        for name, value in request.headers.items():
+            headers.setdefault(name.lower(), []).append(value)
+        try:
+            sigv4.check(self.credentials, request.method, request.raw_path.partition("?")[0],
+                        request.query_string, headers, body, dt.datetime.now(dt.UTC))
+        except WireError as err:
+            return _response(error_reply(err, self.endpoint.request_id()))
+        return None
 
     def _too_large(self) -> web.Response:
         err = WireError("RequestEntityTooLargeException",

@@ -3,7 +3,7 @@
 On the wire a binary value is base64 text (``{"B": "AAE="}``) and a timestamp is
 seconds since the epoch; the table client (boto3's shapes) takes and gives ``bytes``
 and ``datetime``. Requests are decoded only where the API puts attribute values (an
-item, a key, expression values, the legacy conditions), so an attribute that happens
+item, a key, expression values, the legacy conditions, PartiQL parameters), so an attribute that happens
 to be named ``B`` is never mistaken for a binary value; responses are encoded whole,
 since JSON has no ``bytes`` or ``datetime`` anywhere.
 """
@@ -128,6 +128,11 @@ def request_in(params: dict[str, Any]) -> dict[str, Any]:
             out[name] = _conditions_in(out[name], name)
     if "RequestItems" in out:
         out["RequestItems"] = _request_items_in(out["RequestItems"])
+    if isinstance(out.get("Parameters"), list):  # PartiQL's ``?`` values
+        out["Parameters"] = [value_in(v, f"Parameters[{i}]") for i, v in enumerate(out["Parameters"])]
+    for name in ("Statements", "TransactStatements"):  # PartiQL batches and transactions
+        if isinstance(out.get(name), list):
+            out[name] = [request_in(s) if isinstance(s, dict) else s for s in out[name]]
     return out
 
 

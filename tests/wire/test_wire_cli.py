@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def test_data_puts_the_nodes_on_sqlite(tmp_path: Path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=10)
-    assert sorted(p.name for p in data.glob("*.sqlite")) == ["n1.sqlite", "n2.sqlite", "n3.sqlite"]
+    assert sorted(p.name for p in data.glob("*.sqlite")) == ["n1.sqlite", "n2.sqlite", "n3.sqlite", "tables.sqlite"]
 
 
 def test_a_port_in_use_is_one_line_on_stderr(capsys: pytest.CaptureFixture[str]):
@@ -98,12 +99,34 @@ def test_bad_options_are_refused_at_the_edge(args: list[str], message: str, caps
     assert message in capsys.readouterr().err
 
 
-def test_help_says_signatures_are_not_checked(capsys: pytest.CaptureFixture[str]):
+def test_help_says_when_signatures_are_checked(capsys: pytest.CaptureFixture[str]):
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(["dynamodb", "--help"])
     assert exc.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "any Authorization header is accepted (the signature is not checked yet)" in text
+    assert "with --credentials FILE every request must be signed" in text
+    assert "without it any signature is accepted" in text
+
+
+def test_a_bad_credentials_file_is_one_line_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    (tmp_path / "creds").write_text("[default]\naws_access_key_id = AKID\n")
+    assert main(["dynamodb", "--port", "0", "--credentials", str(tmp_path / "creds")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dynviz: error: credentials file") and "needs both" in err
+    assert "Traceback" not in err
+
+
+def test_with_credentials_the_server_refuses_an_unsigned_request(tmp_path: Path):
+    (tmp_path / "creds").write_text("[default]\naws_access_key_id = AKID\naws_secret_access_key = s\n")
+    proc, url = start("--credentials", str(tmp_path / "creds"))
+    try:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            list_tables(url)
+        assert refused.value.code == 400
+        assert json.loads(refused.value.read())["__type"].endswith("#UnrecognizedClientException")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
 
 
 def test_defaults_bind_loopback_on_dynamodb_locals_port():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dynviz import commands as c
@@ -28,6 +29,7 @@ from dynviz.core.units import SECOND
 from dynviz.events import EventBus
 from dynviz.executor import Outcome
 from dynviz.session.lesson import Lesson, LessonRunner, RunnerCheckpoint, Step, StepResult
+from dynviz.session.scripts import ScriptRun
 from dynviz.tui.driver import Cue
 from dynviz.tui.drivers.sim import SimDriver
 from dynviz.tui.journal import LogLine
@@ -60,13 +62,25 @@ class LessonDriver(SimDriver):
     def __init__(self, lesson: Lesson, *, progress: Progress | None = None, playing: bool = True,
                  speed: float = 1.0) -> None:
         self.lesson = lesson
-        self.runner = LessonRunner(lesson, EventBus())
+        self.runner = LessonRunner(lesson, EventBus(), scripts=self._start_script)
         super().__init__(self.runner.executor, playing=playing, speed=speed)
         self.progress = progress
         self._own_on_cluster = self.runner.executor.on_cluster
         self.runner.executor.on_cluster = self._on_cluster
         self._stops: dict[int, _Stop] = {}
         self._started = False
+
+    def _start_script(self, path: Path, seconds: float) -> ScriptRun:
+        """A lesson's script, against the app's own endpoint: its requests are served
+        between frames and drawn like any other (dynviz/tui/dynamodb.py)."""
+        if self.host is None:
+            raise OSError("the app has not started")
+        url = self.host.dynamodb_url()
+        run = ScriptRun(path, url, seconds)
+        # In the log as it starts, before the requests it sends (not when it ends).
+        self.host.journal.add(self.cluster.now, "command", f"> script {path.name} (python {path.name} {url})",
+                              rank=0)
+        return run
 
     @property
     def title(self) -> str:
@@ -156,8 +170,12 @@ class LessonDriver(SimDriver):
         command = step.command
         if isinstance(command, c.Say):
             return  # the narration is on screen (and a Narration event is in the log)
-        if not isinstance(command, (c.Expect, c.WaitUntil)):
+        if not isinstance(command, (c.Expect, c.WaitUntil, c.Script)):
             journal.add(result.started, "command", f"> {step.text}", rank=0)
+        if isinstance(command, c.Script):  # its start is journaled already; here its output
+            for line in result.message.splitlines():
+                journal.add(result.time, "result" if result.ok else "error", line, rank=2)
+            return
         text = result.message.splitlines()[0] if result.message else ""
         if isinstance(command, (c.Expect, c.WaitUntil)):
             text = f"{'✓' if result.ok else '✗'} {step.text}" + (f": {text}" if text else "")
@@ -214,6 +232,10 @@ class LessonDriver(SimDriver):
         if self.job is not None:
             self.tell("a command is still running: escape stops it", "warning")
             return
+        if runner.waiting_for_script:
+            self.tell("the lesson's script is still running: its requests appear in the log as they are "
+                      "served", timeout=3)
+            return
         if runner.is_waiting:
             before = len(runner.results)
             runner.finish_wait()  # skip to the end of the wait
@@ -261,6 +283,9 @@ class LessonDriver(SimDriver):
             if self.runner.is_waiting:
                 self.runner.finish_wait()
             self._journal_since(before)
+        # Scripts ran headless on the way (a wait that cannot be skipped would stall the
+        # re-run); from here on they run against the app's endpoint again.
+        self.runner.scripts = self._start_script
         self._arrive()
         self.redraw()
 
@@ -276,6 +301,11 @@ class LessonDriver(SimDriver):
             self._run_job()
             return
         runner = self.runner
+        if runner.waiting_for_script:  # whether playing or not: the script is a real process
+            if runner.advance(0):
+                self._journal_since(len(runner.results) - 1)
+                self._forward()
+            return
         if not runner.is_waiting or not self.playing:
             return
         before = len(runner.results)

@@ -104,8 +104,13 @@ class LessonPanel(Widget, can_focus=True):
             t.append("✓ ", style="bold green")
             t.append(" · ".join(passed) + "\n", style="green")
         step = runner.current_step
-        if runner.is_waiting and step is not None:
-            assert isinstance(step.command, c.WaitUntil)  # a runner waits only on a wait until
+        if runner.waiting_for_script and step is not None:
+            assert isinstance(step.command, c.Script)
+            t.append("◔ running ", style="bold cyan")
+            t.append(step.command.path, style="bold")
+            t.append("  (its requests appear in the Log panel as they are served)", style="dim")
+        elif runner.is_waiting and step is not None:
+            assert isinstance(step.command, c.WaitUntil)  # a runner waits on a wait until or a script
             t.append("◔ waiting until ", style="bold cyan")
             t.append(step.command.predicate, style="bold")
             t.append(f"  t={runner.cluster.now / 1e6:.3f}s", style="cyan")
