@@ -7,8 +7,8 @@ The wording is botocore's (``Invalid type for parameter X, value: ..., type: ...
 valid types: ...``; ``Missing required parameter in input: "X"``), the parameter
 named by its path in the request (``RequestItems.orders[0].PutRequest``).
 
-The checks shared by several operations live here too: placeholders, the legacy
-parameters dynviz refuses, ConsistentRead and Limit.
+The checks shared by several operations live here too: placeholders, ConsistentRead
+and Limit. (The legacy parameters are translated into expressions by legacy.py.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dynviz.table.errors import ValidationException, invalid_type
 from dynviz.table.expressions import Path, Placeholders, parse_projection
 
 __all__ = ["a_list", "a_map", "a_str", "an_int", "consistent_read", "invalid_type", "limit", "placeholders",
-           "projection", "refuse_legacy", "required"]
+           "projection", "required"]
 
 
 def a_map(value: Any, param: str) -> dict[str, Any]:
@@ -63,14 +63,6 @@ def placeholders(p: dict[str, Any], used_any: bool) -> Placeholders:
         if names is not None:
             raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
     return Placeholders(names, values)
-
-
-def refuse_legacy(p: dict[str, Any], *names: str) -> None:
-    """dynviz speaks expressions only: the pre-expression parameters are refused."""
-    for n in names:
-        if p.get(n) is not None:
-            raise ValidationException(f"dynviz supports expressions only: the legacy parameter {n} is not supported; "
-                                      "use the expression parameters instead")
 
 
 def projection(p: dict[str, Any]) -> tuple[list[Path] | None, Placeholders]:

@@ -32,7 +32,8 @@ from dynviz.table.expressions import (
 )
 from dynviz.table.indexes import INDEX_ENTRY_OVERHEAD
 from dynviz.table.keyconditions import SortCondition, bounds, byte_bounds, in_bounds, key_condition
-from dynviz.table.params import consistent_read, invalid_type, limit, refuse_legacy
+from dynviz.table.legacy import translate_query, translate_scan
+from dynviz.table.params import consistent_read, invalid_type, limit
 from dynviz.table.schema import IndexDef
 from dynviz.table.state import Catalog, Table
 from dynviz.table.store import READ_CHUNK, ItemStore
@@ -172,7 +173,7 @@ class Queries:
 
     def query(self, p: dict[str, Any]) -> dict[str, Any]:
         t = self.catalog.table(p.get("TableName"))
-        refuse_legacy(p, "KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator")
+        p = translate_query(p, t.schema)
         consistent = consistent_read(p)
         ix = _index(t, p, consistent)
         kce = p.get("KeyConditionExpression")
@@ -237,7 +238,7 @@ class Queries:
 
     def scan(self, p: dict[str, Any]) -> dict[str, Any]:
         t = self.catalog.table(p.get("TableName"))
-        refuse_legacy(p, "ScanFilter", "AttributesToGet", "ConditionalOperator")
+        p = translate_scan(p)
         consistent = consistent_read(p)
         ix = _index(t, p, consistent)
         ph = Placeholders(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues"))

@@ -14,7 +14,8 @@ from dynviz.table.accounting import charge_read, consumed, return_consumed, thro
 from dynviz.table.capacity import read_units
 from dynviz.table.errors import ProvisionedThroughputExceededException, ValidationException
 from dynviz.table.expressions import Path, project
-from dynviz.table.params import a_map, consistent_read, projection, refuse_legacy, required
+from dynviz.table.legacy import translate_get
+from dynviz.table.params import a_map, consistent_read, projection, required
 from dynviz.table.state import Catalog, Table
 from dynviz.table.store import ItemStore
 from dynviz.table.values import Item, copy_item, item_size, key_native
@@ -60,7 +61,7 @@ class ItemReads:
 
     def get_item(self, p: dict[str, Any]) -> dict[str, Any]:
         t = self.catalog.table(p.get("TableName"))
-        refuse_legacy(p, "AttributesToGet")
+        p = translate_get(p)
         key = t.schema.check_key(required(p, "Key"))
         paths, ph = projection(p)
         ph.check_unused()
@@ -87,7 +88,7 @@ class ItemReads:
         for name, spec in req.items():
             t = self.catalog.table(name)
             spec = a_map(spec, f"RequestItems.{name}")
-            refuse_legacy(spec, "AttributesToGet")
+            asked = translate_get(spec)  # spec itself is kept for UnprocessedKeys
             keys_raw = spec.get("Keys")
             if not isinstance(keys_raw, list) or not keys_raw:
                 raise ValidationException("1 validation error detected: Value at 'requestItems." + name + ".member.keys' "
@@ -100,9 +101,9 @@ class ItemReads:
                     raise ValidationException("Provided list of item keys contains duplicates")
                 seen.add(ident)
             total += len(keys)
-            paths, ph = projection(spec)
+            paths, ph = projection(asked)
             ph.check_unused()
-            plans.append(GetPlan(t, spec, keys, paths, consistent_read(spec)))
+            plans.append(GetPlan(t, spec, keys, paths, consistent_read(asked)))
         if total > MAX_BATCH_GET:
             raise ValidationException("Too many items requested for the BatchGetItem call")
         return plans

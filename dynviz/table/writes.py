@@ -35,7 +35,8 @@ from dynviz.table.errors import (
 )
 from dynviz.table.expressions import apply_update, evaluate, parse_condition, parse_update
 from dynviz.table.indexes import entry_size
-from dynviz.table.params import a_map, placeholders, refuse_legacy, required
+from dynviz.table.legacy import translate_update, translate_write
+from dynviz.table.params import a_map, placeholders, required
 from dynviz.table.propagation import IndexPropagation
 from dynviz.table.state import Catalog, Table, TableOptions
 from dynviz.table.store import ItemStore
@@ -98,7 +99,7 @@ class ItemWrites:
     def put_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
         """Returns the response and the item now stored (for a write-through cache)."""
         t = self.catalog.table(p.get("TableName"))
-        refuse_legacy(p, "Expected", "ConditionalOperator")
+        p = translate_write(p)
         item = check_item(required(p, "Item"))
         t.schema.check_item_keys(item)
         if item_size(item) > MAX_ITEM_BYTES:
@@ -111,7 +112,7 @@ class ItemWrites:
     def delete_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
         """Returns the response and the key deleted (for a write-through cache)."""
         t = self.catalog.table(p.get("TableName"))
-        refuse_legacy(p, "Expected", "ConditionalOperator")
+        p = translate_write(p)
         key = t.schema.check_key(required(p, "Key"))
         out, _ = self._write_one(t, p, key, None, lambda old, base: base)
         return out, key
@@ -119,7 +120,7 @@ class ItemWrites:
     def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
         """Returns the response and the item now stored (for a write-through cache)."""
         t = self.catalog.table(p.get("TableName"))
-        refuse_legacy(p, "Expected", "ConditionalOperator", "AttributeUpdates")
+        p = translate_update(p, t.schema)
         s = t.schema
         key = s.check_key(required(p, "Key"))
         upd_text, cond_text = p.get("UpdateExpression"), p.get("ConditionExpression")
