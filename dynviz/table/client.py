@@ -106,9 +106,8 @@ class TableClient:
         return self._meta(out)
 
     def update_item(self, **params: Any) -> dict[str, Any]:
-        out, item = self._call("UpdateItem", self.engine.update_item, params)
-        if self._write_through:
-            self._after_write(params["TableName"], self.engine.tables[params["TableName"]].schema.key_of(item), item)
+        out, key, item = self._call("UpdateItem", self.engine.update_item, params)
+        self._after_write(params["TableName"], key, item)
         return self._meta(out)
 
     def delete_item(self, **params: Any) -> dict[str, Any]:

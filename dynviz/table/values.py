@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from decimal import Context, Decimal, InvalidOperation
+import re
+from decimal import Context, Decimal
 from typing import Any
 
 from dynviz.table.errors import ValidationException
@@ -27,6 +28,8 @@ SCALAR_KEY_TYPES = ("S", "N", "B")
 TYPES = ("S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS")
 _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
 _DECIMAL = Context(prec=38)
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+"""The text of a number: digits with an optional point, sign and exponent."""
 
 Item = dict[str, dict[str, Any]]
 
@@ -39,12 +42,10 @@ def to_decimal(text: str) -> Decimal:
     """Parse a DynamoDB number string, enforcing its range and precision."""
     if not isinstance(text, str):
         raise _bad(f"Invalid type for parameter N, value: {text!r}, type: {type(text)}, valid types: <class 'str'>")
-    try:
-        d = Decimal(text.strip())
-    except InvalidOperation:
-        raise _bad("A value provided cannot be converted into a number") from None
-    if not d.is_finite() or not text.strip():
-        raise _bad("A value provided cannot be converted into a number")
+    # Decimal() would forgive surrounding spaces, "NaN" and "Infinity"; DynamoDB takes none
+    if not _NUMBER.fullmatch(text):
+        raise _bad(f"The parameter cannot be converted to a numeric value: {text}")
+    d = Decimal(text)
     if d == 0:
         return Decimal(0)
     # Not normalize(): it rounds to the context's precision (28 by default), so a

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dynviz.table.errors import ValidationException, invalid_type
-from dynviz.table.expressions.checks import check_between, check_func, type_word
+from dynviz.table.expressions.checks import check_between, check_compare, check_func, type_word
 from dynviz.table.expressions.nodes import (
     Action,
     And,
@@ -200,7 +200,7 @@ class Parser:
         t = self.tok
         if t.kind == "sym" and t.text in COMPARATORS:
             self.pos += 1
-            return Compare(t.text, left, self.operand())
+            return check_compare(Compare(t.text, left, self.operand()), self.kind)
         if self.is_kw("BETWEEN"):
             self.pos += 1
             low = self.operand()
@@ -273,16 +273,16 @@ class Parser:
         if self.is_func():
             name = self.tok.text
             if name == "if_not_exists":
-                f = self.func_call({"if_not_exists": 2}, self.set_value)
+                f = self.func_call({"if_not_exists": 2}, self.set_term)
                 if not isinstance(f.args[0], Path):
                     raise self.fail("Operator or function requires a document path; operator or function: if_not_exists")
                 return IfNotExists(f.args[0], f.args[1])
             if name == "list_append":
-                f = self.func_call({"list_append": 2}, self.set_value)
+                f = self.func_call({"list_append": 2}, self.set_term)
                 return ListAppend(f.args[0], f.args[1])
             if name == "size":
                 raise self.fail("The function is not allowed in an update expression; function: size")
-            self.func_call({}, self.set_value)  # raises with the right message
+            self.func_call({}, self.set_term)  # raises with the right message
         t = self.tok
         if t.kind == "attrvalue":
             return self.value_ref()
@@ -291,16 +291,27 @@ class Parser:
         raise self.error()
 
 
+def _shown(path: Path) -> str:
+    """A path as DynamoDB lists it in messages: ``[a, b, [0]]``."""
+    return "[" + ", ".join(f"[{x}]" if isinstance(x, int) else x for x in path.parts) + "]"
+
+
 def _check_overlaps(p: Parser, paths: list[Path]) -> None:
-    """No path of an update or a projection may be, or lie inside, another of them."""
+    """No path of an update or a projection may be, or lie inside, another of them
+    ("overlap"), nor read one step as a map key where another reads it as a list index
+    ("conflict": no item could have both)."""
     for i, a in enumerate(paths):
         for b in paths[i + 1:]:
-            n = min(len(a.parts), len(b.parts))
-            if a.parts[:n] == b.parts[:n]:
-                one = "[" + ", ".join(str(x) for x in a.parts) + "]"
-                two = "[" + ", ".join(str(x) for x in b.parts) + "]"
+            for x, y in zip(a.parts, b.parts, strict=False):
+                if x == y and type(x) is type(y):
+                    continue
+                if isinstance(x, int) != isinstance(y, int):
+                    raise p.fail("Two document paths conflict with each other; must remove or rewrite one of these "
+                                 f"paths; path one: {_shown(a)}, path two: {_shown(b)}")
+                break
+            else:
                 raise p.fail("Two document paths overlap with each other; must remove or rewrite one of these paths; "
-                             f"path one: {one}, path two: {two}")
+                             f"path one: {_shown(a)}, path two: {_shown(b)}")
 
 
 # ---------------------------------------------------------------- parse entry points
@@ -333,7 +344,7 @@ def _resolve(node: Any, kind: str, ph: Placeholders) -> Any:
     if isinstance(node, (Path, Size)):
         return node
     if isinstance(node, Compare):
-        return Compare(node.op, _resolve(node.left, kind, ph), _resolve(node.right, kind, ph))
+        return check_compare(Compare(node.op, _resolve(node.left, kind, ph), _resolve(node.right, kind, ph)), kind)
     if isinstance(node, Between):
         parts = (_resolve(x, kind, ph) for x in (node.operand, node.low, node.high))
         return check_between(Between(*parts), kind)
