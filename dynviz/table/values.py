@@ -78,8 +78,29 @@ def _b(value: Any, where: str) -> bytes:
                "valid types: <class 'bytes'>, <class 'bytearray'>, file-like object")
 
 
-def check_value(av: Any, where: str = "value", key: bool = False) -> dict[str, Any]:
-    """Validate one attribute value and return its normalised copy."""
+MAX_DEPTH = 32
+"""How deep documents nest: an attribute is level 1, each list or map adds one (the
+Developer Guide's "Nested attribute depth")."""
+TOO_DEEP = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+
+
+def too_deep(av: dict[str, Any], depth: int = 1) -> bool:
+    """Whether a value (at level ``depth``) holds something deeper than DynamoDB allows."""
+    if depth > MAX_DEPTH:
+        return True
+    (t, v), = av.items()
+    if t == "L":
+        return any(too_deep(x, depth + 1) for x in v)
+    if t == "M":
+        return any(too_deep(x, depth + 1) for x in v.values())
+    return False
+
+
+def check_value(av: Any, where: str = "value", key: bool = False, depth: int = 1) -> dict[str, Any]:
+    """Validate one attribute value (at level ``depth`` of its document) and return its
+    normalised copy."""
+    if depth > MAX_DEPTH:
+        raise _bad(TOO_DEEP)
     if not isinstance(av, dict):
         raise _bad(f"Invalid type for parameter {where}, value: {av!r}, type: {type(av)}, valid types: <class 'dict'>")
     if len(av) != 1:
@@ -106,11 +127,11 @@ def check_value(av: Any, where: str = "value", key: bool = False) -> dict[str, A
     if t == "L":
         if not isinstance(v, (list, tuple)):
             raise _bad(f"Invalid type for parameter {where}.L, value: {v!r}, type: {type(v)}, valid types: <class 'list'>, <class 'tuple'>")
-        return {"L": [check_value(x, f"{where}.L[{i}]") for i, x in enumerate(v)]}
+        return {"L": [check_value(x, f"{where}.L[{i}]", depth=depth + 1) for i, x in enumerate(v)]}
     if t == "M":
         if not isinstance(v, dict):
             raise _bad(f"Invalid type for parameter {where}.M, value: {v!r}, type: {type(v)}, valid types: <class 'dict'>")
-        return {"M": {_name(k, where): check_value(x, f"{where}.M.{k}") for k, x in v.items()}}
+        return {"M": {_name(k, where): check_value(x, f"{where}.M.{k}", depth=depth + 1) for k, x in v.items()}}
     if t in _SET_NAMES:
         if not isinstance(v, (list, tuple, set, frozenset)):
             raise _bad(f"Invalid type for parameter {where}.{t}, value: {v!r}, type: {type(v)}, valid types: <class 'list'>, <class 'tuple'>")

@@ -42,12 +42,14 @@ from dynviz.table.state import Catalog, Table, TableOptions
 from dynviz.table.store import ItemStore
 from dynviz.table.values import (
     MAX_ITEM_BYTES,
+    TOO_DEEP,
     Item,
     check_item,
     copy_item,
     item_size,
     items_equal,
     key_native,
+    too_deep,
 )
 
 if TYPE_CHECKING:
@@ -154,6 +156,8 @@ class ItemWrites:
         if new is not None:
             if item_size(new) > MAX_ITEM_BYTES:
                 raise ValidationException("Item size to update has exceeded the maximum allowed size")
+            if any(too_deep(v) for v in new.values()):  # a value set deep inside a document
+                raise ValidationException(TOO_DEEP)
             s.check_item_keys(new)
         base, lsi, gsi = write_costs(t, old, new)
         check_write(t, base + sum(lsi.values()), gsi, self.cluster.now)

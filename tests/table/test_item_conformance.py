@@ -180,3 +180,32 @@ def test_an_item_operation_on_an_impossible_table_name_is_invalid_not_missing(dd
     assert code_of(error(lambda: ddb.put_item(TableName="no such table!", Item=item))) == "ValidationException"
     assert code_of(error(lambda: ddb.get_item(TableName="ab", Key=item))) == "ValidationException"
     assert code_of(error(lambda: ddb.delete_item(TableName="not_created", Key=item))) == "ResourceNotFoundException"
+
+
+# -- limits
+
+
+def nested(levels: int) -> dict[str, Any]:
+    """A document of ``levels`` maps, one inside the other, around a string."""
+    v: dict[str, Any] = {"S": "liner notes"}
+    for _ in range(levels):
+        v = {"M": {"inner": v}}
+    return v
+
+
+def test_documents_nest_at_most_32_levels_deep(shop: Any) -> None:
+    # the attribute itself is level 1: 31 maps hold a string at level 32
+    shop.put_item(TableName="records", Item={"sku": {"S": "LP-9"}, "sleeve": nested(31)})
+    e = error(lambda: shop.put_item(TableName="records", Item={"sku": {"S": "LP-9"}, "sleeve": nested(32)}))
+    assert "Nesting Levels have exceeded supported limits" in str(e)
+    # a value set inside a document counts from where it lands
+    update(shop, "SET label.extra = :v", {":v": nested(30)})
+    e = error(lambda: update(shop, "SET label.extra = :v", {":v": nested(31)}))
+    assert "Nesting Levels have exceeded supported limits" in str(e)
+
+
+def test_an_expression_is_at_most_4_kb(shop: Any) -> None:
+    pad = " " * (4096 - len("SET stock = :n"))
+    update(shop, "SET stock = :n" + pad, {":n": {"N": "1"}})
+    e = error(lambda: update(shop, "SET stock = :n " + pad, {":n": {"N": "1"}}))
+    assert "Expression size has exceeded the maximum allowed size; expression size: 4097" in str(e)

@@ -38,6 +38,8 @@ CONDITION_FUNCS = {"attribute_exists": 1, "attribute_not_exists": 1, "attribute_
                     "begins_with": 2, "contains": 2}
 ALL_FUNCS = {**CONDITION_FUNCS, "size": 1, "if_not_exists": 2, "list_append": 2}
 COMPARATORS = ("=", "<>", "<", "<=", ">", ">=")
+MAX_EXPRESSION_BYTES = 4096
+"""The longest expression string DynamoDB takes: 4 KB (Developer Guide, "Constraints")."""
 
 
 class Parser:
@@ -46,6 +48,9 @@ class Parser:
             raise invalid_type(kind, text, str)
         if not text.strip():
             raise ValidationException(f"Invalid {kind}: The expression can not be empty;")
+        size = len(text.encode("utf-8"))
+        if size > MAX_EXPRESSION_BYTES:
+            raise invalid(kind, f"Expression size has exceeded the maximum allowed size; expression size: {size}")
         self.text = text
         self.kind = kind
         self.ph = ph
