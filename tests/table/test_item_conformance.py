@@ -120,6 +120,14 @@ def test_function_arguments_in_set_take_no_arithmetic(shop: Any) -> None:
     assert get(shop)["stock"] == {"N": "3"}  # type: ignore[index]
 
 
+def test_list_append_takes_if_not_exists_but_not_another_list_append(shop: Any) -> None:
+    vals = {":none": {"L": []}, ":more": {"L": [{"S": "Lazy Bird"}]}}
+    update(shop, "SET bonus = list_append(if_not_exists(bonus, :none), :more)", vals)
+    assert get(shop)["bonus"] == {"L": [{"S": "Lazy Bird"}]}  # type: ignore[index]
+    e = error(lambda: update(shop, "SET bonus = list_append(list_append(bonus, :more), :none)", vals))
+    assert "The function is not allowed to be used this way in an expression; function: list_append" in str(e)
+
+
 # -- REMOVE and SET on nested paths
 
 

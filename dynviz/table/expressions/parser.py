@@ -284,6 +284,9 @@ class Parser:
                 return IfNotExists(f.args[0], f.args[1])
             if name == "list_append":
                 f = self.func_call({"list_append": 2}, self.set_term)
+                if any(isinstance(a, ListAppend) for a in f.args):  # DynamoDB takes no list_append in another
+                    raise self.fail("The function is not allowed to be used this way in an expression; "
+                                    "function: list_append")
                 return ListAppend(f.args[0], f.args[1])
             if name == "size":
                 raise self.fail("The function is not allowed in an update expression; function: size")
