@@ -61,6 +61,22 @@ def to_decimal(text: str) -> Decimal:
     return d
 
 
+_EXACT = Context(prec=400)
+"""Wide enough for the exact sum of any two numbers DynamoDB can hold (exponents from
+-130 to 125, 38 digits each)."""
+
+
+def add_numbers(a: str, b: str, subtract: bool = False) -> str:
+    """``a + b`` (or ``a - b``) of two number texts, exactly, as DynamoDB's SET + and -
+    and ADD compute it: a result that its 38 digits cannot hold is refused, never
+    rounded."""
+    x, y = to_decimal(a), to_decimal(b)
+    r = _EXACT.subtract(x, y) if subtract else _EXACT.add(x, y)
+    if r != 0 and len(bytes(r.as_tuple().digits).strip(b"\x00")) > 38:
+        raise _bad("Number overflow. Attempting to store a number with magnitude larger than supported range")
+    return number_text(to_decimal(str(r)))
+
+
 def number_text(d: Decimal) -> str:
     """DynamoDB's canonical text of a number: no exponent, no trailing zeros."""
     if d == 0:

@@ -183,6 +183,18 @@ def test_number_text_is_stored_normalised(shop: Any, text: str, stored: str) -> 
     assert get(shop)["price"] == {"N": stored}  # type: ignore[index]
 
 
+def test_arithmetic_is_exact_to_38_digits_and_refuses_what_they_cannot_hold(shop: Any) -> None:
+    big = {"N": "1" + "0" * 33}  # 34 digits: past what a binary float or a 28-digit decimal keeps
+    update(shop, "SET serial = :big + :one", {":big": big, ":one": {"N": "1"}})
+    assert get(shop)["serial"] == {"N": "1" + "0" * 32 + "1"}  # type: ignore[index]
+    update(shop, "ADD serial :one", {":one": {"N": "1"}})
+    assert get(shop)["serial"] == {"N": "1" + "0" * 32 + "2"}  # type: ignore[index]
+    e = error(lambda: update(shop, "SET serial = :huge - :one", {":huge": {"N": "1e60"}, ":one": {"N": "1"}}))
+    assert "Number overflow" in str(e)
+    e = error(lambda: update(shop, "SET serial = :m + :m", {":m": {"N": "9e125"}}))
+    assert "Number overflow" in str(e)
+
+
 def test_an_item_operation_on_an_impossible_table_name_is_invalid_not_missing(ddb: Any) -> None:
     item = {"sku": {"S": "x"}}
     assert code_of(error(lambda: ddb.put_item(TableName="no such table!", Item=item))) == "ValidationException"

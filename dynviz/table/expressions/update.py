@@ -8,7 +8,7 @@ from typing import Any
 from dynviz.table.errors import ValidationException
 from dynviz.table.expressions.evaluate import resolve
 from dynviz.table.expressions.nodes import Action, Arith, IfNotExists, ListAppend, Path, Value
-from dynviz.table.values import Item, copy_item, copy_value, number_text, to_decimal, type_of
+from dynviz.table.values import Item, add_numbers, copy_item, copy_value, type_of
 
 
 def _bad_operand() -> ValidationException:
@@ -35,9 +35,7 @@ def _set_value(node: Any, item: Item) -> dict[str, Any]:
         a, b = _set_value(node.left, item), _set_value(node.right, item)
         if type_of(a) != "N" or type_of(b) != "N":
             raise _bad_operand()
-        x, y = to_decimal(a["N"]), to_decimal(b["N"])
-        r = x + y if node.op == "+" else x - y
-        return {"N": number_text(to_decimal(str(r)))}
+        return {"N": add_numbers(a["N"], b["N"], subtract=node.op == "-")}
     raise TypeError(node)
 
 
@@ -129,8 +127,7 @@ def apply_update(actions: list[Action], item: Item, item_exists: bool = True) ->
             elif type_of(cur) != t:
                 raise _bad_operand()
             elif t == "N":
-                r = to_decimal(cur["N"]) + to_decimal(add["N"])
-                _put(out, a.path, {"N": number_text(to_decimal(str(r)))})
+                _put(out, a.path, {"N": add_numbers(cur["N"], add["N"])})
             else:
                 merged = list(cur[t])
                 if t == "NS":
