@@ -81,6 +81,12 @@ def test_attribute_type_takes_a_value_as_its_first_operand(shop: Any) -> None:
     assert get(shop)["seen"] == {"N": "1"}  # type: ignore[index]
 
 
+def test_contains_takes_two_attributes_but_not_one_attribute_twice(shop: Any) -> None:
+    update(shop, "SET seen = :one", {":one": {"N": "1"}}, ConditionExpression="contains(tracks, title)")
+    e = error(lambda: update(shop, "SET seen = :one", {":one": {"N": "1"}}, ConditionExpression="contains(title, title)"))
+    assert "The first operand must be distinct from the remaining operands" in str(e)
+
+
 # -- paths in update and projection expressions
 
 

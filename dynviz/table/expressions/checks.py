@@ -62,6 +62,9 @@ def check_func(f: Func, kind: str) -> Func:
         if t.value["S"] not in TYPE_NAMES:
             raise invalid(kind, f"Invalid attribute type name found; type: {t.value['S']}, valid types: "
                                  "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}")
+    if f.name == "contains" and isinstance(first, Path) and first == f.args[1]:
+        raise invalid(kind, "The first operand must be distinct from the remaining operands for this operator or "
+                            f"function; operator: contains, first operand: [{', '.join(map(str, first.parts))}]")
     if f.name == "begins_with":
         for a in f.args:
             if isinstance(a, Value) and type_of(a.value) not in ("S", "B"):

@@ -32,6 +32,8 @@ class Placeholders:
                 raise ValidationException(f"ExpressionAttributeNames contains invalid key: Syntax error; key: \"{one_line(str(k))}\"")
             if not isinstance(name, str):
                 raise invalid_type(f"ExpressionAttributeNames.{k}", name, str)
+            if not name:
+                raise ValidationException(f"ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}")
         self.values: dict[str, dict[str, Any]] = {}
         for k, v in (values or {}).items():
             if not isinstance(k, str) or not k.startswith(":"):
