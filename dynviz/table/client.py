@@ -106,8 +106,11 @@ class TableClient:
         return self._meta(out)
 
     def update_item(self, **params: Any) -> dict[str, Any]:
-        out, key, item = self._call("UpdateItem", self.engine.update_item, params)
-        self._after_write(params["TableName"], key, item)
+        out, item = self._call("UpdateItem", self.engine.update_item, params)
+        if self._write_through:  # item None: the update left no item (it only removed, from none)
+            schema = self.engine.tables[params["TableName"]].schema
+            key = schema.key_of(item) if item is not None else schema.check_key(params["Key"])
+            self._after_write(params["TableName"], key, item)
         return self._meta(out)
 
     def delete_item(self, **params: Any) -> dict[str, Any]:

@@ -124,9 +124,9 @@ class ItemWrites:
         out, _ = self._write_one(t, p, key, None, lambda old, base: base)
         return out, key
 
-    def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item, Item | None]:
-        """Returns the response, the key and the item now stored, None when the update
-        left no item (for a write-through cache)."""
+    def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item | None]:
+        """Returns the response and the item now stored, None when the update left no
+        item (for a write-through cache)."""
         t = item_table(self.catalog, p.get("TableName"))
         refuse_legacy(p, "Expected", "ConditionalOperator", "AttributeUpdates")
         s = t.schema
@@ -178,7 +178,7 @@ class ItemWrites:
         if cc:
             out["ConsumedCapacity"] = cc
         self._item_metrics(t, p, out, pk_av)
-        return out, key, new
+        return out, new
 
     def batch_write_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], list[Written]]:
         """Every request is validated before any is applied; then each is one

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from table_helpers import code_of, keys_table
 
+import dynviz.table as dt
 from dynviz.table.errors import TableError
 
 
@@ -235,3 +236,12 @@ def test_an_expression_is_at_most_4_kb(shop: Any) -> None:
     update(shop, "SET stock = :n" + pad, {":n": {"N": "1"}})
     e = error(lambda: update(shop, "SET stock = :n " + pad, {":n": {"N": "1"}}))
     assert "Expression size has exceeded the maximum allowed size; expression size: 4097" in str(e)
+
+
+def test_a_write_through_cache_sees_no_item_after_an_update_that_created_none() -> None:
+    cached = dt.client(dt.default_cluster(seed=5), accelerator=True)
+    cached.create_table(**keys_table("records", ("sku", "S")))
+    update(cached, "REMOVE notes", sku="LP-0")
+    assert "Item" not in cached.get_item(TableName="records", Key={"sku": {"S": "LP-0"}})
+    update(cached, "SET notes = :n", {":n": {"S": "mono"}}, sku="LP-0")
+    assert cached.get_item(TableName="records", Key={"sku": {"S": "LP-0"}})["Item"]["notes"] == {"S": "mono"}
