@@ -120,6 +120,13 @@ def test_a_placeholder_may_start_with_an_underscore_or_a_digit(shop: Any) -> Non
     assert get(shop)["_stock"] == {"N": "7"}  # type: ignore[index]
 
 
+@pytest.mark.parametrize("names, values", [({"#": "stock"}, {":n": {"N": "1"}}), ({"#st-ock": "stock"}, {":n": {"N": "1"}}),
+                                           ({"#s": "stock"}, {":n!": {"N": "1"}})])
+def test_a_placeholder_key_must_be_one_token(shop: Any, names: dict[str, str], values: dict[str, Any]) -> None:
+    e = error(lambda: update(shop, "SET #s = :n", values, ExpressionAttributeNames=names))
+    assert "contains invalid key: Syntax error; key:" in str(e)
+
+
 def test_function_arguments_in_set_take_no_arithmetic(shop: Any) -> None:
     vals = {":a": {"N": "1"}, ":b": {"N": "2"}}
     assert "Syntax error" in str(error(lambda: update(shop, "SET stock = if_not_exists(stock, :a + :b)", vals)))
