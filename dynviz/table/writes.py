@@ -77,12 +77,11 @@ def _on_failure(p: dict[str, Any]) -> str:
     return str(rv)
 
 
-def item_table(catalog: Catalog, name: Any) -> Table:
-    """The table an item operation names. A name no table could have is refused as
+def check_item_table(catalog: Catalog, name: Any) -> None:
+    """The table name an item operation gives: one no table could have is refused as
     invalid (ValidationException, as CreateTable would refuse it), not as missing."""
     if isinstance(name, str) and name not in catalog.tables:
         check_table_name(name)
-    return catalog.table(name)
 
 
 def _duplicates() -> ValidationException:
@@ -105,7 +104,8 @@ class ItemWrites:
 
     def put_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
         """Returns the response and the item now stored (for a write-through cache)."""
-        t = item_table(self.catalog, p.get("TableName"))
+        check_item_table(self.catalog, p.get("TableName"))
+        t = self.catalog.table(p.get("TableName"))
         refuse_legacy(p, "Expected", "ConditionalOperator")
         item = check_item(required(p, "Item"))
         t.schema.check_item_keys(item)
@@ -118,7 +118,8 @@ class ItemWrites:
 
     def delete_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
         """Returns the response and the key deleted (for a write-through cache)."""
-        t = item_table(self.catalog, p.get("TableName"))
+        check_item_table(self.catalog, p.get("TableName"))
+        t = self.catalog.table(p.get("TableName"))
         refuse_legacy(p, "Expected", "ConditionalOperator")
         key = t.schema.check_key(required(p, "Key"))
         out, _ = self._write_one(t, p, key, None, lambda old, base: base)
@@ -127,7 +128,8 @@ class ItemWrites:
     def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item | None]:
         """Returns the response and the item now stored, None when the update left no
         item (for a write-through cache)."""
-        t = item_table(self.catalog, p.get("TableName"))
+        check_item_table(self.catalog, p.get("TableName"))
+        t = self.catalog.table(p.get("TableName"))
         refuse_legacy(p, "Expected", "ConditionalOperator", "AttributeUpdates")
         s = t.schema
         key = s.check_key(required(p, "Key"))
