@@ -38,8 +38,6 @@ def value_in(av: Any, where: str) -> Any:
     if not isinstance(av, dict) or len(av) != 1:
         return av
     (kind, v), = av.items()
-    if kind == "N" and not isinstance(v, str):  # a JSON number where the API takes text
-        raise WireError("SerializationException", "NUMBER_VALUE cannot be converted to String")
     if kind == "B":
         return {"B": _blob(v, where)}
     if kind == "BS" and isinstance(v, list):

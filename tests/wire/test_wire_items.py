@@ -1,41 +1,14 @@
-"""Item operations through the wire as DynamoDB's API Reference describes them: a
-number is JSON text (a JSON number is a SerializationException), a failed condition can
-return the item as it was, an impossible table name is invalid, not missing."""
+"""Item operations through the wire as DynamoDB's API Reference describes them: number
+text that is not a number is refused, a failed condition can return the item as it was,
+an impossible table name is invalid, not missing."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from wire_helpers import ONE_TRY, Running, create_keyed
-
-
-@pytest.fixture
-def raw(served: Running) -> Any:
-    """A client that sends parameters as given: no botocore validation of their types."""
-    return served.boto(config=ONE_TRY.merge(Config(parameter_validation=False)))
-
-
-def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(exc.value.response["Error"]["Code"])
-
-
-def test_a_json_number_where_a_number_attribute_takes_text_is_a_serialization_exception(raw: Any,
-                                                                                           table_name: str) -> None:
-    create_keyed(raw, table_name, sk=None)
-    key = {"pk": {"S": "dial-1"}}
-    with pytest.raises(ClientError) as exc:
-        raw.put_item(TableName=table_name, Item={**key, "volume": {"N": 11}})
-    assert code(exc) == "SerializationException"
-    with pytest.raises(ClientError) as exc:
-        raw.update_item(TableName=table_name, Key=key, UpdateExpression="SET volume = :v",
-                        ConditionExpression="volume < :max", ExpressionAttributeValues={":v": {"N": "3"}, ":max": {"N": 10}})
-    assert code(exc) == "SerializationException"
-    raw.update_item(TableName=table_name, Key=key, UpdateExpression="SET volume = :v",
-                    ExpressionAttributeValues={":v": {"N": "11"}})
-    assert raw.get_item(TableName=table_name, Key=key)["Item"]["volume"] == {"N": "11"}
+from wire_helpers import create_keyed
 
 
 def test_number_text_that_is_not_a_number_is_a_validation_exception(ddb: Any, table_name: str) -> None:
