@@ -11,6 +11,10 @@ from botocore.exceptions import ClientError
 from wire_helpers import create_keyed
 
 
+def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(exc.value.response["Error"]["Code"])
+
+
 def test_number_text_that_is_not_a_number_is_a_validation_exception(ddb: Any, table_name: str) -> None:
     create_keyed(ddb, table_name, sk=None)
     with pytest.raises(ClientError) as exc:
