@@ -183,7 +183,7 @@ class TableEngine:
     def put_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
         return self.writes.put_item(p)
 
-    def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
+    def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item | None]:
         return self.writes.update_item(p)
 
     def delete_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:

@@ -19,6 +19,7 @@ from dynviz.table.params import a_map, consistent_read, projection, required
 from dynviz.table.state import Catalog, Table
 from dynviz.table.store import ItemStore
 from dynviz.table.values import Item, copy_item, item_size, key_native
+from dynviz.table.writes import check_item_table
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
@@ -60,6 +61,7 @@ class ItemReads:
     cluster: Cluster
 
     def get_item(self, p: dict[str, Any]) -> dict[str, Any]:
+        check_item_table(self.catalog, p.get("TableName"))
         t = self.catalog.table(p.get("TableName"))
         p = translate_get(p)
         key = t.schema.check_key(required(p, "Key"))

@@ -255,7 +255,7 @@ class Transactions:
             return _reason("ConditionalCheckFailed", "The conditional request failed", failed)
         try:
             if a.kind == "Update":
-                a.new = apply_update(a.updates, old if old is not None else a.key)
+                a.new = apply_update(a.updates, old if old is not None else a.key, item_exists=old is not None)
                 if item_size(a.new) > MAX_ITEM_BYTES:
                     raise ValidationException("Item size to update has exceeded the maximum allowed size")
                 t.schema.check_item_keys(a.new)

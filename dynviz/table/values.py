@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from decimal import Context, Decimal, InvalidOperation
+import re
+from decimal import Context, Decimal
 from typing import Any
 
 from dynviz.table.errors import ValidationException
@@ -27,6 +28,8 @@ SCALAR_KEY_TYPES = ("S", "N", "B")
 TYPES = ("S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS")
 _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}
 _DECIMAL = Context(prec=38)
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+"""The text of a number: digits with an optional point, sign and exponent."""
 
 Item = dict[str, dict[str, Any]]
 
@@ -39,12 +42,10 @@ def to_decimal(text: str) -> Decimal:
     """Parse a DynamoDB number string, enforcing its range and precision."""
     if not isinstance(text, str):
         raise _bad(f"Invalid type for parameter N, value: {text!r}, type: {type(text)}, valid types: <class 'str'>")
-    try:
-        d = Decimal(text.strip())
-    except InvalidOperation:
-        raise _bad("A value provided cannot be converted into a number") from None
-    if not d.is_finite() or not text.strip():
-        raise _bad("A value provided cannot be converted into a number")
+    # Decimal() would forgive surrounding spaces, "NaN" and "Infinity"; DynamoDB takes none
+    if not _NUMBER.fullmatch(text):
+        raise _bad(f"The parameter cannot be converted to a numeric value: {text}")
+    d = Decimal(text)
     if d == 0:
         return Decimal(0)
     # Not normalize(): it rounds to the context's precision (28 by default), so a
@@ -58,6 +59,22 @@ def to_decimal(text: str) -> Decimal:
     if exp < -130:
         raise _bad("Number underflow. Attempting to store a number with magnitude smaller than supported range")
     return d
+
+
+_EXACT = Context(prec=400)
+"""Wide enough for the exact sum of any two numbers DynamoDB can hold (exponents from
+-130 to 125, 38 digits each)."""
+
+
+def add_numbers(a: str, b: str, subtract: bool = False) -> str:
+    """``a + b`` (or ``a - b``) of two number texts, exactly, as DynamoDB's SET + and -
+    and ADD compute it: a result that its 38 digits cannot hold is refused, never
+    rounded."""
+    x, y = to_decimal(a), to_decimal(b)
+    r = _EXACT.subtract(x, y) if subtract else _EXACT.add(x, y)
+    if r != 0 and len(bytes(r.as_tuple().digits).strip(b"\x00")) > 38:
+        raise _bad("Number overflow. Attempting to store a number with magnitude larger than supported range")
+    return number_text(to_decimal(str(r)))
 
 
 def number_text(d: Decimal) -> str:
@@ -77,8 +94,29 @@ def _b(value: Any, where: str) -> bytes:
                "valid types: <class 'bytes'>, <class 'bytearray'>, file-like object")
 
 
-def check_value(av: Any, where: str = "value", key: bool = False) -> dict[str, Any]:
-    """Validate one attribute value and return its normalised copy."""
+MAX_DEPTH = 32
+"""How deep documents nest: an attribute is level 1, each list or map adds one (the
+Developer Guide's "Nested attribute depth")."""
+TOO_DEEP = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+
+
+def too_deep(av: dict[str, Any], depth: int = 1) -> bool:
+    """Whether a value (at level ``depth``) holds something deeper than DynamoDB allows."""
+    if depth > MAX_DEPTH:
+        return True
+    (t, v), = av.items()
+    if t == "L":
+        return any(too_deep(x, depth + 1) for x in v)
+    if t == "M":
+        return any(too_deep(x, depth + 1) for x in v.values())
+    return False
+
+
+def check_value(av: Any, where: str = "value", key: bool = False, depth: int = 1) -> dict[str, Any]:
+    """Validate one attribute value (at level ``depth`` of its document) and return its
+    normalised copy."""
+    if depth > MAX_DEPTH:
+        raise _bad(TOO_DEEP)
     if not isinstance(av, dict):
         raise _bad(f"Invalid type for parameter {where}, value: {av!r}, type: {type(av)}, valid types: <class 'dict'>")
     if len(av) != 1:
@@ -105,11 +143,11 @@ def check_value(av: Any, where: str = "value", key: bool = False) -> dict[str, A
     if t == "L":
         if not isinstance(v, (list, tuple)):
             raise _bad(f"Invalid type for parameter {where}.L, value: {v!r}, type: {type(v)}, valid types: <class 'list'>, <class 'tuple'>")
-        return {"L": [check_value(x, f"{where}.L[{i}]") for i, x in enumerate(v)]}
+        return {"L": [check_value(x, f"{where}.L[{i}]", depth=depth + 1) for i, x in enumerate(v)]}
     if t == "M":
         if not isinstance(v, dict):
             raise _bad(f"Invalid type for parameter {where}.M, value: {v!r}, type: {type(v)}, valid types: <class 'dict'>")
-        return {"M": {_name(k, where): check_value(x, f"{where}.M.{k}") for k, x in v.items()}}
+        return {"M": {_name(k, where): check_value(x, f"{where}.M.{k}", depth=depth + 1) for k, x in v.items()}}
     if t in _SET_NAMES:
         if not isinstance(v, (list, tuple, set, frozenset)):
             raise _bad(f"Invalid type for parameter {where}.{t}, value: {v!r}, type: {type(v)}, valid types: <class 'list'>, <class 'tuple'>")

@@ -33,21 +33,24 @@ from dynviz.table.errors import (
     TransactionConflictException,
     ValidationException,
 )
-from dynviz.table.expressions import apply_update, evaluate, parse_condition, parse_update
+from dynviz.table.expressions import apply_update, evaluate, parse_condition, parse_update, project
 from dynviz.table.indexes import entry_size
 from dynviz.table.legacy import translate_update, translate_write
 from dynviz.table.params import a_map, placeholders, required
 from dynviz.table.propagation import IndexPropagation
+from dynviz.table.schema import check_table_name
 from dynviz.table.state import Catalog, Table, TableOptions
 from dynviz.table.store import ItemStore
 from dynviz.table.values import (
     MAX_ITEM_BYTES,
+    TOO_DEEP,
     Item,
     check_item,
     copy_item,
     item_size,
     items_equal,
     key_native,
+    too_deep,
 )
 
 if TYPE_CHECKING:
@@ -76,6 +79,13 @@ def _on_failure(p: dict[str, Any]) -> str:
     return str(rv)
 
 
+def check_item_table(catalog: Catalog, name: Any) -> None:
+    """The table name an item operation gives: one no table could have is refused as
+    invalid (ValidationException, as CreateTable would refuse it), not as missing."""
+    if isinstance(name, str) and name not in catalog.tables:
+        check_table_name(name)
+
+
 def _duplicates() -> ValidationException:
     return ValidationException("Provided list of item keys contains duplicates")
 
@@ -98,6 +108,7 @@ class ItemWrites:
 
     def put_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
         """Returns the response and the item now stored (for a write-through cache)."""
+        check_item_table(self.catalog, p.get("TableName"))
         t = self.catalog.table(p.get("TableName"))
         p = translate_write(p)
         item = check_item(required(p, "Item"))
@@ -111,14 +122,17 @@ class ItemWrites:
 
     def delete_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
         """Returns the response and the key deleted (for a write-through cache)."""
+        check_item_table(self.catalog, p.get("TableName"))
         t = self.catalog.table(p.get("TableName"))
         p = translate_write(p)
         key = t.schema.check_key(required(p, "Key"))
         out, _ = self._write_one(t, p, key, None, lambda old, base: base)
         return out, key
 
-    def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item]:
-        """Returns the response and the item now stored (for a write-through cache)."""
+    def update_item(self, p: dict[str, Any]) -> tuple[dict[str, Any], Item | None]:
+        """Returns the response and the item now stored, None when the update left no
+        item (for a write-through cache)."""
+        check_item_table(self.catalog, p.get("TableName"))
         t = self.catalog.table(p.get("TableName"))
         p = translate_update(p, t.schema)
         s = t.schema
@@ -142,28 +156,30 @@ class ItemWrites:
             base, lsi, gsi = write_costs(t, old, old)
             check_write(t, base + sum(lsi.values()), gsi, self.cluster.now)
             self._fail_condition(t, p, old, base if old else 1.0)
-        new = apply_update(actions, old if old is not None else key)
-        if item_size(new) > MAX_ITEM_BYTES:
-            raise ValidationException("Item size to update has exceeded the maximum allowed size")
-        s.check_item_keys(new)
+        new: Item | None = apply_update(actions, old if old is not None else key, item_exists=old is not None)
+        if old is None and actions and all(a.verb in ("REMOVE", "DELETE") for a in actions):
+            new = None  # taking attributes from an item that is not there creates no item
+        if new is not None:
+            if item_size(new) > MAX_ITEM_BYTES:
+                raise ValidationException("Item size to update has exceeded the maximum allowed size")
+            if any(too_deep(v) for v in new.values()):  # a value set deep inside a document
+                raise ValidationException(TOO_DEEP)
+            s.check_item_keys(new)
         base, lsi, gsi = write_costs(t, old, new)
         check_write(t, base + sum(lsi.values()), gsi, self.cluster.now)
         self._apply(t, pk_av, sk, sk_av, old, new)
         spend_write(t, base + sum(lsi.values()), gsi, self.cluster.now)  # the clock moved while the write ran
         out: dict[str, Any] = {}
-        touched = {a.path.top for a in actions}
         if rv == "ALL_OLD" and old is not None:
             out["Attributes"] = copy_item(old)
-        elif rv == "ALL_NEW":
+        elif rv == "ALL_NEW" and new is not None:
             out["Attributes"] = copy_item(new)
-        elif rv == "UPDATED_OLD" and old is not None:
-            attrs = {k: v for k, v in old.items() if k in touched}
+        elif rv in ("UPDATED_OLD", "UPDATED_NEW"):
+            # only what the actions name, nested paths as nested as they were named:
+            # the item before or after, projected on the actions' paths
+            attrs = project((old if rv == "UPDATED_OLD" else new) or {}, [a.path for a in actions])
             if attrs:
-                out["Attributes"] = copy_item(attrs)
-        elif rv == "UPDATED_NEW":
-            attrs = {k: v for k, v in new.items() if k in touched}
-            if attrs:
-                out["Attributes"] = copy_item(attrs)
+                out["Attributes"] = attrs
         cc = consumed(t, rcc, base, lsi, gsi)
         if cc:
             out["ConsumedCapacity"] = cc

@@ -12,13 +12,13 @@ One grammar serves every kind (AWS Developer Guide, "Expressions"):
                 | operand "BETWEEN" operand "AND" operand
                 | operand "IN" "(" operand ("," operand)* ")"
     operand    := path | ":value" | "size" "(" path ")"
-    path       := (name | "#name") ("." (name | "#name") | "[" digits "]")*
+    path       := (name | "#name") ("." (name | "#name") | "[" digits "]")*   -- a bare name starts with a letter
     update     := (("SET" set ("," set)*) | ("REMOVE" path ("," path)*)
                   | ("ADD" path ":value" ("," ...)*) | ("DELETE" path ":value" ("," ...)*))+
     set        := path "=" value
     value      := term (("+" | "-") term)?
-    term       := operand | "if_not_exists" "(" path "," value ")"
-                | "list_append" "(" value "," value ")"
+    term       := operand | "if_not_exists" "(" path "," term ")"
+                | "list_append" "(" term "," term ")"        -- no list_append inside another
     projection := path ("," path)*
 
 Keywords (AND, OR, NOT, BETWEEN, IN, SET, ...) are case-insensitive; function names

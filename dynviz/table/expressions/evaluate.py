@@ -77,7 +77,8 @@ def evaluate(node: Any, item: Item) -> bool:
         if op == "=":
             return equal(a, b)
         if op == "<>":
-            return a is not None and b is not None and not equal(a, b)
+            # a missing operand is unequal to anything, even to another missing one
+            return not equal(a, b)
         o = order(a, b)
         if o is None:
             return False
@@ -102,7 +103,7 @@ def _function(f: Func, item: Item) -> bool:
     if name == "attribute_not_exists":
         return resolve(item, f.args[0]) is None
     if name == "attribute_type":
-        v = resolve(item, f.args[0])
+        v = operand_value(f.args[0], item)
         return v is not None and type_of(v) == f.args[1].value["S"]
     a = operand_value(f.args[0], item)
     b = operand_value(f.args[1], item)

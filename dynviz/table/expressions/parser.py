@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dynviz.table.errors import ValidationException, invalid_type
-from dynviz.table.expressions.checks import check_between, check_func, type_word
+from dynviz.table.expressions.checks import check_between, check_compare, check_func, type_word
 from dynviz.table.expressions.nodes import (
     Action,
     And,
@@ -38,6 +38,8 @@ CONDITION_FUNCS = {"attribute_exists": 1, "attribute_not_exists": 1, "attribute_
                     "begins_with": 2, "contains": 2}
 ALL_FUNCS = {**CONDITION_FUNCS, "size": 1, "if_not_exists": 2, "list_append": 2}
 COMPARATORS = ("=", "<>", "<", "<=", ">", ">=")
+MAX_EXPRESSION_BYTES = 4096
+"""The longest expression string DynamoDB takes: 4 KB (Developer Guide, "Constraints")."""
 
 
 class Parser:
@@ -46,6 +48,9 @@ class Parser:
             raise invalid_type(kind, text, str)
         if not text.strip():
             raise ValidationException(f"Invalid {kind}: The expression can not be empty;")
+        size = len(text.encode("utf-8"))
+        if size > MAX_EXPRESSION_BYTES:
+            raise invalid(kind, f"Expression size has exceeded the maximum allowed size; expression size: {size}")
         self.text = text
         self.kind = kind
         self.ph = ph
@@ -200,7 +205,7 @@ class Parser:
         t = self.tok
         if t.kind == "sym" and t.text in COMPARATORS:
             self.pos += 1
-            return Compare(t.text, left, self.operand())
+            return check_compare(Compare(t.text, left, self.operand()), self.kind)
         if self.is_kw("BETWEEN"):
             self.pos += 1
             low = self.operand()
@@ -273,16 +278,19 @@ class Parser:
         if self.is_func():
             name = self.tok.text
             if name == "if_not_exists":
-                f = self.func_call({"if_not_exists": 2}, self.set_value)
+                f = self.func_call({"if_not_exists": 2}, self.set_term)
                 if not isinstance(f.args[0], Path):
                     raise self.fail("Operator or function requires a document path; operator or function: if_not_exists")
                 return IfNotExists(f.args[0], f.args[1])
             if name == "list_append":
-                f = self.func_call({"list_append": 2}, self.set_value)
+                f = self.func_call({"list_append": 2}, self.set_term)
+                if any(isinstance(a, ListAppend) for a in f.args):  # DynamoDB takes no list_append in another
+                    raise self.fail("The function is not allowed to be used this way in an expression; "
+                                    "function: list_append")
                 return ListAppend(f.args[0], f.args[1])
             if name == "size":
                 raise self.fail("The function is not allowed in an update expression; function: size")
-            self.func_call({}, self.set_value)  # raises with the right message
+            self.func_call({}, self.set_term)  # raises with the right message
         t = self.tok
         if t.kind == "attrvalue":
             return self.value_ref()
@@ -291,16 +299,27 @@ class Parser:
         raise self.error()
 
 
+def _shown(path: Path) -> str:
+    """A path as DynamoDB lists it in messages: ``[a, b, [0]]``."""
+    return "[" + ", ".join(f"[{x}]" if isinstance(x, int) else x for x in path.parts) + "]"
+
+
 def _check_overlaps(p: Parser, paths: list[Path]) -> None:
-    """No path of an update or a projection may be, or lie inside, another of them."""
+    """No path of an update or a projection may be, or lie inside, another of them
+    ("overlap"), nor read one step as a map key where another reads it as a list index
+    ("conflict": no item could have both)."""
     for i, a in enumerate(paths):
         for b in paths[i + 1:]:
-            n = min(len(a.parts), len(b.parts))
-            if a.parts[:n] == b.parts[:n]:
-                one = "[" + ", ".join(str(x) for x in a.parts) + "]"
-                two = "[" + ", ".join(str(x) for x in b.parts) + "]"
+            for x, y in zip(a.parts, b.parts, strict=False):
+                if x == y and type(x) is type(y):
+                    continue
+                if isinstance(x, int) != isinstance(y, int):
+                    raise p.fail("Two document paths conflict with each other; must remove or rewrite one of these "
+                                 f"paths; path one: {_shown(a)}, path two: {_shown(b)}")
+                break
+            else:
                 raise p.fail("Two document paths overlap with each other; must remove or rewrite one of these paths; "
-                             f"path one: {one}, path two: {two}")
+                             f"path one: {_shown(a)}, path two: {_shown(b)}")
 
 
 # ---------------------------------------------------------------- parse entry points
@@ -333,7 +352,7 @@ def _resolve(node: Any, kind: str, ph: Placeholders) -> Any:
     if isinstance(node, (Path, Size)):
         return node
     if isinstance(node, Compare):
-        return Compare(node.op, _resolve(node.left, kind, ph), _resolve(node.right, kind, ph))
+        return check_compare(Compare(node.op, _resolve(node.left, kind, ph), _resolve(node.right, kind, ph)), kind)
     if isinstance(node, Between):
         parts = (_resolve(x, kind, ph) for x in (node.operand, node.low, node.high))
         return check_between(Between(*parts), kind)

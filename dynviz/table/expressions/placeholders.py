@@ -6,12 +6,17 @@ by some expression of the request: DynamoDB refuses a request with an unused one
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dynviz.table.errors import ValidationException, invalid_type
 from dynviz.table.expressions.nodes import Value
 from dynviz.table.expressions.tokens import invalid, one_line
 from dynviz.table.values import check_value
+
+_NAME_KEY = re.compile(r"#\w+")
+_VALUE_KEY = re.compile(r":\w+")
+"""A placeholder is one token of an expression: "#" or ":" and letters, digits, "_"."""
 
 
 class Placeholders:
@@ -28,13 +33,15 @@ class Placeholders:
             raise ValidationException("ExpressionAttributeValues must not be empty")
         self.names: dict[str, str] = dict(names or {})
         for k, name in self.names.items():
-            if not isinstance(k, str) or not k.startswith("#"):
+            if not isinstance(k, str) or not _NAME_KEY.fullmatch(k):
                 raise ValidationException(f"ExpressionAttributeNames contains invalid key: Syntax error; key: \"{one_line(str(k))}\"")
             if not isinstance(name, str):
                 raise invalid_type(f"ExpressionAttributeNames.{k}", name, str)
+            if not name:
+                raise ValidationException(f"ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}")
         self.values: dict[str, dict[str, Any]] = {}
         for k, v in (values or {}).items():
-            if not isinstance(k, str) or not k.startswith(":"):
+            if not isinstance(k, str) or not _VALUE_KEY.fullmatch(k):
                 raise ValidationException(f"ExpressionAttributeValues contains invalid key: Syntax error; key: \"{one_line(str(k))}\"")
             try:
                 self.values[k] = check_value(v, f"ExpressionAttributeValues.{k}")

@@ -31,7 +31,7 @@ def tokenize(text: str, kind: str) -> list[Token]:
         if c.isspace():
             i += 1
             continue
-        if c.isalpha() or c == "_":
+        if c.isalpha():  # a bare name starts with a letter; "_" or a digit after "#"/":" only
             j = i + 1
             while j < n and (text[j].isalnum() or text[j] == "_"):
                 j += 1

@@ -8,7 +8,7 @@ from typing import Any
 from dynviz.table.errors import ValidationException
 from dynviz.table.expressions.evaluate import resolve
 from dynviz.table.expressions.nodes import Action, Arith, IfNotExists, ListAppend, Path, Value
-from dynviz.table.values import Item, copy_item, copy_value, number_text, to_decimal, type_of
+from dynviz.table.values import Item, add_numbers, copy_item, copy_value, type_of
 
 
 def _bad_operand() -> ValidationException:
@@ -35,10 +35,12 @@ def _set_value(node: Any, item: Item) -> dict[str, Any]:
         a, b = _set_value(node.left, item), _set_value(node.right, item)
         if type_of(a) != "N" or type_of(b) != "N":
             raise _bad_operand()
-        x, y = to_decimal(a["N"]), to_decimal(b["N"])
-        r = x + y if node.op == "+" else x - y
-        return {"N": number_text(to_decimal(str(r)))}
+        return {"N": add_numbers(a["N"], b["N"], subtract=node.op == "-")}
     raise TypeError(node)
+
+
+def _invalid_path() -> ValidationException:
+    return ValidationException("The document path provided in the update expression is invalid for update")
 
 
 def _container(item: Item, path: Path, create: bool) -> tuple[Any, str | int] | None:
@@ -59,17 +61,17 @@ def _container(item: Item, path: Path, create: bool) -> tuple[Any, str | int] | 
     last = parts[-1]
     if cur is None:
         if create:
-            raise ValidationException("The document path provided in the update expression is invalid for update")
+            raise _invalid_path()
         return None
     if isinstance(last, int):
         if "L" not in cur:
             if create:
-                raise ValidationException("The document path provided in the update expression is invalid for update")
+                raise _invalid_path()
             return None
         return cur["L"], last
     if "M" not in cur:
         if create:
-            raise ValidationException("The document path provided in the update expression is invalid for update")
+            raise _invalid_path()
         return None
     return cur["M"], last
 
@@ -87,9 +89,20 @@ def _put(item: Item, path: Path, value: dict[str, Any]) -> None:
         holder[last] = value
 
 
-def apply_update(actions: list[Action], item: Item) -> Item:
+def _list_index(a: Action) -> int:
+    """Where a SET goes in the order of application: SETs of list elements by element
+    number, since elements set past a list's end are appended in that order (Developer
+    Guide, "Adding elements to a list"); every other action keeps its place."""
+    last = a.path.parts[-1]
+    return last if a.verb == "SET" and isinstance(last, int) else -1
+
+
+def apply_update(actions: list[Action], item: Item, item_exists: bool = True) -> Item:
     """A new item: ``item`` (not modified) with the actions applied. Every operand is
-    read from the item as it was before the update, as DynamoDB does."""
+    read from the item as it was before the update, as DynamoDB does. A REMOVE whose
+    path runs through something that is not a map or list (or not there at all) is an
+    error on an item that exists; on one that does not (``item_exists`` False, ``item``
+    then holds only the key) there is nothing to remove and it does nothing."""
     computed: list[dict[str, Any] | None] = []
     for a in actions:
         if a.verb == "SET":
@@ -98,7 +111,8 @@ def apply_update(actions: list[Action], item: Item) -> Item:
             computed.append(None)
     out = copy_item(item)
     removes: list[Path] = []
-    for a, value in zip(actions, computed, strict=True):
+    order = sorted(range(len(actions)), key=lambda i: _list_index(actions[i]))
+    for a, value in ((actions[i], computed[i]) for i in order):
         if a.verb == "SET":
             assert value is not None  # computed above for every SET
             _put(out, a.path, value)
@@ -113,8 +127,7 @@ def apply_update(actions: list[Action], item: Item) -> Item:
             elif type_of(cur) != t:
                 raise _bad_operand()
             elif t == "N":
-                r = to_decimal(cur["N"]) + to_decimal(add["N"])
-                _put(out, a.path, {"N": number_text(to_decimal(str(r)))})
+                _put(out, a.path, {"N": add_numbers(cur["N"], add["N"])})
             else:
                 merged = list(cur[t])
                 if t == "NS":
@@ -144,6 +157,8 @@ def apply_update(actions: list[Action], item: Item) -> Item:
     for path in sorted(removes, key=lambda p: [(-x if isinstance(x, int) else 0) for x in p.parts]):
         found = _container(out, path, create=False)
         if found is None:
+            if item_exists:
+                raise _invalid_path()
             continue
         holder, last = found
         if isinstance(last, int):
