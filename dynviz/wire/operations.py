@@ -86,6 +86,10 @@ NOT_YET = frozenset({
 })
 """DynamoDB's other operations (API version 2012-08-10): known, not served yet."""
 
+NO_OUTPUT = frozenset({"TagResource", "UntagResource"})
+"""Operations whose answer has no members: DynamoDB sends them an empty body, not
+``{}`` (botocore reads either)."""
+
 OWN = frozenset({"DescribeEndpoints"})
 """Operations about the endpoint itself, answered here, not by the table layer."""
 
@@ -141,6 +145,8 @@ class Endpoint:
             out = getattr(self.client, method_name)(**request_in(call.params))
             if self.journal is not None:
                 self.journal.record(call.operation, call.params, self.client)
+            if call.operation in NO_OUTPUT:
+                return reply(None, rid)
             return reply(response_out(out), rid)
         except WireError as err:
             return error_reply(err, rid)
@@ -157,9 +163,16 @@ class Endpoint:
         cached for a day as DynamoDB's answer says (botocore's endpoint discovery reads it)."""
         return {"Endpoints": [{"Address": host or "127.0.0.1", "CachePeriodInMinutes": 1440}]}
 
-    def health(self) -> str:
-        """What ``GET /`` answers (DynamoDB answers ``healthy: <endpoint>``)."""
+    @staticmethod
+    def health(host: str | None) -> str:
+        """What ``GET /`` answers: DynamoDB's ``healthy: <endpoint>``, the endpoint
+        being the address the client reached it by (load balancers match the text)."""
+        return f"healthy: {host or '127.0.0.1'}\n"
+
+    def nodes_up(self) -> str:
+        """``up/all`` nodes of the served cluster, which the health check adds as a
+        header for a person looking (the body stays DynamoDB's)."""
         cluster = self.client.cluster
         up = sum(1 for n in cluster.node_names() if cluster.is_up(n))
-        return f"healthy: dynviz dynamodb, {up} of {len(cluster.node_names())} nodes up\n"
+        return f"{up}/{len(cluster.node_names())}"
 

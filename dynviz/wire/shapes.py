@@ -32,9 +32,16 @@ def _blob(text: Any, where: str) -> bytes:
         raise WireError("SerializationException", f"{where}: {text[:40]!r} is not valid base64") from None
 
 
-def value_in(av: Any, where: str) -> Any:
+MAX_NESTING = 32
+"""DynamoDB nests attribute values up to 32 levels deep, the item itself being the
+first level: a chain of at most 31 maps or lists."""
+
+
+def value_in(av: Any, where: str, level: int = 2) -> Any:
     """One attribute value off the wire (anything not shaped like one is left for the
-    table layer to reject with DynamoDB's message)."""
+    table layer to reject with DynamoDB's message). ``level``: how deep the value sits,
+    the item being level 1, so a document deeper than DynamoDB stores is refused here,
+    while it is read, before any recursion on it could run out of stack."""
     if not isinstance(av, dict) or len(av) != 1:
         return av
     (kind, v), = av.items()
@@ -42,10 +49,14 @@ def value_in(av: Any, where: str) -> Any:
         return {"B": _blob(v, where)}
     if kind == "BS" and isinstance(v, list):
         return {"BS": [_blob(x, where) for x in v]}
+    if kind in ("L", "M") and level > MAX_NESTING:
+        raise WireError("ValidationException", "One or more parameter values were invalid: Nesting Levels have "
+                                               f"exceeded supported limits: {where} is nested deeper than "
+                                               f"{MAX_NESTING} levels")
     if kind == "L" and isinstance(v, list):
-        return {"L": [value_in(x, where) for x in v]}
+        return {"L": [value_in(x, where, level + 1) for x in v]}
     if kind == "M" and isinstance(v, dict):
-        return {"M": {k: value_in(x, where) for k, x in v.items()}}
+        return {"M": {k: value_in(x, where, level + 1) for k, x in v.items()}}
     return av
 
 
