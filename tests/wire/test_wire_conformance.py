@@ -11,9 +11,12 @@ import urllib.request
 from typing import Any
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from wire_helpers import Running, create_keyed
 
+UNCHECKED = Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"})
+"""A client that sends what it is given, so the server's own checks are seen."""
 AUTH = "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"
 
 
@@ -72,3 +75,101 @@ def test_values_nest_32_levels_deep_counting_the_item(ddb: Any, table_name: str)
     code, message = error_of(exc)
     assert code == "ValidationException" and "nest" in message.lower()
     assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": {"S": "deep"}})
+
+
+# -- DynamoDB Streams ------------------------------------------------------------------
+
+
+def streamed(ddb: Any, name: str, view: str = "KEYS_ONLY") -> str:
+    create_keyed(ddb, name, StreamSpecification={"StreamEnabled": True, "StreamViewType": view})
+    return str(ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"])
+
+
+def test_list_streams_pages_by_limit_and_resumes_after_the_last_arn(served: Running, ddb: Any, table_name: str):
+    # ListStreams: "Limit: the maximum number of streams to return. The upper limit is
+    # 100"; LastEvaluatedStreamArn is where the next page starts (ExclusiveStartStreamArn).
+    arns = {streamed(ddb, f"{table_name}_{i}") for i in range(3)}
+    streams = served.boto("dynamodbstreams", UNCHECKED)
+    seen: list[str] = []
+    page = streams.list_streams(Limit=1)
+    while True:
+        assert len(page["Streams"]) <= 1
+        seen += [s["StreamArn"] for s in page["Streams"]]
+        if "LastEvaluatedStreamArn" not in page:
+            break
+        page = streams.list_streams(Limit=1, ExclusiveStartStreamArn=page["LastEvaluatedStreamArn"])
+    assert arns <= set(seen) and len(seen) == len(set(seen))
+    for limit in (0, 101):
+        with pytest.raises(ClientError) as exc:
+            streams.list_streams(Limit=limit)
+        assert error_of(exc)[0] == "ValidationException"
+
+
+def test_a_malformed_stream_arn_is_invalid_and_an_unknown_one_is_not_found(served: Running, ddb: Any,
+                                                                           table_name: str):
+    arn = streamed(ddb, table_name)
+    streams = served.boto("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    for call in (lambda a: streams.describe_stream(StreamArn=a),
+                 lambda a: streams.get_shard_iterator(StreamArn=a, ShardId=shard, ShardIteratorType="LATEST"),
+                 lambda a: streams.list_streams(ExclusiveStartStreamArn=a)):
+        with pytest.raises(ClientError) as exc:
+            call("this-is-not-the-arn-of-any-stream-at-all-0123456789")
+        assert error_of(exc)[0] == "ValidationException"
+    unknown = arn.replace(table_name, table_name + "_gone")
+    with pytest.raises(ClientError) as exc:
+        streams.describe_stream(StreamArn=unknown)
+    assert error_of(exc)[0] == "ResourceNotFoundException"
+
+
+def test_describe_stream_after_the_last_shard_lists_none(served: Running, ddb: Any, table_name: str):
+    streams = served.boto("dynamodbstreams")
+    arn = streamed(ddb, table_name)
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    after = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=shards[-1]["ShardId"])
+    assert after["StreamDescription"]["Shards"] == []
+    beyond = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId="shardId-99999999-ffffffffffffffff")
+    assert beyond["StreamDescription"]["Shards"] == []
+
+
+def test_shard_iterator_types_and_sequence_numbers_go_together(served: Running, ddb: Any, table_name: str):
+    # GetShardIterator: SequenceNumber is for AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER
+    # only, and those two need it.
+    streams = served.boto("dynamodbstreams")
+    arn = streamed(ddb, table_name)
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    first = shard["SequenceNumberRange"]["StartingSequenceNumber"]
+    assert first.isdecimal()
+
+    def iterator(kind: str, **seq: str) -> Any:
+        return streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=kind, **seq)
+
+    for kind in ("TRIM_HORIZON", "LATEST"):
+        assert iterator(kind)["ShardIterator"]
+        with pytest.raises(ClientError) as exc:
+            iterator(kind, SequenceNumber=first)
+        assert error_of(exc)[0] == "ValidationException"
+    for kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+        assert iterator(kind, SequenceNumber=first)["ShardIterator"]
+        with pytest.raises(ClientError) as exc:
+            iterator(kind)
+        assert error_of(exc)[0] == "ValidationException"
+    with pytest.raises(ClientError) as exc:
+        iterator("SOMEWHERE", SequenceNumber=first)
+    assert error_of(exc)[0] == "ValidationException"
+
+
+def test_stream_specification_changes_that_change_nothing_are_invalid(ddb: Any, table_name: str):
+    # UpdateTable: enabling a stream on a table that has one, or disabling one on a table
+    # that has none, is a ValidationException.
+    streamed(ddb, table_name)
+    with pytest.raises(ClientError) as exc:
+        ddb.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": True,
+                                                                    "StreamViewType": "NEW_IMAGE"})
+    code, message = error_of(exc)
+    assert code == "ValidationException" and "already" in message
+    ddb.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": False})
+    with pytest.raises(ClientError) as exc:
+        ddb.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": False})
+    code, message = error_of(exc)
+    assert code == "ValidationException" and "disable" in message
