@@ -37,6 +37,45 @@ MAX_NESTING = 32
 first level: a chain of at most 31 maps or lists."""
 
 
+STRING_MEMBERS = frozenset({
+    "TableName", "IndexName", "ConditionExpression", "UpdateExpression", "ProjectionExpression", "FilterExpression",
+    "KeyConditionExpression", "Select", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
+    "ReturnValuesOnConditionCheckFailure", "ClientRequestToken", "ConditionalOperator", "ExclusiveStartTableName",
+    "ResourceArn", "StreamArn", "ShardId", "ShardIteratorType", "SequenceNumber", "ShardIterator",
+    "ExclusiveStartStreamArn", "ExclusiveStartShardId", "BillingMode", "TableClass",
+})
+"""Request members whose type is a string in DynamoDB's model, at any level a request
+nests them (an action of a transaction, a table of a batch)."""
+
+
+def _not_a_string(value: Any, where: str) -> WireError:
+    """DynamoDB's deserializer refuses a JSON value of the wrong type before any
+    validation runs, naming the JSON token it met (a SerializationException)."""
+    if isinstance(value, bool):
+        token = "TRUE_VALUE" if value else "FALSE_VALUE"
+        return WireError("SerializationException", f"{token} cannot be converted to String ({where})")
+    if isinstance(value, (int, float)):
+        return WireError("SerializationException", f"NUMBER_VALUE cannot be converted to String ({where})")
+    if isinstance(value, list):
+        return WireError("SerializationException", f"Start of list found where not expected ({where})")
+    return WireError("SerializationException", f"Start of structure or map found where not expected ({where})")
+
+
+def check_strings(params: dict[str, Any], where: str = "") -> None:
+    """Refuse a string member, or a name of ExpressionAttributeNames, given as another
+    JSON type (a JSON null is an absent member, as DynamoDB reads it)."""
+    prefix = f"{where}." if where else ""
+    for name in STRING_MEMBERS.intersection(params):
+        value = params[name]
+        if value is not None and not isinstance(value, str):
+            raise _not_a_string(value, prefix + name)
+    names = params.get("ExpressionAttributeNames")
+    if isinstance(names, dict):
+        for placeholder, value in names.items():
+            if not isinstance(value, str):
+                raise _not_a_string(value, f"{prefix}ExpressionAttributeNames.{placeholder}")
+
+
 def value_in(av: Any, where: str, level: int = 2) -> Any:
     """One attribute value off the wire (anything not shaped like one is left for the
     table layer to reject with DynamoDB's message). ``level``: how deep the value sits,
@@ -45,6 +84,8 @@ def value_in(av: Any, where: str, level: int = 2) -> Any:
     if not isinstance(av, dict) or len(av) != 1:
         return av
     (kind, v), = av.items()
+    if kind in ("S", "N") and v is not None and not isinstance(v, str):
+        raise _not_a_string(v, f"{where}.{kind}")
     if kind == "B":
         return {"B": _blob(v, where)}
     if kind == "BS" and isinstance(v, list):
@@ -90,6 +131,8 @@ def _request_items_in(requests: Any) -> Any:
     out: dict[str, Any] = {}
     for table, req in requests.items():
         where = f"RequestItems.{table}"
+        if isinstance(req, dict):
+            check_strings(req, where)
         if isinstance(req, dict) and isinstance(req.get("Keys"), list):
             req = {**req, "Keys": [item_in(k, f"{where}.Keys") for k in req["Keys"]]}
         elif isinstance(req, list):
@@ -123,7 +166,9 @@ def _transact_items_in(items: Any) -> Any:
 
 
 def request_in(params: dict[str, Any]) -> dict[str, Any]:
-    """A request's parameters with every binary value as ``bytes``."""
+    """A request's parameters with every binary value as ``bytes``, once every
+    string member is a string."""
+    check_strings(params)
     out = dict(params)
     if "TransactItems" in out:
         out["TransactItems"] = _transact_items_in(out["TransactItems"])

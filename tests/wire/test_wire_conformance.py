@@ -173,3 +173,63 @@ def test_stream_specification_changes_that_change_nothing_are_invalid(ddb: Any, 
         ddb.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": False})
     code, message = error_of(exc)
     assert code == "ValidationException" and "disable" in message
+
+
+# -- JSON types ------------------------------------------------------------------------
+
+
+def test_a_number_where_the_model_has_a_string_is_a_serialization_error(served: Running, ddb: Any,
+                                                                        table_name: str):
+    # DynamoDB's deserializer refuses a JSON value of the wrong type before validating
+    # anything: SerializationException, not ValidationException.
+    create_keyed(ddb, table_name, sk=None)
+    raw = served.boto(config=UNCHECKED)
+    for call in (
+        lambda: raw.get_item(TableName=table_name, Key={"pk": {"S": "a"}}, ProjectionExpression="#n",
+                             ExpressionAttributeNames={"#n": 7}),
+        lambda: raw.put_item(TableName=table_name, Item={"pk": {"S": "a"}, "n": {"N": 7}}),
+        lambda: raw.transact_write_items(TransactItems=[{"Put": {
+            "TableName": table_name, "Item": {"pk": {"S": "a"}}, "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": {"#unused": 7}}}]),
+        lambda: raw.batch_get_item(RequestItems={table_name: {"Keys": [{"pk": {"S": "a"}}],
+                                                              "ProjectionExpression": 5}}),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc)[0] == "SerializationException"
+
+
+# -- transactions ----------------------------------------------------------------------
+
+
+def test_a_key_of_the_wrong_type_cancels_the_transaction_with_one_validation_error(ddb: Any, table_name: str):
+    # An action whose key the table cannot hold cancels the transaction; its reason is
+    # ValidationError, and the validation stops there (the other actions say None).
+    create_keyed(ddb, table_name, sk=None)
+    with pytest.raises(ClientError) as exc:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table_name, "Item": {"pk": {"S": "fine"}}}},
+            {"Put": {"TableName": table_name, "Item": {"pk": {"N": "1"}}}},
+            {"Delete": {"TableName": table_name, "Key": {"pk": {"B": b"x"}}}},
+        ])
+    assert error_of(exc)[0] == "TransactionCanceledException"
+    reasons = exc.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ValidationError", "None"]
+    assert "Message" in reasons[1] and "Message" not in reasons[0]
+    assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": {"S": "fine"}})
+
+
+def test_a_transaction_carries_at_most_4_mb(ddb: Any, table_name: str):
+    # "The aggregate size of the items in the transaction cannot exceed 4 MB": what the
+    # request carries counts, so deleting large items with a small request is fine.
+    create_keyed(ddb, table_name, sk=None)
+    big = "z" * 200_000
+    puts = [{"Put": {"TableName": table_name, "Item": {"pk": {"S": f"k{i}"}, "v": {"S": big}}}} for i in range(22)]
+    with pytest.raises(ClientError) as exc:
+        ddb.transact_write_items(TransactItems=puts)
+    code, message = error_of(exc)
+    assert code == "ValidationException" and "4 MB" in message
+    ddb.transact_write_items(TransactItems=puts[:15])
+    ddb.transact_write_items(TransactItems=[{"Delete": {"TableName": table_name, "Key": {"pk": {"S": f"k{i}"}}}}
+                                            for i in range(15)])
+    assert ddb.scan(TableName=table_name)["Count"] == 0

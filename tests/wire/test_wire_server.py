@@ -266,7 +266,7 @@ def test_only_the_root_answers_health_checks(served: Running, path: str):
     ({"body": b"{}", "content_type": "text/html"}, 404, "UnknownOperationException"),
     ({"body": b"{}", "method": "PUT"}, 404, "UnknownOperationException"),
     ({"body": b"{}", "auth": None}, 400, "MissingAuthenticationTokenException"),
-    ({"body": b'{"TableName": 5, "Key": "x"}', "target": "DynamoDB_20120810.GetItem"}, 400, "ValidationException"),
+    ({"body": b'{"TableName": 5, "Key": "x"}', "target": "DynamoDB_20120810.GetItem"}, 400, "SerializationException"),
     ({"body": b'{"TableName": "tbl", "Item": {"b": {"B": "!!"}}}', "target": "DynamoDB_20120810.PutItem"},
      400, "SerializationException"),
 ])
