@@ -155,10 +155,9 @@ class Transactions:
         t = self.catalog.table(spec.get("TableName"))
         s = t.schema
         if kind == "Get":
-            key = s.check_key(required(spec, "Key", "Get"))
             paths, ph = projection(spec)
             ph.check_unused()
-            return Action(kind, t, key, spec, paths=paths)
+            return Action(kind, t, s.check_key(required(spec, "Key", "Get")), spec, paths=paths)
         rv = spec.get("ReturnValuesOnConditionCheckFailure", "NONE")
         if rv not in ("NONE", "ALL_OLD"):
             raise ValidationException(f"1 validation error detected: Value '{rv}' at 'returnValuesOnConditionCheckFailure'"
