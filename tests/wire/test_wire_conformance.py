@@ -233,3 +233,19 @@ def test_a_transaction_carries_at_most_4_mb(ddb: Any, table_name: str):
     ddb.transact_write_items(TransactItems=[{"Delete": {"TableName": table_name, "Key": {"pk": {"S": f"k{i}"}}}}
                                             for i in range(15)])
     assert ddb.scan(TableName=table_name)["Count"] == 0
+
+
+# -- the command's description ---------------------------------------------------------
+
+
+def test_the_help_names_every_served_operation():
+    import argparse
+
+    from dynviz.wire.cli import add_dynamodb_arguments
+    from dynviz.wire.served import OWN, SERVED
+
+    parser = argparse.ArgumentParser(prog="dynviz dynamodb")
+    add_dynamodb_arguments(parser)
+    text = " ".join(parser.format_help().split())
+    for operation in (*SERVED["dynamodb"], *SERVED["streams"], *OWN):
+        assert operation in text
