@@ -214,8 +214,9 @@ class Transactions:
         if token is not None:
             token = a_str(token, "ClientRequestToken")
             if not 1 <= len(token) <= 36:
+                bound = "greater than or equal to 1" if not token else "less than or equal to 36"
                 raise ValidationException("1 validation error detected: Value at 'clientRequestToken' failed to satisfy "
-                                          "constraint: Member must have length less than or equal to 36")
+                                          f"constraint: Member must have length {bound}")
             digest = hashlib.sha256(json.dumps({k: v for k, v in p.items() if k != "ReturnConsumedCapacity"},
                                                sort_keys=True, default=repr).encode()).hexdigest()
             for tok, (_, at, _, _) in list(self.tokens.items()):

@@ -46,16 +46,23 @@ STRING_MEMBERS = frozenset({
 })
 """Request members whose type is a string in DynamoDB's model, at any level a request
 nests them (an action of a transaction, a table of a batch)."""
+SCALAR_MEMBERS = {"Limit": "Integer", "Segment": "Integer", "TotalSegments": "Integer",
+                  "ConsistentRead": "Boolean", "ScanIndexForward": "Boolean"}
+"""Request members that are numbers or booleans in the model: a string, a list or a map
+given for one is refused the same way (which numbers make a boolean is left to the
+table layer's checks)."""
 
 
-def _not_a_string(value: Any, where: str) -> WireError:
+def _not_a_string(value: Any, where: str, wanted: str = "String") -> WireError:
     """DynamoDB's deserializer refuses a JSON value of the wrong type before any
     validation runs, naming the JSON token it met (a SerializationException)."""
     if isinstance(value, bool):
         token = "TRUE_VALUE" if value else "FALSE_VALUE"
-        return WireError("SerializationException", f"{token} cannot be converted to String ({where})")
+        return WireError("SerializationException", f"{token} cannot be converted to {wanted} ({where})")
     if isinstance(value, (int, float)):
-        return WireError("SerializationException", f"NUMBER_VALUE cannot be converted to String ({where})")
+        return WireError("SerializationException", f"NUMBER_VALUE cannot be converted to {wanted} ({where})")
+    if isinstance(value, str):
+        return WireError("SerializationException", f"STRING_VALUE cannot be converted to {wanted} ({where})")
     if isinstance(value, list):
         return WireError("SerializationException", f"Start of list found where not expected ({where})")
     return WireError("SerializationException", f"Start of structure or map found where not expected ({where})")
@@ -63,12 +70,17 @@ def _not_a_string(value: Any, where: str) -> WireError:
 
 def check_strings(params: dict[str, Any], where: str = "") -> None:
     """Refuse a string member, or a name of ExpressionAttributeNames, given as another
-    JSON type (a JSON null is an absent member, as DynamoDB reads it)."""
+    JSON type, and a number or boolean member given as a string, list or map (a JSON
+    null is an absent member, as DynamoDB reads it)."""
     prefix = f"{where}." if where else ""
     for name in STRING_MEMBERS.intersection(params):
         value = params[name]
         if value is not None and not isinstance(value, str):
             raise _not_a_string(value, prefix + name)
+    for name in SCALAR_MEMBERS.keys() & params.keys():
+        value = params[name]
+        if isinstance(value, (str, list, dict)):
+            raise _not_a_string(value, prefix + name, SCALAR_MEMBERS[name])
     names = params.get("ExpressionAttributeNames")
     if isinstance(names, dict):
         for placeholder, value in names.items():

@@ -193,6 +193,9 @@ def test_a_number_where_the_model_has_a_string_is_a_serialization_error(served: 
             "ExpressionAttributeNames": {"#unused": 7}}}]),
         lambda: raw.batch_get_item(RequestItems={table_name: {"Keys": [{"pk": {"S": "a"}}],
                                                               "ProjectionExpression": 5}}),
+        lambda: raw.scan(TableName=table_name, Limit="10"),
+        lambda: raw.query(TableName=table_name, KeyConditionExpression="pk = :p",
+                          ExpressionAttributeValues={":p": {"S": "a"}}, ScanIndexForward="no"),
     ):
         with pytest.raises(ClientError) as exc:
             call()
@@ -249,3 +252,15 @@ def test_the_help_names_every_served_operation():
     text = " ".join(parser.format_help().split())
     for operation in (*SERVED["dynamodb"], *SERVED["streams"], *OWN):
         assert operation in text
+
+
+def test_a_client_request_token_is_1_to_36_characters(served: Running, ddb: Any, table_name: str):
+    create_keyed(ddb, table_name, sk=None)
+    raw = served.boto(config=UNCHECKED)
+    put = [{"Put": {"TableName": table_name, "Item": {"pk": {"S": "t"}}}}]
+    for token, bound in (("", "greater than or equal to 1"), ("x" * 37, "less than or equal to 36")):
+        with pytest.raises(ClientError) as exc:
+            raw.transact_write_items(TransactItems=put, ClientRequestToken=token)
+        code, message = error_of(exc)
+        assert code == "ValidationException" and bound in message
+    raw.transact_write_items(TransactItems=put, ClientRequestToken="x" * 36)
