@@ -42,7 +42,8 @@ STRING_MEMBERS = frozenset({
     "KeyConditionExpression", "Select", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
     "ReturnValuesOnConditionCheckFailure", "ClientRequestToken", "ConditionalOperator", "ExclusiveStartTableName",
     "ResourceArn", "StreamArn", "ShardId", "ShardIteratorType", "SequenceNumber", "ShardIterator",
-    "ExclusiveStartStreamArn", "ExclusiveStartShardId", "BillingMode", "TableClass",
+    "ExclusiveStartStreamArn", "ExclusiveStartShardId", "BillingMode", "TableClass", "Statement", "NextToken",
+    "BackupName", "BackupArn", "TargetTableName", "SourceTableName", "SourceTableArn",
 })
 """Request members whose type is a string in DynamoDB's model, at any level a request
 nests them (an action of a transaction, a table of a batch)."""
