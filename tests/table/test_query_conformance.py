@@ -159,3 +159,30 @@ def test_consistent_reads_are_not_served_by_a_global_index(ddb: Any):
         with pytest.raises(Exception) as exc:
             op()
         assert code_of(exc.value) == "ValidationException"
+
+
+@pytest.mark.parametrize("accelerator", [False, True])
+def test_a_batch_get_answers_at_most_16_mb_and_returns_the_rest_unprocessed(accelerator: bool):
+    # BatchGetItem: "A single operation can retrieve up to 16 MB of data"; the keys it
+    # did not get to come back in UnprocessedKeys with the request's other parameters.
+    import dynviz.table as dt
+
+    ddb = dt.client(dt.default_cluster(seed=5), accelerator=accelerator)
+    ddb.create_table(**keys_table("big", ("id", "N")))
+    filler = "q" * 380_000
+    for i in range(50):  # about 19 MB
+        ddb.put_item(TableName="big", Item={"id": n(i), "data": s(filler)})
+    wanted: dict[str, Any] = {"big": {"Keys": [{"id": n(i)} for i in range(50)], "ProjectionExpression": "id, #d",
+                                      "ExpressionAttributeNames": {"#d": "data"}}}
+    got: list[int] = []
+    calls = 0
+    while wanted:
+        out = ddb.batch_get_item(RequestItems=wanted)
+        calls += 1
+        page = out["Responses"]["big"]
+        assert sum(len(it["data"]["S"]) for it in page) <= 16 * 1024 * 1024
+        got += [int(it["id"]["N"]) for it in page]
+        wanted = out["UnprocessedKeys"]
+        if wanted:
+            assert wanted["big"]["ProjectionExpression"] == "id, #d"
+    assert calls >= 2 and sorted(got) == list(range(50))
