@@ -54,7 +54,7 @@ given for one is refused the same way (which numbers make a boolean is left to t
 table layer's checks)."""
 
 
-def _not_a_string(value: Any, where: str, wanted: str = "String") -> WireError:
+def _wrong_type(value: Any, where: str, wanted: str = "String") -> WireError:
     """DynamoDB's deserializer refuses a JSON value of the wrong type before any
     validation runs, naming the JSON token it met (a SerializationException)."""
     if isinstance(value, bool):
@@ -69,7 +69,7 @@ def _not_a_string(value: Any, where: str, wanted: str = "String") -> WireError:
     return WireError("SerializationException", f"Start of structure or map found where not expected ({where})")
 
 
-def check_strings(params: dict[str, Any], where: str = "") -> None:
+def check_member_types(params: dict[str, Any], where: str = "") -> None:
     """Refuse a string member, or a name of ExpressionAttributeNames, given as another
     JSON type, and a number or boolean member given as a string, list or map (a JSON
     null is an absent member, as DynamoDB reads it)."""
@@ -77,16 +77,16 @@ def check_strings(params: dict[str, Any], where: str = "") -> None:
     for name in STRING_MEMBERS.intersection(params):
         value = params[name]
         if value is not None and not isinstance(value, str):
-            raise _not_a_string(value, prefix + name)
+            raise _wrong_type(value, prefix + name)
     for name in SCALAR_MEMBERS.keys() & params.keys():
         value = params[name]
         if isinstance(value, (str, list, dict)):
-            raise _not_a_string(value, prefix + name, SCALAR_MEMBERS[name])
+            raise _wrong_type(value, prefix + name, SCALAR_MEMBERS[name])
     names = params.get("ExpressionAttributeNames")
     if isinstance(names, dict):
         for placeholder, value in names.items():
             if not isinstance(value, str):
-                raise _not_a_string(value, f"{prefix}ExpressionAttributeNames.{placeholder}")
+                raise _wrong_type(value, f"{prefix}ExpressionAttributeNames.{placeholder}")
 
 
 def value_in(av: Any, where: str, level: int = 2) -> Any:
@@ -98,7 +98,7 @@ def value_in(av: Any, where: str, level: int = 2) -> Any:
         return av
     (kind, v), = av.items()
     if kind in ("S", "N") and v is not None and not isinstance(v, str):
-        raise _not_a_string(v, f"{where}.{kind}")
+        raise _wrong_type(v, f"{where}.{kind}")
     if kind == "B":
         return {"B": _blob(v, where)}
     if kind == "BS" and isinstance(v, list):
@@ -145,7 +145,7 @@ def _request_items_in(requests: Any) -> Any:
     for table, req in requests.items():
         where = f"RequestItems.{table}"
         if isinstance(req, dict):
-            check_strings(req, where)
+            check_member_types(req, where)
         if isinstance(req, dict) and isinstance(req.get("Keys"), list):
             req = {**req, "Keys": [item_in(k, f"{where}.Keys") for k in req["Keys"]]}
         elif isinstance(req, list):
@@ -181,7 +181,7 @@ def _transact_items_in(items: Any) -> Any:
 def request_in(params: dict[str, Any]) -> dict[str, Any]:
     """A request's parameters with every binary value as ``bytes``, once every
     string member is a string."""
-    check_strings(params)
+    check_member_types(params)
     out = dict(params)
     if "TransactItems" in out:
         out["TransactItems"] = _transact_items_in(out["TransactItems"])
