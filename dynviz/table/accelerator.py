@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 from dynviz.table.client import TableClient
 from dynviz.table.errors import TableError
 from dynviz.table.expressions import Placeholders, parse_projection
-from dynviz.table.reads import shown
-from dynviz.table.values import Item, copy_item, key_native
+from dynviz.table.reads import MAX_BATCH_GET_BYTES, shown
+from dynviz.table.values import Item, copy_item, item_size, key_native
 from dynviz.table.views import AcceleratorStats, CacheStats
 
 if TYPE_CHECKING:
@@ -156,16 +156,22 @@ class AcceleratedClient(TableClient):
         if any(plan.consistent for plan in plans):
             return super().batch_get_item(**params)
         responses: dict[str, list[Item]] = {}
+        unprocessed: dict[str, Any] = {}
+        size = 0  # past the 16 MB an answer holds, the keys are left for the next call
         try:
             for plan in plans:
                 got = responses.setdefault(plan.table.name, [])
                 for key in plan.keys:
-                    item = self._cached_item(plan.table.name, key)
-                    if item is not None:
+                    item = self._cached_item(plan.table.name, key) if size <= MAX_BATCH_GET_BYTES else None
+                    size += item_size(item) if item is not None else 0
+                    if size > MAX_BATCH_GET_BYTES:
+                        left = unprocessed.setdefault(plan.table.name, {k: v for k, v in plan.spec.items() if k != "Keys"})
+                        left.setdefault("Keys", []).append(copy_item(key))
+                    elif item is not None:
                         got.append(shown(item, plan.paths))
         except TableError as exc:
             raise exc.with_operation("BatchGetItem") from None
-        return self._meta({"Responses": responses, "UnprocessedKeys": {}})
+        return self._meta({"Responses": responses, "UnprocessedKeys": unprocessed})
 
     def _cached_read(self, op: str, read: Callable[..., dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
         if params.get("ConsistentRead"):

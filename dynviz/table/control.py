@@ -226,7 +226,7 @@ class ControlPlane:
         now, seq = self.cluster.now, self.catalog.stream_seq
         if spec.get("StreamEnabled"):
             if t.stream is not None and t.stream.enabled:
-                raise ResourceInUseException(f"Table {t.name} already has an enabled stream: {t.stream.arn}")
+                raise ValidationException(f"Table {t.name} already has an enabled stream: {t.stream.arn}")
             view = spec.get("StreamViewType")
             if view not in STREAM_VIEW_TYPES:
                 raise ValidationException("One or more parameter values were invalid: StreamViewType must be one of "
@@ -236,7 +236,7 @@ class ControlPlane:
             t.stream = Stream(t.name, view, t.schema.key_schema(), now, seq)
         else:
             if t.stream is None or not t.stream.enabled:
-                raise ValidationException(f"Table {t.name} does not have a stream enabled")
+                raise ValidationException(f"Table {t.name} has no enabled stream to disable")
             t.stream.close(now, seq)
             t.old_streams.append(t.stream)
             t.stream = None

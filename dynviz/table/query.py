@@ -85,12 +85,14 @@ def _select(p: dict[str, Any], ix: IndexDef | None, paths: list[Path] | None) ->
     if sel not in SELECTS:
         raise _bad(f"1 validation error detected: Value '{sel}' at 'select' failed to satisfy constraint: Member must "
                    "satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]")
+    # the projection may come as AttributesToGet, the legacy parameter: say which was sent
+    given = "AttributesToGet" if p.get("AttributesToGet") is not None else "ProjectionExpression"
     if paths is not None and sel != "SPECIFIC_ATTRIBUTES":
         raise _bad(f"One or more parameter values were invalid: Select type {sel} is not compatible with "
-                   "ProjectionExpression; use SPECIFIC_ATTRIBUTES")
+                   f"{given}; use SPECIFIC_ATTRIBUTES")
     if sel == "SPECIFIC_ATTRIBUTES" and paths is None:
         raise _bad("One or more parameter values were invalid: Select type SPECIFIC_ATTRIBUTES requires a "
-                   "ProjectionExpression")
+                   "ProjectionExpression or AttributesToGet")
     if sel == "ALL_PROJECTED_ATTRIBUTES" and ix is None:
         raise _bad("One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is supported "
                    "only for index queries")

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from dynviz.cluster import Cluster
 
 MAX_BATCH_GET = 100
+MAX_BATCH_GET_BYTES = 16 * 1024 * 1024
+"""A BatchGetItem answers at most 16 MB of items; the keys past that come back in
+UnprocessedKeys (with their table's other parameters), to be asked again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,18 +123,25 @@ class ItemReads:
         unprocessed: dict[str, Any] = {}
         spent = []
         throttled_all = True
+        size = 0  # of the items answered so far: past 16 MB the rest is unprocessed
         for plan in plans:
             t, consistent = plan.table, plan.consistent
             got = responses.setdefault(t.name, [])
             units_sum = 0.0
             for k in plan.keys:
-                pk_av, _, sk_av = t.key_parts(k)
-                found = self.store.read_item(t, pk_av, sk_av, consistent)
-                item = self.store.visible(found)
+                item, deferred = None, size > MAX_BATCH_GET_BYTES
+                if not deferred:
+                    pk_av, _, sk_av = t.key_parts(k)
+                    item = self.store.visible(self.store.read_item(t, pk_av, sk_av, consistent))
+                    size += item_size(item) if item else 0
+                    deferred = size > MAX_BATCH_GET_BYTES
                 units = read_units(item_size(item) if item else 0, consistent)
-                try:
-                    charge_read(t, units, t.read_bucket, self.cluster.now)
-                except ProvisionedThroughputExceededException:
+                if not deferred:
+                    try:
+                        charge_read(t, units, t.read_bucket, self.cluster.now)
+                    except ProvisionedThroughputExceededException:
+                        deferred = True
+                if deferred:  # throttled, or past the 16 MB an answer holds: for the next call
                     un = unprocessed.setdefault(t.name, {k2: v for k2, v in plan.spec.items() if k2 != "Keys"})
                     un.setdefault("Keys", []).append(copy_item(k))
                     continue

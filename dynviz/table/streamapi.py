@@ -7,6 +7,7 @@ this module finds them by ARN and checks the requests' parameters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,26 +38,30 @@ class StreamsApi:
     cluster: Cluster
 
     def list_streams(self, p: dict[str, Any]) -> dict[str, Any]:
+        """The streams in ARN order, ``Limit`` (1 to 100) at a time: ARN order keeps a
+        paged listing whole while tables come and go between its pages."""
         name = p.get("TableName")
-        out = []
-        for t in self.catalog.tables.values():
-            if name is not None and t.name != name:
-                continue
-            for s in t.streams():
-                out.append({"StreamArn": s.arn, "TableName": t.name, "StreamLabel": s.label})
-        return {"Streams": out}
+        limit = _limit(p.get("Limit"), 100)
+        start = p.get("ExclusiveStartStreamArn")
+        if start is not None:
+            stream_arn(start, "exclusiveStartStreamArn")
+        found = sorted((s.arn, t.name, s.label) for t in self.catalog.tables.values()
+                       if name is None or t.name == name for s in t.streams())
+        page = [f for f in found if start is None or f[0] > start]
+        out: dict[str, Any] = {"Streams": [{"StreamArn": arn, "TableName": table, "StreamLabel": label}
+                                           for arn, table, label in page[:limit]]}
+        if len(page) > limit:
+            out["LastEvaluatedStreamArn"] = page[limit - 1][0]
+        return out
 
     def describe_stream(self, p: dict[str, Any]) -> dict[str, Any]:
-        s = self.catalog.stream(p.get("StreamArn"))
-        limit = p.get("Limit")
-        if limit is not None and an_int(limit, "Limit") < 1:
-            raise ValidationException(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
-                                      "constraint: Member must have value greater than or equal to 1")
+        s = self.catalog.stream(stream_arn(p.get("StreamArn")))
+        limit = _limit(p.get("Limit"), 100)
         s.trim(self.cluster.now)
         return {"StreamDescription": s.describe(limit, p.get("ExclusiveStartShardId"))}
 
     def get_shard_iterator(self, p: dict[str, Any]) -> dict[str, Any]:
-        s = self.catalog.stream(p.get("StreamArn"))
+        s = self.catalog.stream(stream_arn(p.get("StreamArn")))
         seq = p.get("SequenceNumber")
         if seq is not None and not isinstance(seq, (str, int)):
             raise invalid_type("SequenceNumber", seq, str)
@@ -68,12 +73,35 @@ class StreamsApi:
         now = self.cluster.now
         arn, shard_id, pos = decode_iterator(p.get("ShardIterator"), now)
         s = self.catalog.stream(arn)
-        limit = p.get("Limit", 1000)
-        if not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise ValidationException(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
-                                      "constraint: Member must have value less than or equal to 1000")
+        limit = _limit(p.get("Limit"), 1000)
         records, nxt = s.read(shard_id, pos, limit, now)
         out: dict[str, Any] = {"Records": [copy_record(r) for r in records]}
         if nxt is not None:
             out["NextShardIterator"] = nxt
         return out
+
+
+_STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}/stream/\S+")
+
+
+def stream_arn(arn: Any, member: str = "streamArn") -> str:
+    """``arn`` if it is shaped as a stream's ARN. A malformed one is a
+    ValidationException (it could name no stream), a well-formed one no stream has is
+    the caller's ResourceNotFoundException."""
+    if not isinstance(arn, str) or not 37 <= len(arn) <= 1024 or not _STREAM_ARN.fullmatch(arn):
+        raise ValidationException(f"Invalid StreamArn: 1 validation error detected: Value '{arn}' at '{member}' "
+                                  "failed to satisfy constraint: Member must be the ARN of a stream")
+    return arn
+
+
+def _limit(value: Any, most: int) -> int:
+    """A ``Limit`` of the Streams API: 1 to ``most`` (100 for ListStreams and
+    DescribeStream, 1000 for GetRecords); ``most`` when not given."""
+    if value is None:
+        return most
+    n = an_int(value, "Limit")
+    if not 1 <= n <= most:
+        bound = "greater than or equal to 1" if n < 1 else f"less than or equal to {most}"
+        raise ValidationException(f"1 validation error detected: Value '{value}' at 'limit' failed to satisfy "
+                                  f"constraint: Member must have value {bound}")
+    return n

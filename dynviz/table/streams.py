@@ -32,6 +32,7 @@ RETENTION = 24 * HOUR
 SHARD_LIFETIME = 4 * HOUR
 ITERATOR_LIFETIME = 15 * 60 * SECOND
 FIRST_SEQUENCE = 100000000000000000001
+ITERATOR_TYPES = ("TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 """Virtual time 0 as a wall-clock date (for ARNs, labels and timestamps)."""
 REGION = "us-east-1"
@@ -163,9 +164,8 @@ class Stream:
 
     def describe(self, limit: int | None = None, start_after: str | None = None) -> dict[str, Any]:
         shards = self.shards
-        if start_after is not None:
-            ids = [s.shard_id for s in shards]
-            shards = shards[ids.index(start_after) + 1:] if start_after in ids else shards
+        if start_after is not None:  # shard ids sort as they were opened: the page is the ids after it
+            shards = [s for s in shards if s.shard_id > str(start_after)]
         out: dict[str, Any] = {
             "StreamArn": self.arn,
             "StreamLabel": self.label,
@@ -184,6 +184,13 @@ class Stream:
     # -- iterators
 
     def iterator(self, shard_id: str, kind: str, seq: str | None, now: int, next_seq: int) -> str:
+        if kind not in ITERATOR_TYPES:
+            raise ValidationException(
+                f"1 validation error detected: Value '{kind}' at 'shardIteratorType' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER]")
+        if seq is not None and kind in ("TRIM_HORIZON", "LATEST"):
+            raise ValidationException(f"Invalid SequenceNumber: a {kind} iterator takes no SequenceNumber, "
+                                      "only AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER ones do")
         self.trim(now)
         shard = self.shard(shard_id)
         if kind == "TRIM_HORIZON":
@@ -192,7 +199,7 @@ class Stream:
                 pos = shard.start
         elif kind == "LATEST":
             pos = shard.end + 1 if shard.end is not None else next_seq
-        elif kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+        else:  # AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER
             if seq is None:
                 raise ValidationException(f"SequenceNumber is required for ShardIteratorType {kind}")
             try:
@@ -206,10 +213,6 @@ class Stream:
                 raise TrimmedDataAccessException(
                     "The operation attempted to read past the oldest stream record in a shard.")
             pos = n if kind == "AT_SEQUENCE_NUMBER" else n + 1
-        else:
-            raise ValidationException(
-                f"1 validation error detected: Value '{kind}' at 'shardIteratorType' failed to satisfy constraint: "
-                "Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER]")
         return _encode_iterator(self.arn, shard_id, pos, now)
 
     def read(self, shard_id: str, pos: int, limit: int, now: int) -> tuple[list[dict[str, Any]], str | None]:

@@ -70,6 +70,9 @@ if TYPE_CHECKING:
     from dynviz.cluster import Cluster
 
 MAX_ACTIONS = 100
+MAX_PAYLOAD = 4 * 1024 * 1024
+"""A TransactWriteItems may carry at most 4 MB of items and values (the items it
+names may be larger: a Delete of a big item carries only its key)."""
 TOKEN_WINDOW = 600 * SECOND
 """ClientRequestToken is remembered for ten minutes (of virtual time)."""
 WRITE_KINDS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -105,6 +108,10 @@ class Action:
     new: Item | None = None
     entry: Entry | None = None
     marked: bool = False
+    invalid: str | None = None
+    """Why the action's key or item is not one the table can hold: the transaction is
+    canceled with a ValidationError reason for it (a malformed *request*, a bad
+    expression, is a ValidationException of the whole request instead)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -136,6 +143,8 @@ class Transactions:
             kind = given[0]
             spec = a_map(raw[kind], f"{where}.{kind}")
             actions.append(a := self._action(kind, spec))
+            if a.invalid is not None:
+                continue
             ident = (a.table.name, tuple(key_native(a.key[n]) for n in a.table.schema.key_names))
             if ident in seen:
                 raise ValidationException("Transaction request cannot include multiple operations on one item")
@@ -146,22 +155,28 @@ class Transactions:
         t = self.catalog.table(spec.get("TableName"))
         s = t.schema
         if kind == "Get":
-            key = s.check_key(required(spec, "Key", "Get"))
             paths, ph = projection(spec)
             ph.check_unused()
-            return Action(kind, t, key, spec, paths=paths)
+            return Action(kind, t, s.check_key(required(spec, "Key", "Get")), spec, paths=paths)
         rv = spec.get("ReturnValuesOnConditionCheckFailure", "NONE")
         if rv not in ("NONE", "ALL_OLD"):
             raise ValidationException(f"1 validation error detected: Value '{rv}' at 'returnValuesOnConditionCheckFailure'"
                                       " failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
-        if kind == "Put":
-            item = check_item(required(spec, "Item", "Put"))
-            s.check_item_keys(item)
-            if item_size(item) > MAX_ITEM_BYTES:
-                raise ValidationException("Item size has exceeded the maximum allowed size")
-            key, new_item = s.key_of(item), item
-        else:
-            key, new_item = s.check_key(required(spec, "Key", kind)), None
+        given = required(spec, "Item", "Put") if kind == "Put" else required(spec, "Key", kind)
+        key: Item = {}
+        new_item: Item | None = None
+        invalid: str | None = None
+        try:
+            if kind == "Put":
+                new_item = check_item(given)
+                s.check_item_keys(new_item)
+                if item_size(new_item) > MAX_ITEM_BYTES:
+                    raise ValidationException("Item size has exceeded the maximum allowed size")
+                key = s.key_of(new_item)
+            else:
+                key = s.check_key(given)
+        except ValidationException as exc:
+            invalid, new_item = exc.message, None
         cond_text = spec.get("ConditionExpression")
         upd_text = spec.get("UpdateExpression") if kind == "Update" else None
         if kind == "ConditionCheck" and cond_text is None:
@@ -176,13 +191,22 @@ class Transactions:
             if u.path.top in s.key_names:
                 raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
                                           f"{u.path.top}. This attribute is part of the key")
-        return Action(kind, t, key, spec, cond=cond, updates=updates, new=new_item)
+        return Action(kind, t, key, spec, cond=cond, updates=updates, new=new_item, invalid=invalid)
 
     # -- TransactWriteItems
 
     def transact_write_items(self, p: dict[str, Any]) -> tuple[dict[str, Any], list[Written]]:
         """Returns the response and what a write-through cache must see."""
         actions = self._actions(p, WRITE_KINDS)
+        payload = sum(item_size(a.new if a.new is not None else a.key)
+                      + item_size(a.spec.get("ExpressionAttributeValues") or {}) for a in actions)
+        if payload > MAX_PAYLOAD:
+            raise ValidationException(f"Transaction payload size cannot exceed 4 MB: this transaction's items and "
+                                      f"values are {payload} bytes")
+        invalid = next((i for i, a in enumerate(actions) if a.invalid is not None), None)
+        if invalid is not None:  # only the first is reported: validation stops there
+            raise TransactionCanceledException([_reason("ValidationError", actions[i].invalid) if i == invalid
+                                                else _reason("None") for i in range(len(actions))])
         rcc = return_consumed(p)
         token = p.get("ClientRequestToken")
         now = self.cluster.now
@@ -190,8 +214,9 @@ class Transactions:
         if token is not None:
             token = a_str(token, "ClientRequestToken")
             if not 1 <= len(token) <= 36:
+                bound = "greater than or equal to 1" if not token else "less than or equal to 36"
                 raise ValidationException("1 validation error detected: Value at 'clientRequestToken' failed to satisfy "
-                                          "constraint: Member must have length less than or equal to 36")
+                                          f"constraint: Member must have length {bound}")
             digest = hashlib.sha256(json.dumps({k: v for k, v in p.items() if k != "ReturnConsumedCapacity"},
                                                sort_keys=True, default=repr).encode()).hexdigest()
             for tok, (_, at, _, _) in list(self.tokens.items()):

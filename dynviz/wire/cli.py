@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dynviz.wire.served import served_summary
+
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
     from dynviz.table.client import TableClient
@@ -26,11 +28,7 @@ http://HOST:PORT (boto3: endpoint_url=...). SigV4: with --credentials FILE every
 must be signed with a key pair of that file (an AWS credentials file, as ~/.aws/credentials)
 and a wrongly signed one gets DynamoDB's refusal; without it any signature is accepted (an
 Authorization header is still required, as DynamoDB requires one), so use any access key,
-secret and region. Served: CreateTable, DescribeTable, ListTables,
-UpdateTable, DeleteTable, PutItem, GetItem, UpdateItem, DeleteItem, BatchGetItem,
-BatchWriteItem, Query, Scan, DescribeEndpoints, and Streams' ListStreams, DescribeStream, GetShardIterator,
-GetRecords (prefix DynamoDBStreams_20120810 on the same port). Other operations answer
-UnknownOperationException. GET / answers for health checks."""
+secret and region. """ + served_summary() + ' GET / answers health checks ("healthy: HOST:PORT").'
 
 
 def _port(text: str) -> int:

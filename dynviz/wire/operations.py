@@ -5,7 +5,7 @@ Every operation the table client has is served: its JSON parameters, their binar
 values decoded, go to the same method boto3's in-process shape calls, so a request over
 HTTP and one in-process take the same path through the table layer and the cluster.
 DescribeEndpoints, which is about the server and not the tables, is answered here.
-The operations DynamoDB has that dynviz does not serve yet are known by name and
+Which operations are served is said once, in served.py. The operations DynamoDB has that dynviz does not serve yet are known by name and
 answered with ``UnknownOperationException`` saying so, not with a silence a client
 would retry.
 """
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz.table.errors import TableError
 from dynviz.wire.protocol import WireError, error_reply, frame, reply
+from dynviz.wire.served import KNOWN, NO_OUTPUT, NOT_YET, OWN, SERVED
 from dynviz.wire.shapes import json_value, request_in, response_out
 
 if TYPE_CHECKING:
@@ -27,72 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SERVED: dict[str, dict[str, str]] = {
-    "dynamodb": {
-        "CreateTable": "create_table",
-        "DescribeTable": "describe_table",
-        "ListTables": "list_tables",
-        "UpdateTable": "update_table",
-        "DeleteTable": "delete_table",
-        "UpdateTimeToLive": "update_time_to_live",
-        "DescribeTimeToLive": "describe_time_to_live",
-        "TagResource": "tag_resource",
-        "UntagResource": "untag_resource",
-        "ListTagsOfResource": "list_tags_of_resource",
-        "DescribeLimits": "describe_limits",
-        "ExecuteStatement": "execute_statement",
-        "BatchExecuteStatement": "batch_execute_statement",
-        "ExecuteTransaction": "execute_transaction",
-        "CreateBackup": "create_backup",
-        "DescribeBackup": "describe_backup",
-        "ListBackups": "list_backups",
-        "DeleteBackup": "delete_backup",
-        "RestoreTableFromBackup": "restore_table_from_backup",
-        "DescribeContinuousBackups": "describe_continuous_backups",
-        "UpdateContinuousBackups": "update_continuous_backups",
-        "RestoreTableToPointInTime": "restore_table_to_point_in_time",
-        "PutItem": "put_item",
-        "GetItem": "get_item",
-        "UpdateItem": "update_item",
-        "DeleteItem": "delete_item",
-        "BatchGetItem": "batch_get_item",
-        "BatchWriteItem": "batch_write_item",
-        "TransactWriteItems": "transact_write_items",
-        "TransactGetItems": "transact_get_items",
-        "Query": "query",
-        "Scan": "scan",
-    },
-    "streams": {
-        "ListStreams": "list_streams",
-        "DescribeStream": "describe_stream",
-        "GetShardIterator": "get_shard_iterator",
-        "GetRecords": "get_records",
-    },
-}
-"""Service -> operation -> the table client's method."""
-
-NOT_YET = frozenset({
-    "CancelBulkOperation", "CreateGlobalTable", "DeleteResourcePolicy",
-    "DescribeBulkOperation", "DescribeContributorInsights",
-    "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
-    "DescribeKinesisStreamingDestination", "DescribeTableReplicaAutoScaling",
-    "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
-    "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
-    "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
-    "PutResourcePolicy",
-    "SearchVectors", "StartBulkPutItems",
-    "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
-    "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling",
-})
-"""DynamoDB's other operations (API version 2012-08-10): known, not served yet."""
-
-OWN = frozenset({"DescribeEndpoints"})
-"""Operations about the endpoint itself, answered here, not by the table layer."""
-
-KNOWN: dict[str, frozenset[str]] = {
-    "dynamodb": frozenset(SERVED["dynamodb"]) | OWN | NOT_YET,
-    "streams": frozenset(SERVED["streams"]),
-}
+__all__ = ["KNOWN", "NO_OUTPUT", "NOT_YET", "OWN", "SERVED", "Endpoint", "table_error"]
 
 
 def table_error(exc: TableError) -> WireError:
@@ -141,6 +77,8 @@ class Endpoint:
             out = getattr(self.client, method_name)(**request_in(call.params))
             if self.journal is not None:
                 self.journal.record(call.operation, call.params, self.client)
+            if call.operation in NO_OUTPUT:
+                return reply(None, rid)
             return reply(response_out(out), rid)
         except WireError as err:
             return error_reply(err, rid)
@@ -157,9 +95,16 @@ class Endpoint:
         cached for a day as DynamoDB's answer says (botocore's endpoint discovery reads it)."""
         return {"Endpoints": [{"Address": host or "127.0.0.1", "CachePeriodInMinutes": 1440}]}
 
-    def health(self) -> str:
-        """What ``GET /`` answers (DynamoDB answers ``healthy: <endpoint>``)."""
+    @staticmethod
+    def health(host: str | None) -> str:
+        """What ``GET /`` answers: DynamoDB's ``healthy: <endpoint>``, the endpoint
+        being the address the client reached it by (load balancers match the text)."""
+        return f"healthy: {host or '127.0.0.1'}\n"
+
+    def nodes_up(self) -> str:
+        """``up/all`` nodes of the served cluster, which the health check adds as a
+        header for a person looking (the body stays DynamoDB's)."""
         cluster = self.client.cluster
         up = sum(1 for n in cluster.node_names() if cluster.is_up(n))
-        return f"healthy: dynviz dynamodb, {up} of {len(cluster.node_names())} nodes up\n"
+        return f"{up}/{len(cluster.node_names())}"
 

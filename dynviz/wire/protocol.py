@@ -117,6 +117,8 @@ def frame(method: str, target: str | None, content_type: str | None, authorizati
             params = json.loads(body)
         except (UnicodeDecodeError, ValueError) as exc:
             raise WireError("SerializationException", f"The request body is not valid JSON: {exc}") from None
+        except RecursionError:  # a document nested deeper than any DynamoDB value may be
+            raise WireError("SerializationException", "The request body is nested too deeply to be read") from None
     service, operation = _target(target, operations)
     if not authorization or not authorization.strip().startswith("AWS4-"):
         raise WireError("MissingAuthenticationTokenException", "Request is missing Authentication Token")
@@ -136,9 +138,10 @@ def _target(target: str | None, operations: dict[str, frozenset[str]]) -> tuple[
     return service, operation
 
 
-def reply(payload: dict[str, Any], request_id: str, status: int = 200) -> Reply:
-    """A JSON reply with DynamoDB's headers: CRC32 of the body, the request id."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+def reply(payload: dict[str, Any] | None, request_id: str, status: int = 200) -> Reply:
+    """A JSON reply with DynamoDB's headers: CRC32 of the body, the request id.
+    ``None``: an empty body (an operation whose answer has no members)."""
+    body = b"" if payload is None else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return Reply(status, body, {
         "Content-Type": CONTENT_TYPE,
         "x-amz-crc32": str(zlib.crc32(body) & 0xFFFFFFFF),

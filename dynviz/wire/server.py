@@ -91,6 +91,7 @@ class WireServer:
         # aiohttp's router would refuse must still get DynamoDB's JSON, not a text page.
         app = web.Application(client_max_size=self.max_body)
         app.router.add_route("*", "/{tail:.*}", self._handle)
+        app.on_response_prepare.append(_without_server_header)
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
         return app
@@ -140,10 +141,14 @@ class WireServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.method in ("GET", "HEAD"):
+            if request.path != "/":  # only the root is a health check, as DynamoDB's
+                return _response(error_reply(WireError("UnknownOperationException", None, 404), NO_ID))
             try:
-                return web.Response(text=self.endpoint.health(), content_type="text/plain")
+                endpoint = self.endpoint
             except WireError as err:  # the host serves no cluster now (the app on a replay)
                 return _response(error_reply(err, NO_ID))
+            return web.Response(text=endpoint.health(request.host), content_type="text/plain",
+                                headers={"x-dynviz-nodes-up": endpoint.nodes_up()})
         headers = request.headers
         if request.content_length is not None and request.content_length > self.max_body:
             return self._too_large()
@@ -192,6 +197,12 @@ class WireServer:
         err = WireError("RequestEntityTooLargeException",
                         f"Request body larger than {self.max_body} bytes (DynamoDB's limit is 16 MB)", 413)
         return _response(error_reply(err, self.endpoint.request_id()))
+
+
+async def _without_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """aiohttp names itself in a ``Server`` header; the endpoint's replies are the
+    service's, not the library's, so they carry none (no client reads one)."""
+    response.headers.pop("Server", None)
 
 
 def _response(reply: Reply) -> web.Response:

@@ -32,20 +32,85 @@ def _blob(text: Any, where: str) -> bytes:
         raise WireError("SerializationException", f"{where}: {text[:40]!r} is not valid base64") from None
 
 
-def value_in(av: Any, where: str) -> Any:
+MAX_NESTING = 32
+"""DynamoDB nests attribute values up to 32 levels deep, the item itself being the
+first level: a chain of at most 31 maps or lists."""
+
+
+STRING_MEMBERS = frozenset({
+    "TableName", "IndexName", "ConditionExpression", "UpdateExpression", "ProjectionExpression", "FilterExpression",
+    "KeyConditionExpression", "Select", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
+    "ReturnValuesOnConditionCheckFailure", "ClientRequestToken", "ConditionalOperator", "ExclusiveStartTableName",
+    "ResourceArn", "StreamArn", "ShardId", "ShardIteratorType", "SequenceNumber", "ShardIterator",
+    "ExclusiveStartStreamArn", "ExclusiveStartShardId", "BillingMode", "TableClass", "Statement", "NextToken",
+    "BackupName", "BackupArn", "TargetTableName", "SourceTableName", "SourceTableArn",
+})
+"""Request members whose type is a string in DynamoDB's model, at any level a request
+nests them (an action of a transaction, a table of a batch)."""
+SCALAR_MEMBERS = {"Limit": "Integer", "Segment": "Integer", "TotalSegments": "Integer",
+                  "ConsistentRead": "Boolean", "ScanIndexForward": "Boolean"}
+"""Request members that are numbers or booleans in the model: a string, a list or a map
+given for one is refused the same way (which numbers make a boolean is left to the
+table layer's checks)."""
+
+
+def _wrong_type(value: Any, where: str, wanted: str = "String") -> WireError:
+    """DynamoDB's deserializer refuses a JSON value of the wrong type before any
+    validation runs, naming the JSON token it met (a SerializationException)."""
+    if isinstance(value, bool):
+        token = "TRUE_VALUE" if value else "FALSE_VALUE"
+        return WireError("SerializationException", f"{token} cannot be converted to {wanted} ({where})")
+    if isinstance(value, (int, float)):
+        return WireError("SerializationException", f"NUMBER_VALUE cannot be converted to {wanted} ({where})")
+    if isinstance(value, str):
+        return WireError("SerializationException", f"STRING_VALUE cannot be converted to {wanted} ({where})")
+    if isinstance(value, list):
+        return WireError("SerializationException", f"Start of list found where not expected ({where})")
+    return WireError("SerializationException", f"Start of structure or map found where not expected ({where})")
+
+
+def check_member_types(params: dict[str, Any], where: str = "") -> None:
+    """Refuse a string member, or a name of ExpressionAttributeNames, given as another
+    JSON type, and a number or boolean member given as a string, list or map (a JSON
+    null is an absent member, as DynamoDB reads it)."""
+    prefix = f"{where}." if where else ""
+    for name in STRING_MEMBERS.intersection(params):
+        value = params[name]
+        if value is not None and not isinstance(value, str):
+            raise _wrong_type(value, prefix + name)
+    for name in SCALAR_MEMBERS.keys() & params.keys():
+        value = params[name]
+        if isinstance(value, (str, list, dict)):
+            raise _wrong_type(value, prefix + name, SCALAR_MEMBERS[name])
+    names = params.get("ExpressionAttributeNames")
+    if isinstance(names, dict):
+        for placeholder, value in names.items():
+            if not isinstance(value, str):
+                raise _wrong_type(value, f"{prefix}ExpressionAttributeNames.{placeholder}")
+
+
+def value_in(av: Any, where: str, level: int = 2) -> Any:
     """One attribute value off the wire (anything not shaped like one is left for the
-    table layer to reject with DynamoDB's message)."""
+    table layer to reject with DynamoDB's message). ``level``: how deep the value sits,
+    the item being level 1, so a document deeper than DynamoDB stores is refused here,
+    while it is read, before any recursion on it could run out of stack."""
     if not isinstance(av, dict) or len(av) != 1:
         return av
     (kind, v), = av.items()
+    if kind in ("S", "N") and v is not None and not isinstance(v, str):
+        raise _wrong_type(v, f"{where}.{kind}")
     if kind == "B":
         return {"B": _blob(v, where)}
     if kind == "BS" and isinstance(v, list):
         return {"BS": [_blob(x, where) for x in v]}
+    if kind in ("L", "M") and level > MAX_NESTING:
+        raise WireError("ValidationException", "One or more parameter values were invalid: Nesting Levels have "
+                                               f"exceeded supported limits: {where} is nested deeper than "
+                                               f"{MAX_NESTING} levels")
     if kind == "L" and isinstance(v, list):
-        return {"L": [value_in(x, where) for x in v]}
+        return {"L": [value_in(x, where, level + 1) for x in v]}
     if kind == "M" and isinstance(v, dict):
-        return {"M": {k: value_in(x, where) for k, x in v.items()}}
+        return {"M": {k: value_in(x, where, level + 1) for k, x in v.items()}}
     return av
 
 
@@ -79,6 +144,8 @@ def _request_items_in(requests: Any) -> Any:
     out: dict[str, Any] = {}
     for table, req in requests.items():
         where = f"RequestItems.{table}"
+        if isinstance(req, dict):
+            check_member_types(req, where)
         if isinstance(req, dict) and isinstance(req.get("Keys"), list):
             req = {**req, "Keys": [item_in(k, f"{where}.Keys") for k in req["Keys"]]}
         elif isinstance(req, list):
@@ -112,7 +179,9 @@ def _transact_items_in(items: Any) -> Any:
 
 
 def request_in(params: dict[str, Any]) -> dict[str, Any]:
-    """A request's parameters with every binary value as ``bytes``."""
+    """A request's parameters with every binary value as ``bytes``, once every
+    string member is a string."""
+    check_member_types(params)
     out = dict(params)
     if "TransactItems" in out:
         out["TransactItems"] = _transact_items_in(out["TransactItems"])

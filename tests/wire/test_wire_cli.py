@@ -55,7 +55,8 @@ def test_the_server_says_where_it_listens_answers_and_stops_cleanly(stop: signal
     proc, url = start("--nodes", "4", "--seed", "2")
     try:
         with urllib.request.urlopen(url + "/", timeout=10) as resp:
-            assert resp.read().decode().startswith("healthy: dynviz dynamodb, 4 of 4 nodes up")
+            assert resp.read().decode().startswith("healthy: ")
+            assert resp.headers["x-dynviz-nodes-up"] == "4/4"
         assert list_tables(url) == {"TableNames": []}
     finally:
         proc.send_signal(stop)

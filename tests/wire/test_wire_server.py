@@ -246,7 +246,16 @@ def test_every_reply_carries_a_correct_crc32_and_a_request_id(served: Running):
 def test_get_slash_answers_health_checks(served: Running):
     with urllib.request.urlopen(served.url + "/", timeout=10) as resp:
         assert resp.status == 200
-        assert resp.read().decode().startswith("healthy: dynviz dynamodb, 8 of 8 nodes up")
+        assert resp.read().decode().strip() == "healthy: " + served.url.removeprefix("http://")
+        assert resp.headers["x-dynviz-nodes-up"] == "8/8"
+        assert "Server" not in resp.headers
+
+
+@pytest.mark.parametrize("path", ["/health", "/index.html", "/-"])
+def test_only_the_root_answers_health_checks(served: Running, path: str):
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(served.url + path, timeout=10)
+    assert err.value.code == 404
 
 
 @pytest.mark.parametrize(("kw", "status", "code"), [
@@ -257,7 +266,7 @@ def test_get_slash_answers_health_checks(served: Running):
     ({"body": b"{}", "content_type": "text/html"}, 404, "UnknownOperationException"),
     ({"body": b"{}", "method": "PUT"}, 404, "UnknownOperationException"),
     ({"body": b"{}", "auth": None}, 400, "MissingAuthenticationTokenException"),
-    ({"body": b'{"TableName": 5, "Key": "x"}', "target": "DynamoDB_20120810.GetItem"}, 400, "ValidationException"),
+    ({"body": b'{"TableName": 5, "Key": "x"}', "target": "DynamoDB_20120810.GetItem"}, 400, "SerializationException"),
     ({"body": b'{"TableName": "tbl", "Item": {"b": {"B": "!!"}}}', "target": "DynamoDB_20120810.PutItem"},
      400, "SerializationException"),
 ])
