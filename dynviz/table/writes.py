@@ -34,6 +34,7 @@ from dynviz.table.errors import (
     ValidationException,
 )
 from dynviz.table.expressions import apply_update, evaluate, parse_condition, parse_update, project
+from dynviz.table.expressions.update import BAD_OPERAND
 from dynviz.table.indexes import entry_size
 from dynviz.table.legacy import translate_update, translate_write
 from dynviz.table.params import a_map, placeholders, required
@@ -134,6 +135,7 @@ class ItemWrites:
         item (for a write-through cache)."""
         check_item_table(self.catalog, p.get("TableName"))
         t = self.catalog.table(p.get("TableName"))
+        legacy = p.get("AttributeUpdates") is not None
         p = translate_update(p, t.schema)
         s = t.schema
         key = s.check_key(required(p, "Key"))
@@ -156,7 +158,12 @@ class ItemWrites:
             base, lsi, gsi = write_costs(t, old, old)
             check_write(t, base + sum(lsi.values()), gsi, self.cluster.now)
             self._fail_condition(t, p, old, base if old else 1.0)
-        new: Item | None = apply_update(actions, old if old is not None else key, item_exists=old is not None)
+        try:
+            new: Item | None = apply_update(actions, old if old is not None else key, item_exists=old is not None)
+        except ValidationException as exc:
+            if legacy and exc.message == BAD_OPERAND:  # an ADD or DELETE on a value of another type
+                raise ValidationException("Type mismatch for attribute to update") from None
+            raise
         if old is None and actions and all(a.verb in ("REMOVE", "DELETE") for a in actions):
             new = None  # taking attributes from an item that is not there creates no item
         if new is not None:

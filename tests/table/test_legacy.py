@@ -345,3 +345,20 @@ def test_placeholders_without_an_expression_of_the_callers_own(counter: Any) -> 
     msg = refused(counter.update_item, TableName="counter", Key={"id": {"S": "c"}},
                   AttributeUpdates={"a": {"Value": {"S": "x"}}}, ExpressionAttributeNames={"#a": "a"})
     assert msg == "ExpressionAttributeNames can only be specified when using expressions"
+
+
+def test_a_legacy_add_on_a_value_of_another_type_is_a_type_mismatch() -> None:
+    """DynamoDB words it for AttributeUpdates as it does not for an UpdateExpression."""
+    import dynviz.table as dt
+
+    ddb = dt.client(dt.default_cluster(seed=2))
+    ddb.create_table(TableName="counts", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    ddb.put_item(TableName="counts", Item={"k": {"S": "a"}, "n": {"S": "not a number"}})
+    with pytest.raises(ddb.exceptions.ValidationException, match="Type mismatch for attribute to update"):
+        ddb.update_item(TableName="counts", Key={"k": {"S": "a"}},
+                        AttributeUpdates={"n": {"Action": "ADD", "Value": {"N": "1"}}})
+    with pytest.raises(ddb.exceptions.ValidationException, match="incorrect data type"):
+        ddb.update_item(TableName="counts", Key={"k": {"S": "a"}}, UpdateExpression="ADD n :one",
+                        ExpressionAttributeValues={":one": {"N": "1"}})

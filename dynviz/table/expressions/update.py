@@ -10,9 +10,11 @@ from dynviz.table.expressions.evaluate import resolve
 from dynviz.table.expressions.nodes import Action, Arith, IfNotExists, ListAppend, Path, Value
 from dynviz.table.values import Item, add_numbers, copy_item, copy_value, type_of
 
+BAD_OPERAND = "An operand in the update expression has an incorrect data type"
+
 
 def _bad_operand() -> ValidationException:
-    return ValidationException("An operand in the update expression has an incorrect data type")
+    return ValidationException(BAD_OPERAND)
 
 
 def _set_value(node: Any, item: Item) -> dict[str, Any]:
