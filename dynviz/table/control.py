@@ -9,7 +9,7 @@ billing mode and the stream, and adds or removes a GSI (backfill.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dynviz.table.backfill import IndexChanges, index_status
@@ -22,9 +22,9 @@ from dynviz.table.errors import (
 )
 from dynviz.table.params import a_list, a_map, a_str, an_int, required
 from dynviz.table.schema import parse_create_table
-from dynviz.table.state import Catalog, Table
+from dynviz.table.state import TABLE_CLASSES, Catalog, Table
 from dynviz.table.store import ItemStore
-from dynviz.table.streams import Stream, wall
+from dynviz.table.streams import Stream
 from dynviz.table.tagging import add_tags, check_tags
 
 if TYPE_CHECKING:
@@ -34,15 +34,14 @@ MAX_TABLES = 2500
 STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
-def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
-    """A table's TableDescription, as DescribeTable returns it."""
-    s = t.schema
-    out: dict[str, Any] = {
-        "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in s.attribute_definitions],
+def _summary(t: Table, cat: Catalog) -> dict[str, Any]:
+    """What DescribeTable and DeleteTable both report: the table's identity, counts,
+    throughput and billing mode."""
+    billing: dict[str, Any] = {"BillingMode": t.schema.billing_mode}
+    if t.pay_per_request_since is not None:
+        billing["LastUpdateToPayPerRequestDateTime"] = cat.wall(t.pay_per_request_since)
+    return {
         "TableName": t.name,
-        "KeySchema": s.key_schema(),
-        "TableStatus": status,
-        "CreationDateTime": wall(t.created),
         "ProvisionedThroughput": {
             "NumberOfDecreasesToday": 0,
             "ReadCapacityUnits": int(t.read_bucket.rate) if t.read_bucket else 0,
@@ -52,8 +51,23 @@ def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
         "ItemCount": t.item_count,
         "TableArn": t.arn,
         "TableId": f"{t.id[:8]}-{t.id[8:12]}-{t.id[12:16]}-{t.id[16:20]}-{t.id[20:32]}",
-        "BillingModeSummary": {"BillingMode": s.billing_mode},
+        "BillingModeSummary": billing,
     }
+
+
+def describe(t: Table, cat: Catalog, status: str = "ACTIVE") -> dict[str, Any]:
+    """A table's TableDescription, as DescribeTable returns it."""
+    s = t.schema
+    out: dict[str, Any] = {
+        "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in s.attribute_definitions],
+        "KeySchema": s.key_schema(),
+        "TableStatus": status,
+        "CreationDateTime": cat.wall(t.created),
+        **_summary(t, cat),
+        "DeletionProtectionEnabled": t.deletion_protection,
+    }
+    if t.table_class is not None:
+        out["TableClassSummary"] = {"TableClass": t.table_class}
     if s.lsis:
         out["LocalSecondaryIndexes"] = [
             {**ix.describe(), "IndexSizeBytes": t.lsi_counts[ix.name][1], "ItemCount": t.lsi_counts[ix.name][0],
@@ -80,6 +94,52 @@ def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
     return out
 
 
+UPDATES = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
+           "SSESpecification", "TableClass", "DeletionProtectionEnabled", "ReplicaUpdates", "OnDemandThroughput",
+           "WarmThroughput")
+"""UpdateTable's parameters that change something: at least one must be given."""
+
+
+def _table_class(v: Any) -> str | None:
+    """CreateTable's and UpdateTable's TableClass (None when not given)."""
+    if v is None:
+        return None
+    if v not in TABLE_CLASSES:
+        raise ValidationException("Invalid table-class parameter provided. Please try again with a valid table-class "
+                                  f"value: [{', '.join(TABLE_CLASSES)}].")
+    return str(v)
+
+
+def _protection(v: Any) -> bool:
+    """DeletionProtectionEnabled: a boolean, off when not given."""
+    if v is None:
+        return False
+    if not isinstance(v, bool):
+        raise ValidationException(f"Invalid type for parameter DeletionProtectionEnabled, value: {v!r}, type: "
+                                  f"{type(v)}, valid types: <class 'bool'>")
+    return v
+
+
+def _sse(spec: Any) -> None:
+    """SSESpecification: dynviz keeps no data at rest to encrypt with a customer's key,
+    so it takes what changes nothing (encryption owned by the service, DynamoDB's
+    default) and refuses a KMS key it could not honour."""
+    if spec is None:
+        return
+    spec = a_map(spec, "SSESpecification")
+    enabled = spec.get("Enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ValidationException(f"Invalid type for parameter SSESpecification.Enabled, value: {enabled!r}, type: "
+                                  f"{type(enabled)}, valid types: <class 'bool'>")
+    kind = spec.get("SSEType")
+    if kind is not None and kind not in ("AES256", "KMS"):
+        raise ValidationException(f"1 validation error detected: Value '{kind}' at 'sSESpecification.sSEType' failed "
+                                  "to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]")
+    if enabled and (kind == "KMS" or spec.get("KMSMasterKeyId") is not None):
+        raise ValidationException("SSESpecification: dynviz has no KMS; only encryption owned by the service "
+                                  "(SSESpecification.Enabled false or absent) is supported")
+
+
 def _capacity(v: Any, param: str) -> int:
     """A ReadCapacityUnits or WriteCapacityUnits of UpdateTable: a whole number >= 1."""
     if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -101,6 +161,9 @@ class ControlPlane:
     def create_table(self, p: dict[str, Any]) -> dict[str, Any]:
         schema = parse_create_table(p)
         tags = check_tags(p["Tags"]) if p.get("Tags") is not None else {}
+        table_class = _table_class(p.get("TableClass"))
+        protection = _protection(p.get("DeletionProtectionEnabled"))
+        _sse(p.get("SSESpecification"))
         cat = self.catalog
         if schema.name in cat.tables:
             raise ResourceInUseException(f"Table already exists: {schema.name}")
@@ -110,13 +173,16 @@ class ControlPlane:
         now = self.cluster.now
         t = Table(schema, now, cat.created)
         add_tags(t, tags)
+        t.table_class = table_class
+        t.deletion_protection = protection
         if schema.stream_view_type:
             t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
         cat.tables[t.name] = t
-        return {"TableDescription": describe(t)}
+        return {"TableDescription": describe(t, cat)}
 
     def describe_table(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"Table": describe(self.catalog.table(p.get("TableName"), describe=True))}
+        cat = self.catalog
+        return {"Table": describe(cat.table(p.get("TableName"), describe=True), cat)}
 
     def list_tables(self, p: dict[str, Any]) -> dict[str, Any]:
         names = sorted(self.catalog.tables)
@@ -136,7 +202,11 @@ class ControlPlane:
     def delete_table(self, p: dict[str, Any]) -> dict[str, Any]:
         cat = self.catalog
         t = cat.table(p.get("TableName"), describe=True)
-        desc = describe(t, status="DELETING")
+        if t.deletion_protection:
+            raise ValidationException(f"Resource cannot be deleted as it is currently protected against deletion. "
+                                      f"Disable deletion protection first. Table: {t.name}")
+        # DeleteTable's description is the short one: no schema, no indexes, no dates.
+        desc = {**_summary(t, cat), "TableStatus": "DELETING"}
         for _, group in list(t.partitions):
             self.store.delete_group(group)
         t.live = False
@@ -150,15 +220,29 @@ class ControlPlane:
         return {"TableDescription": desc}
 
     def update_table(self, p: dict[str, Any]) -> dict[str, Any]:
-        """Provisioned throughput (table and GSIs), billing mode, and streams."""
+        """Provisioned throughput (table and GSIs), billing mode, streams, the table
+        class and deletion protection."""
         t = self.catalog.table(p.get("TableName"), describe=True)
+        if all(p.get(k) in (None, [], {}) for k in UPDATES):
+            raise ValidationException("UpdateTable needs at least one of ProvisionedThroughput, BillingMode, "
+                                      "StreamSpecification, GlobalSecondaryIndexUpdates, SSESpecification, TableClass "
+                                      "or DeletionProtectionEnabled: there is nothing to update")
+        table_class = _table_class(p.get("TableClass"))
+        protection = p.get("DeletionProtectionEnabled")
+        if protection is not None:
+            protection = _protection(protection)
+        _sse(p.get("SSESpecification"))
         self._update_billing(t, p)
         self._update_indexes(t, p)
         spec = p.get("StreamSpecification")
         if spec is not None:
             self._update_stream(t, a_map(spec, "StreamSpecification"))
+        if table_class is not None:
+            t.table_class = table_class
+        if protection is not None:
+            t.deletion_protection = protection
         t.version += 1
-        return {"TableDescription": describe(t)}
+        return {"TableDescription": describe(t, self.catalog)}
 
     def _update_billing(self, t: Table, p: dict[str, Any]) -> None:
         now = self.cluster.now
@@ -171,6 +255,9 @@ class ControlPlane:
             if pt is not None:
                 raise ValidationException("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
                                           "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+            if t.schema.billing_mode != mode:
+                t.pay_per_request_since = now
+                t.schema = replace(t.schema, billing_mode=mode)
             t.read_bucket = t.write_bucket = None
             for g in t.gsis.values():
                 g.read_bucket = g.write_bucket = None
@@ -181,6 +268,8 @@ class ControlPlane:
             pt = a_map(pt, "ProvisionedThroughput")
             r = _capacity(pt.get("ReadCapacityUnits"), "provisionedThroughput")
             w = _capacity(pt.get("WriteCapacityUnits"), "provisionedThroughput")
+            if t.schema.billing_mode != "PROVISIONED":
+                t.schema = replace(t.schema, billing_mode="PROVISIONED")
             if t.read_bucket is None or t.write_bucket is None:
                 t.read_bucket, t.write_bucket = Bucket.new(r, now), Bucket.new(w, now)
             else:
@@ -195,10 +284,14 @@ class ControlPlane:
             where = f"GlobalSecondaryIndexUpdates[{i}]"
             upd = a_map(upd, where)
             given = [k for k in ("Update", "Create", "Delete") if upd.get(k) is not None]
+            unknown = sorted(k for k in upd if k not in ("Update", "Create", "Delete"))
+            if unknown:
+                raise ValidationException(f"One or more parameter values were invalid: GlobalSecondaryIndexUpdate has "
+                                          f"no action {unknown[0]}; the actions are Create, Update and Delete")
             if len(given) != 1:
-                raise ValidationException("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate."
-                                          "Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete "
-                                          "must not be null")
+                raise ValidationException("One or more parameter values were invalid: a GlobalSecondaryIndexUpdate takes "
+                                          "exactly one of GlobalSecondaryIndexUpdate.Update, "
+                                          "GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete")
             if given[0] != "Update":
                 changes.append((given[0], a_map(upd[given[0]], f"{where}.{given[0]}")))
                 continue

@@ -40,6 +40,23 @@ class KeyDef:
     type: str  # S | N | B
 
 
+def key_bytes_size(av: dict[str, Any]) -> int:
+    """A key value's size as DynamoDB limits it: UTF-8 bytes of a string, bytes of a
+    binary; a number's is not limited here (its 38 digits are)."""
+    (t, v), = av.items()
+    if t == "S":
+        return len(v.encode("utf-8"))
+    return len(v) if t == "B" else 0
+
+
+def key_usable(key: KeyDef, av: Any, limit: int) -> bool:
+    """Whether ``av`` can be ``key``'s value in an index: of the declared type, not an
+    empty string or binary, and within ``limit`` bytes."""
+    if not isinstance(av, dict) or len(av) != 1 or key.type not in av:
+        return False
+    return 0 < key_bytes_size(av) <= limit if key.type in ("S", "B") else True
+
+
 @dataclass(frozen=True, slots=True)
 class IndexDef:
     """A secondary index: ``kind`` is ``local`` or ``global``."""
@@ -67,8 +84,13 @@ class IndexDef:
         return tuple(out)
 
     def has_keys(self, item: Item) -> bool:
-        """Sparse indexes: an item is in the index only with all its index keys."""
-        return self.pk.name in item and (self.sk is None or self.sk.name in item)
+        """Sparse indexes: an item is in the index only with all its index keys, each
+        a usable key value. A write can no longer give one of the wrong type, empty or
+        too long (``TableSchema.check_item_keys``), but an item written before a GSI was
+        added by UpdateTable can hold one; DynamoDB's backfill leaves such items out of
+        the index, and so does this."""
+        return key_usable(self.pk, item.get(self.pk.name), MAX_PK_BYTES) and (
+            self.sk is None or key_usable(self.sk, item.get(self.sk.name), MAX_SK_BYTES))
 
     def projected_names(self) -> set[str] | None:
         """None for ALL; else the attributes the index holds."""
@@ -182,6 +204,11 @@ class TableSchema:
                     raise _bad("One or more parameter values are not valid. A value specified for a secondary index key "
                                "is not supported. The AttributeValue for a key attribute cannot contain an empty "
                                f"{'string' if t == 'S' else 'binary'} value. IndexName: {ix.name}, IndexKey: {key.name}")
+                limit = MAX_PK_BYTES if key is ix.pk else MAX_SK_BYTES
+                if key_bytes_size(av) > limit:
+                    which = "hash" if key is ix.pk else "range"
+                    raise _bad(f"One or more parameter values were invalid: Size of {which}key has exceeded the maximum "
+                               f"size limit of {limit} bytes. IndexName: {ix.name}, IndexKey: {key.name}")
 
     def check_key(self, key: Any, where: str = "Key") -> Item:
         """A request's primary key: exactly the key attributes, of the right types."""
@@ -277,24 +304,38 @@ def _projection(p: Any, index: str, param: str) -> tuple[str, tuple[str, ...]]:
     return t, ()
 
 
-def _throughput(pt: Any, billing: str, what: str, param: str) -> tuple[int, int]:
+def _throughput(pt: Any, billing: str, what: str, param: str, update: bool = False) -> tuple[int, int]:
+    """A ProvisionedThroughput of the table (``what`` is ``table``) or of the GSI named
+    ``what``, against the billing mode. A given throughput is checked whole first (both
+    capacities, each at least 1), then against the mode, as DynamoDB orders its checks;
+    ``update``: the GSI is UpdateTable's ``Create``, which DynamoDB words differently."""
+    if pt is not None:
+        pt = a_map(pt, f"{param}ProvisionedThroughput")
+        r, w = pt.get("ReadCapacityUnits"), pt.get("WriteCapacityUnits")
+        for v, n in ((r, "readCapacityUnits"), (w, "writeCapacityUnits")):
+            if v is None:
+                raise _bad(f"1 validation error detected: Value null at 'provisionedThroughput.{n}' failed to satisfy "
+                           "constraint: Member must not be null")
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise _bad(f"1 validation error detected: Value '{v}' at 'provisionedThroughput.{n}' failed to satisfy "
+                           "constraint: Member must have value greater than or equal to 1")
     if billing == "PAY_PER_REQUEST":
         if pt is not None:
-            raise _bad("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
-                       "specified when BillingMode is PAY_PER_REQUEST")
+            if what == "table" or update:
+                raise _bad("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits "
+                           "can be specified when BillingMode is PAY_PER_REQUEST")
+            raise _bad(f"One or more parameter values were invalid: ProvisionedThroughput should not be specified for "
+                       f"index: {what} when BillingMode is PAY_PER_REQUEST")
         return 0, 0
     if pt is None:
         if what == "table":
             raise _bad("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be "
                        "specified when BillingMode is PROVISIONED")
-        raise _bad(f"One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {what}")
-    pt = a_map(pt, f"{param}ProvisionedThroughput")
-    r, w = pt.get("ReadCapacityUnits"), pt.get("WriteCapacityUnits")
-    for v, n in ((r, "readCapacityUnits"), (w, "writeCapacityUnits")):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise _bad(f"1 validation error detected: Value '{v}' at 'provisionedThroughput.{n}' failed to satisfy "
-                       "constraint: Member must have value greater than or equal to 1")
-    return r, w
+        if update:
+            raise _bad("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must be "
+                       f"specified for index: {what} when BillingMode is PROVISIONED")
+        raise _bad(f"One or more parameter values were invalid: ProvisionedThroughput is not specified for index: {what}")
+    return pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
 
 
 RESOLVERS = ("LWW", "MERGE")
@@ -320,7 +361,7 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
     for i, ad in enumerate(ads):
         attr, t = _attribute_definition(ad, f"AttributeDefinitions[{i}]")
         if attr in defs:
-            raise _bad(f"Cannot have two attributes with the same name. Attribute name: {attr}")
+            raise _bad(f"Attribute Name is duplicated: {attr}")
         defs[attr] = t
     pk, sk = _key_schema(ks, defs, "keySchema", "KeySchema")
     billing = params.get("BillingMode", "PROVISIONED")
@@ -403,26 +444,31 @@ def parse_index_create(schema: TableSchema, create: dict[str, Any], ads: Any) ->
     table's attribute definitions with the request's ``AttributeDefinitions`` added
     (an attribute already defined must keep its type)."""
     defs = {a.name: a.type for a in schema.attribute_definitions}
+    given: list[str] = []
     for i, ad in enumerate(a_list(ads or [], "AttributeDefinitions")):
         attr, t = _attribute_definition(ad, f"AttributeDefinitions[{i}]")
+        given.append(attr)
         if defs.get(attr, t) != t:
-            raise _bad(f"One or more parameter values were invalid: Attribute {attr} is already defined as type "
-                       f"{defs[attr]}, cannot redefine it as {t}")
+            raise _bad("One or more parameter values were invalid: Attributes cannot be redefined. Please check that "
+                       f"your attribute has the same type as previously defined. Attribute: {attr}, defined as "
+                       f"{defs[attr]}, given as {t}")
         defs[attr] = t
     param = "GlobalSecondaryIndexUpdates[0].Create"
     iname = check_table_name(_req(create, "IndexName"), "IndexName", "indexName")
     if schema.index(iname) is not None:
-        raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
+        raise _bad(f"One or more parameter values were invalid: Index already exists: {iname}")
     if len(schema.gsis) >= MAX_GSIS:
         raise _bad(f"One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit "
                    f"of {MAX_GSIS}")
-    ipk, isk = _key_schema(_req(create, "KeySchema"), defs, "globalSecondaryIndexUpdates.member.create.keySchema",
-                           f"{param}.KeySchema")
+    # The request must define every key of the new index itself, even one the table
+    # already defines (DynamoDB checks the request, not the table).
+    ipk, isk = _key_schema(_req(create, "KeySchema"), {n: defs[n] for n in given},
+                           "globalSecondaryIndexUpdates.member.create.keySchema", f"{param}.KeySchema")
     proj, nk = _projection(create.get("Projection"), iname, param)
     if sum(len(ix.non_key) for ix in (*schema.lsis, *schema.gsis)) + len(nk) > MAX_NON_KEY_ATTRIBUTES:
         raise _bad("One or more parameter values were invalid: Number of projected attributes in all indexes exceeds "
                    "limit of 100")
-    rcu, wcu = _throughput(create.get("ProvisionedThroughput"), schema.billing_mode, iname, f"{param}.")
+    rcu, wcu = _throughput(create.get("ProvisionedThroughput"), schema.billing_mode, iname, f"{param}.", update=True)
     ix = IndexDef(iname, "global", ipk, isk, proj, nk, schema.pk, schema.sk, rcu, wcu)
     return ix, tuple(KeyDef(n, t) for n, t in defs.items())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dynviz.core.hashing import grouped_key
@@ -20,7 +21,7 @@ from dynviz.table.indexes import GlobalIndex, entry_size, key_bytes
 from dynviz.table.keys import sort_key_bytes
 from dynviz.table.params import invalid_type
 from dynviz.table.schema import TableSchema
-from dynviz.table.streams import ACCOUNT, FIRST_SEQUENCE, REGION, Stream
+from dynviz.table.streams import ACCOUNT, EPOCH, FIRST_SEQUENCE, REGION, Stream
 from dynviz.table.values import Item, item_size, key_native
 
 GSI_DELAY = 100_000
@@ -30,6 +31,9 @@ TXN_LEASE = 1_000_000
 may finish the transaction for it (transactions.py)."""
 ITEM_COLLECTION_LIMIT = 10 * 1024**3
 """The LSI item-collection limit (10 GB, spec §4): table items plus LSI entries."""
+EPOCH_US = int(EPOCH.timestamp()) * 1_000_000
+"""Unix time (µs) at virtual time 0 unless a host says otherwise (``Catalog.epoch``)."""
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
 
 
 @dataclass(slots=True)
@@ -86,6 +90,12 @@ class Table:
         self.ttl_next: int | None = None
         """When the sweep scheduled for this table runs (None: none scheduled)."""
         self.tags: dict[str, str] = {}
+        self.table_class: str | None = None
+        """The TableClass CreateTable or UpdateTable set; None while never set (DynamoDB
+        then reports no TableClassSummary: the class is STANDARD)."""
+        self.pay_per_request_since: int | None = now if schema.billing_mode == "PAY_PER_REQUEST" else None
+        """When the table last became PAY_PER_REQUEST (BillingModeSummary), virtual µs."""
+        self.deletion_protection = False
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
         """``<table>/<partition key bytes>``: the key group of a partition, whose MD5
@@ -130,6 +140,19 @@ class Catalog:
         """The sequence number of the last item write (ties of equal time, collection.py)."""
         self.stream_seq = FIRST_SEQUENCE
         """The sequence number the next stream record gets, across every stream."""
+        self.epoch = EPOCH_US
+        """Unix time (µs) at virtual time 0: the dates DescribeTable shows and the clock
+        TTL compares expiry times with. A fixed date keeps runs reproducible; a server
+        whose virtual time follows the wall clock sets it to the wall clock's, so that a
+        client's ``time.time()`` and the table's dates agree (wire/server.py)."""
+
+    def wall(self, now: int) -> datetime:
+        """Virtual time ``now`` as a date."""
+        return datetime.fromtimestamp(0, UTC) + timedelta(microseconds=self.epoch + now)
+
+    def epoch_seconds(self, now: int) -> int:
+        """Virtual time ``now`` as whole Unix seconds."""
+        return (self.epoch + now) // 1_000_000
 
     def table(self, name: Any, describe: bool = False) -> Table:
         """The table called ``name``; DynamoDB's error when there is none (naming the

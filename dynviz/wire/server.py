@@ -95,6 +95,8 @@ class WireServer:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynviz-wire")
         if self.clock == "wall":
             self._origin = (time.monotonic(), self.cluster.now)
+            # Dates follow the wall clock too: CreationDateTime, and TTL against a client's time.time().
+            self.endpoint.client.engine.catalog.epoch = int(time.time() * SECOND) - self.cluster.now
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
 
     async def _stop(self, app: web.Application) -> None:
