@@ -46,6 +46,8 @@ SWEEP_DELAY = MINUTE
 RETRY = 10 * SECOND
 """When a due item could not be read or deleted (no quorum, a transaction holds it)."""
 FIVE_YEARS = 5 * 365 * 24 * 3600
+EPOCH_SECONDS = EPOCH_US // SECOND
+"""Unix seconds at virtual time 0 by default (a catalog may say otherwise: ``Catalog.epoch``)."""
 
 
 def epoch_seconds(now: int, epoch: int = EPOCH_US) -> int:
