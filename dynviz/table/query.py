@@ -190,6 +190,8 @@ class Queries:
                 if path.top in (kpk.name, *((ksk.name,) if ksk else ())):
                     raise _bad(f"Filter Expression can only contain non-primary key attributes: Primary key attribute: "
                                f"{path.top}")
+            if ix is not None:
+                ix.check_filter([path.top for path in condition_paths(filt)])
         n = limit(p)
         select = _select(p, ix, paths)
         forward = p.get("ScanIndexForward", True)
@@ -244,6 +246,8 @@ class Queries:
         filt, paths = _read_filters(p, ph)
         if p.get("ExpressionAttributeValues") is not None and filt is None:
             raise _bad("ExpressionAttributeValues can only be specified when using expressions")
+        if ix is not None and filt is not None:
+            ix.check_filter([path.top for path in condition_paths(filt)])
         ph.check_unused()
         n = limit(p)
         select = _select(p, ix, paths)

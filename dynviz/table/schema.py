@@ -101,6 +101,17 @@ class IndexDef:
             names.update(self.non_key)
         return names
 
+    def check_filter(self, names: list[str]) -> None:
+        """A Query or Scan of this index may filter only on what the index holds: an
+        attribute it does not project is refused, whatever Select asks for."""
+        projected = self.projected_names()
+        if projected is None:
+            return
+        for name in names:
+            if name not in projected:
+                raise _bad(f"One or more parameter values were invalid: Index {self.name} does not project the filter "
+                           f"attribute: {name}")
+
     def project(self, item: Item) -> Item:
         names = self.projected_names()
         if names is None:

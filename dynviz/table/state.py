@@ -44,6 +44,12 @@ class TableOptions:
     gsi_delay: int = GSI_DELAY
     item_collection_limit: int = ITEM_COLLECTION_LIMIT
     txn_lease: int = TXN_LEASE
+    settle_gsi_reads: bool = False
+    """Whether a Query or Scan of a GSI first lets the index's updates in flight land
+    (``IndexPropagation.settle``). Off, a read right after a write can see the index
+    as it was, the lag a learner watches; a server on the wall clock turns it on, for
+    DynamoDB's lag is "a fraction of a second", shorter than a client's requests are
+    apart, and clients written against it read an index right after writing."""
 
 
 @dataclass(slots=True)

@@ -23,7 +23,9 @@ from dynviz.table.state import Catalog, Table
 from dynviz.table.streams import ACCOUNT, REGION
 
 MAX_TAGS = 50
-TAGS_PER_PAGE = 10
+TAGS_PER_PAGE = MAX_TAGS
+"""ListTagsOfResource's page: a table's every tag, as DynamoDB answers (its NextToken
+is still honoured)."""
 _TAG_TEXT = re.compile(r"^[\w\s+\-=.:/@]*$", re.UNICODE)
 
 ACCOUNT_MAX_READ = 80_000
@@ -103,7 +105,7 @@ class Tagging:
         return {}
 
     def list_tags_of_resource(self, p: dict[str, Any]) -> dict[str, Any]:
-        """The table's tags, in the order they were first set, ten to a page."""
+        """The table's tags, in the order they were first set."""
         t = self._table(p)
         tags = list(t.tags.items())
         start = 0

@@ -96,7 +96,10 @@ class WireServer:
         if self.clock == "wall":
             self._origin = (time.monotonic(), self.cluster.now)
             # Dates follow the wall clock too: CreationDateTime, and TTL against a client's time.time().
-            self.endpoint.client.engine.catalog.epoch = int(time.time() * SECOND) - self.cluster.now
+            engine = self.endpoint.client.engine
+            engine.catalog.epoch = int(time.time() * SECOND) - self.cluster.now
+            # A client's requests are further apart than DynamoDB's GSI lag (state.TableOptions).
+            engine.options.settle_gsi_reads = True
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
 
     async def _stop(self, app: web.Application) -> None:
