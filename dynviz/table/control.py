@@ -22,7 +22,7 @@ from dynviz.table.errors import (
 )
 from dynviz.table.params import a_list, a_map, a_str, an_int, required
 from dynviz.table.schema import parse_create_table
-from dynviz.table.state import TABLE_CLASSES, Catalog, Table
+from dynviz.table.state import TABLE_CLASSES, Catalog, Table, date_of
 from dynviz.table.store import ItemStore
 from dynviz.table.streams import Stream
 from dynviz.table.tagging import add_tags, check_tags
@@ -39,7 +39,7 @@ def _summary(t: Table, cat: Catalog) -> dict[str, Any]:
     throughput and billing mode."""
     billing: dict[str, Any] = {"BillingMode": t.schema.billing_mode}
     if t.pay_per_request_since is not None:
-        billing["LastUpdateToPayPerRequestDateTime"] = cat.wall(t.pay_per_request_since)
+        billing["LastUpdateToPayPerRequestDateTime"] = date_of(t.pay_per_request_since)
     return {
         "TableName": t.name,
         "ProvisionedThroughput": {
@@ -62,7 +62,7 @@ def describe(t: Table, cat: Catalog, status: str = "ACTIVE") -> dict[str, Any]:
         "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in s.attribute_definitions],
         "KeySchema": s.key_schema(),
         "TableStatus": status,
-        "CreationDateTime": cat.wall(t.created),
+        "CreationDateTime": date_of(t.created_unix),
         **_summary(t, cat),
         "DeletionProtectionEnabled": t.deletion_protection,
     }
@@ -172,6 +172,9 @@ class ControlPlane:
         cat.created += 1
         now = self.cluster.now
         t = Table(schema, now, cat.created)
+        t.created_unix = cat.unix(now)
+        if schema.billing_mode == "PAY_PER_REQUEST":
+            t.pay_per_request_since = t.created_unix
         add_tags(t, tags)
         t.table_class = table_class
         t.deletion_protection = protection
@@ -256,7 +259,7 @@ class ControlPlane:
                 raise ValidationException("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
                                           "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
             if t.schema.billing_mode != mode:
-                t.pay_per_request_since = now
+                t.pay_per_request_since = self.catalog.unix(now)
                 t.schema = replace(t.schema, billing_mode=mode)
             t.read_bucket = t.write_bucket = None
             for g in t.gsis.values():

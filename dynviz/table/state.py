@@ -99,8 +99,11 @@ class Table:
         self.table_class: str | None = None
         """The TableClass CreateTable or UpdateTable set; None while never set (DynamoDB
         then reports no TableClassSummary: the class is STANDARD)."""
-        self.pay_per_request_since: int | None = now if schema.billing_mode == "PAY_PER_REQUEST" else None
-        """When the table last became PAY_PER_REQUEST (BillingModeSummary), virtual µs."""
+        self.created_unix = 0
+        """When the table was created, Unix µs (set by CreateTable from the catalog's
+        clock: a date once shown stays the same, whatever the epoch does later)."""
+        self.pay_per_request_since: int | None = None
+        """When the table last became PAY_PER_REQUEST (BillingModeSummary), Unix µs."""
         self.deletion_protection = False
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
@@ -133,6 +136,11 @@ class Table:
         return (*self.old_streams, *((self.stream,) if self.stream is not None else ()))
 
 
+def date_of(unix: int) -> datetime:
+    """Unix µs as a date."""
+    return datetime.fromtimestamp(0, UTC) + timedelta(microseconds=unix)
+
+
 class Catalog:
     """Every table of one cluster, and the sequence numbers their writes share: one
     catalog per cluster, so every client of it sees the same tables, as every client
@@ -154,7 +162,11 @@ class Catalog:
 
     def wall(self, now: int) -> datetime:
         """Virtual time ``now`` as a date."""
-        return datetime.fromtimestamp(0, UTC) + timedelta(microseconds=self.epoch + now)
+        return date_of(self.epoch + now)
+
+    def unix(self, now: int) -> int:
+        """Virtual time ``now`` as Unix µs."""
+        return self.epoch + now
 
     def epoch_seconds(self, now: int) -> int:
         """Virtual time ``now`` as whole Unix seconds."""
