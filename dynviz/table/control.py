@@ -24,7 +24,7 @@ from dynviz.table.params import a_list, a_map, a_str, an_int, required
 from dynviz.table.schema import parse_create_table
 from dynviz.table.state import TABLE_CLASSES, Catalog, Table, date_of
 from dynviz.table.store import ItemStore
-from dynviz.table.streams import Stream
+from dynviz.table.streams import ACCOUNT, REGION, Stream
 from dynviz.table.tagging import add_tags, check_tags
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ def describe(t: Table, cat: Catalog, status: str = "ACTIVE") -> dict[str, Any]:
     }
     if t.table_class is not None:
         out["TableClassSummary"] = {"TableClass": t.table_class}
+    if t.kms_key is not None:
+        out["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": t.kms_key}
     if s.lsis:
         out["LocalSecondaryIndexes"] = [
             {**ix.describe(), "IndexSizeBytes": t.lsi_counts[ix.name][1], "ItemCount": t.lsi_counts[ix.name][0],
@@ -120,12 +122,14 @@ def _protection(v: Any) -> bool:
     return v
 
 
-def _sse(spec: Any) -> None:
-    """SSESpecification: dynviz keeps no data at rest to encrypt with a customer's key,
-    so it takes what changes nothing (encryption owned by the service, DynamoDB's
-    default) and refuses a KMS key it could not honour."""
+def _sse(spec: Any, t: Table | None = None) -> str | None:
+    """SSESpecification: encryption at rest with the service's own key (``Enabled``
+    false or absent, DynamoDB's default: nothing to report) or with a KMS key
+    (``Enabled`` true: the AWS managed key unless ``KMSMasterKeyId`` names one). dynviz
+    keeps no data at rest to encrypt, so it records the choice and reports it as
+    DynamoDB's SSEDescription does. Returns the KMS key ARN, None for the service's."""
     if spec is None:
-        return
+        return t.kms_key if t is not None else None
     spec = a_map(spec, "SSESpecification")
     enabled = spec.get("Enabled")
     if enabled is not None and not isinstance(enabled, bool):
@@ -135,9 +139,20 @@ def _sse(spec: Any) -> None:
     if kind is not None and kind not in ("AES256", "KMS"):
         raise ValidationException(f"1 validation error detected: Value '{kind}' at 'sSESpecification.sSEType' failed "
                                   "to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]")
-    if enabled and (kind == "KMS" or spec.get("KMSMasterKeyId") is not None):
-        raise ValidationException("SSESpecification: dynviz has no KMS; only encryption owned by the service "
-                                  "(SSESpecification.Enabled false or absent) is supported")
+    key = spec.get("KMSMasterKeyId")
+    if not enabled:
+        if key is not None:
+            raise ValidationException("One or more parameter values were invalid: KMSMasterKeyId can only be "
+                                      "specified when SSESpecification.Enabled is true")
+        return None
+    if key is None:
+        return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{MANAGED_KEY}"
+    key = a_str(key, "SSESpecification.KMSMasterKeyId")
+    return key if key.startswith("arn:") else f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
+
+
+MANAGED_KEY = "00000000-0000-4000-8000-000000000000"
+"""The key id dynviz reports for the AWS managed key (aws/dynamodb)."""
 
 
 def _capacity(v: Any, param: str) -> int:
@@ -163,7 +178,7 @@ class ControlPlane:
         tags = check_tags(p["Tags"]) if p.get("Tags") is not None else {}
         table_class = _table_class(p.get("TableClass"))
         protection = _protection(p.get("DeletionProtectionEnabled"))
-        _sse(p.get("SSESpecification"))
+        kms_key = _sse(p.get("SSESpecification"))
         cat = self.catalog
         if schema.name in cat.tables:
             raise ResourceInUseException(f"Table already exists: {schema.name}")
@@ -178,6 +193,7 @@ class ControlPlane:
         add_tags(t, tags)
         t.table_class = table_class
         t.deletion_protection = protection
+        t.kms_key = kms_key
         if schema.stream_view_type:
             t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
         cat.tables[t.name] = t
@@ -234,7 +250,7 @@ class ControlPlane:
         protection = p.get("DeletionProtectionEnabled")
         if protection is not None:
             protection = _protection(protection)
-        _sse(p.get("SSESpecification"))
+        kms_key = _sse(p.get("SSESpecification"), t)
         self._update_billing(t, p)
         self._update_indexes(t, p)
         spec = p.get("StreamSpecification")
@@ -244,6 +260,7 @@ class ControlPlane:
             t.table_class = table_class
         if protection is not None:
             t.deletion_protection = protection
+        t.kms_key = kms_key
         t.version += 1
         return {"TableDescription": describe(t, self.catalog)}
 

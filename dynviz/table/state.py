@@ -105,6 +105,8 @@ class Table:
         self.pay_per_request_since: int | None = None
         """When the table last became PAY_PER_REQUEST (BillingModeSummary), Unix µs."""
         self.deletion_protection = False
+        self.kms_key: str | None = None
+        """The KMS key ARN SSESpecification chose; None: the service's own key."""
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
         """``<table>/<partition key bytes>``: the key group of a partition, whose MD5

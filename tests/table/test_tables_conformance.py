@@ -255,3 +255,15 @@ def test_errors_carry_dynamodbs_codes(ddb):
     with pytest.raises(ddb.exceptions.ResourceNotFoundException) as err:
         ddb.update_table(TableName="nowhere", BillingMode="PAY_PER_REQUEST")
     assert code_of(err.value) == "ResourceNotFoundException"
+
+
+def test_encryption_at_rest_is_reported_only_for_a_kms_key(ddb):
+    ddb.create_table(**keys_table("owned", ("k", "S"), SSESpecification={"Enabled": False}))
+    assert "SSEDescription" not in ddb.describe_table(TableName="owned")["Table"]
+    ddb.create_table(**keys_table("kms", ("k", "S"), SSESpecification={"Enabled": True}))
+    sse = ddb.describe_table(TableName="kms")["Table"]["SSEDescription"]
+    assert sse["Status"] == "ENABLED" and sse["SSEType"] == "KMS" and sse["KMSMasterKeyArn"].startswith("arn:aws:kms:")
+    ddb.update_table(TableName="kms", SSESpecification={"Enabled": False})
+    assert "SSEDescription" not in ddb.describe_table(TableName="kms")["Table"]
+    with pytest.raises(ddb.exceptions.ValidationException, match="sSEType"):
+        ddb.create_table(**keys_table("odd", ("k", "S"), SSESpecification={"Enabled": True, "SSEType": "ROT13"}))
