@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from dynviz.core.units import SECOND
 from dynviz.table.backfill import IndexChanges, index_status
 from dynviz.table.capacity import Bucket
 from dynviz.table.errors import (
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from dynviz.cluster import Cluster
 
 MAX_TABLES = 2500
+BACKFILL_SETTLE = 30 * SECOND
+"""The longest (virtual) DescribeTable lets a backfill run when GSI reads settle."""
 STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
@@ -201,7 +204,16 @@ class ControlPlane:
 
     def describe_table(self, p: dict[str, Any]) -> dict[str, Any]:
         cat = self.catalog
-        return {"Table": describe(cat.table(p.get("TableName"), describe=True), cat)}
+        t = cat.table(p.get("TableName"), describe=True)
+        changes = self.indexes
+        if changes is not None and changes.propagation.options.settle_gsi_reads:
+            # As a GSI read does (state.TableOptions): a backfill in flight lands first, so a
+            # client polling for ACTIVE needn't wait for the wall clock to catch up with
+            # virtual time run ahead.
+            for name, g in list(t.gsis.items()):
+                if g.backfilling and g.pending:
+                    changes.propagation.settle(t, name, BACKFILL_SETTLE)
+        return {"Table": describe(t, cat)}
 
     def list_tables(self, p: dict[str, Any]) -> dict[str, Any]:
         names = sorted(self.catalog.tables)

@@ -267,3 +267,17 @@ def test_encryption_at_rest_is_reported_only_for_a_kms_key(ddb):
     assert "SSEDescription" not in ddb.describe_table(TableName="kms")["Table"]
     with pytest.raises(ddb.exceptions.ValidationException, match="sSEType"):
         ddb.create_table(**keys_table("odd", ("k", "S"), SSESpecification={"Enabled": True, "SSEType": "ROT13"}))
+
+
+def test_describe_table_lets_a_backfill_land_when_gsi_reads_settle():
+    def status(settle: bool) -> str:
+        ddb = dt.client(dt.default_cluster(seed=12))
+        ddb.engine.options.settle_gsi_reads = settle
+        ddb.create_table(**keys_table("grow", ("k", "S")))
+        for i in range(5):
+            ddb.put_item(TableName="grow", Item={"k": {"S": str(i)}, "g": {"S": "x"}})
+        ddb.update_table(TableName="grow", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                         GlobalSecondaryIndexUpdates=[{"Create": _gsi("by_g", "g")}])
+        return str(ddb.describe_table(TableName="grow")["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"])
+    assert status(settle=False) == "CREATING"
+    assert status(settle=True) == "ACTIVE"
