@@ -281,3 +281,79 @@ def test_describe_table_lets_a_backfill_land_when_gsi_reads_settle():
         return str(ddb.describe_table(TableName="grow")["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"])
     assert status(settle=False) == "CREATING"
     assert status(settle=True) == "ACTIVE"
+
+
+# -- GSIs whose key has several attributes (DynamoDB's multi-attribute keys)
+
+
+def _multi(ddb):
+    ddb.create_table(**keys_table("games", ("id", "S"), more_attributes=[
+        ("continent", "S"), ("ladder", "S"), ("score", "N"), ("player", "S")], GlobalSecondaryIndexes=[{
+            "IndexName": "leaderboard", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "continent", "KeyType": "HASH"}, {"AttributeName": "ladder", "KeyType": "HASH"},
+                          {"AttributeName": "score", "KeyType": "RANGE"},
+                          {"AttributeName": "player", "KeyType": "RANGE"}]}]))
+    rows = [("g1", "eu", "duel", 30, "ann"), ("g2", "eu", "duel", 10, "bob"), ("g3", "eu", "duel", 30, "cat"),
+            ("g4", "eu", "team", 50, "dan"), ("g5", "us", "duel", 20, "eve")]
+    for gid, continent, ladder, score, player in rows:
+        ddb.put_item(TableName="games", Item={"id": {"S": gid}, "continent": {"S": continent}, "ladder": {"S": ladder},
+                                              "score": {"N": str(score)}, "player": {"S": player}})
+    ddb.put_item(TableName="games", Item={"id": {"S": "g6"}, "continent": {"S": "eu"}, "score": {"N": "1"}})  # no ladder
+    assert ddb.wait_for_indexes()
+
+
+def _ids(out: dict[str, object]) -> list[str]:
+    return [i["id"]["S"] for i in out["Items"]]  # type: ignore[attr-defined,index]
+
+
+def test_a_multi_attribute_gsi_key_is_described_and_queried_left_to_right(ddb):
+    _multi(ddb)
+    ks = ddb.describe_table(TableName="games")["Table"]["GlobalSecondaryIndexes"][0]["KeySchema"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in ks] == [
+        ("continent", "HASH"), ("ladder", "HASH"), ("score", "RANGE"), ("player", "RANGE")]
+    q = {"TableName": "games", "IndexName": "leaderboard"}
+    eu_duel = {":r": {"S": "eu"}, ":m": {"S": "duel"}}
+    assert _ids(ddb.query(**q, KeyConditionExpression="continent = :r AND ladder = :m",
+                          ExpressionAttributeValues=eu_duel)) == ["g2", "g1", "g3"]  # by score, then player
+    assert _ids(ddb.query(**q, KeyConditionExpression="continent = :r AND ladder = :m AND score = :s AND player > :p",
+                          ExpressionAttributeValues={**eu_duel, ":s": {"N": "30"}, ":p": {"S": "ann"}})) == ["g3"]
+    assert _ids(ddb.query(**q, KeyConditionExpression="continent = :r AND ladder = :m AND score >= :s",
+                          ExpressionAttributeValues={**eu_duel, ":s": {"N": "20"}},
+                          ScanIndexForward=False)) == ["g3", "g1"]
+    page = ddb.query(**q, KeyConditionExpression="continent = :r AND ladder = :m", ExpressionAttributeValues=eu_duel, Limit=1)
+    assert set(page["LastEvaluatedKey"]) == {"continent", "ladder", "score", "player", "id"}
+    rest = ddb.query(**q, KeyConditionExpression="continent = :r AND ladder = :m", ExpressionAttributeValues=eu_duel,
+                     ExclusiveStartKey=page["LastEvaluatedKey"])
+    assert _ids(rest) == ["g1", "g3"]
+    assert "g6" not in _ids(ddb.scan(**q))  # sparse: an item without every key attribute is not in the index
+
+
+def test_a_multi_attribute_gsi_key_refuses_what_dynamodb_refuses(ddb):
+    _multi(ddb)
+    q = {"TableName": "games", "IndexName": "leaderboard"}
+    with pytest.raises(ddb.exceptions.ValidationException, match="missed key schema element: ladder"):
+        ddb.query(**q, KeyConditionExpression="continent = :r", ExpressionAttributeValues={":r": {"S": "eu"}})
+    with pytest.raises(ddb.exceptions.ValidationException, match="none skipped"):
+        ddb.query(**q, KeyConditionExpression="continent = :r AND ladder = :m AND player = :p",
+                  ExpressionAttributeValues={":r": {"S": "eu"}, ":m": {"S": "duel"}, ":p": {"S": "ann"}})
+    with pytest.raises(ddb.exceptions.ValidationException, match="only the last"):
+        ddb.query(**q, KeyConditionExpression="continent = :r AND ladder = :m AND score > :s AND player = :p",
+                  ExpressionAttributeValues={":r": {"S": "eu"}, ":m": {"S": "duel"}, ":s": {"N": "1"},
+                                             ":p": {"S": "ann"}})
+    with pytest.raises(ddb.exceptions.ValidationException, match="non-primary key"):
+        ddb.query(**q, KeyConditionExpression="continent = :r AND ladder = :m", FilterExpression="player = :p",
+                  ExpressionAttributeValues={":r": {"S": "eu"}, ":m": {"S": "duel"}, ":p": {"S": "ann"}})
+    with pytest.raises(ddb.exceptions.ValidationException, match="mismatch"):
+        ddb.put_item(TableName="games", Item={"id": {"S": "x"}, "continent": {"S": "eu"}, "ladder": {"N": "1"}})
+    five = [{"AttributeName": f"h{i}", "KeyType": "HASH"} for i in range(5)]
+    with pytest.raises(ddb.exceptions.ValidationException, match="at most 4"):
+        ddb.create_table(**keys_table("wide", ("k", "S"), more_attributes=[(f"h{i}", "S") for i in range(5)],
+                                      GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": five,
+                                                               "Projection": {"ProjectionType": "ALL"}}]))
+    with pytest.raises(ddb.exceptions.ValidationException, match="before the RANGE"):
+        ddb.create_table(**keys_table("mixed", ("k", "S"), more_attributes=[("a", "S"), ("b", "S"), ("c", "S")],
+                                      GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [
+                                          {"AttributeName": "a", "KeyType": "HASH"},
+                                          {"AttributeName": "b", "KeyType": "RANGE"},
+                                          {"AttributeName": "c", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "ALL"}}]))
