@@ -37,7 +37,7 @@ BACKFILL_SETTLE = 30 * SECOND
 STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
-def _summary(t: Table, cat: Catalog) -> dict[str, Any]:
+def _summary(t: Table) -> dict[str, Any]:
     """What DescribeTable and DeleteTable both report: the table's identity, counts,
     throughput and billing mode."""
     billing: dict[str, Any] = {"BillingMode": t.schema.billing_mode}
@@ -58,15 +58,16 @@ def _summary(t: Table, cat: Catalog) -> dict[str, Any]:
     }
 
 
-def describe(t: Table, cat: Catalog, status: str = "ACTIVE") -> dict[str, Any]:
-    """A table's TableDescription, as DescribeTable returns it."""
+def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
+    """A table's TableDescription, as DescribeTable returns it (its dates are Unix
+    times the table keeps, state.Table.created_unix)."""
     s = t.schema
     out: dict[str, Any] = {
         "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in s.attribute_definitions],
         "KeySchema": s.key_schema(),
         "TableStatus": status,
         "CreationDateTime": date_of(t.created_unix),
-        **_summary(t, cat),
+        **_summary(t),
         "DeletionProtectionEnabled": t.deletion_protection,
     }
     if t.table_class is not None:
@@ -200,7 +201,7 @@ class ControlPlane:
         if schema.stream_view_type:
             t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
         cat.tables[t.name] = t
-        return {"TableDescription": describe(t, cat)}
+        return {"TableDescription": describe(t)}
 
     def describe_table(self, p: dict[str, Any]) -> dict[str, Any]:
         cat = self.catalog
@@ -213,7 +214,7 @@ class ControlPlane:
             for name, g in list(t.gsis.items()):
                 if g.backfilling and g.pending:
                     changes.propagation.settle(t, name, BACKFILL_SETTLE)
-        return {"Table": describe(t, cat)}
+        return {"Table": describe(t)}
 
     def list_tables(self, p: dict[str, Any]) -> dict[str, Any]:
         names = sorted(self.catalog.tables)
@@ -237,7 +238,7 @@ class ControlPlane:
             raise ValidationException(f"Resource cannot be deleted as it is currently protected against deletion. "
                                       f"Disable deletion protection first. Table: {t.name}")
         # DeleteTable's description is the short one: no schema, no indexes, no dates.
-        desc = {**_summary(t, cat), "TableStatus": "DELETING"}
+        desc = {**_summary(t), "TableStatus": "DELETING"}
         for _, group in list(t.partitions):
             self.store.delete_group(group)
         t.live = False
@@ -274,7 +275,7 @@ class ControlPlane:
             t.deletion_protection = protection
         t.kms_key = kms_key
         t.version += 1
-        return {"TableDescription": describe(t, self.catalog)}
+        return {"TableDescription": describe(t)}
 
     def _update_billing(self, t: Table, p: dict[str, Any]) -> None:
         now = self.cluster.now

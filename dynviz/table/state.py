@@ -99,10 +99,10 @@ class Table:
         self.table_class: str | None = None
         """The TableClass CreateTable or UpdateTable set; None while never set (DynamoDB
         then reports no TableClassSummary: the class is STANDARD)."""
-        self.created_unix = 0
-        """When the table was created, Unix µs (set by CreateTable from the catalog's
+        self.created_unix = EPOCH_US + now
+        """When the table was created, Unix µs (CreateTable sets it from the catalog's
         clock: a date once shown stays the same, whatever the epoch does later)."""
-        self.pay_per_request_since: int | None = None
+        self.pay_per_request_since: int | None = self.created_unix if schema.billing_mode == "PAY_PER_REQUEST" else None
         """When the table last became PAY_PER_REQUEST (BillingModeSummary), Unix µs."""
         self.deletion_protection = False
         self.kms_key: str | None = None
