@@ -9,9 +9,10 @@ billing mode and the stream, and adds or removes a GSI (backfill.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from dynviz.core.units import SECOND
 from dynviz.table.backfill import IndexChanges, index_status
 from dynviz.table.capacity import Bucket
 from dynviz.table.errors import (
@@ -22,27 +23,28 @@ from dynviz.table.errors import (
 )
 from dynviz.table.params import a_list, a_map, a_str, an_int, required
 from dynviz.table.schema import parse_create_table
-from dynviz.table.state import Catalog, Table
+from dynviz.table.state import TABLE_CLASSES, Catalog, Table, date_of
 from dynviz.table.store import ItemStore
-from dynviz.table.streams import Stream, wall
+from dynviz.table.streams import ACCOUNT, REGION, Stream
 from dynviz.table.tagging import add_tags, check_tags
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
 
 MAX_TABLES = 2500
+BACKFILL_SETTLE = 30 * SECOND
+"""The longest (virtual) DescribeTable lets a backfill run when GSI reads settle."""
 STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
-def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
-    """A table's TableDescription, as DescribeTable returns it."""
-    s = t.schema
-    out: dict[str, Any] = {
-        "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in s.attribute_definitions],
+def _summary(t: Table) -> dict[str, Any]:
+    """What DescribeTable and DeleteTable both report: the table's identity, counts,
+    throughput and billing mode."""
+    billing: dict[str, Any] = {"BillingMode": t.schema.billing_mode}
+    if t.pay_per_request_since is not None:
+        billing["LastUpdateToPayPerRequestDateTime"] = date_of(t.pay_per_request_since)
+    return {
         "TableName": t.name,
-        "KeySchema": s.key_schema(),
-        "TableStatus": status,
-        "CreationDateTime": wall(t.created),
         "ProvisionedThroughput": {
             "NumberOfDecreasesToday": 0,
             "ReadCapacityUnits": int(t.read_bucket.rate) if t.read_bucket else 0,
@@ -52,8 +54,26 @@ def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
         "ItemCount": t.item_count,
         "TableArn": t.arn,
         "TableId": f"{t.id[:8]}-{t.id[8:12]}-{t.id[12:16]}-{t.id[16:20]}-{t.id[20:32]}",
-        "BillingModeSummary": {"BillingMode": s.billing_mode},
+        "BillingModeSummary": billing,
     }
+
+
+def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
+    """A table's TableDescription, as DescribeTable returns it (its dates are Unix
+    times the table keeps, state.Table.created_unix)."""
+    s = t.schema
+    out: dict[str, Any] = {
+        "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in s.attribute_definitions],
+        "KeySchema": s.key_schema(),
+        "TableStatus": status,
+        "CreationDateTime": date_of(t.created_unix),
+        **_summary(t),
+        "DeletionProtectionEnabled": t.deletion_protection,
+    }
+    if t.table_class is not None:
+        out["TableClassSummary"] = {"TableClass": t.table_class}
+    if t.kms_key is not None:
+        out["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": t.kms_key}
     if s.lsis:
         out["LocalSecondaryIndexes"] = [
             {**ix.describe(), "IndexSizeBytes": t.lsi_counts[ix.name][1], "ItemCount": t.lsi_counts[ix.name][0],
@@ -80,6 +100,65 @@ def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
     return out
 
 
+UPDATES = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
+           "SSESpecification", "TableClass", "DeletionProtectionEnabled", "ReplicaUpdates", "OnDemandThroughput",
+           "WarmThroughput")
+"""UpdateTable's parameters that change something: at least one must be given."""
+
+
+def _table_class(v: Any) -> str | None:
+    """CreateTable's and UpdateTable's TableClass (None when not given)."""
+    if v is None:
+        return None
+    if v not in TABLE_CLASSES:
+        raise ValidationException("Invalid table-class parameter provided. Please try again with a valid table-class "
+                                  f"value: [{', '.join(TABLE_CLASSES)}].")
+    return str(v)
+
+
+def _protection(v: Any) -> bool:
+    """DeletionProtectionEnabled: a boolean, off when not given."""
+    if v is None:
+        return False
+    if not isinstance(v, bool):
+        raise ValidationException(f"Invalid type for parameter DeletionProtectionEnabled, value: {v!r}, type: "
+                                  f"{type(v)}, valid types: <class 'bool'>")
+    return v
+
+
+def _sse(spec: Any, t: Table | None = None) -> str | None:
+    """SSESpecification: encryption at rest with the service's own key (``Enabled``
+    false or absent, DynamoDB's default: nothing to report) or with a KMS key
+    (``Enabled`` true: the AWS managed key unless ``KMSMasterKeyId`` names one). dynviz
+    keeps no data at rest to encrypt, so it records the choice and reports it as
+    DynamoDB's SSEDescription does. Returns the KMS key ARN, None for the service's."""
+    if spec is None:
+        return t.kms_key if t is not None else None
+    spec = a_map(spec, "SSESpecification")
+    enabled = spec.get("Enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ValidationException(f"Invalid type for parameter SSESpecification.Enabled, value: {enabled!r}, type: "
+                                  f"{type(enabled)}, valid types: <class 'bool'>")
+    kind = spec.get("SSEType")
+    if kind is not None and kind not in ("AES256", "KMS"):
+        raise ValidationException(f"1 validation error detected: Value '{kind}' at 'sSESpecification.sSEType' failed "
+                                  "to satisfy constraint: Member must satisfy enum value set: [AES256, KMS]")
+    key = spec.get("KMSMasterKeyId")
+    if not enabled:
+        if key is not None:
+            raise ValidationException("One or more parameter values were invalid: KMSMasterKeyId can only be "
+                                      "specified when SSESpecification.Enabled is true")
+        return None
+    if key is None:
+        return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{MANAGED_KEY}"
+    key = a_str(key, "SSESpecification.KMSMasterKeyId")
+    return key if key.startswith("arn:") else f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
+
+
+MANAGED_KEY = "00000000-0000-4000-8000-000000000000"
+"""The key id dynviz reports for the AWS managed key (aws/dynamodb)."""
+
+
 def _capacity(v: Any, param: str) -> int:
     """A ReadCapacityUnits or WriteCapacityUnits of UpdateTable: a whole number >= 1."""
     if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -101,6 +180,9 @@ class ControlPlane:
     def create_table(self, p: dict[str, Any]) -> dict[str, Any]:
         schema = parse_create_table(p)
         tags = check_tags(p["Tags"]) if p.get("Tags") is not None else {}
+        table_class = _table_class(p.get("TableClass"))
+        protection = _protection(p.get("DeletionProtectionEnabled"))
+        kms_key = _sse(p.get("SSESpecification"))
         cat = self.catalog
         if schema.name in cat.tables:
             raise ResourceInUseException(f"Table already exists: {schema.name}")
@@ -109,14 +191,30 @@ class ControlPlane:
         cat.created += 1
         now = self.cluster.now
         t = Table(schema, now, cat.created)
+        t.created_unix = cat.unix(now)
+        if schema.billing_mode == "PAY_PER_REQUEST":
+            t.pay_per_request_since = t.created_unix
         add_tags(t, tags)
+        t.table_class = table_class
+        t.deletion_protection = protection
+        t.kms_key = kms_key
         if schema.stream_view_type:
             t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
         cat.tables[t.name] = t
         return {"TableDescription": describe(t)}
 
     def describe_table(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"Table": describe(self.catalog.table(p.get("TableName"), describe=True))}
+        cat = self.catalog
+        t = cat.table(p.get("TableName"), describe=True)
+        changes = self.indexes
+        if changes is not None and changes.propagation.options.settle_gsi_reads:
+            # As a GSI read does (state.TableOptions): a backfill in flight lands first, so a
+            # client polling for ACTIVE needn't wait for the wall clock to catch up with
+            # virtual time run ahead.
+            for name, g in list(t.gsis.items()):
+                if g.backfilling and g.pending:
+                    changes.propagation.settle(t, name, BACKFILL_SETTLE)
+        return {"Table": describe(t)}
 
     def list_tables(self, p: dict[str, Any]) -> dict[str, Any]:
         names = sorted(self.catalog.tables)
@@ -136,7 +234,11 @@ class ControlPlane:
     def delete_table(self, p: dict[str, Any]) -> dict[str, Any]:
         cat = self.catalog
         t = cat.table(p.get("TableName"), describe=True)
-        desc = describe(t, status="DELETING")
+        if t.deletion_protection:
+            raise ValidationException(f"Resource cannot be deleted as it is currently protected against deletion. "
+                                      f"Disable deletion protection first. Table: {t.name}")
+        # DeleteTable's description is the short one: no schema, no indexes, no dates.
+        desc = {**_summary(t), "TableStatus": "DELETING"}
         for _, group in list(t.partitions):
             self.store.delete_group(group)
         t.live = False
@@ -150,13 +252,28 @@ class ControlPlane:
         return {"TableDescription": desc}
 
     def update_table(self, p: dict[str, Any]) -> dict[str, Any]:
-        """Provisioned throughput (table and GSIs), billing mode, and streams."""
+        """Provisioned throughput (table and GSIs), billing mode, streams, the table
+        class and deletion protection."""
         t = self.catalog.table(p.get("TableName"), describe=True)
+        if all(p.get(k) in (None, [], {}) for k in UPDATES):
+            raise ValidationException("UpdateTable needs at least one of ProvisionedThroughput, BillingMode, "
+                                      "StreamSpecification, GlobalSecondaryIndexUpdates, SSESpecification, TableClass "
+                                      "or DeletionProtectionEnabled: there is nothing to update")
+        table_class = _table_class(p.get("TableClass"))
+        protection = p.get("DeletionProtectionEnabled")
+        if protection is not None:
+            protection = _protection(protection)
+        kms_key = _sse(p.get("SSESpecification"), t)
         self._update_billing(t, p)
         self._update_indexes(t, p)
         spec = p.get("StreamSpecification")
         if spec is not None:
             self._update_stream(t, a_map(spec, "StreamSpecification"))
+        if table_class is not None:
+            t.table_class = table_class
+        if protection is not None:
+            t.deletion_protection = protection
+        t.kms_key = kms_key
         t.version += 1
         return {"TableDescription": describe(t)}
 
@@ -171,6 +288,9 @@ class ControlPlane:
             if pt is not None:
                 raise ValidationException("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
                                           "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+            if t.schema.billing_mode != mode:
+                t.pay_per_request_since = self.catalog.unix(now)
+                t.schema = replace(t.schema, billing_mode=mode)
             t.read_bucket = t.write_bucket = None
             for g in t.gsis.values():
                 g.read_bucket = g.write_bucket = None
@@ -181,6 +301,8 @@ class ControlPlane:
             pt = a_map(pt, "ProvisionedThroughput")
             r = _capacity(pt.get("ReadCapacityUnits"), "provisionedThroughput")
             w = _capacity(pt.get("WriteCapacityUnits"), "provisionedThroughput")
+            if t.schema.billing_mode != "PROVISIONED":
+                t.schema = replace(t.schema, billing_mode="PROVISIONED")
             if t.read_bucket is None or t.write_bucket is None:
                 t.read_bucket, t.write_bucket = Bucket.new(r, now), Bucket.new(w, now)
             else:
@@ -195,10 +317,14 @@ class ControlPlane:
             where = f"GlobalSecondaryIndexUpdates[{i}]"
             upd = a_map(upd, where)
             given = [k for k in ("Update", "Create", "Delete") if upd.get(k) is not None]
+            unknown = sorted(k for k in upd if k not in ("Update", "Create", "Delete"))
+            if unknown:
+                raise ValidationException(f"One or more parameter values were invalid: GlobalSecondaryIndexUpdate has "
+                                          f"no action {unknown[0]}; the actions are Create, Update and Delete")
             if len(given) != 1:
-                raise ValidationException("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate."
-                                          "Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete "
-                                          "must not be null")
+                raise ValidationException("One or more parameter values were invalid: a GlobalSecondaryIndexUpdate takes "
+                                          "exactly one of GlobalSecondaryIndexUpdate.Update, "
+                                          "GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete")
             if given[0] != "Update":
                 changes.append((given[0], a_map(upd[given[0]], f"{where}.{given[0]}")))
                 continue

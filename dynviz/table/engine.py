@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dynviz.core.units import MS
+from dynviz.core.units import MS, SECOND
 from dynviz.table.backfill import IndexChanges
 from dynviz.table.backups import Backups
 from dynviz.table.control import ControlPlane
@@ -63,6 +63,9 @@ if TYPE_CHECKING:
 __all__ = ["CapacityGauge", "IndexSnapshot", "PartitionPlacement", "TableEngine", "TableSnapshot"]
 
 
+SETTLE_LIMIT = 5 * SECOND
+"""The longest (virtual) a GSI read waits for the index's updates in flight to land."""
+
 class TableEngine:
     """Every table of one cluster."""
 
@@ -75,6 +78,7 @@ class TableEngine:
         self.store = ItemStore(cluster)
         self.control = ControlPlane(self.catalog, self.store, cluster)
         propagation = IndexPropagation(cluster, self.store.index_client, self.options)
+        self.propagation = propagation
         self.writes = ItemWrites(self.catalog, self.store, propagation, cluster, self.options)
         self.control.indexes = IndexChanges(self.catalog, self.store, propagation, cluster)
         self.reads = ItemReads(self.catalog, self.store, cluster)
@@ -209,10 +213,22 @@ class TableEngine:
         return self.reads.plan_batch_get(p)
 
     def query(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._settle(p)
         return self.queries.query(p)
 
     def scan(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._settle(p)
         return self.queries.scan(p)
+
+    def _settle(self, p: dict[str, Any]) -> None:
+        """With ``options.settle_gsi_reads``, let a GSI's updates in flight land before
+        a read of it (state.py)."""
+        if not self.options.settle_gsi_reads:
+            return
+        t = self.catalog.tables.get(p.get("TableName"))  # type: ignore[arg-type]
+        index = p.get("IndexName")
+        if t is not None and isinstance(index, str):
+            self.propagation.settle(t, index, SETTLE_LIMIT)
 
     # -- streams
 

@@ -33,9 +33,8 @@ from dynviz.table.errors import (
     ValidationException,
 )
 from dynviz.table.params import a_map, a_str, required
-from dynviz.table.state import Catalog, Table
+from dynviz.table.state import EPOCH_US, Catalog, Table
 from dynviz.table.store import ItemStore
-from dynviz.table.streams import EPOCH
 from dynviz.table.values import Item
 
 if TYPE_CHECKING:
@@ -47,12 +46,14 @@ SWEEP_DELAY = MINUTE
 RETRY = 10 * SECOND
 """When a due item could not be read or deleted (no quorum, a transaction holds it)."""
 FIVE_YEARS = 5 * 365 * 24 * 3600
-EPOCH_SECONDS = int(EPOCH.timestamp())
+EPOCH_SECONDS = EPOCH_US // SECOND
+"""Unix seconds at virtual time 0 by default (a catalog may say otherwise: ``Catalog.epoch``)."""
 
 
-def epoch_seconds(now: int) -> int:
-    """Virtual time ``now`` (µs) as Unix epoch seconds (streams.py: virtual 0 is EPOCH)."""
-    return EPOCH_SECONDS + now // SECOND
+def epoch_seconds(now: int, epoch: int = EPOCH_US) -> int:
+    """Virtual time ``now`` (µs) as Unix epoch seconds, virtual 0 being Unix time
+    ``epoch`` (µs; the catalog's, ``Catalog.epoch``)."""
+    return (epoch + now) // SECOND
 
 
 def expiry_of(item: Item, attribute: str) -> int | None:
@@ -66,10 +67,10 @@ def expiry_of(item: Item, attribute: str) -> int | None:
         return None
 
 
-def expired(item: Item, attribute: str, now: int) -> bool:
+def expired(item: Item, attribute: str, now: int, epoch: int = EPOCH_US) -> bool:
     """Whether TTL deletes ``item`` at virtual time ``now``."""
     at = expiry_of(item, attribute)
-    now_s = epoch_seconds(now)
+    now_s = epoch_seconds(now, epoch)
     return at is not None and now_s - FIVE_YEARS <= at <= now_s
 
 
@@ -99,9 +100,10 @@ class Expiry:
                                       f"type: {type(enabled)}, valid types: <class 'bool'>")
         name = a_str(required(spec, "AttributeName", "TimeToLiveSpecification"), "TimeToLiveSpecification.AttributeName")
         if not 1 <= len(name) <= 255:
-            raise ValidationException("1 validation error detected: Value at 'timeToLiveSpecification.attributeName' "
-                                      "failed to satisfy constraint: Member must have length less than or equal to 255"
-                                      if name else "TimeToLiveSpecification.AttributeName must not be empty")
+            bound = "less than or equal to 255" if name else "greater than or equal to 1"
+            raise ValidationException(f"1 validation error detected: Value '{name}' at "
+                                      "'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member "
+                                      f"must have length {bound}")
         if enabled:
             if t.ttl_attribute is not None:
                 raise ValidationException("TimeToLive is already enabled")
@@ -111,7 +113,8 @@ class Expiry:
             if t.ttl_attribute is None:
                 raise ValidationException("TimeToLive is already disabled")
             if t.ttl_attribute != name:
-                raise ValidationException(f"TimeToLive is enabled on attribute {t.ttl_attribute}, not {name}")
+                raise ValidationException(f"TimeToLive is active on a different AttributeName: current AttributeName "
+                                          f"is {t.ttl_attribute}, not {name}")
             t.ttl_attribute = None
             t.ttl_due.clear()
         t.version += 1
@@ -131,7 +134,7 @@ class Expiry:
         at = expiry_of(item, t.ttl_attribute)
         if at is None:
             return
-        due = max(self.cluster.now, (at - EPOCH_SECONDS) * SECOND + SWEEP_DELAY)
+        due = max(self.cluster.now, at * SECOND - self.catalog.epoch + SWEEP_DELAY)
         heapq.heappush(t.ttl_due, (due, self._next(), t.schema.key_of(item)))
         self._schedule(t)
 
@@ -178,5 +181,11 @@ class Expiry:
         found = self.writes.read(t, pk_av, sk_av)
         item = found.item if found is not None else None
         assert t.ttl_attribute is not None
-        if item is not None and expired(item, t.ttl_attribute, self.cluster.now):
+        if item is not None and expired(item, t.ttl_attribute, self.cluster.now, self.catalog.epoch):
             self.writes._apply(t, pk_av, sk, sk_av, item, None, by_service=True)
+        elif item is not None:
+            # Not due yet by the catalog's clock as it is now (a server on the wall clock
+            # moves the epoch when virtual time runs ahead): look again when it is.
+            at = expiry_of(item, t.ttl_attribute)
+            if at is not None and at > self.catalog.epoch_seconds(self.cluster.now):
+                self.watch(t, item)

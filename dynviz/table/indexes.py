@@ -25,9 +25,11 @@ from typing import Any
 
 from dynviz.core.hashing import grouped_key, token_of
 from dynviz.table.capacity import Bucket, write_units
+from dynviz.table.errors import ValidationException
+from dynviz.table.keyconditions import SortCondition, byte_bounds, conjuncts, key_term
 from dynviz.table.keys import sort_key_bytes, tuple_bytes
 from dynviz.table.schema import IndexDef
-from dynviz.table.values import Item, item_size, items_equal
+from dynviz.table.values import Item, item_size, items_equal, type_of
 
 INDEX_ENTRY_OVERHEAD = 100
 """Bytes an index entry counts beyond its attributes (spec §4, GSI storage)."""
@@ -55,7 +57,8 @@ def index_write_units(ix: IndexDef, old: Item | None, new: Item | None) -> float
         return write_units(entry_size(ix, after)) if after is not None else 0.0
     if after is None:
         return write_units(entry_size(ix, before))
-    keys_same = all(items_equal({k: before[k]}, {k: after[k]}) for k in (ix.pk.name, *((ix.sk.name,) if ix.sk else ())))
+    keys_same = all(items_equal({k.name: before[k.name]}, {k.name: after[k.name]})
+                    for k in (*ix.hash_keys, *ix.range_keys))
     if not keys_same:
         return write_units(entry_size(ix, before)) + write_units(entry_size(ix, after))
     if items_equal(ix.project(before), ix.project(after)):
@@ -108,10 +111,19 @@ class GlobalIndex:
     def token(self, pk_av: dict[str, Any]) -> int:
         return token_of(self.group(pk_av))
 
+    def partition_av(self, item: Item) -> dict[str, Any]:
+        """The value an entry's index partition is named by: its partition key's, or,
+        for a key of several attributes, their values as one order-preserving tuple
+        (a binary value: a group is bytes, whatever the attributes' types)."""
+        ix = self.ix
+        if not ix.pk_more:
+            return item[ix.pk.name]
+        return {"B": tuple_bytes([sort_key_bytes(item[k.name]) for k in ix.hash_keys])}
+
     def suffix(self, item: Item) -> bytes:
         """Where an entry sorts within its index partition (``IndexDef.sort_tuple`` as bytes)."""
         ix = self.ix
-        names = [ix.sk.name] if ix.sk is not None else []
+        names = [k.name for k in ix.range_keys]
         names.append(ix.table_pk.name)
         if ix.table_sk is not None:
             names.append(ix.table_sk.name)
@@ -119,7 +131,7 @@ class GlobalIndex:
 
     def key_of(self, item: Item) -> bytes:
         """The Dynamo key of ``item``'s entry (the item must carry the index keys)."""
-        return grouped_key(self.group(item[self.ix.pk.name]), self.suffix(item))
+        return grouped_key(self.group(self.partition_av(item)), self.suffix(item))
 
     def account(self, old: Item | None, new: Item | None) -> None:
         """Count ``old``'s entry out and ``new``'s in (DescribeTable, the Scan directory)."""
@@ -129,7 +141,7 @@ class GlobalIndex:
                 continue
             self.count += sign
             self.size += sign * entry_size(ix, item)
-            pk_av = item[ix.pk.name]
+            pk_av = self.partition_av(item)
             group = self.group(pk_av)
             n = self.entries.get(group, 0) + sign
             if n > 0:
@@ -142,3 +154,68 @@ class GlobalIndex:
                 del self.pk_avs[group]
                 i = bisect.bisect_left(self.order, (token_of(group), group))
                 del self.order[i]
+
+
+def composite_condition(node: Any, ix: IndexDef) -> tuple[Item, list[dict[str, Any]], SortCondition | None]:
+    """A Query's key condition on a GSI whose key has several attributes (DynamoDB's
+    multi-attribute keys): every partition key attribute compared with ``=``; sort key
+    attributes from the first, left to right with none skipped, each with ``=`` but the
+    last, which may take any sort key condition. Returns the partition key values (by
+    name), the values the leading sort key attributes equal, and the last condition."""
+    hashes: dict[str, dict[str, Any]] = {}
+    ranges: dict[str, Any] = {}
+    order = {k.name: i for i, k in enumerate(ix.range_keys)}
+    types = {k.name: k.type for k in (*ix.hash_keys, *ix.range_keys)}
+    for c in conjuncts(node):
+        path, cond = key_term(c)
+        if len(path.parts) != 1:
+            raise _invalid("Key condition expressions cannot use nested attributes; use a top-level key attribute")
+        name = path.parts[0]
+        if name not in types:
+            raise _invalid("Query key condition not supported")
+        if name in hashes or name in ranges:
+            raise _invalid("KeyConditionExpressions must only contain one condition per key")
+        if cond[0] == "begins_with" and types[name] == "N":
+            raise _invalid("Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
+                           "operator or function: begins_with, operand type: N")
+        for v in cond[1:]:
+            if type_of(v) != types[name]:
+                raise _invalid("One or more parameter values were invalid: Condition parameter type does not match "
+                               "schema type")
+        if name in order:
+            ranges[name] = cond
+        elif cond[0] != "=":
+            raise _invalid("Query key condition not supported")
+        else:
+            hashes[name] = cond[1]
+    for k in ix.hash_keys:
+        if k.name not in hashes:
+            raise _invalid(f"Query condition missed key schema element: {k.name}")
+    given = sorted(ranges, key=order.__getitem__)
+    if [order[n] for n in given] != list(range(len(given))):
+        raise _invalid("Query key condition not supported: the sort key attributes of a multi-attribute key are "
+                       "compared from the first, none skipped")
+    equal: list[dict[str, Any]] = []
+    for n in given[:-1]:
+        if ranges[n][0] != "=":
+            raise _invalid("Query key condition not supported: only the last sort key attribute compared may use "
+                           "another operator than =")
+        equal.append(ranges[n][1])
+    last = ranges[given[-1]] if given else None
+    return hashes, equal, last
+
+
+def composite_bounds(equal: list[dict[str, Any]], last: SortCondition | None) -> tuple[bytes, bytes | None]:
+    """The range ``[start, end)`` of entry suffixes (``GlobalIndex.suffix``) a composite
+    key condition selects: the tuple prefix of the equal values, then ``last`` on the
+    next element (keyconditions.byte_bounds on tuples)."""
+    prefix = tuple_bytes([sort_key_bytes(v) for v in equal]) if equal else b""
+    end_of_prefix = prefix[:-1] + b"\x01" if prefix else None
+    if last is None:
+        return prefix, end_of_prefix
+    lo, hi = byte_bounds(last, tuples=True)
+    return prefix + lo, (prefix + hi) if hi is not None else end_of_prefix
+
+
+def _invalid(message: str) -> ValidationException:
+    return ValidationException(message)

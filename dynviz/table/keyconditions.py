@@ -198,3 +198,9 @@ def byte_bounds(cond: SortCondition | None, tuples: bool = False) -> tuple[bytes
         hi = sort_key_bytes(cond[2])
         return at, (escape(hi) + b"\x00\x01") if tuples else hi + b"\x00"
     return e, after_prefix(e)  # begins_with
+
+
+conjuncts = _conjuncts
+"""The terms of a key condition (also for indexes.composite_condition)."""
+key_term = _term
+"""One term of a key condition as (path, condition) (also for indexes.composite_condition)."""

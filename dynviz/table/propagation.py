@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from dynviz.cluster import Cluster, Pending
 
 
+SETTLE_STEP = 1_000
+"""The least virtual time (µs) ``settle`` runs the cluster for between two looks."""
+
+
 @dataclass(slots=True, eq=False)
 class IndexPropagation:
     """Applies one cluster's table writes to their GSIs, ``options.gsi_delay`` after them,
@@ -43,6 +47,18 @@ class IndexPropagation:
             if (old is not None and g.ix.has_keys(old)) or (new is not None and g.ix.has_keys(new)):
                 g.pending += 1
                 sched.after(self.options.gsi_delay, self.propagate, g, old, new, ts, seq)
+
+    def settle(self, t: Table, index: str, limit: int) -> None:
+        """Run the cluster until GSI ``index`` of ``t`` has applied every table write
+        queued for it, or ``limit`` virtual µs have passed (a quorum lost keeps puts
+        retrying: the read then sees the index as it is)."""
+        g = t.gsis.get(index)
+        if g is None:
+            return
+        sched = self.cluster.scheduler
+        end = self.cluster.now + limit
+        while g.pending and g.live and self.cluster.now < end:
+            sched.run_until(min(end, self.cluster.now + max(self.options.gsi_delay, SETTLE_STEP)))
 
     def propagate(self, g: GlobalIndex, old: Item | None, new: Item | None, ts: int, seq: int) -> None:
         """Apply one table write to one GSI: account it, then put its entries."""

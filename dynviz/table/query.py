@@ -30,7 +30,7 @@ from dynviz.table.expressions import (
     parse_projection,
     project,
 )
-from dynviz.table.indexes import INDEX_ENTRY_OVERHEAD
+from dynviz.table.indexes import INDEX_ENTRY_OVERHEAD, composite_bounds, composite_condition
 from dynviz.table.keyconditions import SortCondition, bounds, byte_bounds, in_bounds, key_condition
 from dynviz.table.legacy import translate_query, translate_scan
 from dynviz.table.params import consistent_read, invalid_type, limit
@@ -131,6 +131,8 @@ def _start_key(t: Table, ix: IndexDef | None, esk: Any) -> tuple[dict[str, Any],
             raise _bad("The provided starting key is invalid: The provided key element does not match the schema")
     if ix is None:
         return vals[s.pk.name], (s.sk_native(vals),)
+    if ix.composite:
+        return t.gsis[ix.name].partition_av(vals), ix.sort_tuple(vals)
     return vals[ix.pk.name], ix.sort_tuple(vals)
 
 
@@ -187,12 +189,21 @@ class Queries:
         ph.check_unused()
         s = t.schema
         kpk, ksk = (ix.pk, ix.sk) if ix is not None else (s.pk, s.sk)
-        pk_val, sk_cond = key_condition(key_node, kpk, ksk)
+        composite: tuple[list[dict[str, Any]], SortCondition | None] | None = None
+        if ix is not None and ix.composite:
+            hashes, equal, last = composite_condition(key_node, ix)
+            pk_val, sk_cond = t.gsis[ix.name].partition_av(hashes), None
+            composite = (equal, last)
+        else:
+            pk_val, sk_cond = key_condition(key_node, kpk, ksk)
+        key_attrs = [k.name for k in (*ix.hash_keys, *ix.range_keys)] if ix is not None else list(s.key_names)
         if filt is not None:
             for path in condition_paths(filt):
-                if path.top in (kpk.name, *((ksk.name,) if ksk else ())):
+                if path.top in key_attrs:
                     raise _bad(f"Filter Expression can only contain non-primary key attributes: Primary key attribute: "
                                f"{path.top}")
+            if ix is not None:
+                ix.check_filter([path.top for path in condition_paths(filt)])
         n = limit(p)
         select = _select(p, ix, paths)
         forward = p.get("ScanIndexForward", True)
@@ -202,10 +213,11 @@ class Queries:
         req = PageRequest(ix, n, filt, paths, select, consistent, return_consumed(p))
         if start is not None:
             spk, stup = start
-            if key_native(spk) != key_native(pk_val) or not in_bounds(stup[0], sk_cond):
+            if key_native(spk) != key_native(pk_val) or (composite is None and not in_bounds(stup[0], sk_cond)):
                 raise _bad("The provided starting key is outside query boundaries based on provided conditions")
         if ix is None or ix.kind == "global":
-            return self.page(t, req, self._ring_run(t, p, req, pk_val, sk_cond, start is not None, forward))
+            bounds_ = composite_bounds(*composite) if composite is not None else None
+            return self.page(t, req, self._ring_run(t, p, req, pk_val, sk_cond, start is not None, forward, bounds_))
         view = self.store.partition(t, pk_val, consistent).lsi_view(ix)
         lo, hi = bounds(view.firsts, sk_cond)
         if forward:
@@ -219,13 +231,15 @@ class Queries:
         return self.page(t, req, (view.items[i] for i in order))
 
     def _ring_run(self, t: Table, p: dict[str, Any], req: PageRequest, pk_val: dict[str, Any],
-                  sk_cond: SortCondition | None, resume: bool, forward: bool) -> Iterator[Item]:
+                  sk_cond: SortCondition | None, resume: bool, forward: bool,
+                  suffixes: tuple[bytes, bytes | None] | None = None) -> Iterator[Item]:
         """A Query's run of the table's or a GSI's partition, as a range read on the
         ring (an index's keys are tuples, see indexes.py), resumed after the
-        ExclusiveStartKey when ``resume``."""
+        ExclusiveStartKey when ``resume``; ``suffixes``: the range of entry suffixes
+        already worked out (a multi-attribute key's, indexes.composite_bounds)."""
         ix = req.index
         g = t.gsis[ix.name] if ix is not None else None
-        lo_b, hi_b = byte_bounds(sk_cond, tuples=g is not None)
+        lo_b, hi_b = suffixes if suffixes is not None else byte_bounds(sk_cond, tuples=g is not None)
         if resume:
             esk = g.suffix(p["ExclusiveStartKey"]) if g is not None else t.sort_bytes(p["ExclusiveStartKey"])
             if forward:
@@ -247,6 +261,8 @@ class Queries:
         filt, paths = _read_filters(p, ph)
         if p.get("ExpressionAttributeValues") is not None and filt is None:
             raise _bad("ExpressionAttributeValues can only be specified when using expressions")
+        if ix is not None and filt is not None:
+            ix.check_filter([path.top for path in condition_paths(filt)])
         ph.check_unused()
         n = limit(p)
         select = _select(p, ix, paths)

@@ -40,6 +40,23 @@ class KeyDef:
     type: str  # S | N | B
 
 
+def key_bytes_size(av: dict[str, Any]) -> int:
+    """A key value's size as DynamoDB limits it: UTF-8 bytes of a string, bytes of a
+    binary; a number's is not limited here (its 38 digits are)."""
+    (t, v), = av.items()
+    if t == "S":
+        return len(v.encode("utf-8"))
+    return len(v) if t == "B" else 0
+
+
+def key_usable(key: KeyDef, av: Any, limit: int) -> bool:
+    """Whether ``av`` can be ``key``'s value in an index: of the declared type, not an
+    empty string or binary, and within ``limit`` bytes."""
+    if not isinstance(av, dict) or len(av) != 1 or key.type not in av:
+        return False
+    return 0 < key_bytes_size(av) <= limit if key.type in ("S", "B") else True
+
+
 @dataclass(frozen=True, slots=True)
 class IndexDef:
     """A secondary index: ``kind`` is ``local`` or ``global``."""
@@ -54,21 +71,42 @@ class IndexDef:
     table_sk: KeyDef | None
     rcu: int = 0
     wcu: int = 0
+    pk_more: tuple[KeyDef, ...] = ()
+    """A GSI's partition key attributes after the first (multi-attribute keys: up to
+    four in all, DynamoDB's GSIs only)."""
+    sk_more: tuple[KeyDef, ...] = ()
+    """A GSI's sort key attributes after the first (up to four in all)."""
+
+    @property
+    def hash_keys(self) -> tuple[KeyDef, ...]:
+        return (self.pk, *self.pk_more)
+
+    @property
+    def range_keys(self) -> tuple[KeyDef, ...]:
+        return (self.sk, *self.sk_more) if self.sk is not None else ()
+
+    @property
+    def composite(self) -> bool:
+        """Whether the index's key has more than one partition or sort key attribute."""
+        return bool(self.pk_more or self.sk_more)
 
     @property
     def key_names(self) -> tuple[str, ...]:
         """Index keys then table keys, without repeats: the attributes of an LEK."""
-        out = [self.pk.name]
-        if self.sk is not None:
-            out.append(self.sk.name)
+        out = [k.name for k in (*self.hash_keys, *self.range_keys)]
         for k in (self.table_pk, self.table_sk):
             if k is not None and k.name not in out:
                 out.append(k.name)
         return tuple(out)
 
     def has_keys(self, item: Item) -> bool:
-        """Sparse indexes: an item is in the index only with all its index keys."""
-        return self.pk.name in item and (self.sk is None or self.sk.name in item)
+        """Sparse indexes: an item is in the index only with all its index keys, each
+        a usable key value. A write can no longer give one of the wrong type, empty or
+        too long (``TableSchema.check_item_keys``), but an item written before a GSI was
+        added by UpdateTable can hold one; DynamoDB's backfill leaves such items out of
+        the index, and so does this."""
+        return (all(key_usable(k, item.get(k.name), MAX_PK_BYTES) for k in self.hash_keys)
+                and all(key_usable(k, item.get(k.name), MAX_SK_BYTES) for k in self.range_keys))
 
     def projected_names(self) -> set[str] | None:
         """None for ALL; else the attributes the index holds."""
@@ -78,6 +116,17 @@ class IndexDef:
         if self.projection == "INCLUDE":
             names.update(self.non_key)
         return names
+
+    def check_filter(self, names: list[str]) -> None:
+        """A Query or Scan of this index may filter only on what the index holds: an
+        attribute it does not project is refused, whatever Select asks for."""
+        projected = self.projected_names()
+        if projected is None:
+            return
+        for name in names:
+            if name not in projected:
+                raise _bad(f"One or more parameter values were invalid: Index {self.name} does not project the filter "
+                           f"attribute: {name}")
 
     def project(self, item: Item) -> Item:
         names = self.projected_names()
@@ -89,9 +138,7 @@ class IndexDef:
         """Where an entry sorts within its index partition: index sort key, then the
         table key as tiebreaker (so pagination over equal index keys is exact:
         moto#7834, dynalite#43)."""
-        out: list[Any] = []
-        if self.sk is not None:
-            out.append(key_native(item[self.sk.name]))
+        out: list[Any] = [key_native(item[k.name]) for k in self.range_keys]
         if self.kind == "global":
             out.append(key_native(item[self.table_pk.name]))
         if self.table_sk is not None:
@@ -99,9 +146,8 @@ class IndexDef:
         return tuple(out)
 
     def describe(self) -> dict[str, Any]:
-        ks = [{"AttributeName": self.pk.name, "KeyType": "HASH"}]
-        if self.sk is not None:
-            ks.append({"AttributeName": self.sk.name, "KeyType": "RANGE"})
+        ks = [{"AttributeName": k.name, "KeyType": "HASH"} for k in self.hash_keys]
+        ks += [{"AttributeName": k.name, "KeyType": "RANGE"} for k in self.range_keys]
         proj: dict[str, Any] = {"ProjectionType": self.projection}
         if self.projection == "INCLUDE":
             proj["NonKeyAttributes"] = list(self.non_key)
@@ -170,8 +216,8 @@ class TableSchema:
                 raise _bad(f"One or more parameter values were invalid: Missing the key {key.name} in the item")
             self.check_key_value(key, item[key.name], sort)
         for ix in (*self.lsis, *self.gsis):
-            for key in (ix.pk, ix.sk):
-                if key is None or key.name not in item or key.name in self.key_names:
+            for key in (*ix.hash_keys, *ix.range_keys):
+                if key.name not in item or key.name in self.key_names:
                     continue
                 av = item[key.name]
                 t = type_of(av)
@@ -182,6 +228,12 @@ class TableSchema:
                     raise _bad("One or more parameter values are not valid. A value specified for a secondary index key "
                                "is not supported. The AttributeValue for a key attribute cannot contain an empty "
                                f"{'string' if t == 'S' else 'binary'} value. IndexName: {ix.name}, IndexKey: {key.name}")
+                hashed = key in ix.hash_keys
+                limit = MAX_PK_BYTES if hashed else MAX_SK_BYTES
+                if key_bytes_size(av) > limit:
+                    which = "hash" if hashed else "range"
+                    raise _bad(f"One or more parameter values were invalid: Size of {which}key has exceeded the maximum "
+                               f"size limit of {limit} bytes. IndexName: {ix.name}, IndexKey: {key.name}")
 
     def check_key(self, key: Any, where: str = "Key") -> Item:
         """A request's primary key: exactly the key attributes, of the right types."""
@@ -259,6 +311,54 @@ def _key_schema(ks: Any, defs: dict[str, str], what: str, param: str) -> tuple[K
     return pk, sk
 
 
+MAX_GSI_KEY_ATTRIBUTES = 4
+"""A GSI's partition key, and its sort key, may each be made of up to four attributes."""
+
+
+def _gsi_key_schema(ks: Any, defs: dict[str, str], what: str, param: str
+                    ) -> tuple[tuple[KeyDef, ...], tuple[KeyDef, ...]]:
+    """A GSI's KeySchema: one to four HASH attributes, then up to four RANGE ones
+    (DynamoDB's multi-attribute keys), each defined, none twice."""
+    if not isinstance(ks, list) or not ks:
+        raise _bad(f"1 validation error detected: Value '{ks}' at '{what}' failed to satisfy constraint: "
+                   "Member must have length greater than or equal to 1")
+    names: list[str] = []
+    kinds: list[str] = []
+    for i, el in enumerate(ks):
+        if not isinstance(el, dict) or "AttributeName" not in el or "KeyType" not in el:
+            raise _bad(f"Invalid KeySchema element in {what}: {el!r}")
+        if el["KeyType"] not in ("HASH", "RANGE"):
+            raise _bad(f"1 validation error detected: Value '{el['KeyType']}' at '{what}.member.keyType' failed to "
+                       "satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
+        names.append(a_str(el["AttributeName"], f"{param}[{i}].AttributeName"))
+        kinds.append(el["KeyType"])
+    if kinds[0] != "HASH":
+        raise _bad("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    n_hash = kinds.count("HASH")
+    if kinds != ["HASH"] * n_hash + ["RANGE"] * (len(kinds) - n_hash):
+        raise _bad("Invalid KeySchema: every HASH KeySchemaElement must come before the RANGE ones")
+    if n_hash > MAX_GSI_KEY_ATTRIBUTES or len(kinds) - n_hash > MAX_GSI_KEY_ATTRIBUTES:
+        raise _bad(f"Invalid KeySchema: a global secondary index key has at most {MAX_GSI_KEY_ATTRIBUTES} HASH and "
+                   f"{MAX_GSI_KEY_ATTRIBUTES} RANGE KeySchemaElements")
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise _bad(f"Invalid KeySchema: Duplicate attribute name in KeySchema: {n}")
+        seen.add(n)
+    missing = [n for n in names if n not in defs]
+    if missing:
+        raise _bad("One or more parameter values were invalid: Some index key attributes are not defined in "
+                   f"AttributeDefinitions. Keys: [{', '.join(names)}], AttributeDefinitions: [{', '.join(defs)}]")
+    keys = tuple(KeyDef(n, defs[n]) for n in names)
+    return keys[:n_hash], keys[n_hash:]
+
+
+def _gsi(name: str, hashes: tuple[KeyDef, ...], ranges: tuple[KeyDef, ...], proj: str, nk: tuple[str, ...],
+         pk: KeyDef, sk: KeyDef | None, rcu: int, wcu: int) -> IndexDef:
+    return IndexDef(name, "global", hashes[0], ranges[0] if ranges else None, proj, nk, pk, sk, rcu, wcu,
+                    hashes[1:], ranges[1:])
+
+
 def _projection(p: Any, index: str, param: str) -> tuple[str, tuple[str, ...]]:
     if not isinstance(p, dict):
         raise _bad(f"One or more parameter values were invalid: Projection is missing for index {index}")
@@ -277,24 +377,38 @@ def _projection(p: Any, index: str, param: str) -> tuple[str, tuple[str, ...]]:
     return t, ()
 
 
-def _throughput(pt: Any, billing: str, what: str, param: str) -> tuple[int, int]:
+def _throughput(pt: Any, billing: str, what: str, param: str, update: bool = False) -> tuple[int, int]:
+    """A ProvisionedThroughput of the table (``what`` is ``table``) or of the GSI named
+    ``what``, against the billing mode. A given throughput is checked whole first (both
+    capacities, each at least 1), then against the mode, as DynamoDB orders its checks;
+    ``update``: the GSI is UpdateTable's ``Create``, which DynamoDB words differently."""
+    if pt is not None:
+        pt = a_map(pt, f"{param}ProvisionedThroughput")
+        r, w = pt.get("ReadCapacityUnits"), pt.get("WriteCapacityUnits")
+        for v, n in ((r, "readCapacityUnits"), (w, "writeCapacityUnits")):
+            if v is None:
+                raise _bad(f"1 validation error detected: Value null at 'provisionedThroughput.{n}' failed to satisfy "
+                           "constraint: Member must not be null")
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise _bad(f"1 validation error detected: Value '{v}' at 'provisionedThroughput.{n}' failed to satisfy "
+                           "constraint: Member must have value greater than or equal to 1")
     if billing == "PAY_PER_REQUEST":
         if pt is not None:
-            raise _bad("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
-                       "specified when BillingMode is PAY_PER_REQUEST")
+            if what == "table" or update:
+                raise _bad("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits "
+                           "can be specified when BillingMode is PAY_PER_REQUEST")
+            raise _bad(f"One or more parameter values were invalid: ProvisionedThroughput should not be specified for "
+                       f"index: {what} when BillingMode is PAY_PER_REQUEST")
         return 0, 0
     if pt is None:
         if what == "table":
             raise _bad("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be "
                        "specified when BillingMode is PROVISIONED")
-        raise _bad(f"One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {what}")
-    pt = a_map(pt, f"{param}ProvisionedThroughput")
-    r, w = pt.get("ReadCapacityUnits"), pt.get("WriteCapacityUnits")
-    for v, n in ((r, "readCapacityUnits"), (w, "writeCapacityUnits")):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise _bad(f"1 validation error detected: Value '{v}' at 'provisionedThroughput.{n}' failed to satisfy "
-                       "constraint: Member must have value greater than or equal to 1")
-    return r, w
+        if update:
+            raise _bad("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must be "
+                       f"specified for index: {what} when BillingMode is PROVISIONED")
+        raise _bad(f"One or more parameter values were invalid: ProvisionedThroughput is not specified for index: {what}")
+    return pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]
 
 
 RESOLVERS = ("LWW", "MERGE")
@@ -320,7 +434,7 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
     for i, ad in enumerate(ads):
         attr, t = _attribute_definition(ad, f"AttributeDefinitions[{i}]")
         if attr in defs:
-            raise _bad(f"Cannot have two attributes with the same name. Attribute name: {attr}")
+            raise _bad(f"Attribute Name is duplicated: {attr}")
         defs[attr] = t
     pk, sk = _key_schema(ks, defs, "keySchema", "KeySchema")
     billing = params.get("BillingMode", "PROVISIONED")
@@ -364,14 +478,12 @@ def parse_create_table(params: dict[str, Any]) -> TableSchema:
         if iname in seen_names:
             raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
         seen_names.add(iname)
-        ipk, isk = _key_schema(_req(raw, "KeySchema"), defs, "globalSecondaryIndexes.member.keySchema",
-                               f"{param}.KeySchema")
+        hashes, ranges = _gsi_key_schema(_req(raw, "KeySchema"), defs, "globalSecondaryIndexes.member.keySchema",
+                                         f"{param}.KeySchema")
         proj, nk = _projection(raw.get("Projection"), iname, param)
         ircu, iwcu = _throughput(raw.get("ProvisionedThroughput"), billing, iname, f"{param}.")
-        gsis.append(IndexDef(iname, "global", ipk, isk, proj, nk, pk, sk, ircu, iwcu))
-        used.add(ipk.name)
-        if isk is not None:
-            used.add(isk.name)
+        gsis.append(_gsi(iname, hashes, ranges, proj, nk, pk, sk, ircu, iwcu))
+        used.update(k.name for k in (*hashes, *ranges))
     if sum(len(ix.non_key) for ix in (*lsis, *gsis)) > MAX_NON_KEY_ATTRIBUTES:
         raise _bad("One or more parameter values were invalid: Number of projected attributes in all indexes exceeds limit of 100")
     unused = [n for n in defs if n not in used]
@@ -403,27 +515,32 @@ def parse_index_create(schema: TableSchema, create: dict[str, Any], ads: Any) ->
     table's attribute definitions with the request's ``AttributeDefinitions`` added
     (an attribute already defined must keep its type)."""
     defs = {a.name: a.type for a in schema.attribute_definitions}
+    given: list[str] = []
     for i, ad in enumerate(a_list(ads or [], "AttributeDefinitions")):
         attr, t = _attribute_definition(ad, f"AttributeDefinitions[{i}]")
+        given.append(attr)
         if defs.get(attr, t) != t:
-            raise _bad(f"One or more parameter values were invalid: Attribute {attr} is already defined as type "
-                       f"{defs[attr]}, cannot redefine it as {t}")
+            raise _bad("One or more parameter values were invalid: Attributes cannot be redefined. Please check that "
+                       f"your attribute has the same type as previously defined. Attribute: {attr}, defined as "
+                       f"{defs[attr]}, given as {t}")
         defs[attr] = t
     param = "GlobalSecondaryIndexUpdates[0].Create"
     iname = check_table_name(_req(create, "IndexName"), "IndexName", "indexName")
     if schema.index(iname) is not None:
-        raise _bad(f"One or more parameter values were invalid: Duplicate index name: {iname}")
+        raise _bad(f"One or more parameter values were invalid: Index already exists: {iname}")
     if len(schema.gsis) >= MAX_GSIS:
         raise _bad(f"One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit "
                    f"of {MAX_GSIS}")
-    ipk, isk = _key_schema(_req(create, "KeySchema"), defs, "globalSecondaryIndexUpdates.member.create.keySchema",
-                           f"{param}.KeySchema")
+    # The request must define every key of the new index itself, even one the table
+    # already defines (DynamoDB checks the request, not the table).
+    hashes, ranges = _gsi_key_schema(_req(create, "KeySchema"), {n: defs[n] for n in given},
+                                     "globalSecondaryIndexUpdates.member.create.keySchema", f"{param}.KeySchema")
     proj, nk = _projection(create.get("Projection"), iname, param)
     if sum(len(ix.non_key) for ix in (*schema.lsis, *schema.gsis)) + len(nk) > MAX_NON_KEY_ATTRIBUTES:
         raise _bad("One or more parameter values were invalid: Number of projected attributes in all indexes exceeds "
                    "limit of 100")
-    rcu, wcu = _throughput(create.get("ProvisionedThroughput"), schema.billing_mode, iname, f"{param}.")
-    ix = IndexDef(iname, "global", ipk, isk, proj, nk, schema.pk, schema.sk, rcu, wcu)
+    rcu, wcu = _throughput(create.get("ProvisionedThroughput"), schema.billing_mode, iname, f"{param}.", update=True)
+    ix = _gsi(iname, hashes, ranges, proj, nk, schema.pk, schema.sk, rcu, wcu)
     return ix, tuple(KeyDef(n, t) for n, t in defs.items())
 
 
@@ -431,7 +548,5 @@ def used_definitions(schema: TableSchema) -> tuple[KeyDef, ...]:
     """The attribute definitions some key of the table or of an index still uses."""
     used = set(schema.key_names)
     for ix in (*schema.lsis, *schema.gsis):
-        used.add(ix.pk.name)
-        if ix.sk is not None:
-            used.add(ix.sk.name)
+        used.update(k.name for k in (*ix.hash_keys, *ix.range_keys))
     return tuple(a for a in schema.attribute_definitions if a.name in used)

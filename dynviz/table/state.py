@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dynviz.core.hashing import grouped_key
@@ -20,7 +21,7 @@ from dynviz.table.indexes import GlobalIndex, entry_size, key_bytes
 from dynviz.table.keys import sort_key_bytes
 from dynviz.table.params import invalid_type
 from dynviz.table.schema import TableSchema
-from dynviz.table.streams import ACCOUNT, FIRST_SEQUENCE, REGION, Stream
+from dynviz.table.streams import ACCOUNT, EPOCH, FIRST_SEQUENCE, REGION, Stream
 from dynviz.table.values import Item, item_size, key_native
 
 GSI_DELAY = 100_000
@@ -30,6 +31,9 @@ TXN_LEASE = 1_000_000
 may finish the transaction for it (transactions.py)."""
 ITEM_COLLECTION_LIMIT = 10 * 1024**3
 """The LSI item-collection limit (10 GB, spec §4): table items plus LSI entries."""
+EPOCH_US = int(EPOCH.timestamp()) * 1_000_000
+"""Unix time (µs) at virtual time 0 unless a host says otherwise (``Catalog.epoch``)."""
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
 
 
 @dataclass(slots=True)
@@ -40,6 +44,12 @@ class TableOptions:
     gsi_delay: int = GSI_DELAY
     item_collection_limit: int = ITEM_COLLECTION_LIMIT
     txn_lease: int = TXN_LEASE
+    settle_gsi_reads: bool = False
+    """Whether a Query or Scan of a GSI first lets the index's updates in flight land
+    (``IndexPropagation.settle``). Off, a read right after a write can see the index
+    as it was, the lag a learner watches; a server on the wall clock turns it on, for
+    DynamoDB's lag is "a fraction of a second", shorter than a client's requests are
+    apart, and clients written against it read an index right after writing."""
 
 
 @dataclass(slots=True)
@@ -86,6 +96,17 @@ class Table:
         self.ttl_next: int | None = None
         """When the sweep scheduled for this table runs (None: none scheduled)."""
         self.tags: dict[str, str] = {}
+        self.table_class: str | None = None
+        """The TableClass CreateTable or UpdateTable set; None while never set (DynamoDB
+        then reports no TableClassSummary: the class is STANDARD)."""
+        self.created_unix = EPOCH_US + now
+        """When the table was created, Unix µs (CreateTable sets it from the catalog's
+        clock: a date once shown stays the same, whatever the epoch does later)."""
+        self.pay_per_request_since: int | None = self.created_unix if schema.billing_mode == "PAY_PER_REQUEST" else None
+        """When the table last became PAY_PER_REQUEST (BillingModeSummary), Unix µs."""
+        self.deletion_protection = False
+        self.kms_key: str | None = None
+        """The KMS key ARN SSESpecification chose; None: the service's own key."""
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
         """``<table>/<partition key bytes>``: the key group of a partition, whose MD5
@@ -117,6 +138,11 @@ class Table:
         return (*self.old_streams, *((self.stream,) if self.stream is not None else ()))
 
 
+def date_of(unix: int) -> datetime:
+    """Unix µs as a date."""
+    return datetime.fromtimestamp(0, UTC) + timedelta(microseconds=unix)
+
+
 class Catalog:
     """Every table of one cluster, and the sequence numbers their writes share: one
     catalog per cluster, so every client of it sees the same tables, as every client
@@ -130,6 +156,23 @@ class Catalog:
         """The sequence number of the last item write (ties of equal time, collection.py)."""
         self.stream_seq = FIRST_SEQUENCE
         """The sequence number the next stream record gets, across every stream."""
+        self.epoch = EPOCH_US
+        """Unix time (µs) at virtual time 0: the dates DescribeTable shows and the clock
+        TTL compares expiry times with. A fixed date keeps runs reproducible; a server
+        whose virtual time follows the wall clock sets it to the wall clock's, so that a
+        client's ``time.time()`` and the table's dates agree (wire/server.py)."""
+
+    def wall(self, now: int) -> datetime:
+        """Virtual time ``now`` as a date."""
+        return date_of(self.epoch + now)
+
+    def unix(self, now: int) -> int:
+        """Virtual time ``now`` as Unix µs."""
+        return self.epoch + now
+
+    def epoch_seconds(self, now: int) -> int:
+        """Virtual time ``now`` as whole Unix seconds."""
+        return (self.epoch + now) // 1_000_000
 
     def table(self, name: Any, describe: bool = False) -> Table:
         """The table called ``name``; DynamoDB's error when there is none (naming the

@@ -17,17 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dynviz.table.errors import (
-    LimitExceededException,
-    ResourceNotFoundException,
-    ValidationException,
-)
+from dynviz.table.errors import ResourceNotFoundException, ValidationException
 from dynviz.table.params import a_list, a_map, a_str, required
 from dynviz.table.state import Catalog, Table
 from dynviz.table.streams import ACCOUNT, REGION
 
 MAX_TAGS = 50
-TAGS_PER_PAGE = 10
+TAGS_PER_PAGE = MAX_TAGS
+"""ListTagsOfResource's page: a table's every tag, as DynamoDB answers (its NextToken
+is still honoured)."""
 _TAG_TEXT = re.compile(r"^[\w\s+\-=.:/@]*$", re.UNICODE)
 
 ACCOUNT_MAX_READ = 80_000
@@ -40,7 +38,11 @@ TABLE_MAX_WRITE = 40_000
 def check_tags(tags: Any, where: str = "Tags") -> dict[str, str]:
     """A request's ``[{"Key": k, "Value": v}]`` as a map, each tag checked."""
     out: dict[str, str] = {}
-    for i, tag in enumerate(a_list(tags, where)):
+    tags = a_list(tags, where)
+    if len(tags) > MAX_TAGS:
+        raise ValidationException(f"1 validation error detected: Value at 'tags' failed to satisfy constraint: Member "
+                                  f"must have length less than or equal to {MAX_TAGS}")
+    for i, tag in enumerate(tags):
         tag = a_map(tag, f"{where}[{i}]")
         key = a_str(required(tag, "Key", f"{where}[{i}]"), f"{where}[{i}].Key")
         value = a_str(required(tag, "Value", f"{where}[{i}]"), f"{where}[{i}].Value")
@@ -59,9 +61,11 @@ def check_tags(tags: Any, where: str = "Tags") -> dict[str, str]:
 
 
 def add_tags(t: Table, tags: dict[str, str]) -> None:
-    """Tag ``t`` (a key already there gets the new value), within the 50-tag limit."""
+    """Tag ``t`` (a key already there gets the new value), within the 50-tag limit (a
+    request that would pass it is invalid, as DynamoDB answers it, not a throttle)."""
     if len(t.tags.keys() | tags.keys()) > MAX_TAGS:
-        raise LimitExceededException(f"The number of tags on the resource exceeds the maximum of {MAX_TAGS}")
+        raise ValidationException(f"One or more parameter values were invalid: The number of tags on the resource "
+                                  f"would exceed the maximum of {MAX_TAGS}")
     t.tags.update(tags)
 
 
@@ -74,7 +78,8 @@ class Tagging:
     def _table(self, p: dict[str, Any]) -> Table:
         arn = a_str(required(p, "ResourceArn"), "ResourceArn")
         if not arn.startswith("arn:"):
-            raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+            raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}: ARNs must "
+                                      "start with 'arn:'")
         prefix = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
         name = arn[len(prefix):] if arn.startswith(prefix) else None
         if name is None or "/" in name:
@@ -86,7 +91,11 @@ class Tagging:
 
     def tag_resource(self, p: dict[str, Any]) -> dict[str, Any]:
         t = self._table(p)
-        add_tags(t, check_tags(required(p, "Tags")))
+        tags = check_tags(required(p, "Tags"))
+        if not tags:
+            raise ValidationException("1 validation error detected: Value '[]' at 'tags' failed to satisfy constraint: "
+                                      "Member must have length greater than or equal to 1")
+        add_tags(t, tags)
         return {}
 
     def untag_resource(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +105,7 @@ class Tagging:
         return {}
 
     def list_tags_of_resource(self, p: dict[str, Any]) -> dict[str, Any]:
-        """The table's tags, in the order they were first set, ten to a page."""
+        """The table's tags, in the order they were first set."""
         t = self._table(p)
         tags = list(t.tags.items())
         start = 0

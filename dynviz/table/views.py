@@ -129,7 +129,7 @@ def table_snapshot(t: Table, now: int) -> TableSnapshot:
                                      ix.projection, c[0], c[1], 0, None))
     for ix in t.schema.gsis:
         g = t.gsis[ix.name]
-        indexes.append(IndexSnapshot(ix.name, "global", tuple(k for k in (ix.pk.name, ix.sk.name if ix.sk else None) if k),
+        indexes.append(IndexSnapshot(ix.name, "global", tuple(k.name for k in (*ix.hash_keys, *ix.range_keys)),
                                      ix.projection, g.count, g.size, g.pending,
                                      _gauge(g.read_bucket, g.write_bucket, None, now)))
     st = t.stream

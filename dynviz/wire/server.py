@@ -102,6 +102,10 @@ class WireServer:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dynviz-wire")
         if self.clock == "wall":
             self._origin = (time.monotonic(), self.cluster.now)
+            # Dates follow the wall clock too: CreationDateTime, and TTL against a client's time.time().
+            # A client's requests are further apart than DynamoDB's GSI lag (state.TableOptions).
+            self.endpoint.client.engine.options.settle_gsi_reads = True
+            self._dates()
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
 
     async def _stop(self, app: web.Application) -> None:
@@ -138,6 +142,12 @@ class WireServer:
         target = virtual + int((time.monotonic() - wall) * SECOND)
         if target > self.cluster.now:
             self.cluster.run(target - self.cluster.now)
+        self._dates()
+
+    def _dates(self) -> None:
+        """Dates follow the wall clock too (CreationDateTime, TTL against a client's
+        ``time.time()``), even where virtual time has run ahead of it."""
+        self.endpoint.client.engine.catalog.epoch = int(time.time() * SECOND) - self.cluster.now
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.method in ("GET", "HEAD"):

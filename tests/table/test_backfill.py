@@ -68,7 +68,7 @@ def test_index_changes_are_checked(ddb):
         ddb.update_table(TableName="gsis", AttributeDefinitions=CAT, GlobalSecondaryIndexUpdates=[CREATE, other])
     with pytest.raises(ddb.exceptions.ValidationException, match="not defined in AttributeDefinitions"):
         ddb.update_table(TableName="gsis", GlobalSecondaryIndexUpdates=[CREATE])
-    with pytest.raises(ddb.exceptions.ValidationException, match="cannot redefine"):
+    with pytest.raises(ddb.exceptions.ValidationException, match="cannot be redefined"):
         ddb.update_table(TableName="gsis", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "N"}],
                          GlobalSecondaryIndexUpdates=[CREATE])
     with pytest.raises(ddb.exceptions.ResourceNotFoundException):
@@ -77,7 +77,7 @@ def test_index_changes_are_checked(ddb):
     with pytest.raises(ddb.exceptions.LimitExceededException):  # one index change at a time
         ddb.update_table(TableName="gsis", AttributeDefinitions=CAT, GlobalSecondaryIndexUpdates=[other])
     ddb.wait_for_indexes()
-    with pytest.raises(ddb.exceptions.ValidationException, match="Duplicate index name"):
+    with pytest.raises(ddb.exceptions.ValidationException, match="Index already exists"):
         ddb.update_table(TableName="gsis", AttributeDefinitions=CAT, GlobalSecondaryIndexUpdates=[CREATE])
 
 
