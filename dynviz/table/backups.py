@@ -31,11 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from dynviz.core.units import SECOND
 from dynviz.table.errors import ResourceInUseException, TableError, ValidationException
-from dynviz.table.expiry import EPOCH_SECONDS
 from dynviz.table.params import a_map, a_str, required
-from dynviz.table.state import Catalog, Table
+from dynviz.table.state import Catalog, Table, date_of
 from dynviz.table.store import ItemStore
-from dynviz.table.streams import wall
 from dynviz.table.values import Item, copy_item, item_size
 
 if TYPE_CHECKING:
@@ -78,10 +76,11 @@ class Backup:
     arn: str
     name: str
     created: int
+    """Unix µs (dates are the catalog's: Catalog.unix)."""
     table: str
     table_id: str
     table_arn: str
-    table_created: int
+    table_created: datetime
     definition: dict[str, Any]
     description: dict[str, Any]
     items: list[Item]
@@ -93,18 +92,19 @@ class Backup:
 
     def details(self) -> dict[str, Any]:
         return {"BackupArn": self.arn, "BackupName": self.name, "BackupSizeBytes": self.size,
-                "BackupStatus": self.status, "BackupType": "USER", "BackupCreationDateTime": wall(self.created)}
+                "BackupStatus": self.status, "BackupType": "USER", "BackupCreationDateTime": date_of(self.created)}
 
     def summary(self) -> dict[str, Any]:
         return {"TableName": self.table, "TableId": self.table_id, "TableArn": self.table_arn,
-                "BackupArn": self.arn, "BackupName": self.name, "BackupCreationDateTime": wall(self.created),
+                "BackupArn": self.arn, "BackupName": self.name, "BackupCreationDateTime": date_of(self.created),
                 "BackupStatus": self.status, "BackupType": "USER", "BackupSizeBytes": self.size}
 
 
 @dataclass(slots=True)
 class Recovery:
     """Point-in-time recovery of one table: its items when it was enabled, then every
-    change since, in the order they were recorded: (time, item key, new image or None)."""
+    change since, in the order they were recorded: (time, item key, new image or None).
+    Times are Unix µs, never decreasing (a host may move the catalog's epoch)."""
 
     since: int
     days: int
@@ -149,7 +149,8 @@ class Backups:
         image = new if new is not None else old
         assert image is not None
         pk_av, _, sk_av = t.key_parts(image)
-        r.changes.append((self.cluster.now, t.item_key(pk_av, sk_av), copy_item(new) if new is not None else None))
+        at = max(self._unix(), r.changes[-1][0] if r.changes else r.since)
+        r.changes.append((at, t.item_key(pk_av, sk_av), copy_item(new) if new is not None else None))
 
     # -- on-demand backups
 
@@ -160,8 +161,8 @@ class Backups:
             raise ValidationException(f"1 validation error detected: Value '{name}' at 'backupName' failed to satisfy "
                                       "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ "
                                       "and have length between 3 and 255")
-        now = self.cluster.now
-        stamp = f"{EPOCH_SECONDS * 1000 + now // 1000:014d}-{hashlib.md5(f'{t.id}/{name}/{now}'.encode()).hexdigest()[:8]}"
+        now = self._unix()
+        stamp = f"{now // 1000:014d}-{hashlib.md5(f'{t.id}/{name}/{now}'.encode()).hexdigest()[:8]}"
         arn = f"{t.arn}/backup/{stamp}"
         while arn in self.backups:  # two backups in the same virtual millisecond
             stamp += "x"
@@ -169,8 +170,8 @@ class Backups:
         from dynviz.table.control import describe
 
         description = describe(t)
-        backup = Backup(arn, name, now, t.name, description["TableId"], t.arn, t.created, definition(t),
-                        description, self._items(t))
+        backup = Backup(arn, name, now, t.name, description["TableId"], t.arn, description["CreationDateTime"],
+                        definition(t), description, self._items(t))
         self.backups[arn] = backup
         return {"BackupDetails": backup.details()}
 
@@ -196,9 +197,9 @@ class Backups:
             found = [b for b in found if table in (b.table, b.table_arn)]
         lower, upper = p.get("TimeRangeLowerBound"), p.get("TimeRangeUpperBound")
         if lower is not None:
-            found = [b for b in found if _seconds(b.created) >= _epoch(lower, "TimeRangeLowerBound")]
+            found = [b for b in found if b.created / SECOND >= _epoch(lower, "TimeRangeLowerBound")]
         if upper is not None:
-            found = [b for b in found if _seconds(b.created) < _epoch(upper, "TimeRangeUpperBound")]
+            found = [b for b in found if b.created / SECOND < _epoch(upper, "TimeRangeUpperBound")]
         start = p.get("ExclusiveStartBackupArn")
         if start is not None:
             arns = [b.arn for b in found]
@@ -219,7 +220,7 @@ class Backups:
         backup = self._backup(p)
         target = a_str(required(p, "TargetTableName"), "TargetTableName")
         summary = {"SourceBackupArn": backup.arn, "SourceTableArn": backup.table_arn,
-                   "RestoreDateTime": wall(self.cluster.now), "RestoreInProgress": False}
+                   "RestoreDateTime": date_of(self._unix()), "RestoreInProgress": False}
         return {"TableDescription": self._restore(target, backup.definition, backup.items, p, summary)}
 
     # -- point-in-time recovery
@@ -245,7 +246,7 @@ class Backups:
             self.recovery[t.id].days = days
         else:
             base = {t.item_key(*_pk_sk(t, item)): item for item in self._items(t)}
-            self.recovery[t.id] = Recovery(self.cluster.now, days, base)
+            self.recovery[t.id] = Recovery(self._unix(), days, base)
         return {"ContinuousBackupsDescription": self._continuous(t)}
 
     def restore_table_to_point_in_time(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -257,7 +258,7 @@ class Backups:
         if r is None:
             raise PointInTimeRecoveryUnavailableException(f"Point in time recovery is not enabled for table '{t.name}'")
         target = a_str(required(p, "TargetTableName"), "TargetTableName")
-        now = self.cluster.now
+        now = self._unix()
         latest = p.get("UseLatestRestorableTime", False)
         when_given = p.get("RestoreDateTime")
         if latest and when_given is not None:
@@ -267,17 +268,22 @@ class Backups:
         if latest:
             when = now
         else:
-            when = int((_epoch(when_given, "RestoreDateTime") - EPOCH_SECONDS) * SECOND)
+            when = int(_epoch(when_given, "RestoreDateTime") * SECOND)
             if not r.earliest(now) <= when <= now:
-                raise InvalidRestoreTimeException("RestoreDateTime must be between "
-                                                  f"{wall(r.earliest(now)).isoformat()} and {wall(now).isoformat()}")
-        summary = {"SourceTableArn": t.arn, "RestoreDateTime": wall(when), "RestoreInProgress": False}
+                raise InvalidRestoreTimeException(
+                    f"RestoreDateTime must be between {date_of(r.earliest(now)).isoformat()} and "
+                    f"{date_of(now).isoformat()}")
+        summary = {"SourceTableArn": t.arn, "RestoreDateTime": date_of(when), "RestoreInProgress": False}
         from dynviz.table.control import describe
 
         return {"TableDescription": self._restore(target, definition(t), r.items_at(when), p, summary,
                                                   describe(t))}
 
     # -- the parts
+
+    def _unix(self) -> int:
+        """Now, as the catalog dates it (Unix µs)."""
+        return self.catalog.unix(self.cluster.now)
 
     def _table(self, name: Any) -> Table:
         if name is None:
@@ -311,7 +317,7 @@ class Backups:
         d = backup.description
         source: dict[str, Any] = {key: d[key] for key in ("TableName", "TableId", "TableArn", "KeySchema", "TableSizeBytes",
                                           "ItemCount") if key in d}
-        source["TableCreationDateTime"] = wall(backup.table_created)
+        source["TableCreationDateTime"] = backup.table_created
         source["ProvisionedThroughput"] = {k: d["ProvisionedThroughput"][k]
                                            for k in ("ReadCapacityUnits", "WriteCapacityUnits")}
         source["BillingMode"] = d["BillingModeSummary"]["BillingMode"]
@@ -332,11 +338,12 @@ class Backups:
         if r is None:
             return {"ContinuousBackupsStatus": "DISABLED",
                     "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}
-        now = self.cluster.now
+        now = self._unix()
         return {"ContinuousBackupsStatus": "ENABLED",
                 "PointInTimeRecoveryDescription": {
                     "PointInTimeRecoveryStatus": "ENABLED", "RecoveryPeriodInDays": r.days,
-                    "EarliestRestorableDateTime": wall(r.earliest(now)), "LatestRestorableDateTime": wall(now)}}
+                    "EarliestRestorableDateTime": date_of(r.earliest(now)),
+                    "LatestRestorableDateTime": date_of(now)}}
 
     def _restore(self, target: str, base: dict[str, Any], items: list[Item], p: dict[str, Any],
                  summary: dict[str, Any], source: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -401,10 +408,6 @@ def definition(t: Table) -> dict[str, Any]:
 def _pk_sk(t: Table, item: Item) -> tuple[dict[str, Any], dict[str, Any] | None]:
     pk_av, _, sk_av = t.key_parts(item)
     return pk_av, sk_av
-
-
-def _seconds(now: int) -> float:
-    return EPOCH_SECONDS + now / SECOND
 
 
 def _epoch(value: Any, param: str) -> float:
