@@ -140,13 +140,13 @@ class TableClient:
     def put_item(self, **params: Any) -> dict[str, Any]:
         out, item = self._call("PutItem", self.engine.put_item, params)
         if self._write_through:
-            self._after_write(params["TableName"], self.engine.tables[params["TableName"]].schema.key_of(item), item)
+            self._after_write(params["TableName"], self.engine.table(params["TableName"]).schema.key_of(item), item)
         return self._meta(out)
 
     def update_item(self, **params: Any) -> dict[str, Any]:
         out, item = self._call("UpdateItem", self.engine.update_item, params)
         if self._write_through:  # item None: the update left no item (it only removed, from none)
-            schema = self.engine.tables[params["TableName"]].schema
+            schema = self.engine.table(params["TableName"]).schema
             key = schema.key_of(item) if item is not None else schema.check_key(params["Key"])
             self._after_write(params["TableName"], key, item)
         return self._meta(out)

@@ -225,9 +225,9 @@ class TableEngine:
         a read of it (state.py)."""
         if not self.options.settle_gsi_reads:
             return
-        t = self.catalog.tables.get(p.get("TableName"))  # type: ignore[arg-type]
         index = p.get("IndexName")
-        if t is not None and isinstance(index, str):
+        if isinstance(index, str):
+            t = self.catalog.table(p.get("TableName"))
             self.propagation.settle(t, index, SETTLE_LIMIT)
 
     # -- streams

@@ -175,11 +175,14 @@ class Catalog:
         return (self.epoch + now) // 1_000_000
 
     def table(self, name: Any, describe: bool = False) -> Table:
-        """The table called ``name``; DynamoDB's error when there is none (naming the
+        """The table called ``name`` (or whose ARN ``name`` is, as DynamoDB's API allows
+        wherever it takes a TableName); DynamoDB's error when there is none (naming the
         table in DescribeTable's wording when ``describe``)."""
         if not isinstance(name, str):
             raise invalid_type("TableName", name, str)
         t = self.tables.get(name)
+        if t is None and name.startswith("arn:"):  # "You can also provide the ARN of the table"
+            t = next((x for x in self.tables.values() if x.arn == name), None)
         if t is None:
             raise ResourceNotFoundException(
                 f"Requested resource not found: Table: {name} not found" if describe else "Requested resource not found")

@@ -83,7 +83,7 @@ def _on_failure(p: dict[str, Any]) -> str:
 def check_item_table(catalog: Catalog, name: Any) -> None:
     """The table name an item operation gives: one no table could have is refused as
     invalid (ValidationException, as CreateTable would refuse it), not as missing."""
-    if isinstance(name, str) and name not in catalog.tables:
+    if isinstance(name, str) and name not in catalog.tables and not name.startswith("arn:"):
         check_table_name(name)
 
 
