@@ -289,9 +289,9 @@ characters: the API reference's ``KeySchemaAttributeName`` and
 the names fit together, so a too long name is what a request is refused for."""
 
 
-def _key_name(name: Any, param: str, what: str) -> str:
+def _key_name(value: Any, param: str, what: str) -> str:
     """A key attribute name (``param`` in the request, ``what`` in DynamoDB's message)."""
-    name = a_str(name, param)
+    name = a_str(value, param)
     if not 1 <= len(name) <= MAX_KEY_NAME_LENGTH:
         bound = (f"less than or equal to {MAX_KEY_NAME_LENGTH}" if name else "greater than or equal to 1")
         raise _bad(f"1 validation error detected: Value '{name}' at '{what}' failed to satisfy constraint: "
