@@ -157,6 +157,23 @@ def _sse(spec: Any, t: Table | None = None) -> str | None:
     return key if key.startswith("arn:") else f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
 
 
+def _replica_updates(updates: Any) -> None:
+    """UpdateTable's ReplicaUpdates (global tables, version 2019.11.21), refused: the
+    local region is not added or removed this way (DynamoDB's own refusal), and dynviz
+    serves one region, so it can hold no replica in another."""
+    for i, update in enumerate(a_list(updates, "ReplicaUpdates")):
+        update = a_map(update, f"ReplicaUpdates[{i}]")
+        for action in ("Create", "Update", "Delete"):
+            if action not in update:
+                continue
+            region = a_map(update[action], f"ReplicaUpdates[{i}].{action}").get("RegionName")
+            if region == REGION and action != "Update":
+                raise ValidationException("Cannot add or delete the local region through ReplicaUpdates. Use "
+                                          "CreateTable, DeleteTable, or UpdateTable as required.")
+            raise ValidationException(f"dynviz serves one region ({REGION}): it holds no replica in region "
+                                      f"{region!r}, so ReplicaUpdates cannot {action.lower()} one")
+
+
 WARM_UNITS = ("ReadUnitsPerSecond", "WriteUnitsPerSecond")
 
 
@@ -298,6 +315,8 @@ class ControlPlane:
             protection = _protection(protection)
         kms_key = _sse(p.get("SSESpecification"), t)
         warm = _warm(p.get("WarmThroughput"), t.warm)
+        if p.get("ReplicaUpdates") is not None:
+            _replica_updates(p["ReplicaUpdates"])
         self._update_billing(t, p)
         self._update_indexes(t, p)
         spec = p.get("StreamSpecification")

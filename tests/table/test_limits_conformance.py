@@ -180,3 +180,36 @@ def test_warm_throughput_cannot_be_decreased_or_be_below_one(ddb):
     _refused(lambda: ddb.create_table(**keys_table("zero_warm", ("id", "S"),
                                                    WarmThroughput={"WriteUnitsPerSecond": 0})),
              "greater than or equal to 1")
+
+
+# -- global tables: one region serves none
+
+
+@pytest.mark.parametrize("operation", ["describe_global_table", "describe_global_table_settings"])
+def test_a_legacy_global_table_is_never_found(ddb, operation):
+    with pytest.raises(Exception) as exc:
+        getattr(ddb, operation)(GlobalTableName="inventory")
+    assert code_of(exc.value) == "GlobalTableNotFoundException"
+    assert "inventory" in str(exc.value.response["Error"]["Message"])  # type: ignore[attr-defined]
+
+
+def test_legacy_global_table_updates_find_nothing_and_the_list_is_empty(ddb):
+    for call in (lambda: ddb.update_global_table(GlobalTableName="inventory",
+                                                 ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}]),
+                 lambda: ddb.update_global_table_settings(GlobalTableName="inventory",
+                                                          GlobalTableBillingMode="PAY_PER_REQUEST")):
+        with pytest.raises(Exception) as exc:
+            call()
+        assert code_of(exc.value) == "GlobalTableNotFoundException"
+    assert ddb.list_global_tables()["GlobalTables"] == []
+    _refused(lambda: ddb.create_global_table(GlobalTableName="inventory",
+                                             ReplicationGroup=[{"RegionName": "eu-west-1"}]), "2017.11.29")
+
+
+def test_replica_updates_are_refused_not_ignored(ddb):
+    ddb.create_table(**keys_table("regional", ("id", "S")))
+    _refused(lambda: ddb.update_table(TableName="regional", ReplicaUpdates=[{"Create": {"RegionName": "us-east-1"}}]),
+             "local region")
+    _refused(lambda: ddb.update_table(TableName="regional", ReplicaUpdates=[{"Create": {"RegionName": "ap-south-1"}}]),
+             "one region")
+    assert "Replicas" not in ddb.describe_table(TableName="regional")["Table"]

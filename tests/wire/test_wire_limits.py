@@ -104,3 +104,11 @@ def test_limits_reach_a_client_as_validation_errors(ddb: Any, table_name: str):
     with pytest.raises(ClientError) as exc:
         ddb.scan(TableName=table_name, FilterExpression="(" * 1500 + "attribute_exists(id)" + ")" * 1500)
     assert "FilterExpression" in _message(exc)
+
+
+def test_legacy_global_tables_are_not_found_over_http(ddb: Any):
+    with pytest.raises(ClientError) as exc:
+        ddb.describe_global_table(GlobalTableName="catalogue")
+    assert exc.value.response["Error"]["Code"] == "GlobalTableNotFoundException"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert ddb.list_global_tables()["GlobalTables"] == []
