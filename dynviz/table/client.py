@@ -131,6 +131,26 @@ class TableClient:
     def update_continuous_backups(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("UpdateContinuousBackups", self.engine.update_continuous_backups, params))
 
+    def create_global_table(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("CreateGlobalTable", self.engine.create_global_table, params))
+
+    def describe_global_table(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeGlobalTable", self.engine.describe_global_table, params))
+
+    def update_global_table(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("UpdateGlobalTable", self.engine.update_global_table, params))
+
+    def describe_global_table_settings(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("DescribeGlobalTableSettings", self.engine.describe_global_table_settings,
+                                     params))
+
+    def update_global_table_settings(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("UpdateGlobalTableSettings", self.engine.update_global_table_settings,
+                                     params))
+
+    def list_global_tables(self, **params: Any) -> dict[str, Any]:
+        return self._meta(self._call("ListGlobalTables", self.engine.list_global_tables, params))
+
     def restore_table_to_point_in_time(self, **params: Any) -> dict[str, Any]:
         return self._meta(self._call("RestoreTableToPointInTime", self.engine.restore_table_to_point_in_time,
                                      params))

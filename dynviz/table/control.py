@@ -72,6 +72,8 @@ def describe(t: Table, status: str = "ACTIVE") -> dict[str, Any]:
     }
     if t.table_class is not None:
         out["TableClassSummary"] = {"TableClass": t.table_class}
+    if t.warm:
+        out["WarmThroughput"] = {**t.warm, "Status": "ACTIVE"}
     if t.kms_key is not None:
         out["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": t.kms_key}
     if s.lsis:
@@ -155,6 +157,52 @@ def _sse(spec: Any, t: Table | None = None) -> str | None:
     return key if key.startswith("arn:") else f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
 
 
+def _replica_updates(updates: Any) -> None:
+    """UpdateTable's ReplicaUpdates (global tables, version 2019.11.21), refused: the
+    local region is not added or removed this way (DynamoDB's own refusal), and dynviz
+    serves one region, so it can hold no replica in another."""
+    for i, update in enumerate(a_list(updates, "ReplicaUpdates")):
+        update = a_map(update, f"ReplicaUpdates[{i}]")
+        for action in ("Create", "Update", "Delete"):
+            if action not in update:
+                continue
+            region = a_map(update[action], f"ReplicaUpdates[{i}].{action}").get("RegionName")
+            if region == REGION and action != "Update":
+                raise ValidationException("Cannot add or delete the local region through ReplicaUpdates. Use "
+                                          "CreateTable, DeleteTable, or UpdateTable as required.")
+            raise ValidationException(f"dynviz serves one region ({REGION}): it holds no replica in region "
+                                      f"{region!r}, so ReplicaUpdates cannot {action.lower()} one")
+
+
+WARM_UNITS = ("ReadUnitsPerSecond", "WriteUnitsPerSecond")
+
+
+def _warm(spec: Any, current: dict[str, int]) -> dict[str, int]:
+    """CreateTable's or UpdateTable's WarmThroughput over the units a table has
+    (``current``): each unit optional, a whole number of at least 1, and never lower
+    than a unit already set ("after warm throughput is increased, the values can't be
+    decreased"). dynviz has no capacity to pre-warm: it keeps the units and reports them
+    as DescribeTable's WarmThroughput, ACTIVE at once."""
+    if spec is None:
+        return current
+    spec = a_map(spec, "WarmThroughput")
+    out = dict(current)
+    for unit in WARM_UNITS:
+        v = spec.get(unit)
+        if v is None:
+            continue
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ValidationException(f"1 validation error detected: Value '{v}' at 'warmThroughput.{unit[0].lower()}"
+                                      f"{unit[1:]}' failed to satisfy constraint: Member must have value greater "
+                                      "than or equal to 1")
+        if v < current.get(unit, 0):
+            raise ValidationException(f"One or more parameter values were invalid: Requested {unit} {v} is lower "
+                                      f"than current WarmThroughput {unit} {current[unit]}; warm throughput cannot "
+                                      "be decreased")
+        out[unit] = v
+    return out
+
+
 MANAGED_KEY = "00000000-0000-4000-8000-000000000000"
 """The key id dynviz reports for the AWS managed key (aws/dynamodb)."""
 
@@ -183,6 +231,7 @@ class ControlPlane:
         table_class = _table_class(p.get("TableClass"))
         protection = _protection(p.get("DeletionProtectionEnabled"))
         kms_key = _sse(p.get("SSESpecification"))
+        warm = _warm(p.get("WarmThroughput"), {})
         cat = self.catalog
         if schema.name in cat.tables:
             raise ResourceInUseException(f"Table already exists: {schema.name}")
@@ -198,6 +247,7 @@ class ControlPlane:
         t.table_class = table_class
         t.deletion_protection = protection
         t.kms_key = kms_key
+        t.warm = warm
         if schema.stream_view_type:
             t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
         cat.tables[t.name] = t
@@ -264,6 +314,9 @@ class ControlPlane:
         if protection is not None:
             protection = _protection(protection)
         kms_key = _sse(p.get("SSESpecification"), t)
+        warm = _warm(p.get("WarmThroughput"), t.warm)
+        if p.get("ReplicaUpdates") is not None:
+            _replica_updates(p["ReplicaUpdates"])
         self._update_billing(t, p)
         self._update_indexes(t, p)
         spec = p.get("StreamSpecification")
@@ -274,6 +327,7 @@ class ControlPlane:
         if protection is not None:
             t.deletion_protection = protection
         t.kms_key = kms_key
+        t.warm = warm
         t.version += 1
         return {"TableDescription": describe(t)}
 

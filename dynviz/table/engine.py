@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dynviz.core.units import MS, SECOND
+from dynviz.table import globaltables
 from dynviz.table.backfill import IndexChanges
 from dynviz.table.backups import Backups
 from dynviz.table.control import ControlPlane
@@ -181,6 +182,26 @@ class TableEngine:
 
     def restore_table_to_point_in_time(self, p: dict[str, Any]) -> dict[str, Any]:
         return self.backups.restore_table_to_point_in_time(p)
+
+    # -- legacy global tables (globaltables.py: none can exist in one region)
+
+    def create_global_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        return globaltables.create_global_table(p)
+
+    def describe_global_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        return globaltables.describe_global_table(p)
+
+    def update_global_table(self, p: dict[str, Any]) -> dict[str, Any]:
+        return globaltables.update_global_table(p)
+
+    def describe_global_table_settings(self, p: dict[str, Any]) -> dict[str, Any]:
+        return globaltables.describe_global_table_settings(p)
+
+    def update_global_table_settings(self, p: dict[str, Any]) -> dict[str, Any]:
+        return globaltables.update_global_table_settings(p)
+
+    def list_global_tables(self, p: dict[str, Any]) -> dict[str, Any]:
+        return globaltables.list_global_tables(p)
 
     # -- items (a write also returns what a write-through cache must see)
 

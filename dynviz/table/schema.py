@@ -282,6 +282,23 @@ def check_table_name(name: Any, param: str = "TableName", where: str = "tableNam
     return name
 
 
+MAX_KEY_NAME_LENGTH = 255
+"""A key attribute's name (a table's, an index's, a projected one's) is 1 to 255
+characters: the API reference's ``KeySchemaAttributeName`` and
+``NonKeyAttributeName``. Checked where a name is first read, before any check of how
+the names fit together, so a too long name is what a request is refused for."""
+
+
+def _key_name(value: Any, param: str, what: str) -> str:
+    """A key attribute name (``param`` in the request, ``what`` in DynamoDB's message)."""
+    name = a_str(value, param)
+    if not 1 <= len(name) <= MAX_KEY_NAME_LENGTH:
+        bound = (f"less than or equal to {MAX_KEY_NAME_LENGTH}" if name else "greater than or equal to 1")
+        raise _bad(f"1 validation error detected: Value '{name}' at '{what}' failed to satisfy constraint: "
+                   f"Member must have length {bound}")
+    return name
+
+
 def _key_schema(ks: Any, defs: dict[str, str], what: str, param: str) -> tuple[KeyDef, KeyDef | None]:
     """A KeySchema (``param`` in the request, ``what`` in DynamoDB's messages)."""
     if not isinstance(ks, list) or not 1 <= len(ks) <= 2:
@@ -294,7 +311,7 @@ def _key_schema(ks: Any, defs: dict[str, str], what: str, param: str) -> tuple[K
         if el["KeyType"] not in ("HASH", "RANGE"):
             raise _bad(f"1 validation error detected: Value '{el['KeyType']}' at '{what}.member.keyType' failed to "
                        "satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
-        names.append(a_str(el["AttributeName"], f"{param}[{i}].AttributeName"))
+        names.append(_key_name(el["AttributeName"], f"{param}[{i}].AttributeName", f"{what}.{i + 1}.member.attributeName"))
     if ks[0]["KeyType"] != "HASH":
         raise _bad("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
     if len(ks) == 2:
@@ -330,7 +347,7 @@ def _gsi_key_schema(ks: Any, defs: dict[str, str], what: str, param: str
         if el["KeyType"] not in ("HASH", "RANGE"):
             raise _bad(f"1 validation error detected: Value '{el['KeyType']}' at '{what}.member.keyType' failed to "
                        "satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
-        names.append(a_str(el["AttributeName"], f"{param}[{i}].AttributeName"))
+        names.append(_key_name(el["AttributeName"], f"{param}[{i}].AttributeName", f"{what}.{i + 1}.member.attributeName"))
         kinds.append(el["KeyType"])
     if kinds[0] != "HASH":
         raise _bad("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
@@ -371,7 +388,8 @@ def _projection(p: Any, index: str, param: str) -> tuple[str, tuple[str, ...]]:
         if not nk:
             raise _bad("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
         where = f"{param}.Projection.NonKeyAttributes"
-        return t, tuple(a_str(n, f"{where}[{i}]") for i, n in enumerate(a_list(nk, where)))
+        return t, tuple(_key_name(n, f"{where}[{i}]", "projection.nonKeyAttributes")
+                        for i, n in enumerate(a_list(nk, where)))
     if nk:
         raise _bad(f"One or more parameter values were invalid: ProjectionType is {t}, but NonKeyAttributes is specified")
     return t, ()
@@ -422,7 +440,8 @@ def _attribute_definition(ad: Any, where: str) -> tuple[str, str]:
     if t not in ("S", "N", "B"):
         raise _bad(f"1 validation error detected: Value '{t}' at 'attributeDefinitions.member.attributeType' failed "
                    "to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
-    return a_str(required(ad, "AttributeName", where), f"{where}.AttributeName"), t
+    return _key_name(required(ad, "AttributeName", where), f"{where}.AttributeName",
+                     "attributeDefinitions.member.attributeName"), t
 
 
 def parse_create_table(params: dict[str, Any]) -> TableSchema:

@@ -107,6 +107,9 @@ class Table:
         self.deletion_protection = False
         self.kms_key: str | None = None
         """The KMS key ARN SSESpecification chose; None: the service's own key."""
+        self.warm: dict[str, int] = {}
+        """The WarmThroughput units CreateTable or UpdateTable configured
+        (``ReadUnitsPerSecond``, ``WriteUnitsPerSecond``); empty while never set."""
 
     def group(self, pk_av: dict[str, Any]) -> bytes:
         """``<table>/<partition key bytes>``: the key group of a partition, whose MD5

@@ -173,9 +173,23 @@ def check_value(av: Any, where: str = "value", key: bool = False, depth: int = 1
     raise _bad(f"Unknown parameter in {where}: \"{t}\", must be one of: {', '.join(TYPES)}")
 
 
+MAX_NAME_BYTES = 65535
+"""The longest attribute name: "less than 64 KB" (Developer Guide, "Attributes"),
+counted in UTF-8 bytes. Key attributes have a lower limit (schema.py)."""
+
+
+def check_name_size(name: str) -> None:
+    """Refuse an attribute name of 64 KB or more, wherever a request names one."""
+    size = len(name.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise _bad(f"One or more parameter values were invalid: An attribute name is {size} bytes, "
+                   f"more than the limit of {MAX_NAME_BYTES} bytes")
+
+
 def _name(name: Any, where: str) -> str:
     if not isinstance(name, str):
         raise _bad(f"Invalid type for parameter {where} key, value: {name!r}, type: {type(name)}, valid types: <class 'str'>")
+    check_name_size(name)
     return name
 
 

@@ -30,6 +30,12 @@ SERVED: dict[str, dict[str, str]] = {
         "DescribeContinuousBackups": "describe_continuous_backups",
         "UpdateContinuousBackups": "update_continuous_backups",
         "RestoreTableToPointInTime": "restore_table_to_point_in_time",
+        "CreateGlobalTable": "create_global_table",
+        "DescribeGlobalTable": "describe_global_table",
+        "UpdateGlobalTable": "update_global_table",
+        "DescribeGlobalTableSettings": "describe_global_table_settings",
+        "UpdateGlobalTableSettings": "update_global_table_settings",
+        "ListGlobalTables": "list_global_tables",
         "PutItem": "put_item",
         "GetItem": "get_item",
         "UpdateItem": "update_item",
@@ -51,16 +57,16 @@ SERVED: dict[str, dict[str, str]] = {
 """Service -> operation -> the table client's method."""
 
 NOT_YET = frozenset({
-    "CancelBulkOperation", "CreateGlobalTable", "DeleteResourcePolicy",
+    "CancelBulkOperation", "DeleteResourcePolicy",
     "DescribeBulkOperation", "DescribeContributorInsights",
-    "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
+    "DescribeExport", "DescribeImport",
     "DescribeKinesisStreamingDestination", "DescribeTableReplicaAutoScaling",
     "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination",
     "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable",
-    "ListBulkOperations", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
+    "ListBulkOperations", "ListContributorInsights", "ListExports", "ListImports",
     "PutResourcePolicy",
     "SearchVectors", "StartBulkPutItems",
-    "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings",
+    "UpdateContributorInsights",
     "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling",
 })
 """DynamoDB's other operations (API version 2012-08-10): known, not served yet."""

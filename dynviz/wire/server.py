@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 from aiohttp import web
 
 from dynviz.core.units import SECOND
-from dynviz.wire import sigv4
+from dynviz.wire import cors, sigv4
 from dynviz.wire.observe import wire_request
 from dynviz.wire.operations import Endpoint
 from dynviz.wire.protocol import MAX_BODY, Reply, WireError, error_reply
@@ -91,7 +91,7 @@ class WireServer:
         # aiohttp's router would refuse must still get DynamoDB's JSON, not a text page.
         app = web.Application(client_max_size=self.max_body)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        app.on_response_prepare.append(_without_server_header)
+        app.on_response_prepare.append(_finish_headers)
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
         return app
@@ -150,6 +150,8 @@ class WireServer:
         self.endpoint.client.engine.catalog.epoch = int(time.time() * SECOND) - self.cluster.now
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if cors.is_preflight(request.method, request.headers):
+            return web.Response(status=200, headers=cors.preflight_headers(request.headers))
         if request.method in ("GET", "HEAD"):
             if request.path != "/":  # only the root is a health check, as DynamoDB's
                 return _response(error_reply(WireError("UnknownOperationException", None, 404), NO_ID))
@@ -209,10 +211,14 @@ class WireServer:
         return _response(error_reply(err, self.endpoint.request_id()))
 
 
-async def _without_server_header(request: web.Request, response: web.StreamResponse) -> None:
+async def _finish_headers(request: web.Request, response: web.StreamResponse) -> None:
     """aiohttp names itself in a ``Server`` header; the endpoint's replies are the
-    service's, not the library's, so they carry none (no client reads one)."""
+    service's, not the library's, so they carry none (no client reads one). A
+    browser's request (one with an ``Origin``) gets its CORS headers here, whatever
+    answered it (cors.py)."""
     response.headers.pop("Server", None)
+    for name, value in cors.response_headers(request.headers).items():
+        response.headers.setdefault(name, value)
 
 
 def _response(reply: Reply) -> web.Response:

@@ -42,12 +42,12 @@ def test_every_streams_operation_is_served():
 
 def test_an_operation_not_served_yet_says_so():
     endpoint = Endpoint(dt.client(dt.default_cluster()))
-    r = endpoint.handle("POST", "DynamoDB_20120810.DescribeGlobalTable", "application/x-amz-json-1.0", AUTH,
-                        b'{"GlobalTableName": "orders"}')
+    r = endpoint.handle("POST", "DynamoDB_20120810.DescribeExport", "application/x-amz-json-1.0", AUTH,
+                        b'{"ExportArn": "arn:aws:dynamodb:us-east-1:000000000000:table/orders/export/1"}')
     assert r.status == 400
     body = r.json()
     assert body["__type"].endswith("#UnknownOperationException")
-    assert "dynviz does not serve DescribeGlobalTable yet" in body["message"]
+    assert "dynviz does not serve DescribeExport yet" in body["message"]
 
 
 def test_table_errors_keep_their_code_and_item_and_a_cluster_failure_is_service_unavailable():

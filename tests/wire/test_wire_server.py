@@ -148,9 +148,9 @@ def test_validation_errors_come_back_as_validation_exception(ddb: Any, table_nam
 
 def test_an_operation_not_served_yet_is_unknown_operation_saying_so(ddb: Any):
     with pytest.raises(ClientError) as exc:
-        ddb.list_global_tables()
+        ddb.list_exports()
     assert code_of(exc) == "UnknownOperationException"
-    assert "dynviz does not serve ListGlobalTables yet" in exc.value.response["Error"]["Message"]
+    assert "dynviz does not serve ListExports yet" in exc.value.response["Error"]["Message"]
 
 
 def test_describe_endpoints_names_this_server(served: Running, ddb: Any):

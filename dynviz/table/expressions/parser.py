@@ -40,6 +40,13 @@ ALL_FUNCS = {**CONDITION_FUNCS, "size": 1, "if_not_exists": 2, "list_append": 2}
 COMPARATORS = ("=", "<>", "<", "<=", ">", ">=")
 MAX_EXPRESSION_BYTES = 4096
 """The longest expression string DynamoDB takes: 4 KB (Developer Guide, "Constraints")."""
+MAX_OPERATORS = 300
+"""The most operators an expression may hold: comparisons, BETWEEN, IN, AND, OR, NOT
+(Developer Guide, the 300 operator limit). Function calls are not operators."""
+MAX_NESTING = 200
+"""dynviz's own bound on how deep parentheses and function calls may nest. The parser
+recurses once per level, and an expression of 4 KB could otherwise nest ~2000 deep and
+exhaust Python's stack; no expression within the operator limit needs more than this."""
 
 
 class Parser:
@@ -56,6 +63,25 @@ class Parser:
         self.ph = ph
         self.tokens = tokenize(text, kind)
         self.pos = 0
+        self.operators = 0
+        self.depth = 0
+
+    def operator(self) -> None:
+        """Count one operator, refusing the expression at the first one past the limit
+        (counted as parsed, so a long chain of NOTs is refused before it recurses far)."""
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise self.fail(f"The expression contains too many operators; operator count: {self.operators}")
+
+    def enter(self) -> None:
+        """Go one parenthesis or function call deeper (see MAX_NESTING); ``leave`` undoes it."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.fail(f"The expression is nested too deeply; dynviz allows at most {MAX_NESTING} levels "
+                            "of parentheses and function calls")
+
+    def leave(self) -> None:
+        self.depth -= 1
 
     # -- token helpers
 
@@ -148,11 +174,13 @@ class Parser:
         if name not in allowed:
             raise self.fail(f"The function is not allowed to be used this way in an expression; function: {name}")
         self.expect_sym("(")
+        self.enter()
         args = [arg()]
         while self.is_sym(","):
             self.pos += 1
             args.append(arg())
         self.expect_sym(")")
+        self.leave()
         if len(args) != allowed[name]:
             raise self.fail(f"Incorrect number of operands for operator or function; operator or function: {name}, number of operands: {len(args)}")
         return Func(name, tuple(args))
@@ -177,6 +205,7 @@ class Parser:
         node = self.and_()
         while self.is_kw("OR"):
             self.pos += 1
+            self.operator()
             node = Or(node, self.and_())
         return node
 
@@ -184,20 +213,24 @@ class Parser:
         node = self.not_()
         while self.is_kw("AND"):
             self.pos += 1
+            self.operator()
             node = And(node, self.not_())
         return node
 
     def not_(self) -> Any:
         if self.is_kw("NOT"):
             self.pos += 1
+            self.operator()
             return Not(self.not_())
         return self.primary()
 
     def primary(self) -> Any:
         if self.is_sym("("):
             self.pos += 1
+            self.enter()
             node = self.condition()
             self.expect_sym(")")
+            self.leave()
             return node
         if self.is_func() and self.tok.text != "size":
             return check_func(self.func_call(CONDITION_FUNCS, self.operand), self.kind)
@@ -205,9 +238,11 @@ class Parser:
         t = self.tok
         if t.kind == "sym" and t.text in COMPARATORS:
             self.pos += 1
+            self.operator()
             return check_compare(Compare(t.text, left, self.operand()), self.kind)
         if self.is_kw("BETWEEN"):
             self.pos += 1
+            self.operator()
             low = self.operand()
             if not self.is_kw("AND"):
                 raise self.error()
@@ -215,6 +250,7 @@ class Parser:
             return check_between(Between(left, low, self.operand()), self.kind)
         if self.is_kw("IN"):
             self.pos += 1
+            self.operator()
             self.expect_sym("(")
             options = [self.operand()]
             while self.is_sym(","):

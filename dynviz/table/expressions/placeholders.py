@@ -12,7 +12,7 @@ from typing import Any
 from dynviz.table.errors import ValidationException, invalid_type
 from dynviz.table.expressions.nodes import Value
 from dynviz.table.expressions.tokens import invalid, one_line
-from dynviz.table.values import check_value
+from dynviz.table.values import check_name_size, check_value
 
 _NAME_KEY = re.compile(r"#\w+")
 _VALUE_KEY = re.compile(r":\w+")
@@ -39,6 +39,7 @@ class Placeholders:
                 raise invalid_type(f"ExpressionAttributeNames.{k}", name, str)
             if not name:
                 raise ValidationException(f"ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}")
+            check_name_size(name)
         self.values: dict[str, dict[str, Any]] = {}
         for k, v in (values or {}).items():
             if not isinstance(k, str) or not _VALUE_KEY.fullmatch(k):
