@@ -299,12 +299,10 @@ def _key_name(value: Any, param: str, what: str) -> str:
     return name
 
 
-def _key_schema(ks: Any, defs: dict[str, str], what: str, param: str) -> tuple[KeyDef, KeyDef | None]:
-    """A KeySchema (``param`` in the request, ``what`` in DynamoDB's messages)."""
-    if not isinstance(ks, list) or not 1 <= len(ks) <= 2:
-        raise _bad(f"1 validation error detected: Value '{ks}' at '{what}' failed to satisfy constraint: "
-                   "Member must have length less than or equal to 2")
-    names = []
+def _key_elements(ks: list[Any], what: str, param: str) -> tuple[list[str], list[str]]:
+    """The names and key types of a KeySchema's elements, each checked."""
+    names: list[str] = []
+    kinds: list[str] = []
     for i, el in enumerate(ks):
         if not isinstance(el, dict) or "AttributeName" not in el or "KeyType" not in el:
             raise _bad(f"Invalid KeySchema element in {what}: {el!r}")
@@ -312,7 +310,17 @@ def _key_schema(ks: Any, defs: dict[str, str], what: str, param: str) -> tuple[K
             raise _bad(f"1 validation error detected: Value '{el['KeyType']}' at '{what}.member.keyType' failed to "
                        "satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
         names.append(_key_name(el["AttributeName"], f"{param}[{i}].AttributeName", f"{what}.{i + 1}.member.attributeName"))
-    if ks[0]["KeyType"] != "HASH":
+        kinds.append(el["KeyType"])
+    return names, kinds
+
+
+def _key_schema(ks: Any, defs: dict[str, str], what: str, param: str) -> tuple[KeyDef, KeyDef | None]:
+    """A KeySchema (``param`` in the request, ``what`` in DynamoDB's messages)."""
+    if not isinstance(ks, list) or not 1 <= len(ks) <= 2:
+        raise _bad(f"1 validation error detected: Value '{ks}' at '{what}' failed to satisfy constraint: "
+                   "Member must have length less than or equal to 2")
+    names, kinds = _key_elements(ks, what, param)
+    if kinds[0] != "HASH":
         raise _bad("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
     if len(ks) == 2:
         if ks[1]["KeyType"] != "RANGE":
@@ -339,16 +347,7 @@ def _gsi_key_schema(ks: Any, defs: dict[str, str], what: str, param: str
     if not isinstance(ks, list) or not ks:
         raise _bad(f"1 validation error detected: Value '{ks}' at '{what}' failed to satisfy constraint: "
                    "Member must have length greater than or equal to 1")
-    names: list[str] = []
-    kinds: list[str] = []
-    for i, el in enumerate(ks):
-        if not isinstance(el, dict) or "AttributeName" not in el or "KeyType" not in el:
-            raise _bad(f"Invalid KeySchema element in {what}: {el!r}")
-        if el["KeyType"] not in ("HASH", "RANGE"):
-            raise _bad(f"1 validation error detected: Value '{el['KeyType']}' at '{what}.member.keyType' failed to "
-                       "satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
-        names.append(_key_name(el["AttributeName"], f"{param}[{i}].AttributeName", f"{what}.{i + 1}.member.attributeName"))
-        kinds.append(el["KeyType"])
+    names, kinds = _key_elements(ks, what, param)
     if kinds[0] != "HASH":
         raise _bad("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
     n_hash = kinds.count("HASH")
