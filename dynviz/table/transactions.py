@@ -281,9 +281,12 @@ class Transactions:
         try:
             if a.kind == "Update":
                 a.new = apply_update(a.updates, old if old is not None else a.key, item_exists=old is not None)
-                if item_size(a.new) > MAX_ITEM_BYTES:
+                if old is None and a.updates and all(u.verb in ("REMOVE", "DELETE") for u in a.updates):
+                    a.new = None  # as UpdateItem: taking attributes from no item creates none
+                elif item_size(a.new) > MAX_ITEM_BYTES:
                     raise ValidationException("Item size to update has exceeded the maximum allowed size")
-                t.schema.check_item_keys(a.new)
+                else:
+                    t.schema.check_item_keys(a.new)
             elif a.kind == "ConditionCheck":
                 a.new = old
         except ValidationException as exc:
@@ -294,6 +297,8 @@ class Transactions:
         except ProvisionedThroughputExceededException as exc:
             return _reason("ProvisionedThroughputExceeded", exc.message)
         action = {"Put": "put", "Update": "put", "Delete": "delete", "ConditionCheck": "check"}[a.kind]
+        if a.kind == "Update" and a.new is None:
+            action = "check"  # an update that leaves no item (REMOVE-only on a missing one) writes nothing
         marker = Marker(txid, self.cluster.now, action, a.new if action == "put" else None)
         self.writes._apply(t, pk_av, sk, sk_av, old, old, marker)
         a.marked = True

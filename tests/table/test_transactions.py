@@ -210,3 +210,19 @@ def test_a_cluster_failure_after_the_commit_point_is_finished_by_the_next_reques
     ddb.update_item(TableName="txn", Key={"pk": {"S": "b"}}, UpdateExpression="SET w = :w",
                     ExpressionAttributeValues={":w": {"N": "1"}})
     assert _get(ddb, "b") == {"pk": {"S": "b"}, "v": {"S": "2"}, "w": {"N": "1"}}
+
+
+def test_a_remove_only_update_of_a_missing_item_creates_nothing_in_a_transaction() -> None:
+    """As UpdateItem: REMOVE of attributes from an item that is not there writes no item."""
+    import dynviz.table as tables
+
+    ddb = tables.client(tables.default_cluster(seed=8))
+    ddb.create_table(TableName="carts", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    ddb.transact_write_items(TransactItems=[
+        {"Update": {"TableName": "carts", "Key": {"id": {"S": "ghost"}}, "UpdateExpression": "REMOVE coupon"}},
+        {"Put": {"TableName": "carts", "Item": {"id": {"S": "real"}}}}])
+    assert "Item" not in ddb.get_item(TableName="carts", Key={"id": {"S": "ghost"}}, ConsistentRead=True)
+    assert ddb.scan(TableName="carts", ConsistentRead=True)["Count"] == 1
+    assert ddb.describe_table(TableName="carts")["Table"]["ItemCount"] == 1
