@@ -249,7 +249,8 @@ class ControlPlane:
         t.kms_key = kms_key
         t.warm = warm
         if schema.stream_view_type:
-            t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq)
+            t.stream = Stream(t.name, schema.stream_view_type, schema.key_schema(), now, cat.stream_seq,
+                              cat.unix(now))
         cat.tables[t.name] = t
         return {"TableDescription": describe(t)}
 
@@ -413,7 +414,7 @@ class ControlPlane:
                                           "KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES when StreamEnabled is true")
             if t.stream is not None:
                 t.old_streams.append(t.stream)
-            t.stream = Stream(t.name, view, t.schema.key_schema(), now, seq)
+            t.stream = Stream(t.name, view, t.schema.key_schema(), now, seq, self.catalog.unix(now))
         else:
             if t.stream is None or not t.stream.enabled:
                 raise ValidationException(f"Table {t.name} has no enabled stream to disable")

@@ -35,12 +35,20 @@ FIRST_SEQUENCE = 100000000000000000001
 ITERATOR_TYPES = ("TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 """Virtual time 0 as a wall-clock date (for ARNs, labels and timestamps)."""
+UNIX_ZERO = datetime.fromtimestamp(0, UTC)
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
 def wall(now: int) -> datetime:
     return EPOCH + timedelta(microseconds=now)
+
+
+def _date(now: int, unix: int | None) -> datetime:
+    """The date of virtual time ``now``: Unix µs ``unix`` when the caller dates it by
+    its catalog's clock (Catalog.unix, which a wall-clock server moves), else the fixed
+    epoch's."""
+    return wall(now) if unix is None else UNIX_ZERO + timedelta(microseconds=unix)
 
 
 @dataclass(slots=True)
@@ -68,12 +76,15 @@ class Shard:
 class Stream:
     """One stream of one table (re-enabling a stream makes a new one)."""
 
-    def __init__(self, table: str, view_type: str, key_schema: list[dict[str, str]], now: int, seq: int) -> None:
+    def __init__(self, table: str, view_type: str, key_schema: list[dict[str, str]], now: int, seq: int,
+                 unix: int | None = None) -> None:
+        """``unix``: when the stream was made, by the catalog's clock (see ``_date``)."""
         self.table = table
         self.view_type = view_type
         self.key_schema = key_schema
         self.created = now
-        self.label = wall(now).strftime("%Y-%m-%dT%H:%M:%S.") + f"{wall(now).microsecond // 1000:03d}"
+        self.born = _date(now, unix)
+        self.label = self.born.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.born.microsecond // 1000:03d}"
         self.arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}/stream/{self.label}"
         self.enabled = True
         self.disabled_at: int | None = None
@@ -102,8 +113,9 @@ class Stream:
         self.disabled_at = now
 
     def append(self, now: int, seq: int, event: str, keys: Item, old: Item | None, new: Item | None,
-               by_service: bool = False) -> dict[str, Any]:
-        """Append a record; ``by_service`` marks a deletion DynamoDB made itself (TTL)."""
+               by_service: bool = False, unix: int | None = None) -> dict[str, Any]:
+        """Append a record; ``by_service`` marks a deletion DynamoDB made itself (TTL);
+        ``unix`` dates it by the catalog's clock (see ``_date``)."""
         shard = self.open_shard
         assert shard is not None
         if now - shard.opened >= SHARD_LIFETIME:
@@ -112,7 +124,7 @@ class Stream:
             shard = self._open(now, seq, shard.shard_id)
         view = self.view_type
         body: dict[str, Any] = {
-            "ApproximateCreationDateTime": wall(now - now % SECOND),
+            "ApproximateCreationDateTime": _date(now, unix).replace(microsecond=0),
             "Keys": copy_item(keys),
             "SequenceNumber": str(seq),
             "StreamViewType": view,
@@ -171,7 +183,7 @@ class Stream:
             "StreamLabel": self.label,
             "StreamStatus": "ENABLED" if self.enabled else "DISABLED",
             "StreamViewType": self.view_type,
-            "CreationRequestDateTime": wall(self.created),
+            "CreationRequestDateTime": self.born,
             "TableName": self.table,
             "KeySchema": self.key_schema,
         }

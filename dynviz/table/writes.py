@@ -424,7 +424,7 @@ class ItemWrites:
         now = self.cluster.now
         if t.stream is not None:
             event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
-            t.stream.append(now, self.catalog.stream_seq, event, keys, old, new, by_service)
+            t.stream.append(now, self.catalog.stream_seq, event, keys, old, new, by_service, self.catalog.unix(now))
             self.catalog.stream_seq += 1
         if t.gsis:
             self.indexes.schedule(t, old, new, now, self.catalog.write_seq)
