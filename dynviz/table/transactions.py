@@ -58,13 +58,13 @@ from dynviz.table.errors import (
     TransactionConflictException,
     ValidationException,
 )
-from dynviz.table.expressions import Path, apply_update, evaluate, parse_condition, parse_update
-from dynviz.table.params import a_list, a_map, a_str, placeholders, projection, required
+from dynviz.table.expressions import Path, apply_update, evaluate
+from dynviz.table.params import a_list, a_map, a_str, projection, required
 from dynviz.table.reads import shown
 from dynviz.table.state import Catalog, Table
 from dynviz.table.store import ItemStore
 from dynviz.table.values import MAX_ITEM_BYTES, Item, check_item, copy_item, item_size, key_native
-from dynviz.table.writes import ItemWrites, Written
+from dynviz.table.writes import ItemWrites, Written, update_parts
 
 if TYPE_CHECKING:
     from dynviz.cluster import Cluster
@@ -183,14 +183,7 @@ class Transactions:
             raise ValidationException("The ConditionExpression parameter is required for a ConditionCheck")
         if kind == "Update" and upd_text is None:
             required(spec, "UpdateExpression", "Update")
-        ph = placeholders(spec, cond_text is not None or upd_text is not None)
-        updates = parse_update(a_str(upd_text, "UpdateExpression"), ph) if upd_text is not None else []
-        cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
-        ph.check_unused()
-        for u in updates:
-            if u.path.top in s.key_names:
-                raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
-                                          f"{u.path.top}. This attribute is part of the key")
+        updates, cond = update_parts(spec, upd_text, s)
         return Action(kind, t, key, spec, cond=cond, updates=updates, new=new_item, invalid=invalid)
 
     # -- TransactWriteItems

@@ -37,7 +37,7 @@ from dynviz.table.expressions import apply_update, evaluate, parse_condition, pa
 from dynviz.table.expressions.update import BAD_OPERAND
 from dynviz.table.indexes import entry_size
 from dynviz.table.legacy import translate_update, translate_write
-from dynviz.table.params import a_map, placeholders, required
+from dynviz.table.params import a_map, a_str, placeholders, required
 from dynviz.table.propagation import IndexPropagation
 from dynviz.table.schema import check_table_name
 from dynviz.table.state import Catalog, Table, TableOptions
@@ -58,6 +58,8 @@ if TYPE_CHECKING:
     from dynviz.cluster import Cluster
     from dynviz.table.backups import Backups
     from dynviz.table.expiry import Expiry
+    from dynviz.table.expressions.nodes import Action
+    from dynviz.table.schema import TableSchema
 
 MAX_BATCH_WRITE = 25
 Written = tuple[str, Item, Item | None]
@@ -85,6 +87,21 @@ def check_item_table(catalog: Catalog, name: Any) -> None:
     invalid (ValidationException, as CreateTable would refuse it), not as missing."""
     if isinstance(name, str) and name not in catalog.tables and not name.startswith("arn:"):
         check_table_name(name)
+
+
+def update_parts(p: dict[str, Any], upd_text: Any, s: TableSchema) -> tuple[list[Action], Any]:
+    """An update's parsed actions and condition (UpdateItem's, a transaction's Update),
+    its placeholders all used, and no action on a key attribute."""
+    cond_text = p.get("ConditionExpression")
+    ph = placeholders(p, upd_text is not None or cond_text is not None)
+    actions = parse_update(a_str(upd_text, "UpdateExpression"), ph) if upd_text is not None else []
+    cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
+    ph.check_unused()
+    for a in actions:
+        if a.path.top in s.key_names:
+            raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
+                                      f"{a.path.top}. This attribute is part of the key")
+    return actions, cond
 
 
 def _duplicates() -> ValidationException:
@@ -139,15 +156,7 @@ class ItemWrites:
         p = translate_update(p, t.schema)
         s = t.schema
         key = s.check_key(required(p, "Key"))
-        upd_text, cond_text = p.get("UpdateExpression"), p.get("ConditionExpression")
-        ph = placeholders(p, upd_text is not None or cond_text is not None)
-        actions = parse_update(upd_text, ph) if upd_text is not None else []
-        cond = parse_condition(cond_text, "ConditionExpression", ph) if cond_text is not None else None
-        ph.check_unused()
-        for a in actions:
-            if a.path.top in s.key_names:
-                raise ValidationException(f"One or more parameter values were invalid: Cannot update attribute "
-                                          f"{a.path.top}. This attribute is part of the key")
+        actions, cond = update_parts(p, p.get("UpdateExpression"), s)
         rv = _return_values(p, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
         _on_failure(p)
         rcc = return_consumed(p)
